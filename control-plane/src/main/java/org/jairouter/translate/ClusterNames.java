@@ -1,0 +1,38 @@
+package org.jairouter.translate;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.jairouter.config.RouterConfig;
+import org.jairouter.config.ServiceConfig;
+import org.jairouter.config.ServiceType;
+
+/**
+ * Names one Envoy cluster per (service, model). Model names may hold characters that Envoy's stats
+ * rewrite (':' in "qwen3:1.7B"), so names keep only safe characters; clashes after that get a suffix,
+ * assigned in config order so that the same config always gives the same names.
+ */
+public final class ClusterNames {
+    private final Map<ServiceType, Map<String, String>> names = new LinkedHashMap<>();
+
+    public ClusterNames(RouterConfig config) {
+        Set<String> taken = new HashSet<>();
+        for (ServiceConfig service : config.services().values()) {
+            Map<String, String> byModel = new LinkedHashMap<>();
+            for (String model : service.activeInstancesByModel().keySet()) {
+                String base = service.type().key() + "~" + model.replaceAll("[^A-Za-z0-9_-]", "_");
+                String name = base;
+                for (int n = 2; !taken.add(name); n++) {
+                    name = base + "~" + n;
+                }
+                byModel.put(model, name);
+            }
+            names.put(service.type(), byModel);
+        }
+    }
+
+    public String of(ServiceType service, String model) {
+        return names.get(service).get(model);
+    }
+}

@@ -1,0 +1,61 @@
+package org.jairouter.translate;
+
+import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import java.util.List;
+import java.util.Map;
+import org.jairouter.config.Instance;
+import org.jairouter.config.LoadBalancing;
+
+/** One cluster per (service, model), its endpoints delivered by EDS so that instance changes never touch the cluster. */
+final class ClusterTranslator {
+    /** Envoy's defaults (1024) are too low for many long-lived streams to one model. */
+    private static final int CIRCUIT_BREAKER_LIMIT = 100_000;
+
+    private ClusterTranslator() {
+    }
+
+    static Cluster cluster(String name, LoadBalancing loadBalancing) {
+        Cluster.Builder cluster = Cluster.newBuilder()
+                .setName(name)
+                .setType(Cluster.DiscoveryType.EDS)
+                .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder()
+                        .setEdsConfig(Protos.ads())
+                        .setServiceName(name))
+                .setConnectTimeout(Protos.seconds(5))
+                .setCircuitBreakers(CircuitBreakers.newBuilder()
+                        .addThresholds(CircuitBreakers.Thresholds.newBuilder()
+                                .setMaxConnections(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))
+                                .setMaxPendingRequests(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))
+                                .setMaxRequests(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))));
+        LoadBalancingPolicies.apply(loadBalancing.policy(), cluster);
+        return cluster.build();
+    }
+
+    /** The cluster's endpoints: every active instance whose host resolved, with its weight. */
+    static ClusterLoadAssignment endpoints(String name, List<Instance> instances, ResolvedHosts hosts) {
+        LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
+        for (Instance instance : instances) {
+            hosts.ipOf(instance.host()).ifPresent(ip -> locality.addLbEndpoints(LbEndpoint.newBuilder()
+                    .setEndpoint(Endpoint.newBuilder()
+                            .setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder()
+                                    .setAddress(ip)
+                                    .setPortValue(instance.port())))
+                            // auto_host_rewrite sends this as the Host header.
+                            .setHostname(instance.host()))
+                    .setLoadBalancingWeight(UInt32Value.of(instance.weight()))
+                    .setMetadata(Metadata.newBuilder().putFilterMetadata(Names.METADATA_NAMESPACE, Protos.struct(Map.of(
+                            "base_url", Protos.string(instance.baseUrl()),
+                            "path", Protos.string(instance.upstreamPath())))))));
+        }
+        return ClusterLoadAssignment.newBuilder().setClusterName(name).addEndpoints(locality).build();
+    }
+}

@@ -1,0 +1,34 @@
+package org.jairouter.translate;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jairouter.config.Instance;
+import org.jairouter.config.RouterConfig;
+import org.jairouter.config.ServiceConfig;
+
+/** Translates a validated config into Envoy resources. A pure function: same input, same resources. */
+public final class EnvoyTranslator {
+    private EnvoyTranslator() {
+    }
+
+    public static EnvoyResources translate(RouterConfig config, ResolvedHosts hosts) {
+        ClusterNames names = new ClusterNames(config);
+        List<Cluster> clusters = new ArrayList<>();
+        List<ClusterLoadAssignment> endpoints = new ArrayList<>();
+        for (ServiceConfig service : config.services().values()) {
+            for (Map.Entry<String, List<Instance>> model : service.activeInstancesByModel().entrySet()) {
+                String name = names.of(service.type(), model.getKey());
+                clusters.add(ClusterTranslator.cluster(name, service.loadBalancing()));
+                endpoints.add(ClusterTranslator.endpoints(name, model.getValue(), hosts));
+            }
+        }
+        return new EnvoyResources(
+                List.of(ListenerTranslator.listener(config.listener())),
+                List.of(RouteTranslator.routes(config, names)),
+                clusters,
+                endpoints);
+    }
+}

@@ -1,0 +1,122 @@
+package org.jairouter.translate;
+
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.NullValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.accesslog.v3.AccessLogFilter;
+import io.envoyproxy.envoy.config.accesslog.v3.AndFilter;
+import io.envoyproxy.envoy.config.accesslog.v3.ComparisonFilter;
+import io.envoyproxy.envoy.config.accesslog.v3.MetadataFilter;
+import io.envoyproxy.envoy.config.accesslog.v3.ResponseFlagFilter;
+import io.envoyproxy.envoy.config.accesslog.v3.StatusCodeFilter;
+import io.envoyproxy.envoy.config.core.v3.RuntimeUInt32;
+import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.LocalReplyConfig;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.ResponseMapper;
+import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jairouter.config.ServiceType;
+
+/**
+ * Every reply Envoy makes itself — our direct responses and its own errors (no route, no healthy
+ * upstream, body too large...) — leaves as OpenAI's error JSON
+ * {@code {"error":{"message","type","param","code"}}} with {@code content-type: application/json}.
+ * Direct responses carry their message as the body; the mappers here pick type, param and code.
+ */
+final class ErrorReplies {
+    static final String MISSING_MODEL = "You must provide a model parameter.";
+    static final String MODEL_NOT_FOUND = "model not found";
+    static final String METHOD_NOT_ALLOWED = "method not allowed";
+    private static final String MODEL = "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.MODEL_KEY + ")%";
+    private static final String BODY = "%LOCAL_REPLY_BODY%";
+    private static final String CLIENT_ERROR = "invalid_request_error";
+    private static final String SERVER_ERROR = "server_error";
+
+    private ErrorReplies() {
+    }
+
+    static String invalidBody(ServiceType.RequestBody body) {
+        return switch (body) {
+            case JSON -> "We could not parse the JSON body of your request; expected a JSON object with a 'model' field.";
+            case MULTIPART -> "Expected a multipart/form-data body with a 'model' field.";
+        };
+    }
+
+    static LocalReplyConfig localReplyConfig(long maxRequestBytes) {
+        return LocalReplyConfig.newBuilder()
+                .addMappers(mapper(metadataIs(Names.ERROR_KEY, Names.MISSING_MODEL),
+                        error(BODY, CLIENT_ERROR, "model", null)))
+                .addMappers(mapper(AccessLogFilter.newBuilder().setAndFilter(AndFilter.newBuilder()
+                                .addFilters(status(ComparisonFilter.Op.EQ, 404))
+                                .addFilters(metadataIs(Names.MODEL_KEY, null))).build(),
+                        error("The model '" + MODEL + "' does not exist or is not served by this router.",
+                                CLIENT_ERROR, "model", "model_not_found")))
+                .addMappers(mapper(status(ComparisonFilter.Op.EQ, 405),
+                        error("Invalid method for URL (%REQ(:METHOD)% %REQ(:PATH)%); use POST.", CLIENT_ERROR, null,
+                                null)))
+                .addMappers(mapper(AccessLogFilter.newBuilder().setResponseFlagFilter(
+                                ResponseFlagFilter.newBuilder().addFlags("NR")).build(),
+                        error("Invalid URL (%REQ(:METHOD)% %REQ(:PATH)%)", CLIENT_ERROR, null, null)))
+                .addMappers(mapper(status(ComparisonFilter.Op.EQ, 413),
+                        error("Request body too large; this router accepts at most " + maxRequestBytes + " bytes.",
+                                CLIENT_ERROR, null, "request_too_large")))
+                .addMappers(mapper(AccessLogFilter.newBuilder().setResponseFlagFilter(
+                                ResponseFlagFilter.newBuilder().addFlags("UH")).build(),
+                        error("No healthy instance of model '" + MODEL + "' is available.", SERVER_ERROR, null,
+                                "service_unavailable")))
+                .addMappers(mapper(status(ComparisonFilter.Op.GE, 500),
+                        error("The model's instance failed to answer: " + BODY, SERVER_ERROR, null, null)))
+                .setBodyFormat(error(BODY, CLIENT_ERROR, null, null))
+                .build();
+    }
+
+    private static ResponseMapper mapper(AccessLogFilter filter, SubstitutionFormatString body) {
+        return ResponseMapper.newBuilder().setFilter(filter).setBodyFormatOverride(body).build();
+    }
+
+    private static SubstitutionFormatString error(String message, String type, String param, String code) {
+        Map<String, Value> fields = new LinkedHashMap<>();
+        fields.put("message", Protos.string(message));
+        fields.put("type", Protos.string(type));
+        fields.put("param", orNull(param));
+        fields.put("code", orNull(code));
+        Struct error = Struct.newBuilder().putFields("error",
+                Value.newBuilder().setStructValue(Protos.struct(fields)).build()).build();
+        return SubstitutionFormatString.newBuilder().setJsonFormat(error).build();
+    }
+
+    private static Value orNull(String value) {
+        return value == null ? Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build() : Protos.string(value);
+    }
+
+    private static AccessLogFilter status(ComparisonFilter.Op op, int code) {
+        return AccessLogFilter.newBuilder().setStatusCodeFilter(StatusCodeFilter.newBuilder()
+                .setComparison(ComparisonFilter.newBuilder()
+                        .setOp(op)
+                        .setValue(RuntimeUInt32.newBuilder()
+                                .setDefaultValue(code)
+                                .setRuntimeKey("jairouter.local_reply." + op.name().toLowerCase() + "_" + code))))
+                .build();
+    }
+
+    /** Dynamic metadata key equal to a value, or merely present when the value is null. */
+    private static AccessLogFilter metadataIs(String key, String value) {
+        ValueMatcher.Builder matcher = ValueMatcher.newBuilder();
+        if (value == null) {
+            matcher.setPresentMatch(true);
+        } else {
+            matcher.setStringMatch(StringMatcher.newBuilder().setExact(value));
+        }
+        return AccessLogFilter.newBuilder().setMetadataFilter(MetadataFilter.newBuilder()
+                .setMatcher(MetadataMatcher.newBuilder()
+                        .setFilter(Names.METADATA_NAMESPACE)
+                        .addPath(MetadataMatcher.PathSegment.newBuilder().setKey(key))
+                        .setValue(matcher))
+                .setMatchIfKeyNotFound(BoolValue.of(false)))
+                .build();
+    }
+}

@@ -1,0 +1,17 @@
+package org.jairouter.translate;
+
+/** Names shared by the generated resources, the Envoy bootstrap and the status reader. */
+public final class Names {
+    /** Dynamic and endpoint metadata namespace for everything JAiRouter sets. */
+    public static final String METADATA_NAMESPACE = "jairouter";
+    public static final String LISTENER = "jairouter_http";
+    public static final String ROUTE_CONFIG = "jairouter_routes";
+    /** Metadata keys: the requested model, and why no model could be read. */
+    static final String MODEL_KEY = "model";
+    static final String ERROR_KEY = "error";
+    static final String INVALID_BODY = "invalid_body";
+    static final String MISSING_MODEL = "missing_model";
+
+    private Names() {
+    }
+}

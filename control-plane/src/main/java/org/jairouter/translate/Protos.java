@@ -1,0 +1,35 @@
+package org.jairouter.translate;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import java.util.Map;
+
+/** Small constructors for the protobuf values the translators use over and over. */
+final class Protos {
+    private Protos() {
+    }
+
+    static Duration seconds(long seconds) {
+        return Duration.newBuilder().setSeconds(seconds).build();
+    }
+
+    static Value string(String value) {
+        return Value.newBuilder().setStringValue(value).build();
+    }
+
+    static Struct struct(Map<String, Value> fields) {
+        return Struct.newBuilder().putAllFields(fields).build();
+    }
+
+    /** xDS resources come over the ADS stream the bootstrap opened. */
+    static ConfigSource ads() {
+        return ConfigSource.newBuilder()
+                .setAds(AggregatedConfigSource.getDefaultInstance())
+                .setResourceApiVersion(ApiVersion.V3)
+                .build();
+    }
+}

@@ -1,0 +1,123 @@
+package org.jairouter.translate;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
+import io.envoyproxy.envoy.config.route.v3.FilterConfig;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jairouter.config.Instance;
+import org.jairouter.config.RouterConfig;
+import org.jairouter.config.ServiceConfig;
+import org.jairouter.config.ServiceType;
+
+/**
+ * The route table. Each public path gets, in order: a 405 for methods other than POST, the 400s for
+ * a body whose model cannot be read, one route per model to that model's cluster, and a 404 for any
+ * other model. The body is read by a filter that the path's routes switch on (JSON or multipart);
+ * it writes the model into dynamic metadata and clears the route cache, so Envoy matches again.
+ */
+final class RouteTranslator {
+    /** A generation may stream for many minutes; only a silent upstream is cut off. */
+    private static final long STREAM_IDLE_SECONDS = 300;
+
+    private RouteTranslator() {
+    }
+
+    static RouteConfiguration routes(RouterConfig config, ClusterNames clusters) {
+        VirtualHost.Builder host = VirtualHost.newBuilder().setName("jairouter").addDomains("*");
+        for (ServiceConfig service : config.services().values()) {
+            host.addAllRoutes(serviceRoutes(service, clusters));
+        }
+        return RouteConfiguration.newBuilder()
+                .setName(Names.ROUTE_CONFIG)
+                .addVirtualHosts(host)
+                .build();
+    }
+
+    private static List<Route> serviceRoutes(ServiceConfig service, ClusterNames clusters) {
+        ServiceType type = service.type();
+        String path = type.publicPath();
+        List<Route> routes = new ArrayList<>();
+        routes.add(Route.newBuilder()
+                .setName(type.key() + ":method_not_allowed")
+                .setMatch(RouteMatch.newBuilder().setPath(path).addHeaders(HeaderMatcher.newBuilder()
+                        .setName(":method")
+                        .setStringMatch(StringMatcher.newBuilder().setExact("POST"))
+                        .setInvertMatch(true)))
+                .setDirectResponse(direct(405, ErrorReplies.METHOD_NOT_ALLOWED))
+                .build());
+        // Every route that can match before the body is read switches the body reader on.
+        Map<String, Any> bodyReader = Map.of(ModelFilters.filterFor(type.body()),
+                Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build()));
+        routes.add(Route.newBuilder()
+                .setName(type.key() + ":" + Names.INVALID_BODY)
+                .setMatch(metadataMatch(path, Names.ERROR_KEY, Names.INVALID_BODY))
+                .setDirectResponse(direct(400, ErrorReplies.invalidBody(type.body())))
+                .putAllTypedPerFilterConfig(bodyReader)
+                .build());
+        routes.add(Route.newBuilder()
+                .setName(type.key() + ":" + Names.MISSING_MODEL)
+                .setMatch(metadataMatch(path, Names.ERROR_KEY, Names.MISSING_MODEL))
+                .setDirectResponse(direct(400, ErrorReplies.MISSING_MODEL))
+                .putAllTypedPerFilterConfig(bodyReader)
+                .build());
+        for (Map.Entry<String, List<Instance>> model : service.activeInstancesByModel().entrySet()) {
+            routes.add(Route.newBuilder()
+                    .setName(type.key() + ":" + model.getKey())
+                    .setMatch(metadataMatch(path, Names.MODEL_KEY, model.getKey()))
+                    .setRoute(modelRoute(service, clusters.of(type, model.getKey()), model.getValue()))
+                    .putAllTypedPerFilterConfig(bodyReader)
+                    .build());
+        }
+        routes.add(Route.newBuilder()
+                .setName(type.key() + ":model_not_found")
+                .setMatch(RouteMatch.newBuilder().setPath(path))
+                .setDirectResponse(direct(404, ErrorReplies.MODEL_NOT_FOUND))
+                .putAllTypedPerFilterConfig(bodyReader)
+                .build());
+        return routes;
+    }
+
+    private static RouteAction modelRoute(ServiceConfig service, String cluster, List<Instance> instances) {
+        RouteAction.Builder action = RouteAction.newBuilder()
+                .setCluster(cluster)
+                .setAutoHostRewrite(BoolValue.of(true))
+                .setTimeout(Protos.seconds(0))
+                .setIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS));
+        // Instances of one model share their path (the config loader guarantees it).
+        action.setPrefixRewrite(instances.get(0).upstreamPath());
+        LoadBalancingPolicies.hashPolicy(service.loadBalancing().policy()).ifPresent(action::addHashPolicy);
+        return action.build();
+    }
+
+    private static RouteMatch metadataMatch(String path, String key, String value) {
+        return RouteMatch.newBuilder()
+                .setPath(path)
+                .addDynamicMetadata(MetadataMatcher.newBuilder()
+                        .setFilter(Names.METADATA_NAMESPACE)
+                        .addPath(MetadataMatcher.PathSegment.newBuilder().setKey(key))
+                        .setValue(ValueMatcher.newBuilder()
+                                .setStringMatch(StringMatcher.newBuilder().setExact(value))))
+                .build();
+    }
+
+    /** A local reply; its body is the message that the listener's local reply config wraps in OpenAI's JSON. */
+    private static DirectResponseAction direct(int status, String message) {
+        return DirectResponseAction.newBuilder()
+                .setStatus(status)
+                .setBody(DataSource.newBuilder().setInlineString(message))
+                .build();
+    }
+}
