@@ -70,6 +70,9 @@ public final class JaiRouter implements Callable<Integer> {
             router.close();
             stopped.countDown();
         }, "shutdown"));
+        if (options.runEnvoy()) {
+            router.awaitReady(java.time.Duration.ofMinutes(2));
+        }
         stopped.await();
         return 0;
     }

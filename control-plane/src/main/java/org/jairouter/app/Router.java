@@ -1,10 +1,6 @@
 package org.jairouter.app;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,10 +8,12 @@ import java.util.Optional;
 import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.LoadedConfig;
+import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyProcess;
 import org.jairouter.translate.EnvoyTranslator;
+import org.jairouter.translate.Names;
 import org.jairouter.xds.SnapshotPublisher;
 import org.jairouter.xds.XdsServer;
 import org.slf4j.Logger;
@@ -87,22 +85,26 @@ public final class Router implements AutoCloseable {
         return envoy == null ? Optional.empty() : envoy.adminAddress();
     }
 
-    /** Waits until the supervised Envoy has its config and serves traffic. */
-    public void awaitReady(Duration timeout) throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /**
+     * Waits until the supervised Envoy has its config and its listener is up.
+     *
+     * @return the port the listener bound
+     */
+    public int awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            Optional<String> admin = envoyAdminAddress();
-            if (admin.isPresent()) {
-                try {
-                    HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create("http://" + admin.get() + "/ready"))
-                            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                    if (ready.statusCode() == 200) {
-                        return;
+            Optional<EnvoyAdmin> admin = envoyAdminAddress().map(EnvoyAdmin::new);
+            try {
+                if (admin.isPresent() && admin.get().isReady()) {
+                    Optional<Integer> port = admin.get().listenerPort(Names.LISTENER);
+                    if (port.isPresent()) {
+                        LOG.info("JAiRouter ready: http://{}:{}/v1 (Envoy admin on {})",
+                                config.config().listener().address(), port.get(), admin.get().address());
+                        return port.get();
                     }
-                } catch (IOException notYet) {
-                    // Envoy is still starting.
                 }
+            } catch (IOException notYet) {
+                // Envoy is still starting.
             }
             Thread.sleep(50);
         }

@@ -95,7 +95,8 @@ public final class ConfigLoader {
 
     private static ListenerSettings readServer(YamlSection server) {
         Map<String, YamlSection> entries = server.entries(SERVER_KEYS, Set.of());
-        int port = Optional.ofNullable(entries.get("port")).flatMap(p -> p.integer(1, 65535))
+        // Port 0 binds any free port (tests); the router logs the one it got.
+        int port = Optional.ofNullable(entries.get("port")).flatMap(p -> p.integer(0, 65535))
                 .orElse(ListenerSettings.DEFAULT_PORT);
         String address = Optional.ofNullable(entries.get("address")).flatMap(YamlSection::text)
                 .orElse(ListenerSettings.DEFAULT_ADDRESS);

@@ -13,4 +13,8 @@ package org.jairouter.config;
  */
 public record Instance(String model, String host, int port, String upstreamPath, int weight, String baseUrl,
                        boolean active) {
+    /** host[:port] as a Host header names it: the port only when it is not the scheme's default. */
+    public String authority() {
+        return port == 80 ? host : host + ":" + port;
+    }
 }

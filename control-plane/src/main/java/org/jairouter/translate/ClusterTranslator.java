@@ -49,8 +49,8 @@ final class ClusterTranslator {
                             .setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder()
                                     .setAddress(ip)
                                     .setPortValue(instance.port())))
-                            // auto_host_rewrite sends this as the Host header.
-                            .setHostname(instance.host()))
+                            // auto_host_rewrite sends this as the Host header: the backend's own authority.
+                            .setHostname(instance.authority()))
                     .setLoadBalancingWeight(UInt32Value.of(instance.weight()))
                     .setMetadata(Metadata.newBuilder().putFilterMetadata(Names.METADATA_NAMESPACE, Protos.struct(Map.of(
                             "base_url", Protos.string(instance.baseUrl()),

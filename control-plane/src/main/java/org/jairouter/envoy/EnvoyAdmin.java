@@ -1,0 +1,52 @@
+package org.jairouter.envoy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Reads Envoy's admin interface: readiness and the address a listener actually bound. */
+public final class EnvoyAdmin {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final String address;
+
+    /** @param address host:port of the admin interface */
+    public EnvoyAdmin(String address) {
+        this.address = address;
+    }
+
+    public String address() {
+        return address;
+    }
+
+    /** True once Envoy has its initial config and serves traffic. */
+    public boolean isReady() throws IOException, InterruptedException {
+        return get("/ready").statusCode() == 200;
+    }
+
+    /** The port a listener bound (it may have been configured as 0), if the listener is up. */
+    public Optional<Integer> listenerPort(String name) throws IOException, InterruptedException {
+        HttpResponse<String> response = get("/listeners?format=json");
+        if (response.statusCode() != 200) {
+            return Optional.empty();
+        }
+        for (JsonNode listener : JSON.readTree(response.body()).path("listener_statuses")) {
+            if (name.equals(listener.path("name").asText())) {
+                JsonNode port = listener.path("local_address").path("socket_address").path("port_value");
+                return port.isInt() && port.asInt() > 0 ? Optional.of(port.asInt()) : Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + address + path))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
