@@ -34,12 +34,13 @@ public final class ConfigLoader {
     private static final Set<String> SERVICE_KEYS = Set.of("load-balance", "instances");
     private static final Set<String> INSTANCE_KEYS = Set.of("name", "base-url", "path", "weight", "status");
     /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
-    private static final Set<String> IGNORED_INSTANCE_KEYS = Set.of("adapter", "headers", "health-check");
+    private static final Set<String> IGNORED_INSTANCE_KEYS = Set.of("adapter", "headers", "health-check",
+            "instance-id", "rate-limit", "circuit-breaker");
     private static final Set<String> IGNORED_SERVICE_KEYS = Set.of("adapter", "rate-limit", "circuit-breaker",
             "fallback", "health-check", "retry");
     private static final Set<String> IGNORED_MODEL_KEYS = Set.of("adapter", "rate-limit", "circuit-breaker",
             "fallback", "adapter-definitions", "health-check", "retry");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMG]?)(I?B)?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,10})\\s*([KMG]?)(I?B)?", Pattern.CASE_INSENSITIVE);
     private static final int MAX_WEIGHT = 1_000_000;
 
     private ConfigLoader() {
@@ -116,10 +117,11 @@ public final class ConfigLoader {
                     case "G" -> 30;
                     default -> 0;
                 };
-                long bytes = Long.parseLong(m.group(1)) << shift;
+                // At most 10 digits: parses without overflow; the bound is checked before shifting.
+                long number = Long.parseLong(m.group(1));
                 // Envoy's buffer limit is a uint32.
-                if (bytes >= 1024 && bytes <= 0xFFFF_FFFFL) {
-                    return Optional.of(bytes);
+                if (number <= 0xFFFF_FFFFL >> shift && number << shift >= 1024) {
+                    return Optional.of(number << shift);
                 }
             }
             size.error("expected a size from 1KB to 4GB such as 32MB, got '" + text + "'");
@@ -168,7 +170,8 @@ public final class ConfigLoader {
         Set<String> seen = new HashSet<>();
         for (YamlSection item : Optional.ofNullable(entries.get("instances")).map(YamlSection::items).orElse(List.of())) {
             readInstance(type, item).ifPresent(instance -> {
-                if (!seen.add(instance.model() + " " + instance.baseUrl() + " " + instance.upstreamPath())) {
+                // By endpoint, not by base-url text: http://h, http://h:80 and http://h/ are one backend.
+                if (!seen.add(instance.model() + " " + instance.authority() + " " + instance.upstreamPath())) {
                     item.error("duplicate instance: model '" + instance.model() + "' at " + instance.baseUrl()
                             + instance.upstreamPath() + " is listed twice");
                 } else {
@@ -197,7 +200,8 @@ public final class ConfigLoader {
     /** An instance, or empty when it has errors. */
     private static Optional<Instance> readInstance(ServiceType type, YamlSection item) {
         Map<String, YamlSection> entries = item.entries(INSTANCE_KEYS, IGNORED_INSTANCE_KEYS);
-        if (entries.isEmpty()) {
+        // Not a mapping: entries() said so. An empty item, or one of ignored keys only, still lacks name and base-url.
+        if (!item.isMapping() && !item.isNull()) {
             return Optional.empty();
         }
         Optional<String> name = required(item, entries, "name").flatMap(YamlSection::text);

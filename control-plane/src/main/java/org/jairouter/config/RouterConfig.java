@@ -7,7 +7,10 @@ import java.util.Map;
 /** A validated router configuration: what the translator turns into Envoy resources. Services in enum order. */
 public record RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceConfig> services) {
     public RouterConfig {
-        services = Collections.unmodifiableMap(new EnumMap<>(services));
+        // new EnumMap<>(Map.of()) throws: an empty map that is not an EnumMap carries no key type.
+        Map<ServiceType, ServiceConfig> copy = new EnumMap<>(ServiceType.class);
+        copy.putAll(services);
+        services = Collections.unmodifiableMap(copy);
     }
 
     public ServiceConfig service(ServiceType type) {

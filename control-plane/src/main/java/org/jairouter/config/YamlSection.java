@@ -23,6 +23,8 @@ final class YamlSection {
     private final Node node;
     private final String key;
     private final Problems problems;
+    /** Where problems are reported: for a mapping value, the line of its key (a block value starts below it). */
+    private final int line;
 
     /** Collects errors and warnings for one source file. */
     static final class Problems {
@@ -36,9 +38,14 @@ final class YamlSection {
     }
 
     YamlSection(Node node, String key, Problems problems) {
+        this(node, key, problems, node);
+    }
+
+    private YamlSection(Node node, String key, Problems problems, Node lineNode) {
         this.node = node;
         this.key = key;
         this.problems = problems;
+        this.line = lineNode.getStartMark().getLine() + 1;
     }
 
     String key() {
@@ -46,7 +53,7 @@ final class YamlSection {
     }
 
     int line() {
-        return node.getStartMark().getLine() + 1;
+        return line;
     }
 
     void error(String message) {
@@ -55,6 +62,10 @@ final class YamlSection {
 
     void warn(String message) {
         problems.warnings.add(new ConfigProblem(problems.source, line(), key, message));
+    }
+
+    boolean isMapping() {
+        return node instanceof MappingNode;
     }
 
     boolean isNull() {
@@ -78,7 +89,7 @@ final class YamlSection {
                 continue;
             }
             String name = scalarKey.getValue();
-            YamlSection value = new YamlSection(tuple.getValueNode(), child(name), problems);
+            YamlSection value = new YamlSection(tuple.getValueNode(), child(name), problems, tuple.getKeyNode());
             if (entries.containsKey(name)) {
                 new YamlSection(tuple.getKeyNode(), child(name), problems).error("duplicate key");
                 continue;
