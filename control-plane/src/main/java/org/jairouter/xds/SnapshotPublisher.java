@@ -1,6 +1,11 @@
 package org.jairouter.xds;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import java.nio.ByteBuffer;
@@ -41,12 +46,26 @@ public final class SnapshotPublisher {
         return digest(List.of(clusters, endpoints, listeners, routes));
     }
 
+    /** Map entries (Struct fields) in key order, so equal content always digests alike. */
+    private static byte[] deterministicBytes(Message message) {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+            out.useDeterministicSerialization();
+            message.writeTo(out);
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static String digest(List<?> items) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             for (Object item : items) {
-                byte[] bytes = item instanceof Message message ? message.toByteArray()
-                        : item.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                byte[] bytes = item instanceof Message message ? deterministicBytes(message)
+                        : item.toString().getBytes(StandardCharsets.UTF_8);
                 sha.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
                 sha.update(bytes);
             }

@@ -1,0 +1,47 @@
+package org.jairouter.translate;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.config.route.v3.FilterConfig;
+import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
+import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Envoy resources as the JSON Envoy itself reads (for golden files, bootstraps and debugging). */
+public final class EnvoyJson {
+    /** Every message type the translator packs into an Any. */
+    private static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
+            .add(List.of(HttpConnectionManager.getDescriptor(), JsonToMetadata.getDescriptor(), Lua.getDescriptor(),
+                    Router.getDescriptor(), FilterConfig.getDescriptor()))
+            .build();
+    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES).sortingMapKeys();
+
+    private EnvoyJson() {
+    }
+
+    public static String print(Message message) {
+        try {
+            return PRINTER.print(message);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a packed type is missing from EnvoyJson's registry", e);
+        }
+    }
+
+    /** All resources as one JSON document, grouped by xDS type, in translation order. */
+    public static String print(EnvoyResources resources) {
+        return "{\n  \"listeners\": " + array(resources.listeners())
+                + ",\n  \"routes\": " + array(resources.routes())
+                + ",\n  \"clusters\": " + array(resources.clusters())
+                + ",\n  \"endpoints\": " + array(resources.endpoints()) + "\n}\n";
+    }
+
+    private static String array(List<? extends Message> messages) {
+        return messages.stream().map(EnvoyJson::print)
+                .map(json -> json.replace("\n", "\n    "))
+                .collect(Collectors.joining(",\n    ", "[\n    ", "\n  ]"));
+    }
+}
