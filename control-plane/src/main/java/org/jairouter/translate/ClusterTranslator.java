@@ -23,7 +23,7 @@ final class ClusterTranslator {
     private ClusterTranslator() {
     }
 
-    static Cluster cluster(String name, LoadBalancing loadBalancing) {
+    static Cluster cluster(String name, LoadBalancing loadBalancing, List<Instance> instances) {
         Cluster.Builder cluster = Cluster.newBuilder()
                 .setName(name)
                 .setType(Cluster.DiscoveryType.EDS)
@@ -37,7 +37,15 @@ final class ClusterTranslator {
                                 .setMaxPendingRequests(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))
                                 .setMaxRequests(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))));
         LoadBalancingPolicies.apply(loadBalancing.policy(), cluster);
+        if (!sharePath(instances)) {
+            EndpointPaths.apply(cluster);
+        }
         return cluster.build();
+    }
+
+    /** True when the route can rewrite the path for every instance at once. */
+    static boolean sharePath(List<Instance> instances) {
+        return instances.stream().map(Instance::upstreamPath).distinct().count() == 1;
     }
 
     /** The cluster's endpoints: every active instance whose host resolved, with its weight. */

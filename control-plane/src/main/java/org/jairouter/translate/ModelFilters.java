@@ -7,10 +7,6 @@ import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.jairouter.config.ServiceType;
 
@@ -22,7 +18,7 @@ import org.jairouter.config.ServiceType;
 final class ModelFilters {
     static final String JSON_READER = "envoy.filters.http.json_to_metadata";
     static final String MULTIPART_READER = "envoy.filters.http.lua";
-    private static final String MULTIPART_SCRIPT = readScript("multipart-model.lua");
+    private static final String MULTIPART_SCRIPT = Resources.text("multipart-model.lua");
 
     private ModelFilters() {
     }
@@ -66,16 +62,5 @@ final class ModelFilters {
             pair.setValue(Protos.string(value));
         }
         return pair.build();
-    }
-
-    private static String readScript(String name) {
-        try (InputStream in = ModelFilters.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

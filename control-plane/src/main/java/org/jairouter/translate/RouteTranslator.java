@@ -96,8 +96,10 @@ final class RouteTranslator {
                 .setAutoHostRewrite(BoolValue.of(true))
                 .setTimeout(Protos.seconds(0))
                 .setIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS));
-        // Instances of one model share their path (the config loader guarantees it).
-        action.setPrefixRewrite(instances.get(0).upstreamPath());
+        // Instances with paths of their own get them from the cluster's upstream filters instead.
+        if (ClusterTranslator.sharePath(instances)) {
+            action.setPrefixRewrite(instances.get(0).upstreamPath());
+        }
         LoadBalancingPolicies.hashPolicy(service.loadBalancing().policy()).ifPresent(action::addHashPolicy);
         return action.build();
     }
