@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.util.Optional;
 import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigLoader;
+import org.jairouter.config.LoadBalancePolicy;
 import org.jairouter.config.LoadedConfig;
+import org.jairouter.config.RouterConfig;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
@@ -59,6 +61,18 @@ public final class Router implements AutoCloseable {
         config = loaded;
         version = published;
         LOG.info("Config {} in force: {}", version, Summary.of(loaded.config()));
+        logHashAlgorithms(loaded.config());
+    }
+
+    /** JAiRouter names a digest for ip-hash; Envoy's ring has its own hash. Say so once per name. */
+    private static void logHashAlgorithms(RouterConfig config) {
+        config.services().values().stream()
+                .filter(service -> service.loadBalancing().policy() == LoadBalancePolicy.IP_HASH)
+                .map(service -> service.loadBalancing().hashAlgorithm())
+                .distinct()
+                .forEach(algorithm -> LOG.info("ip-hash: hash-algorithm '{}' is accepted, but Envoy's consistent-hash"
+                        + " ring hashes client addresses with xxHash; a client still always reaches the same instance"
+                        + " while the instances stay the same", algorithm));
     }
 
     private void startEnvoy() throws IOException, InterruptedException {

@@ -28,7 +28,7 @@ import org.yaml.snakeyaml.nodes.Node;
  */
 public final class ConfigLoader {
     private static final Set<String> ROOT_KEYS = Set.of("model", "server");
-    private static final Set<String> SERVER_KEYS = Set.of("port", "address", "max-request-size");
+    private static final Set<String> SERVER_KEYS = Set.of("port", "address", "max-request-size", "trusted-proxy-hops");
     private static final Set<String> MODEL_KEYS = Set.of("services", "load-balance");
     private static final Set<String> LOAD_BALANCE_KEYS = Set.of("type", "hash-algorithm");
     private static final Set<String> SERVICE_KEYS = Set.of("load-balance", "instances");
@@ -84,8 +84,7 @@ public final class ConfigLoader {
                 .forEach(k -> entries.get(k).warn("not used by JAiRouter; ignored"));
         ListenerSettings listener = Optional.ofNullable(entries.get("server"))
                 .map(ConfigLoader::readServer)
-                .orElse(new ListenerSettings(ListenerSettings.DEFAULT_ADDRESS, ListenerSettings.DEFAULT_PORT,
-                        ListenerSettings.DEFAULT_MAX_REQUEST_BYTES));
+                .orElse(ListenerSettings.DEFAULT);
         YamlSection model = entries.get("model");
         if (model == null) {
             root.error("missing key 'model'; expected model.services with at least one service");
@@ -103,7 +102,9 @@ public final class ConfigLoader {
                 .orElse(ListenerSettings.DEFAULT_ADDRESS);
         long maxRequestBytes = Optional.ofNullable(entries.get("max-request-size")).flatMap(ConfigLoader::readSize)
                 .orElse(ListenerSettings.DEFAULT_MAX_REQUEST_BYTES);
-        return new ListenerSettings(address, port, maxRequestBytes);
+        int trustedProxyHops = Optional.ofNullable(entries.get("trusted-proxy-hops")).flatMap(h -> h.integer(0, 10))
+                .orElse(0);
+        return new ListenerSettings(address, port, maxRequestBytes, trustedProxyHops);
     }
 
     /** A size as Spring writes it: 1048576, 512KB, 32MB, 1GB (binary units, as Spring's DataSize). */

@@ -3,10 +3,15 @@ package org.jairouter.config;
 /**
  * Where the router accepts traffic.
  *
- * @param maxRequestBytes the largest request body accepted; larger ones get 413
+ * @param maxRequestBytes  the largest request body accepted; larger ones get 413
+ * @param trustedProxyHops how many proxies in front of the router append to X-Forwarded-For; the
+ *                         client address is read that many entries from the right (0: the
+ *                         connecting address, and X-Forwarded-For is never trusted)
  */
-public record ListenerSettings(String address, int port, long maxRequestBytes) {
+public record ListenerSettings(String address, int port, long maxRequestBytes, int trustedProxyHops) {
     public static final String DEFAULT_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final long DEFAULT_MAX_REQUEST_BYTES = 32L * 1024 * 1024;
+    public static final ListenerSettings DEFAULT = new ListenerSettings(DEFAULT_ADDRESS, DEFAULT_PORT,
+            DEFAULT_MAX_REQUEST_BYTES, 0);
 }

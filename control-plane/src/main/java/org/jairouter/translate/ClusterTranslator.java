@@ -60,9 +60,14 @@ final class ClusterTranslator {
                             // auto_host_rewrite sends this as the Host header: the backend's own authority.
                             .setHostname(instance.authority()))
                     .setLoadBalancingWeight(UInt32Value.of(instance.weight()))
-                    .setMetadata(Metadata.newBuilder().putFilterMetadata(Names.METADATA_NAMESPACE, Protos.struct(Map.of(
-                            "base_url", Protos.string(instance.baseUrl()),
-                            "path", Protos.string(instance.upstreamPath())))))));
+                    .setMetadata(Metadata.newBuilder()
+                            .putFilterMetadata(Names.METADATA_NAMESPACE, Protos.struct(Map.of(
+                                    "base_url", Protos.string(instance.baseUrl()),
+                                    "path", Protos.string(instance.upstreamPath()))))
+                            // ip-hash places instances on its ring by this key, not by IP address,
+                            // so a backend whose address changes keeps its clients.
+                            .putFilterMetadata("envoy.lb", Protos.struct(Map.of(
+                                    "hash_key", Protos.string(instance.authority() + instance.upstreamPath())))))));
         }
         return ClusterLoadAssignment.newBuilder().setClusterName(name).addEndpoints(locality).build();
     }

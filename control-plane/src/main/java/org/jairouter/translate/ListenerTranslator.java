@@ -31,7 +31,9 @@ final class ListenerTranslator {
                 .addAllHttpFilters(ModelFilters.httpFilters())
                 .setLocalReplyConfig(ErrorReplies.localReplyConfig(settings.maxRequestBytes()))
                 .setStreamIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))
+                // The client address (for ip-hash) is the connecting one unless proxies are trusted.
                 .setUseRemoteAddress(BoolValue.of(true))
+                .setXffNumTrustedHops(settings.trustedProxyHops())
                 .setNormalizePath(BoolValue.of(true))
                 .setMergeSlashes(true)
                 .build();

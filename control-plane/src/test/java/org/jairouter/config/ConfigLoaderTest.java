@@ -226,7 +226,20 @@ class ConfigLoaderTest {
 
     @Test
     void serverSectionSetsAddressPortAndMaxRequestSize() {
-        assertEquals(new ListenerSettings("127.0.0.1", 9090, 64L << 20), full().listener());
+        assertEquals(new ListenerSettings("127.0.0.1", 9090, 64L << 20, 0), full().listener());
+    }
+
+    @Test
+    void trustedProxyHopsIsReadFromTheServerSection() {
+        RouterConfig config = load("""
+                server:
+                  trusted-proxy-hops: 2
+                model:
+                  services:
+                    chat:
+                      instances: [{name: m, base-url: "http://h"}]
+                """).config();
+        assertEquals(2, config.listener().trustedProxyHops());
     }
 
     @Test
@@ -237,7 +250,7 @@ class ConfigLoaderTest {
                     chat:
                       instances: [{name: m, base-url: "http://h"}]
                 """).config();
-        assertEquals(new ListenerSettings("0.0.0.0", 8080, 32L * 1024 * 1024), config.listener());
+        assertEquals(new ListenerSettings("0.0.0.0", 8080, 32L * 1024 * 1024, 0), config.listener());
     }
 
     @ParameterizedTest
