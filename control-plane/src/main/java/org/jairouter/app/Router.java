@@ -5,8 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import org.jairouter.config.ConfigDiff;
 import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigLoader;
+import org.jairouter.config.ConfigProblem;
 import org.jairouter.config.LoadBalancePolicy;
 import org.jairouter.config.LoadedConfig;
 import org.jairouter.config.RouterConfig;
@@ -14,6 +16,9 @@ import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyProcess;
+import org.jairouter.status.ConfigStatus;
+import org.jairouter.status.EnvoyFleet;
+import org.jairouter.status.StatusServer;
 import org.jairouter.translate.EnvoyTranslator;
 import org.jairouter.translate.Names;
 import org.jairouter.xds.SnapshotPublisher;
@@ -23,27 +28,39 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running router: the config pipeline (YAML → config → Envoy resources → snapshot) feeding the
- * xDS server, and, unless Envoy runs elsewhere, the supervised Envoy that carries the traffic.
+ * xDS server, a watch on the config file that runs the pipeline again on every edit, the status
+ * server, and, unless Envoy runs elsewhere, the supervised Envoy that carries the traffic.
  */
 public final class Router implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
 
     private final SnapshotPublisher publisher = new SnapshotPublisher();
+    private final ConfigStatus configStatus = new ConfigStatus();
+    private final EnvoyFleet fleet = new EnvoyFleet();
     private final RouterOptions options;
     private XdsServer xds;
+    private StatusServer status;
+    private ConfigWatcher watcher;
     private EnvoyProcess envoy;
     private LoadedConfig config;
-    private String version;
+    /** The text last read, applied or refused: an unchanged file is not read into a reload again. */
+    private String lastText;
 
     private Router(RouterOptions options) {
         this.options = options;
     }
 
+    /** Starts with the config file as it is; an invalid file refuses the start. */
     public static Router start(RouterOptions options) throws ConfigException, IOException, InterruptedException {
         Router router = new Router(options);
         try {
-            router.apply(ConfigLoader.load(options.config()));
-            router.xds = XdsServer.start(router.publisher, options.xdsAddress(), options.xdsPort());
+            String text = readConfig(options.config());
+            router.apply(ConfigLoader.parse(text, options.config().toString()));
+            router.lastText = text;
+            router.xds = XdsServer.start(router.publisher, router.fleet, options.xdsAddress(), options.xdsPort());
+            router.status = StatusServer.start(options.statusAddress(), options.statusPort(), router.configStatus,
+                    router.fleet);
+            router.watcher = ConfigWatcher.start(options.config(), router::reload);
             if (options.runEnvoy()) {
                 router.startEnvoy();
             }
@@ -54,13 +71,40 @@ public final class Router implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads the config file again and, if it changed, applies it; an invalid edit is refused, logged
+     * and shown in the status, and the config in force keeps serving.
+     */
+    synchronized void reload() {
+        String text;
+        try {
+            text = readConfig(options.config());
+        } catch (IOException e) {
+            // Mid-swap (an editor's rename, a ConfigMap update) the file may briefly be missing.
+            LOG.debug("Config file not readable right now: {}", e.getMessage());
+            return;
+        }
+        if (text.equals(lastText)) {
+            return;
+        }
+        lastText = text;
+        try {
+            apply(ConfigLoader.parse(text, options.config().toString()));
+        } catch (ConfigException e) {
+            LOG.error("Config edit refused; config {} stays in force:\n{}", configVersion(), e.getMessage());
+            configStatus.refused(e.problems().stream().map(ConfigProblem::toString).toList());
+        }
+    }
+
     /** Publishes a validated config to every Envoy. */
     private void apply(LoadedConfig loaded) {
         loaded.warnings().forEach(w -> LOG.warn("{}", w));
-        String published = publisher.publish(EnvoyTranslator.translate(loaded.config(), HostResolver.resolve(loaded.config())));
+        String version = publisher.publish(EnvoyTranslator.translate(loaded.config(), HostResolver.resolve(loaded.config())));
+        String changes = config == null ? Summary.of(loaded.config())
+                : ConfigDiff.describe(ConfigDiff.between(config.config(), loaded.config()));
         config = loaded;
-        version = published;
-        LOG.info("Config {} in force: {}", version, Summary.of(loaded.config()));
+        configStatus.applied(version, options.config().toString(), changes);
+        LOG.info("Config {} in force: {}", version, changes);
         logHashAlgorithms(loaded.config());
     }
 
@@ -75,23 +119,33 @@ public final class Router implements AutoCloseable {
                         + " while the instances stay the same", algorithm));
     }
 
+    private static String readConfig(Path file) throws IOException {
+        return Files.readString(file);
+    }
+
     private void startEnvoy() throws IOException, InterruptedException {
         Path binary = EnvoyBinary.locate(options.envoyBinary(), options.envoyInstallDir());
         LOG.info("Envoy: {} ({})", binary, EnvoyBinary.version(binary));
-        Path adminAddressFile = options.workDir().resolve("envoy-admin-address");
-        Files.deleteIfExists(adminAddressFile);
         String bootstrap = EnvoyBootstrap.render(options.nodeId(), options.adminAddress(), options.adminPort(),
                 options.xdsAddress(), xds.port());
-        envoy = EnvoyProcess.start(binary, bootstrap, options.workDir(), options.envoyLogLevel(), options.concurrency(),
-                adminAddressFile);
+        envoy = EnvoyProcess.startOrAdopt(binary, bootstrap, options.workDir(), options.envoyLogLevel(),
+                options.concurrency());
     }
 
     public String configVersion() {
-        return version;
+        return configStatus.applied().map(ConfigStatus.Applied::version).orElse("none");
     }
 
-    public LoadedConfig config() {
-        return config;
+    public ConfigStatus configStatus() {
+        return configStatus;
+    }
+
+    public int xdsPort() {
+        return xds.port();
+    }
+
+    public int statusPort() {
+        return status.port();
     }
 
     /** Envoy's admin address as host:port, once Envoy has bound it. */
@@ -125,17 +179,25 @@ public final class Router implements AutoCloseable {
         throw new IllegalStateException("Envoy was not ready within " + timeout.toSeconds() + " s");
     }
 
+    /** Stops the control plane and its Envoy. */
     @Override
     public void close() {
+        closeQuietly(watcher);
+        closeQuietly(envoy);
+        closeQuietly(status);
+        closeQuietly(xds);
+    }
+
+    private static void closeQuietly(AutoCloseable part) {
+        if (part == null) {
+            return;
+        }
         try {
-            if (envoy != null) {
-                envoy.close();
-            }
-            if (xds != null) {
-                xds.close();
-            }
+            part.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("Stopping {} failed: {}", part.getClass().getSimpleName(), e.toString());
         }
     }
 }

@@ -8,10 +8,14 @@ import java.util.Optional;
  *
  * @param adminPort   Envoy's admin port; 0 picks a free one
  * @param xdsPort     the control plane's ADS port; 0 picks a free one
+ * @param statusPort  the status server's port; 0 picks a free one
  * @param runEnvoy    false when Envoy runs elsewhere (compose, Kubernetes) and connects to us
+ * @param workDir     where the Envoy bootstrap and pid file live; a restarted control plane given the
+ *                    same folder adopts the Envoy it left running
  * @param concurrency Envoy worker threads; 0 means one per core
  */
-public record RouterOptions(Path config, String xdsAddress, int xdsPort, String adminAddress, int adminPort,
+public record RouterOptions(Path config, String xdsAddress, int xdsPort, String statusAddress, int statusPort,
+                            String adminAddress, int adminPort,
                             boolean runEnvoy, Optional<Path> envoyBinary, Path envoyInstallDir, Path workDir,
                             String envoyLogLevel, int concurrency, String nodeId) {
 }

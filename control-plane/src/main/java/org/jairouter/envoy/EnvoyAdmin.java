@@ -8,7 +8,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /** Reads Envoy's admin interface: readiness and the address a listener actually bound. */
 public final class EnvoyAdmin {
@@ -43,6 +47,24 @@ public final class EnvoyAdmin {
             }
         }
         return Optional.empty();
+    }
+
+    /** Each cluster's endpoints as host:port, as Envoy currently has them. */
+    public Map<String, Set<String>> clusterEndpoints() throws IOException, InterruptedException {
+        HttpResponse<String> response = get("/clusters?format=json");
+        if (response.statusCode() != 200) {
+            throw new IOException("Envoy admin /clusters answered " + response.statusCode());
+        }
+        Map<String, Set<String>> endpoints = new TreeMap<>();
+        for (JsonNode cluster : JSON.readTree(response.body()).path("cluster_statuses")) {
+            Set<String> hosts = new TreeSet<>();
+            for (JsonNode host : cluster.path("host_statuses")) {
+                JsonNode address = host.path("address").path("socket_address");
+                hosts.add(address.path("address").asText() + ":" + address.path("port_value").asInt());
+            }
+            endpoints.put(cluster.path("name").asText(), hosts);
+        }
+        return endpoints;
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {

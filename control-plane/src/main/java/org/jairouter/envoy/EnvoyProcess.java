@@ -10,62 +10,94 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs Envoy as a supervised child: its output goes to our log, it is restarted (with backoff) if
+ * Runs Envoy as a supervised process: its output goes to our log, it is restarted (with backoff) if
  * it dies, and it is stopped when we stop. Traffic never passes through this process.
+ *
+ * <p>If the control plane itself dies (kill -9), Envoy keeps serving its last config. A control
+ * plane started again on the same work folder finds that Envoy through the pid file and adopts it
+ * instead of starting a second one, provided its bootstrap is unchanged; Envoy then reconnects to the
+ * xDS port by itself.
  */
 public final class EnvoyProcess implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EnvoyProcess.class);
+    private static final Duration MIN_BACKOFF = Duration.ofMillis(250);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
     private final List<String> command;
+    private final Path pidFile;
     private final Path adminAddressFile;
     private final Thread supervisor;
-    private volatile Process process;
+    private volatile ProcessHandle process;
     private volatile boolean stopping;
 
-    private EnvoyProcess(List<String> command, Path adminAddressFile) {
+    private EnvoyProcess(List<String> command, Path workDir) {
         this.command = command;
-        this.adminAddressFile = adminAddressFile;
+        this.pidFile = workDir.resolve("envoy.pid");
+        this.adminAddressFile = workDir.resolve("envoy-admin-address");
         this.supervisor = new Thread(this::supervise, "envoy-supervisor");
         this.supervisor.setDaemon(true);
     }
 
     /**
-     * Starts Envoy on the given bootstrap.
+     * Starts Envoy on the given bootstrap, or adopts the one a previous control plane left running
+     * in the same work folder with the same bootstrap.
      *
-     * @param concurrency      worker threads; 0 lets Envoy use one per core
-     * @param adminAddressFile where Envoy writes its admin address once bound (the port may be 0)
+     * @param concurrency worker threads; 0 lets Envoy use one per core
      */
-    public static EnvoyProcess start(Path binary, String bootstrap, Path workDir, String logLevel, int concurrency,
-                                     Path adminAddressFile) throws IOException {
+    public static EnvoyProcess startOrAdopt(Path binary, String bootstrap, Path workDir, String logLevel,
+                                            int concurrency) throws IOException {
         Files.createDirectories(workDir);
         Path bootstrapFile = workDir.resolve("envoy-bootstrap.yaml");
-        Files.writeString(bootstrapFile, bootstrap);
         List<String> command = new ArrayList<>(List.of(binary.toString(), "-c", bootstrapFile.toString(),
                 // Several Envoys may share a machine (tests, fleets): no shared-memory hot restart.
                 "--disable-hot-restart", "--log-level", logLevel,
-                "--admin-address-path", adminAddressFile.toString()));
+                // Envoy writes the admin address it bound, so the admin port may be 0.
+                "--admin-address-path", workDir.resolve("envoy-admin-address").toString()));
         if (concurrency > 0) {
             command.addAll(List.of("--concurrency", Integer.toString(concurrency)));
         }
-        EnvoyProcess envoy = new EnvoyProcess(command, adminAddressFile);
-        envoy.launch();
+        EnvoyProcess envoy = new EnvoyProcess(command, workDir);
+        Optional<ProcessHandle> running = envoy.runningEnvoy();
+        boolean sameBootstrap = Files.exists(bootstrapFile) && Files.readString(bootstrapFile).equals(bootstrap);
+        if (running.isPresent() && sameBootstrap) {
+            envoy.process = running.get();
+            LOG.info("Adopted the Envoy (pid {}) left running in {}", running.get().pid(), workDir);
+        } else {
+            running.ifPresent(old -> {
+                LOG.warn("Stopping the Envoy (pid {}) left running in {}: its bootstrap differs", old.pid(), workDir);
+                stop(old);
+            });
+            Files.writeString(bootstrapFile, bootstrap);
+            envoy.launch();
+        }
         envoy.supervisor.start();
         return envoy;
     }
 
-    public boolean isAlive() {
-        Process current = process;
-        return current != null && current.isAlive();
+    /** The Envoy whose pid the work folder records, if it is still alive. */
+    private Optional<ProcessHandle> runningEnvoy() throws IOException {
+        if (!Files.exists(pidFile)) {
+            return Optional.empty();
+        }
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(p -> p.info().command().map(c -> c.equals(command.get(0))).orElse(false));
+        } catch (NumberFormatException corrupt) {
+            return Optional.empty();
+        }
     }
 
-    public long pid() {
-        return process.pid();
+    public boolean isAlive() {
+        ProcessHandle current = process;
+        return current != null && current.isAlive();
     }
 
     /** host:port of Envoy's admin interface, once Envoy has bound it. */
@@ -79,8 +111,10 @@ public final class EnvoyProcess implements AutoCloseable {
     }
 
     private void launch() throws IOException {
+        Files.deleteIfExists(adminAddressFile);
         Process started = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process = started;
+        process = started.toHandle();
+        Files.writeString(pidFile, Long.toString(started.pid()));
         Thread pump = new Thread(() -> pumpOutput(started), "envoy-log-" + started.pid());
         pump.setDaemon(true);
         pump.start();
@@ -88,14 +122,16 @@ public final class EnvoyProcess implements AutoCloseable {
     }
 
     private void supervise() {
-        Duration backoff = Duration.ofMillis(250);
+        Duration backoff = MIN_BACKOFF;
         while (!stopping) {
-            Process current = process;
+            ProcessHandle current = process;
             long startedAt = System.nanoTime();
-            int exit;
             try {
-                exit = current.waitFor();
+                current.onExit().get();
             } catch (InterruptedException e) {
+                return;
+            } catch (ExecutionException e) {
+                LOG.error("Watching Envoy failed", e);
                 return;
             }
             if (stopping) {
@@ -103,10 +139,9 @@ public final class EnvoyProcess implements AutoCloseable {
             }
             // A run that lasted a while was healthy: start again quickly.
             if (Duration.ofNanos(System.nanoTime() - startedAt).compareTo(MAX_BACKOFF) > 0) {
-                backoff = Duration.ofMillis(250);
+                backoff = MIN_BACKOFF;
             }
-            LOG.error("Envoy (pid {}) exited with status {}; restarting in {} ms", current.pid(), exit,
-                    backoff.toMillis());
+            LOG.error("Envoy (pid {}) exited; restarting in {} ms", current.pid(), backoff.toMillis());
             try {
                 Thread.sleep(backoff.toMillis());
                 if (!stopping) {
@@ -133,17 +168,27 @@ public final class EnvoyProcess implements AutoCloseable {
         }
     }
 
+    /** Asks Envoy to stop (SIGTERM), then forces it after a grace period. */
+    private static void stop(ProcessHandle envoy) {
+        envoy.destroy();
+        try {
+            envoy.onExit().get(10, TimeUnit.SECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            envoy.destroyForcibly();
+        } catch (InterruptedException e) {
+            envoy.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws IOException {
         stopping = true;
         supervisor.interrupt();
-        Process current = process;
-        if (current == null) {
-            return;
+        ProcessHandle current = process;
+        if (current != null) {
+            stop(current);
         }
-        current.destroy();
-        if (!current.waitFor(10, TimeUnit.SECONDS)) {
-            current.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        }
+        Files.deleteIfExists(pidFile);
     }
 }

@@ -9,10 +9,11 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import org.jairouter.status.EnvoyFleet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The ADS gRPC server Envoy connects to. Logs each Envoy that connects and every config it rejects. */
+/** The ADS gRPC server Envoys connect to. Tracks who is connected and logs every config an Envoy rejects. */
 public final class XdsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(XdsServer.class);
     private final Server server;
@@ -21,8 +22,9 @@ public final class XdsServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static XdsServer start(SnapshotPublisher publisher, String address, int port) throws IOException {
-        V3DiscoveryServer discovery = new V3DiscoveryServer(new RejectionLogger(), publisher.cache());
+    public static XdsServer start(SnapshotPublisher publisher, EnvoyFleet fleet, String address, int port)
+            throws IOException {
+        V3DiscoveryServer discovery = new V3DiscoveryServer(new FleetTracker(fleet), publisher.cache());
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(address, port))
                 .addService(discovery.getAggregatedDiscoveryServiceImpl())
                 .build()
@@ -42,12 +44,17 @@ public final class XdsServer implements AutoCloseable {
     }
 
     /** A request that carries error_detail is Envoy rejecting (NACKing) the config it was last sent. */
-    private static final class RejectionLogger implements DiscoveryServerCallbacks {
+    private record FleetTracker(EnvoyFleet fleet) implements DiscoveryServerCallbacks {
         @Override
         public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
+            if (request.hasNode()) {
+                fleet.connected(streamId, request.getNode());
+            }
             if (request.hasErrorDetail()) {
-                LOG.error("Envoy {} rejected {} version {}: {}", request.getNode().getId(),
-                        request.getTypeUrl(), request.getResponseNonce(), request.getErrorDetail().getMessage());
+                String type = request.getTypeUrl().substring(request.getTypeUrl().lastIndexOf('.') + 1);
+                String node = fleet.rejected(streamId, type, request.getErrorDetail().getMessage());
+                LOG.error("Envoy {} rejected the {} config it was sent: {}", node, type,
+                        request.getErrorDetail().getMessage());
             }
         }
 
@@ -57,8 +64,13 @@ public final class XdsServer implements AutoCloseable {
         }
 
         @Override
-        public void onStreamOpen(long streamId, String typeUrl) {
-            LOG.debug("xDS stream {} opened", streamId);
+        public void onStreamClose(long streamId, String typeUrl) {
+            fleet.disconnected(streamId);
+        }
+
+        @Override
+        public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
+            fleet.disconnected(streamId);
         }
     }
 }

@@ -5,10 +5,15 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
 import org.jairouter.app.Router;
 import org.jairouter.app.RouterOptions;
+import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
 
 /**
@@ -19,12 +24,16 @@ import org.jairouter.envoy.EnvoyBinary;
 final class RouterHarness implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
     private final Router router;
+    private final Path config;
     private final Path workDir;
+    private final String serverYaml;
     private final int port;
 
-    private RouterHarness(Router router, Path workDir, int port) {
+    private RouterHarness(Router router, Path config, Path workDir, String serverYaml, int port) {
         this.router = router;
+        this.config = config;
         this.workDir = workDir;
+        this.serverYaml = serverYaml;
         this.port = port;
     }
 
@@ -34,12 +43,20 @@ final class RouterHarness implements AutoCloseable {
 
     static RouterHarness startWithServer(String serverYaml, String modelYaml) throws Exception {
         Path workDir = Files.createTempDirectory("jairouter-it-");
-        Path config = workDir.resolve("application.yml");
-        Files.writeString(config, serverYaml + modelYaml);
-        Router router = Router.start(new RouterOptions(config, "127.0.0.1", 0, "127.0.0.1", 0, true,
+        Path config = Files.writeString(workDir.resolve("application.yml"), serverYaml + modelYaml);
+        return start(config, workDir, serverYaml);
+    }
+
+    /** A router on a config file the test manages itself (it must put the listener on a free port). */
+    static RouterHarness startWithConfigFile(Path config) throws Exception {
+        return start(config, Files.createTempDirectory("jairouter-it-"), "");
+    }
+
+    private static RouterHarness start(Path config, Path workDir, String serverYaml) throws Exception {
+        Router router = Router.start(new RouterOptions(config, "127.0.0.1", 0, "127.0.0.1", 0, "127.0.0.1", 0, true,
                 Optional.empty(), EnvoyBinary.defaultInstallDir(), workDir, "warning", 2, "it-" + workDir.getFileName()));
         try {
-            return new RouterHarness(router, workDir, router.awaitReady(READY_TIMEOUT));
+            return new RouterHarness(router, config, workDir, serverYaml, router.awaitReady(READY_TIMEOUT));
         } catch (RuntimeException | InterruptedException e) {
             router.close();
             throw e;
@@ -58,6 +75,42 @@ final class RouterHarness implements AutoCloseable {
 
     Router router() {
         return router;
+    }
+
+    Path configFile() {
+        return config;
+    }
+
+    /**
+     * Replaces the config's model section the way editors save: write a new file, rename it over.
+     *
+     * @return false if the file already had exactly that content (the router will see no change)
+     */
+    boolean replaceConfig(String modelYaml) throws IOException {
+        String text = serverYaml + modelYaml;
+        if (Files.readString(configFile()).equals(text)) {
+            return false;
+        }
+        Path next = Files.writeString(config.resolveSibling(config.getFileName() + ".tmp"), text);
+        Files.move(next, configFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return true;
+    }
+
+    EnvoyAdmin admin() {
+        return new EnvoyAdmin(router.envoyAdminAddress().orElseThrow());
+    }
+
+    /** Waits until Envoy's clusters and endpoints satisfy the condition: a config has reached Envoy. */
+    void awaitEnvoy(Predicate<Map<String, Set<String>>> condition) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Map<String, Set<String>> endpoints = admin().clusterEndpoints();
+        while (!condition.test(endpoints)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Envoy did not get the expected config; it has " + endpoints);
+            }
+            Thread.sleep(20);
+            endpoints = admin().clusterEndpoints();
+        }
     }
 
     @Override

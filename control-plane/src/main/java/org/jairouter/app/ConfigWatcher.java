@@ -1,0 +1,93 @@
+package org.jairouter.app;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Calls back when the config file may have changed. It watches the file's folder rather than the
+ * file, because editors save by writing a new file and renaming it over the old one, and Kubernetes
+ * swaps a ConfigMap by replacing a symlink: the watched file itself is never modified in place.
+ * Bursts of events (an editor's several writes) are debounced into one call. A slow poll backs up
+ * the watch for file systems that send no events (some container bind mounts); the callback must
+ * itself ignore calls when the content is unchanged.
+ */
+final class ConfigWatcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigWatcher.class);
+    private static final long DEBOUNCE_MILLIS = 50;
+    private static final long POLL_MILLIS = 1000;
+
+    private final WatchService watch;
+    private final ScheduledExecutorService scheduler;
+    private final Thread watcher;
+    private final Runnable onChange;
+    private ScheduledFuture<?> pending;
+
+    private ConfigWatcher(Path file, Runnable onChange) throws IOException {
+        this.onChange = onChange;
+        Path folder = file.toAbsolutePath().getParent();
+        this.watch = FileSystems.getDefault().newWatchService();
+        folder.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                StandardWatchEventKinds.ENTRY_DELETE);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "config-reload");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.watcher = new Thread(this::watchEvents, "config-watch");
+        this.watcher.setDaemon(true);
+    }
+
+    static ConfigWatcher start(Path file, Runnable onChange) throws IOException {
+        ConfigWatcher watcher = new ConfigWatcher(file, onChange);
+        watcher.scheduler.scheduleWithFixedDelay(watcher::runSafely, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
+        watcher.watcher.start();
+        return watcher;
+    }
+
+    private void watchEvents() {
+        try {
+            while (true) {
+                WatchKey key = watch.take();
+                // Any change in the folder may be the file (or the symlink it resolves through).
+                key.pollEvents();
+                key.reset();
+                debounce();
+            }
+        } catch (InterruptedException | ClosedWatchServiceException stopped) {
+            // Closing.
+        }
+    }
+
+    private synchronized void debounce() {
+        if (pending != null) {
+            pending.cancel(false);
+        }
+        pending = scheduler.schedule(this::runSafely, DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void runSafely() {
+        try {
+            onChange.run();
+        } catch (RuntimeException e) {
+            LOG.error("Config reload failed unexpectedly; the config in force keeps serving", e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        watcher.interrupt();
+        watch.close();
+        scheduler.shutdownNow();
+    }
+}

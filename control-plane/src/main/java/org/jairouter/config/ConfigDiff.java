@@ -1,0 +1,68 @@
+package org.jairouter.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What changed between two configs, in words an operator reads in one log line. */
+public final class ConfigDiff {
+    private ConfigDiff() {
+    }
+
+    public static List<String> between(RouterConfig before, RouterConfig after) {
+        List<String> changes = new ArrayList<>();
+        if (!before.listener().equals(after.listener())) {
+            changes.add("listener " + before.listener() + " -> " + after.listener());
+        }
+        for (ServiceType type : ServiceType.values()) {
+            ServiceConfig old = before.service(type);
+            ServiceConfig now = after.service(type);
+            if (old == null && now != null) {
+                changes.add("+service " + type.key());
+            } else if (old != null && now == null) {
+                changes.add("-service " + type.key());
+            }
+            if (old != null && now != null && old.loadBalancing().policy() != now.loadBalancing().policy()) {
+                changes.add(type.key() + " policy " + old.loadBalancing().policy().key() + " -> "
+                        + now.loadBalancing().policy().key());
+            }
+            compareInstances(type, old, now, changes);
+        }
+        return changes;
+    }
+
+    private static void compareInstances(ServiceType type, ServiceConfig old, ServiceConfig now, List<String> changes) {
+        Map<String, Instance> before = byIdentity(old);
+        Map<String, Instance> after = byIdentity(now);
+        before.forEach((id, instance) -> {
+            Instance updated = after.get(id);
+            if (updated == null) {
+                changes.add("-" + type.key() + " " + id);
+            } else if (updated.weight() != instance.weight()) {
+                changes.add(type.key() + " " + id + " weight " + instance.weight() + " -> " + updated.weight());
+            }
+            if (updated != null && updated.active() != instance.active()) {
+                changes.add(type.key() + " " + id + (updated.active() ? " active" : " inactive"));
+            }
+        });
+        after.keySet().stream().filter(id -> !before.containsKey(id))
+                .forEach(id -> changes.add("+" + type.key() + " " + id));
+    }
+
+    /** Instances keyed by model and where they are served, the identity the config loader keeps unique. */
+    private static Map<String, Instance> byIdentity(ServiceConfig service) {
+        Map<String, Instance> instances = new LinkedHashMap<>();
+        if (service != null) {
+            for (Instance instance : service.instances()) {
+                instances.put(instance.model() + "@" + instance.authority() + instance.upstreamPath(), instance);
+            }
+        }
+        return instances;
+    }
+
+    /** The changes as one line, or a note that nothing Envoy sees changed. */
+    public static String describe(List<String> changes) {
+        return changes.isEmpty() ? "no change to services or instances" : String.join(", ", changes);
+    }
+}

@@ -1,0 +1,298 @@
+package org.jairouter.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.NotFoundException;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.embeddings.EmbeddingCreateParams;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.jairouter.fixtures.Gate;
+import org.jairouter.fixtures.StubBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Editing the YAML reconfigures the running Envoy; bad edits are refused; nothing in flight is dropped. */
+class LiveReconfigurationTest {
+    private static final String[] POLICIES = {"random", "round-robin", "least-connections", "ip-hash"};
+    private static StubBackend stable1;
+    private static StubBackend stable2;
+    private static StubBackend extra;
+    private static StubBackend streamer;
+    private static RouterHarness router;
+    private static OpenAIClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        stable1 = StubBackend.start("stable-1");
+        stable2 = StubBackend.start("stable-2");
+        extra = StubBackend.start("extra");
+        streamer = StubBackend.start("streamer");
+        router = RouterHarness.start(chatOnly("m", stable1));
+        client = router.client();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (router != null) {
+            router.close();
+        }
+        for (StubBackend stub : new StubBackend[] {stable1, stable2, extra, streamer}) {
+            stub.close();
+        }
+    }
+
+    @Test
+    void anEditReachesEnvoyAndTrafficFollows() throws Exception {
+        reconfigure(chatOnly("m", stable1));
+        assertTrue(chatFails("n"), "model n is not configured yet");
+
+        reconfigure(chatOnly("m", stable1) + """
+                        - {name: n, base-url: "%s"}
+                """.formatted(extra.baseUrl()));
+
+        assertEquals("Hello from extra", chat("n"));
+    }
+
+    @Test
+    void aRefusedEditLeavesTrafficUntouchedAndIsVisibleInStatus() throws Exception {
+        reconfigure(chatOnly("m", stable1));
+        String versionInForce = router.router().configVersion();
+
+        router.replaceConfig("""
+                model:
+                  services:
+                    chat:
+                      instances:
+                        - {name: m, base-url: "%s", weight: heavy}
+                """.formatted(stable2.baseUrl()));
+        JsonNode refused = awaitRefusal();
+
+        assertTrue(refused.path("problems").get(0).asText()
+                        .matches(".*application\\.yml:8: model\\.services\\.chat\\.instances\\[0]\\.weight: .*'heavy'.*"),
+                refused.toString());
+        assertEquals(versionInForce, router.router().configVersion());
+        assertEquals("Hello from stable-1", chat("m"));
+    }
+
+    @Test
+    void fiftyRewritesUnderStreamingAndNonStreamingLoadFailNoRequest() throws Exception {
+        reconfigure(churn(0));
+        AtomicBoolean running = new AtomicBoolean(true);
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        AtomicInteger completed = new AtomicInteger();
+        ExecutorService load = Executors.newFixedThreadPool(6);
+        List<Future<?>> clients = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            clients.add(load.submit(() -> untilStopped(running, failures, completed, () -> chat("m"))));
+        }
+        for (int i = 0; i < 2; i++) {
+            clients.add(load.submit(() -> untilStopped(running, failures, completed, () -> streamChat("m"))));
+        }
+        clients.add(load.submit(() -> untilStopped(running, failures, completed,
+                () -> client.embeddings().create(EmbeddingCreateParams.builder().model("e").input("hi").build()))));
+        try {
+            for (int rewrite = 1; rewrite <= 50; rewrite++) {
+                reconfigure(churn(rewrite));
+            }
+            // The last config (50, even) has no "extra": it must get no new requests.
+            int extraBefore = extra.requestCount();
+            int completedBefore = completed.get();
+            awaitCondition(() -> completed.get() >= completedBefore + 100);
+            assertEquals(extraBefore, extra.requestCount(), "a removed instance still got requests");
+        } finally {
+            running.set(false);
+            for (Future<?> each : clients) {
+                each.get(1, TimeUnit.MINUTES);
+            }
+            load.shutdown();
+        }
+        assertEquals(List.of(), List.copyOf(failures), "requests failed during reconfiguration");
+        assertTrue(completed.get() > 200, "too little load to mean anything: " + completed.get());
+    }
+
+    @Test
+    void aStreamInFlightOnARemovedInstanceCompletes() throws Exception {
+        reconfigure(chatOnly("m", stable1) + instance("s", streamer));
+        assertStreamSurvives(chatOnly("m", stable1) + instance("s", stable2), () -> chat("s").equals("Hello from stable-2"));
+    }
+
+    @Test
+    void aStreamInFlightOnARemovedModelCompletes() throws Exception {
+        reconfigure(chatOnly("m", stable1) + instance("s", streamer));
+        assertStreamSurvives(chatOnly("m", stable1), () -> chatFails("s"));
+    }
+
+    /** Starts a stream on the streamer, applies {@code edit} while it is held, then lets it finish. */
+    private static void assertStreamSurvives(String edit, java.util.concurrent.Callable<Boolean> editInEffect) {
+        Gate rest = streamer.pauseStreamsAfterFirstChunk();
+        assertTimeoutPreemptively(Duration.ofMinutes(1), () -> {
+            try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params("s"))) {
+                Iterator<ChatCompletionChunk> chunks = stream.stream().iterator();
+                chunks.next();
+
+                reconfigure(edit);
+                assertTrue(editInEffect.call(), "new requests must no longer reach the removed instance");
+                rest.open();
+                ChatCompletionChunk last = null;
+                while (chunks.hasNext()) {
+                    last = chunks.next();
+                }
+                assertEquals("stop", last.choices().get(0).finishReason().orElseThrow().asString());
+            }
+        });
+    }
+
+    /** The n-th config of the churn: instances come and go, weights and policies change every time. */
+    private static String churn(int n) {
+        StringBuilder chat = new StringBuilder();
+        chat.append("        - {name: m, base-url: \"%s\", weight: %d}\n".formatted(stable1.baseUrl(), 1 + n % 3));
+        if (n % 3 != 0) {
+            chat.append("        - {name: m, base-url: \"%s\", weight: %d}\n".formatted(stable2.baseUrl(), 1 + n % 5));
+        }
+        if (n % 2 == 1) {
+            chat.append("        - {name: m, base-url: \"%s\"}\n".formatted(extra.baseUrl()));
+            chat.append("        - {name: temporary, base-url: \"%s\"}\n".formatted(extra.baseUrl()));
+        }
+        return """
+                model:
+                  services:
+                    chat:
+                      load-balance: {type: %s}
+                      instances:
+                %s    embedding:
+                      load-balance: {type: %s}
+                      instances:
+                        - {name: e, base-url: "%s", weight: %d}
+                        - {name: e, base-url: "%s"}
+                """.formatted(POLICIES[n % 4], chat, POLICIES[(n + 1) % 4], stable1.baseUrl(), 1 + n % 4,
+                stable2.baseUrl());
+    }
+
+    private static String chatOnly(String model, StubBackend stub) {
+        return """
+                model:
+                  services:
+                    chat:
+                      instances:
+                """ + instance(model, stub);
+    }
+
+    private static String instance(String model, StubBackend stub) {
+        return "        - {name: %s, base-url: \"%s\"}\n".formatted(model, stub.baseUrl());
+    }
+
+    /** Writes a config and waits until the control plane applied it and Envoy has its endpoints. */
+    private static void reconfigure(String modelYaml) throws Exception {
+        Instant written = Instant.now();
+        if (router.replaceConfig(modelYaml)) {
+            awaitCondition(() -> router.router().configStatus().applied().orElseThrow().at().isAfter(written));
+        }
+        Set<String> wanted = expectedEndpoints(modelYaml);
+        router.awaitEnvoy(clusters -> clusters.entrySet().stream()
+                .filter(cluster -> !cluster.getKey().equals("jairouter_xds"))
+                .flatMap(cluster -> cluster.getValue().stream())
+                .collect(Collectors.toSet()).equals(wanted));
+    }
+
+    /** The host:port of every base-url in a config. */
+    private static Set<String> expectedEndpoints(String yaml) {
+        Set<String> endpoints = new HashSet<>();
+        Matcher matcher = Pattern.compile("http://(127\\.0\\.0\\.1:\\d+)").matcher(yaml);
+        while (matcher.find()) {
+            endpoints.add(matcher.group(1));
+        }
+        return endpoints;
+    }
+
+    private static JsonNode awaitRefusal() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        URI status = URI.create("http://127.0.0.1:" + router.router().statusPort() + "/v1/status");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            JsonNode body = new ObjectMapper().readTree(http.send(HttpRequest.newBuilder(status).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            JsonNode refused = body.path("config").path("last_refused");
+            if (!refused.isMissingNode() && !refused.isNull()) {
+                assertEquals(router.router().configVersion(), body.path("config").path("in_force").path("version").asText());
+                return refused;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the refused edit never showed in the status");
+    }
+
+    private static String chat(String model) {
+        return client.chat().completions().create(params(model)).choices().get(0).message().content().orElseThrow();
+    }
+
+    private static boolean chatFails(String model) {
+        try {
+            chat(model);
+            return false;
+        } catch (NotFoundException expected) {
+            return true;
+        }
+    }
+
+    private static String streamChat(String model) {
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params(model))) {
+            List<ChatCompletionChunk> chunks = stream.stream().toList();
+            String finish = chunks.get(chunks.size() - 1).choices().get(0).finishReason().orElseThrow().asString();
+            assertEquals("stop", finish, "the stream ended early");
+            return finish;
+        }
+    }
+
+    private static ChatCompletionCreateParams params(String model) {
+        return ChatCompletionCreateParams.builder().model(model).addUserMessage("hi").build();
+    }
+
+    private static void untilStopped(AtomicBoolean running, ConcurrentLinkedQueue<String> failures,
+                                     AtomicInteger completed, java.util.concurrent.Callable<?> request) {
+        while (running.get()) {
+            try {
+                request.call();
+                completed.incrementAndGet();
+            } catch (Throwable failure) {
+                failures.add(failure.toString());
+            }
+        }
+    }
+
+    private static void awaitCondition(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            assertFalse(System.nanoTime() > deadline, "condition not met within 30 s");
+            Thread.sleep(10);
+        }
+    }
+}
