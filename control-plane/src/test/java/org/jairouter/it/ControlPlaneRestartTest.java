@@ -1,0 +1,163 @@
+package org.jairouter.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.jairouter.envoy.EnvoyBinary;
+import org.jairouter.fixtures.StubBackend;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The control plane is not on the traffic path: killed with SIGKILL under load, it loses no request,
+ * and once started again on the same work folder it adopts the running Envoy and edits apply again.
+ * The control plane runs as a real separate process here, so that it can really be killed.
+ */
+class ControlPlaneRestartTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void killingTheControlPlaneLosesNoRequestAndARestartedOneAppliesEditsAgain() throws Exception {
+        try (StubBackend before = StubBackend.start("before");
+             StubBackend after = StubBackend.start("after")) {
+            int listenerPort = freePort();
+            Path config = dir.resolve("application.yml");
+            Files.writeString(config, config(listenerPort, before));
+            List<String> command = command(config, freePort(), freePort(), freePort());
+            Process controlPlane = start(command, "first");
+            OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + listenerPort + "/v1")
+                    .apiKey("k").maxRetries(0).build();
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicInteger completed = new AtomicInteger();
+            ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+            ExecutorService load = Executors.newFixedThreadPool(2);
+            List<Future<?>> clients = new ArrayList<>();
+            try {
+                awaitCondition(() -> answers(client).isPresent());
+                for (int i = 0; i < 2; i++) {
+                    clients.add(load.submit(() -> {
+                        while (running.get()) {
+                            try {
+                                answers(client).orElseThrow();
+                                completed.incrementAndGet();
+                            } catch (RuntimeException failure) {
+                                failures.add(failure.toString());
+                            }
+                        }
+                    }));
+                }
+                long envoyPid = Long.parseLong(Files.readString(dir.resolve("work/envoy.pid")).trim());
+
+                controlPlane.destroyForcibly().waitFor();
+                int atKill = completed.get();
+                awaitCondition(() -> completed.get() >= atKill + 200);
+                controlPlane = start(command, "second");
+                awaitCondition(() -> Files.exists(dir.resolve("second.log")) && log("second").contains("Adopted the Envoy"));
+                Path next = Files.writeString(dir.resolve("next.yml"), config(listenerPort, after));
+                Files.move(next, config, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                awaitCondition(() -> answers(client).orElse("").equals("Hello from after"));
+
+                assertEquals(envoyPid, Long.parseLong(Files.readString(dir.resolve("work/envoy.pid")).trim()),
+                        "the restarted control plane must adopt the running Envoy, not start another");
+            } finally {
+                running.set(false);
+                for (Future<?> each : clients) {
+                    each.get(1, TimeUnit.MINUTES);
+                }
+                load.shutdown();
+                stop(controlPlane);
+            }
+            assertEquals(List.of(), List.copyOf(failures), "requests failed while the control plane was down");
+            assertTrue(completed.get() > 200);
+        }
+    }
+
+    private static Optional<String> answers(OpenAIClient client) {
+        try {
+            return client.chat().completions()
+                    .create(ChatCompletionCreateParams.builder().model("m").addUserMessage("hi").build())
+                    .choices().get(0).message().content();
+        } catch (RuntimeException notYet) {
+            return Optional.empty();
+        }
+    }
+
+    private List<String> command(Path config, int xdsPort, int adminPort, int statusPort) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return List.of(java, "-cp", System.getProperty("java.class.path"), "org.jairouter.app.JaiRouter",
+                "--config", config.toString(), "--xds-port", Integer.toString(xdsPort),
+                "--admin-port", Integer.toString(adminPort), "--status-port", Integer.toString(statusPort),
+                "--work-dir", dir.resolve("work").toString(), "--concurrency", "2",
+                "--envoy-install-dir", EnvoyBinary.defaultInstallDir().toString());
+    }
+
+    private Process start(List<String> command, String name) throws IOException {
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+    }
+
+    private String log(String name) {
+        try {
+            return Files.readString(dir.resolve(name + ".log"));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** A graceful stop: the control plane's shutdown hook stops its Envoy too. */
+    private void stop(Process controlPlane) throws Exception {
+        controlPlane.destroy();
+        if (!controlPlane.waitFor(30, TimeUnit.SECONDS)) {
+            controlPlane.destroyForcibly();
+        }
+        Path pidFile = dir.resolve("work/envoy.pid");
+        if (Files.exists(pidFile)) {
+            ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private static String config(int listenerPort, StubBackend backend) {
+        return """
+                server: {address: 127.0.0.1, port: %d}
+                model:
+                  services:
+                    chat:
+                      instances:
+                        - {name: m, base-url: "%s"}
+                """.formatted(listenerPort, backend.baseUrl());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void awaitCondition(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "condition not met within 2 minutes");
+            Thread.sleep(20);
+        }
+    }
+}
