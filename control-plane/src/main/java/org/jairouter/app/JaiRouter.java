@@ -1,5 +1,6 @@
 package org.jairouter.app;
 
+import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,16 +14,21 @@ import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** The command line: run the router (default), validate config files, or print an Envoy bootstrap. */
 @Command(name = "jairouter", mixinStandardHelpOptions = true, version = "JAiRouter 0.1.0",
         description = "OpenAI-compatible router for self-hosted model servers: an xDS control plane driving Envoy.",
         subcommands = {JaiRouter.Validate.class, JaiRouter.Bootstrap.class})
 public final class JaiRouter implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, required = true, description = "The application.yml to serve.")
+    // Not "required": picocli would then demand it for the subcommands too.
+    @Option(names = {"-c", "--config"}, description = "The application.yml to serve.")
     Path config;
+    @Spec
+    CommandSpec spec;
     @Option(names = "--xds-address", defaultValue = "127.0.0.1", description = "Address the xDS server binds (default: ${DEFAULT-VALUE}).")
     String xdsAddress;
     @Option(names = "--xds-port", defaultValue = "18000", description = "xDS server port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -57,6 +63,9 @@ public final class JaiRouter implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (config == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--config=<config>'");
+        }
         RouterOptions options = new RouterOptions(config, xdsAddress, xdsPort, statusAddress, statusPort, adminAddress,
                 adminPort, !noEnvoy, Optional.ofNullable(envoyBinary),
                 Optional.ofNullable(envoyInstallDir).orElseGet(EnvoyBinary::defaultInstallDir),
@@ -87,20 +96,24 @@ public final class JaiRouter implements Callable<Integer> {
     static final class Validate implements Callable<Integer> {
         @Parameters(arity = "1..*", description = "application.yml files")
         List<Path> files;
+        @Spec
+        CommandSpec spec;
 
         @Override
         public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
             int status = 0;
             for (Path file : files) {
                 try {
                     LoadedConfig loaded = ConfigLoader.load(file);
-                    loaded.warnings().forEach(w -> System.out.println("warning: " + w));
-                    System.out.println(file + ": valid; " + Summary.of(loaded.config()));
+                    loaded.warnings().forEach(w -> out.println("warning: " + w));
+                    out.println(file + ": valid; " + Summary.of(loaded.config()));
                 } catch (ConfigException e) {
-                    e.problems().forEach(p -> System.out.println("error: " + p));
+                    e.problems().forEach(p -> out.println("error: " + p));
                     status = 1;
                 }
             }
+            out.flush();
             return status;
         }
     }
