@@ -1,0 +1,152 @@
+"""The HTTP clients the steps measure with (Python stdlib; `wrk` for throughput).
+
+All clients time with time.perf_counter and report seconds.
+"""
+import asyncio
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+WRK = shutil.which("wrk")
+WRK_SCRIPT = Path(__file__).with_name("wrk-post.lua")
+
+
+def wrk(url, body, connections, seconds, threads=1):
+    """Closed-loop throughput: `connections` keep-alive connections each sending as fast as answered.
+
+    Returns (the command line, the summary the Lua script prints: requests, errors, rps, latency).
+    """
+    argv = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", str(WRK_SCRIPT), url]
+    out = subprocess.run(argv, env={**os.environ, "WRK_BODY": body.decode()}, check=True,
+                         capture_output=True, text=True, timeout=seconds + 30).stdout
+    summary = json.loads(out[out.rindex("{"):])
+    return " ".join(argv), summary
+
+
+def constant_rate(url, body, rate, seconds, warmup_seconds):
+    """Open-loop load: starts a request every 1/rate s whatever the answers do, like wrk2.
+
+    A request never waits for an earlier one: it takes an idle keep-alive connection or opens a new
+    one. Latency runs from writing the request to reading the last byte of the answer, so it is the
+    latency a client sees. `lag` is how late the client itself started each request against the
+    schedule; its p99 shows whether the client kept the rate (if it did not, the rate is wrong, not the
+    latency). The warm-up (same rate, not recorded) opens the connections and warms both servers.
+
+    Returns {"latencies": sorted seconds, "lags": sorted seconds, "errors": n, "connections": n}.
+    """
+    return asyncio.run(_constant_rate(urlsplit(url), body, rate, seconds, warmup_seconds))
+
+
+async def _constant_rate(url, body, rate, seconds, warmup_seconds):
+    request = (f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: application/json\r\n"
+               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    idle, opened = [], []
+    result = {"latencies": [], "lags": [], "errors": 0}
+
+    async def one(scheduled, record):
+        if idle:
+            reader, writer = idle.pop()
+        else:
+            reader, writer = await asyncio.open_connection(url.hostname, url.port)
+            opened.append(writer)
+        started = time.perf_counter()
+        writer.write(request)
+        status = await _read_response(reader)
+        finished = time.perf_counter()
+        idle.append((reader, writer))
+        if record:
+            result["latencies"].append(finished - started)
+            result["lags"].append(started - scheduled)
+            result["errors"] += status != 200
+
+    tasks = []
+    warmup = int(rate * warmup_seconds)
+    start = time.perf_counter()
+    for i in range(warmup + int(rate * seconds)):
+        scheduled = start + i / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(scheduled, i >= warmup)))
+    await asyncio.gather(*tasks)
+    for writer in opened:
+        writer.close()
+    result["latencies"].sort()
+    result["lags"].sort()
+    result["connections"] = len(opened)
+    return result
+
+
+async def _read_response(reader):
+    """Reads one HTTP/1.1 response with a Content-Length body; returns its status."""
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    length = next(int(h.split(":", 1)[1]) for h in head if h.lower().startswith("content-length:"))
+    await reader.readexactly(length)
+    return int(head[0].split()[1])
+
+
+def _connection(url):
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    conn.connect()  # not timed: every client below times from an open connection
+    return conn, parts.path
+
+
+def sse(url, body):
+    """One streamed chat completion: (seconds to the first complete event, seconds between events).
+
+    Events are counted when their terminating blank line arrives, so events that the path in between
+    held back and delivered together show up as gaps near 0 followed by a long one.
+    """
+    conn, path = _connection(url)
+    try:
+        started = time.perf_counter()
+        conn.request("POST", path, body, {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        arrivals, pending = [], b""
+        while chunk := response.read1(65536):
+            now = time.perf_counter()
+            pending += chunk
+            events = pending.count(b"\n\n")
+            arrivals += [now] * events
+            pending = pending[pending.rindex(b"\n\n") + 2:] if events else pending
+        if response.status != 200 or not arrivals:
+            raise RuntimeError(f"SSE from {url}: status {response.status}, {len(arrivals)} events")
+        return arrivals[0] - started, [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
+    finally:
+        conn.close()
+
+
+def multipart(fields, file_name, file_bytes):
+    """A multipart/form-data body: (content type, body)."""
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+                 f"Content-Type: application/octet-stream\r\n\r\n".encode() + file_bytes + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return f"multipart/form-data; boundary={boundary}", b"".join(parts)
+
+
+def transfer(url, body, content_type):
+    """One POST: (seconds from sending the request to the end of the answer, bytes of the answer)."""
+    conn, path = _connection(url)
+    try:
+        started = time.perf_counter()
+        conn.request("POST", path, body, {"Content-Type": content_type})
+        response = conn.getresponse()
+        received = 0
+        while chunk := response.read(1 << 20):
+            received += len(chunk)
+        elapsed = time.perf_counter() - started
+        if response.status != 200:
+            raise RuntimeError(f"POST {url}: status {response.status}")
+        return elapsed, received
+    finally:
+        conn.close()
