@@ -1,0 +1,40 @@
+# The JAiRouter control plane image, and (target "stubs") the demo's stub model backends.
+#
+#   docker build -t jairouter/control-plane .
+#   docker build --target stubs -t jairouter/stubs .
+#
+# The control plane runs without an Envoy of its own: Envoy runs in the official envoyproxy/envoy
+# image and connects to port 18000 (see compose.yaml and deploy/kubernetes/).
+
+# 1. Build with the Maven wrapper on a full JDK. Only what the build reads is copied, so editing docs,
+#    compose or Kubernetes files does not invalidate this layer.
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /src
+COPY mvnw pom.xml ./
+COPY .mvn/ .mvn/
+COPY envoy/bootstrap.template.yaml envoy/
+COPY test-fixtures/ test-fixtures/
+COPY control-plane/ control-plane/
+# The cache mount keeps Maven and the dependencies between builds. Tests run in CI, not in the image
+# build: the integration tests need Envoy and free ports, which a build sandbox may not give.
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q -Dmaven.test.skip=true package
+
+# 2. The runtime: a JRE and the jar, run by an unprivileged user.
+FROM eclipse-temurin:17-jre AS runtime
+RUN useradd --system --user-group --uid 10001 --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin jairouter
+USER 10001:10001
+WORKDIR /opt/jairouter
+
+# The demo backends (docker compose): NAME=PORT arguments, one stub server each.
+FROM runtime AS stubs
+COPY --from=build /src/test-fixtures/target/test-fixtures.jar ./
+ENTRYPOINT ["java", "-jar", "/opt/jairouter/test-fixtures.jar"]
+
+# The control plane, last so that a plain `docker build` makes it. Mount the config folder at /config.
+# Envoys connect to 18000 (xDS); 18001 serves the status JSON (/v1/status).
+FROM runtime AS control-plane
+COPY --from=build /src/control-plane/target/jairouter.jar ./
+EXPOSE 18000 18001
+ENTRYPOINT ["java", "-jar", "/opt/jairouter/jairouter.jar"]
+CMD ["--config", "/config/application.yml", "--no-envoy", "--xds-address", "0.0.0.0", "--status-address", "0.0.0.0"]

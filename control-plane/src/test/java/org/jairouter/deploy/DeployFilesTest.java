@@ -1,0 +1,88 @@
+package org.jairouter.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+import org.jairouter.config.ConfigLoader;
+import org.jairouter.config.LoadedConfig;
+import org.jairouter.envoy.EnvoyBootstrap;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The compose and Kubernetes files stay in step with the code: their Envoy bootstraps are what
+ * {@code jairouter bootstrap} prints, their Envoy image is the release we test with, and their
+ * JAiRouter configs load without a problem or a warning.
+ */
+class DeployFilesTest {
+    private static final Path REPO = Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
+    private static final Path K8S = REPO.resolve("deploy/kubernetes");
+
+    @Test
+    void composeBootstrapIsWhatJairouterBootstrapPrints() throws IOException {
+        assertEquals(EnvoyBootstrap.render("compose-envoy", "0.0.0.0", 9901, "control-plane", 18000),
+                Files.readString(REPO.resolve("envoy/compose-bootstrap.yaml")),
+                "regenerate: java -jar control-plane/target/jairouter.jar bootstrap --node-id compose-envoy"
+                        + " --xds-address control-plane --admin-address 0.0.0.0 > envoy/compose-bootstrap.yaml");
+    }
+
+    @Test
+    void kubernetesBootstrapIsWhatJairouterBootstrapPrints() throws IOException {
+        assertEquals(EnvoyBootstrap.render("jairouter-envoy", "127.0.0.1", 9901, "jairouter-control-plane", 18000),
+                data(K8S.resolve("envoy.yaml"), "jairouter-envoy-bootstrap", "bootstrap.yaml"));
+    }
+
+    @Test
+    void composeAndKubernetesRunTheEnvoyReleaseWeTest() throws IOException {
+        Map<String, Object> composeEnvoy = map(map(documents(REPO.resolve("compose.yaml")).get(0).get("services")).get("envoy"));
+        assertEquals(ContainerEnvoy.IMAGE, composeEnvoy.get("image"));
+        Map<String, Object> podSpec = map(map(map(document(K8S.resolve("envoy.yaml"), "Deployment", "jairouter-envoy")
+                .get("spec")).get("template")).get("spec"));
+        assertEquals(ContainerEnvoy.IMAGE, map(((List<?>) podSpec.get("containers")).get(0)).get("image"));
+    }
+
+    @Test
+    void composeConfigLoadsCleanly() throws Exception {
+        Path config = REPO.resolve("deploy/compose/application.yml");
+        assertLoadsCleanly(Files.readString(config), config.toString());
+    }
+
+    @Test
+    void kubernetesConfigLoadsCleanly() throws Exception {
+        Path manifest = K8S.resolve("config.yaml");
+        assertLoadsCleanly(data(manifest, "jairouter-config", "application.yml"), manifest.toString());
+    }
+
+    private static void assertLoadsCleanly(String text, String source) throws Exception {
+        LoadedConfig loaded = ConfigLoader.parse(text, source);
+        assertEquals(List.of(), loaded.warnings());
+    }
+
+    /** One entry of a ConfigMap in a manifest. */
+    private static String data(Path manifest, String configMap, String key) throws IOException {
+        return (String) map(document(manifest, "ConfigMap", configMap).get("data")).get(key);
+    }
+
+    private static Map<String, Object> document(Path manifest, String kind, String name) throws IOException {
+        return documents(manifest).stream()
+                .filter(doc -> kind.equals(doc.get("kind")) && name.equals(map(doc.get("metadata")).get("name")))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(manifest + " has no " + kind + " " + name));
+    }
+
+    private static List<Map<String, Object>> documents(Path file) throws IOException {
+        return StreamSupport.stream(new Yaml().loadAll(Files.readString(file)).spliterator(), false)
+                .map(DeployFilesTest::map)
+                .toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object yamlNode) {
+        return (Map<String, Object>) yamlNode;
+    }
+}
