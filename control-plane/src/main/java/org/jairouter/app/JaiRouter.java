@@ -37,6 +37,9 @@ public final class JaiRouter implements Callable<Integer> {
     String statusAddress;
     @Option(names = "--status-port", defaultValue = "18001", description = "Status server port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int statusPort;
+    @Option(names = "--advertise-address", description = "How Envoys reach this control plane's status server"
+            + " (a compose or Kubernetes service name); default: the status address.")
+    String advertiseAddress;
     @Option(names = "--admin-address", defaultValue = "127.0.0.1", description = "Envoy admin address (default: ${DEFAULT-VALUE}).")
     String adminAddress;
     @Option(names = "--admin-port", defaultValue = "9901", description = "Envoy admin port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -71,7 +74,8 @@ public final class JaiRouter implements Callable<Integer> {
                 Optional.ofNullable(envoyInstallDir).orElseGet(EnvoyBinary::defaultInstallDir),
                 workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "jairouter-" + adminPort),
                 envoyLogLevel, concurrency,
-                nodeId != null ? nodeId : "jairouter-" + InetAddress.getLocalHost().getHostName());
+                nodeId != null ? nodeId : "jairouter-" + InetAddress.getLocalHost().getHostName(),
+                Optional.ofNullable(advertiseAddress));
         Router router;
         try {
             router = Router.start(options);

@@ -18,9 +18,11 @@ import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyProcess;
 import org.jairouter.status.ConfigStatus;
 import org.jairouter.status.EnvoyFleet;
+import org.jairouter.status.StatusReport;
 import org.jairouter.status.StatusServer;
 import org.jairouter.translate.EnvoyTranslator;
 import org.jairouter.translate.Names;
+import org.jairouter.translate.StatusEndpoint;
 import org.jairouter.xds.SnapshotPublisher;
 import org.jairouter.xds.XdsServer;
 import org.slf4j.Logger;
@@ -42,7 +44,7 @@ public final class Router implements AutoCloseable {
     private StatusServer status;
     private ConfigWatcher watcher;
     private EnvoyProcess envoy;
-    private LoadedConfig config;
+    private volatile LoadedConfig config;
     /** The text last read, applied or refused: an unchanged file is not read into a reload again. */
     private String lastText;
 
@@ -55,11 +57,13 @@ public final class Router implements AutoCloseable {
         Router router = new Router(options);
         try {
             String text = readConfig(options.config());
-            router.apply(ConfigLoader.parse(text, options.config().toString()));
+            LoadedConfig first = ConfigLoader.parse(text, options.config().toString());
+            router.status = StatusServer.start(options.statusAddress(), options.statusPort(), new StatusReport(
+                    () -> router.config.config(), () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
+                    router.configStatus, router.fleet));
+            router.apply(first);
             router.lastText = text;
             router.xds = XdsServer.start(router.publisher, router.fleet, options.xdsAddress(), options.xdsPort());
-            router.status = StatusServer.start(options.statusAddress(), options.statusPort(), router.configStatus,
-                    router.fleet);
             router.watcher = ConfigWatcher.start(options.config(), router::reload);
             if (options.runEnvoy()) {
                 router.startEnvoy();
@@ -99,7 +103,8 @@ public final class Router implements AutoCloseable {
     /** Publishes a validated config to every Envoy. */
     private void apply(LoadedConfig loaded) {
         loaded.warnings().forEach(w -> LOG.warn("{}", w));
-        String version = publisher.publish(EnvoyTranslator.translate(loaded.config(), HostResolver.resolve(loaded.config())));
+        String version = publisher.publish(EnvoyTranslator.translate(loaded.config(), HostResolver.resolve(loaded.config()),
+                new StatusEndpoint(options.statusHostForEnvoy(), status.port())));
         String changes = config == null ? Summary.of(loaded.config())
                 : ConfigDiff.describe(ConfigDiff.between(config.config(), loaded.config()));
         config = loaded;

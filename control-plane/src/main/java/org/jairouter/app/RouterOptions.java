@@ -13,9 +13,25 @@ import java.util.Optional;
  * @param workDir     where the Envoy bootstrap and pid file live; a restarted control plane given the
  *                    same folder adopts the Envoy it left running
  * @param concurrency Envoy worker threads; 0 means one per core
+ * @param advertiseAddress how Envoys reach this control plane's status server (a host name in compose or
+ *                    Kubernetes); empty: the status address, or loopback when that is a wildcard
  */
 public record RouterOptions(Path config, String xdsAddress, int xdsPort, String statusAddress, int statusPort,
                             String adminAddress, int adminPort,
                             boolean runEnvoy, Optional<Path> envoyBinary, Path envoyInstallDir, Path workDir,
-                            String envoyLogLevel, int concurrency, String nodeId) {
+                            String envoyLogLevel, int concurrency, String nodeId, Optional<String> advertiseAddress) {
+
+    /** Options for a control plane whose Envoys reach it at its status address. */
+    public RouterOptions(Path config, String xdsAddress, int xdsPort, String statusAddress, int statusPort,
+                         String adminAddress, int adminPort, boolean runEnvoy, Optional<Path> envoyBinary,
+                         Path envoyInstallDir, Path workDir, String envoyLogLevel, int concurrency, String nodeId) {
+        this(config, xdsAddress, xdsPort, statusAddress, statusPort, adminAddress, adminPort, runEnvoy, envoyBinary,
+                envoyInstallDir, workDir, envoyLogLevel, concurrency, nodeId, Optional.empty());
+    }
+
+    /** The address Envoys use to reach the status server. */
+    public String statusHostForEnvoy() {
+        return advertiseAddress.orElse(statusAddress.equals("0.0.0.0") || statusAddress.equals("::")
+                ? "127.0.0.1" : statusAddress);
+    }
 }

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -29,17 +30,21 @@ import org.yaml.snakeyaml.nodes.Node;
 public final class ConfigLoader {
     private static final Set<String> ROOT_KEYS = Set.of("model", "server");
     private static final Set<String> SERVER_KEYS = Set.of("port", "address", "max-request-size", "trusted-proxy-hops");
-    private static final Set<String> MODEL_KEYS = Set.of("services", "load-balance");
+    private static final Set<String> MODEL_KEYS = Set.of("services", "load-balance", "health-check", "retry");
     private static final Set<String> LOAD_BALANCE_KEYS = Set.of("type", "hash-algorithm");
-    private static final Set<String> SERVICE_KEYS = Set.of("load-balance", "instances");
+    private static final Set<String> SERVICE_KEYS = Set.of("load-balance", "instances", "health-check", "retry");
+    private static final Set<String> HEALTH_CHECK_KEYS = Set.of("type", "path", "interval", "timeout",
+            "unhealthy-threshold", "healthy-threshold");
+    private static final Set<String> RETRY_KEYS = Set.of("attempts", "on-server-error");
     private static final Set<String> INSTANCE_KEYS = Set.of("name", "base-url", "path", "weight", "status");
     /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
     private static final Set<String> IGNORED_INSTANCE_KEYS = Set.of("adapter", "headers", "health-check",
             "instance-id", "rate-limit", "circuit-breaker");
     private static final Set<String> IGNORED_SERVICE_KEYS = Set.of("adapter", "rate-limit", "circuit-breaker",
-            "fallback", "health-check", "retry");
+            "fallback");
     private static final Set<String> IGNORED_MODEL_KEYS = Set.of("adapter", "rate-limit", "circuit-breaker",
-            "fallback", "adapter-definitions", "health-check", "retry");
+            "fallback", "adapter-definitions");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m)");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,10})\\s*([KMG]?)(I?B)?", Pattern.CASE_INSENSITIVE);
     private static final int MAX_WEIGHT = 1_000_000;
 
@@ -141,8 +146,13 @@ public final class ConfigLoader {
         }
         Map<String, YamlSection> serviceEntries = services.entries();
         // JAiRouter's README puts the global default beside the services; later versions under model.
-        LoadBalancing globalDefault = Optional.ofNullable(serviceEntries.remove("load-balance"))
+        LoadBalancing loadBalancing = Optional.ofNullable(serviceEntries.remove("load-balance"))
                 .map(lb -> readLoadBalancing(lb, modelDefault)).orElse(modelDefault);
+        ServiceDefaults globalDefault = new ServiceDefaults(loadBalancing,
+                Optional.ofNullable(entries.get("health-check")).map(h -> readHealthCheck(h, HealthCheck.DEFAULT))
+                        .orElse(HealthCheck.DEFAULT),
+                Optional.ofNullable(entries.get("retry")).map(r -> readRetry(r, RetryPolicy.DEFAULT))
+                        .orElse(RetryPolicy.DEFAULT));
         Map<ServiceType, ServiceConfig> configs = new EnumMap<>(ServiceType.class);
         serviceEntries.forEach((key, section) -> {
             Optional<ServiceType> type = ServiceType.fromKey(key);
@@ -163,10 +173,18 @@ public final class ConfigLoader {
         return configs;
     }
 
-    private static ServiceConfig readService(ServiceType type, YamlSection service, LoadBalancing globalDefault) {
+    /** The model-wide settings a service inherits unless it sets its own. */
+    private record ServiceDefaults(LoadBalancing loadBalancing, HealthCheck healthCheck, RetryPolicy retry) {
+    }
+
+    private static ServiceConfig readService(ServiceType type, YamlSection service, ServiceDefaults defaults) {
         Map<String, YamlSection> entries = service.entries(SERVICE_KEYS, IGNORED_SERVICE_KEYS);
         LoadBalancing loadBalancing = Optional.ofNullable(entries.get("load-balance"))
-                .map(lb -> readLoadBalancing(lb, globalDefault)).orElse(globalDefault);
+                .map(lb -> readLoadBalancing(lb, defaults.loadBalancing())).orElse(defaults.loadBalancing());
+        HealthCheck healthCheck = Optional.ofNullable(entries.get("health-check"))
+                .map(h -> readHealthCheck(h, defaults.healthCheck())).orElse(defaults.healthCheck());
+        RetryPolicy retry = Optional.ofNullable(entries.get("retry"))
+                .map(r -> readRetry(r, defaults.retry())).orElse(defaults.retry());
         List<Instance> instances = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (YamlSection item : Optional.ofNullable(entries.get("instances")).map(YamlSection::items).orElse(List.of())) {
@@ -180,7 +198,60 @@ public final class ConfigLoader {
                 }
             });
         }
-        return new ServiceConfig(type, loadBalancing, instances);
+        return new ServiceConfig(type, loadBalancing, healthCheck, retry, instances);
+    }
+
+    /** A health-check section; each key it leaves out keeps the inherited value. */
+    private static HealthCheck readHealthCheck(YamlSection section, HealthCheck inherited) {
+        Map<String, YamlSection> entries = section.entries(HEALTH_CHECK_KEYS, Set.of());
+        HealthCheck.Type type = Optional.ofNullable(entries.get("type")).flatMap(t -> t.text().flatMap(name -> {
+            try {
+                return Optional.of(HealthCheck.Type.valueOf(name.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException unknown) {
+                t.error("unknown health-check type '" + name + "'; expected one of auto, http, tcp, none");
+                return Optional.empty();
+            }
+        })).orElse(inherited.type());
+        Optional<String> path = Optional.ofNullable(entries.get("path")).map(ConfigLoader::readPath)
+                .orElse(inherited.path());
+        Duration interval = Optional.ofNullable(entries.get("interval")).flatMap(ConfigLoader::readDuration)
+                .orElse(inherited.interval());
+        Duration timeout = Optional.ofNullable(entries.get("timeout")).flatMap(ConfigLoader::readDuration)
+                .orElse(inherited.timeout());
+        int unhealthy = Optional.ofNullable(entries.get("unhealthy-threshold")).flatMap(n -> n.integer(1, 100))
+                .orElse(inherited.unhealthyThreshold());
+        int healthy = Optional.ofNullable(entries.get("healthy-threshold")).flatMap(n -> n.integer(1, 100))
+                .orElse(inherited.healthyThreshold());
+        return new HealthCheck(type, path, interval, timeout, unhealthy, healthy);
+    }
+
+    private static RetryPolicy readRetry(YamlSection section, RetryPolicy inherited) {
+        Map<String, YamlSection> entries = section.entries(RETRY_KEYS, Set.of());
+        int attempts = Optional.ofNullable(entries.get("attempts")).flatMap(n -> n.integer(0, 10))
+                .orElse(inherited.attempts());
+        boolean onServerError = Optional.ofNullable(entries.get("on-server-error")).flatMap(YamlSection::bool)
+                .orElse(inherited.onServerError());
+        return new RetryPolicy(attempts, onServerError);
+    }
+
+    /** A duration as 500ms, 5s or 2m. */
+    private static Optional<Duration> readDuration(YamlSection section) {
+        return section.text().flatMap(text -> {
+            Matcher m = DURATION.matcher(text);
+            if (m.matches()) {
+                long amount = Long.parseLong(m.group(1));
+                Duration duration = switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(amount);
+                    case "s" -> Duration.ofSeconds(amount);
+                    default -> Duration.ofMinutes(amount);
+                };
+                if (!duration.isZero()) {
+                    return Optional.of(duration);
+                }
+            }
+            section.error("expected a duration such as 500ms, 5s or 2m, got '" + text + "'");
+            return Optional.empty();
+        });
     }
 
     private static LoadBalancing readLoadBalancing(YamlSection section, LoadBalancing inherited) {

@@ -1,11 +1,13 @@
 package org.jairouter.config;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A service's policy and its instances, in config order. */
-public record ServiceConfig(ServiceType type, LoadBalancing loadBalancing, List<Instance> instances) {
+/** A service's policies and its instances, in config order. */
+public record ServiceConfig(ServiceType type, LoadBalancing loadBalancing, HealthCheck healthCheck, RetryPolicy retry,
+                            List<Instance> instances) {
 
     public ServiceConfig {
         instances = List.copyOf(instances);
@@ -15,7 +17,7 @@ public record ServiceConfig(ServiceType type, LoadBalancing loadBalancing, List<
     public Map<String, List<Instance>> activeInstancesByModel() {
         Map<String, List<Instance>> byModel = new LinkedHashMap<>();
         for (Instance instance : instances.stream().filter(Instance::active).toList()) {
-            byModel.computeIfAbsent(instance.model(), m -> new java.util.ArrayList<>()).add(instance);
+            byModel.computeIfAbsent(instance.model(), m -> new ArrayList<>()).add(instance);
         }
         return byModel;
     }

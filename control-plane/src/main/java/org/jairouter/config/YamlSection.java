@@ -146,6 +146,18 @@ final class YamlSection {
         return Optional.empty();
     }
 
+    /** true or false; an error and empty otherwise. */
+    Optional<Boolean> bool() {
+        return text().flatMap(value -> switch (value.toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> Optional.of(true);
+            case "false" -> Optional.of(false);
+            default -> {
+                error("expected true or false, got '" + value + "'");
+                yield Optional.empty();
+            }
+        });
+    }
+
     /** A whole number within bounds; an error and empty otherwise. */
     Optional<Integer> integer(long min, long max) {
         return text().flatMap(value -> {

@@ -8,6 +8,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -51,12 +53,8 @@ public final class EnvoyAdmin {
 
     /** Each cluster's endpoints as host:port, as Envoy currently has them. */
     public Map<String, Set<String>> clusterEndpoints() throws IOException, InterruptedException {
-        HttpResponse<String> response = get("/clusters?format=json");
-        if (response.statusCode() != 200) {
-            throw new IOException("Envoy admin /clusters answered " + response.statusCode());
-        }
         Map<String, Set<String>> endpoints = new TreeMap<>();
-        for (JsonNode cluster : JSON.readTree(response.body()).path("cluster_statuses")) {
+        for (JsonNode cluster : clusters()) {
             Set<String> hosts = new TreeSet<>();
             for (JsonNode host : cluster.path("host_statuses")) {
                 JsonNode address = host.path("address").path("socket_address");
@@ -65,6 +63,40 @@ public final class EnvoyAdmin {
             endpoints.put(cluster.path("name").asText(), hosts);
         }
         return endpoints;
+    }
+
+    /** Health and request counts of every endpoint of every cluster. */
+    public List<HostStatus> hostStatuses() throws IOException, InterruptedException {
+        List<HostStatus> hosts = new ArrayList<>();
+        for (JsonNode cluster : clusters()) {
+            for (JsonNode host : cluster.path("host_statuses")) {
+                JsonNode health = host.path("health_status");
+                hosts.add(new HostStatus(cluster.path("name").asText(), host.path("hostname").asText(),
+                        health.path("failed_active_health_check").asBoolean(false),
+                        health.path("failed_outlier_check").asBoolean(false),
+                        stat(host, "rq_active"), stat(host, "rq_total"), stat(host, "rq_error"),
+                        stat(host, "cx_connect_fail")));
+            }
+        }
+        return hosts;
+    }
+
+    /** A host's counter or gauge; proto3 JSON leaves out zeros and writes uint64 as strings. */
+    private static long stat(JsonNode host, String name) {
+        for (JsonNode stat : host.path("stats")) {
+            if (name.equals(stat.path("name").asText())) {
+                return stat.path("value").asLong(0);
+            }
+        }
+        return 0;
+    }
+
+    private JsonNode clusters() throws IOException, InterruptedException {
+        HttpResponse<String> response = get("/clusters?format=json");
+        if (response.statusCode() != 200) {
+            throw new IOException("Envoy admin /clusters answered " + response.statusCode());
+        }
+        return JSON.readTree(response.body()).path("cluster_statuses");
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {

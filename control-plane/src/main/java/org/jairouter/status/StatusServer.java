@@ -8,11 +8,11 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.Executors;
+import org.jairouter.config.ServiceType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,13 +30,15 @@ public final class StatusServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static StatusServer start(String address, int port, ConfigStatus config, EnvoyFleet fleet) throws IOException {
+    public static StatusServer start(String address, int port, StatusReport report) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(address, port), 64);
-        server.createContext("/v1/status", exchange -> {
-            Map<String, Object> status = new LinkedHashMap<>();
-            status.put("config", config);
-            status.put("envoys", fleet.members());
-            reply(exchange, 200, status);
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                answer(exchange, report);
+            } catch (RuntimeException e) {
+                LOG.warn("Status request {} failed", exchange.getRequestURI(), e);
+                reply(exchange, 500, OpenAiError.of("Status unavailable: " + e));
+            }
         });
         server.setExecutor(Executors.newFixedThreadPool(2, runnable -> {
             Thread thread = new Thread(runnable, "status-http");
@@ -52,13 +54,34 @@ public final class StatusServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    private static void answer(HttpExchange exchange, StatusReport report) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        if (!exchange.getRequestMethod().equals("GET")) {
+            reply(exchange, 405, OpenAiError.of("Invalid method for URL (" + exchange.getRequestMethod() + " " + path
+                    + "); use GET."));
+        } else if (path.equals("/v1/status")) {
+            reply(exchange, 200, report.overall());
+        } else if (path.equals("/v1/models")) {
+            reply(exchange, 200, report.models());
+        } else {
+            Optional<ServiceType> service = Arrays.stream(ServiceType.values())
+                    .filter(type -> type.statusPath().equals(path)).findFirst();
+            Optional<ServiceReport> status = service.flatMap(report::service);
+            if (status.isPresent()) {
+                reply(exchange, 200, status.get());
+            } else {
+                reply(exchange, 404, OpenAiError.of(service.isPresent()
+                        ? "Service '" + service.get().key() + "' is not configured."
+                        : "Invalid URL (GET " + path + ")"));
+            }
+        }
+    }
+
     private static void reply(HttpExchange exchange, int status, Object body) throws IOException {
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
         exchange.getResponseHeaders().set("content-type", "application/json");
         exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
+        exchange.getResponseBody().write(bytes);
     }
 
     @Override

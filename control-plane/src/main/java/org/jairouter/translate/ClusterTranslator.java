@@ -1,5 +1,6 @@
 package org.jairouter.translate;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -13,7 +14,8 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import java.util.List;
 import java.util.Map;
 import org.jairouter.config.Instance;
-import org.jairouter.config.LoadBalancing;
+import org.jairouter.config.ServiceConfig;
+import io.envoyproxy.envoy.type.v3.Percent;
 
 /** One cluster per (service, model), its endpoints delivered by EDS so that instance changes never touch the cluster. */
 final class ClusterTranslator {
@@ -23,7 +25,7 @@ final class ClusterTranslator {
     private ClusterTranslator() {
     }
 
-    static Cluster cluster(String name, LoadBalancing loadBalancing, List<Instance> instances) {
+    static Cluster cluster(String name, ServiceConfig service, List<Instance> instances) {
         Cluster.Builder cluster = Cluster.newBuilder()
                 .setName(name)
                 .setType(Cluster.DiscoveryType.EDS)
@@ -36,10 +38,13 @@ final class ClusterTranslator {
                                 .setMaxConnections(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))
                                 .setMaxPendingRequests(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))
                                 .setMaxRequests(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))));
-        LoadBalancingPolicies.apply(loadBalancing.policy(), cluster);
-        if (!sharePath(instances)) {
-            EndpointPaths.apply(cluster);
-        }
+        LoadBalancingPolicies.apply(service.loadBalancing().policy(), cluster);
+        // Never send traffic to an instance known to be down (Envoy's default panics below 50% healthy).
+        cluster.setCommonLbConfig(Cluster.CommonLbConfig.newBuilder().setHealthyPanicThreshold(Percent.newBuilder().setValue(0)));
+        HealthChecks.active(service.type(), service.healthCheck(), instances).ifPresent(cluster::addHealthChecks);
+        cluster.setOutlierDetection(HealthChecks.passive());
+        cluster.putTypedExtensionProtocolOptions(UpstreamHttp.PROTOCOL_OPTIONS,
+                Any.pack(UpstreamHttp.options(!sharePath(instances))));
         return cluster.build();
     }
 
@@ -58,7 +63,8 @@ final class ClusterTranslator {
                                     .setAddress(ip)
                                     .setPortValue(instance.port())))
                             // auto_host_rewrite sends this as the Host header: the backend's own authority.
-                            .setHostname(instance.authority()))
+                            .setHostname(instance.authority())
+                            .setHealthCheckConfig(Endpoint.HealthCheckConfig.newBuilder().setHostname(instance.authority())))
                     .setLoadBalancingWeight(UInt32Value.of(instance.weight()))
                     .setMetadata(Metadata.newBuilder()
                             .putFilterMetadata(Names.METADATA_NAMESPACE, Protos.struct(Map.of(

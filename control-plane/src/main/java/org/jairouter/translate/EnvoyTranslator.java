@@ -14,14 +14,15 @@ public final class EnvoyTranslator {
     private EnvoyTranslator() {
     }
 
-    public static EnvoyResources translate(RouterConfig config, ResolvedHosts hosts) {
+    public static EnvoyResources translate(RouterConfig config, ResolvedHosts hosts, StatusEndpoint status) {
         ClusterNames names = new ClusterNames(config);
         List<Cluster> clusters = new ArrayList<>();
+        clusters.add(StatusRoutes.cluster(status));
         List<ClusterLoadAssignment> endpoints = new ArrayList<>();
         for (ServiceConfig service : config.services().values()) {
             for (Map.Entry<String, List<Instance>> model : service.activeInstancesByModel().entrySet()) {
                 String name = names.of(service.type(), model.getKey());
-                clusters.add(ClusterTranslator.cluster(name, service.loadBalancing(), model.getValue()));
+                clusters.add(ClusterTranslator.cluster(name, service, model.getValue()));
                 endpoints.add(ClusterTranslator.endpoints(name, model.getValue(), hosts));
             }
         }

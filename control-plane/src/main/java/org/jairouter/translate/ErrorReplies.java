@@ -69,7 +69,7 @@ final class ErrorReplies {
                         error("No healthy instance of model '" + MODEL + "' is available.", SERVER_ERROR, null,
                                 "service_unavailable")))
                 .addMappers(mapper(status(ComparisonFilter.Op.GE, 500),
-                        error("The model's instance failed to answer: " + BODY, SERVER_ERROR, null, null)))
+                        error("No instance of model '" + MODEL + "' could answer: " + BODY, SERVER_ERROR, null, null)))
                 .setBodyFormat(error(BODY, CLIENT_ERROR, null, null))
                 .build();
     }

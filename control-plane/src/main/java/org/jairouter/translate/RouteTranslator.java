@@ -2,6 +2,7 @@ package org.jairouter.translate;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
+import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
@@ -10,6 +11,8 @@ import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
@@ -36,7 +39,8 @@ final class RouteTranslator {
     }
 
     static RouteConfiguration routes(RouterConfig config, ClusterNames clusters) {
-        VirtualHost.Builder host = VirtualHost.newBuilder().setName("jairouter").addDomains("*");
+        VirtualHost.Builder host = VirtualHost.newBuilder().setName("jairouter").addDomains("*")
+                .addAllRoutes(StatusRoutes.routes());
         for (ServiceConfig service : config.services().values()) {
             host.addAllRoutes(serviceRoutes(service, clusters));
         }
@@ -101,7 +105,26 @@ final class RouteTranslator {
             action.setPrefixRewrite(instances.get(0).upstreamPath());
         }
         LoadBalancingPolicies.hashPolicy(service.loadBalancing().policy()).ifPresent(action::addHashPolicy);
+        if (service.retry().attempts() > 0) {
+            action.setRetryPolicy(retryPolicy(service.retry()));
+        }
         return action.build();
+    }
+
+    /**
+     * Retries go to another instance of the model. Failures before the request reached an instance are
+     * always safe to retry; a 5xx answer only when the service opts in, since the instance may already
+     * have run the generation.
+     */
+    private static RetryPolicy retryPolicy(org.jairouter.config.RetryPolicy retry) {
+        return RetryPolicy.newBuilder()
+                .setRetryOn("connect-failure,refused-stream,reset-before-request" + (retry.onServerError() ? ",5xx" : ""))
+                .setNumRetries(UInt32Value.of(retry.attempts()))
+                .addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
+                        .setName("envoy.retry_host_predicates.previous_hosts")
+                        .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
+                .setHostSelectionRetryMaxAttempts(5)
+                .build();
     }
 
     private static RouteMatch metadataMatch(String path, String key, String value) {

@@ -1,7 +1,6 @@
 package org.jairouter.translate;
 
 import com.google.protobuf.Any;
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutation;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
@@ -14,24 +13,40 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 
 /**
- * Gives each instance of a model its own upstream path when the instances' paths differ (a GPUStack
- * and an Ollama serving one model). No route field can do that, since the route is chosen before
- * the instance; so the cluster gets upstream filters, which run after the instance is chosen:
- * header_mutation copies the instance's path from its endpoint metadata into a private header (it
- * may not write :path itself), a Lua filter moves it into :path, and upstream_codec sends the request.
+ * How a cluster talks HTTP to its instances: HTTP/1.1, as every model server speaks it, with idle
+ * connections closed before a typical server's keep-alive timeout (uvicorn's is 5 s) so that a
+ * request never races the server closing the connection it was sent on.
+ *
+ * <p>When the instances of a model have different paths (a GPUStack and an Ollama serving one
+ * model), no route field can give each its own, since the route is chosen before the instance. The
+ * cluster then gets upstream filters, which run after the instance is chosen (and again on each
+ * retry): header_mutation copies the instance's path from its endpoint metadata into a private header
+ * (it may not write :path itself), a Lua filter moves it into :path, and upstream_codec sends the
+ * request.
  */
-final class EndpointPaths {
+final class UpstreamHttp {
+    static final String PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
     static final String HEADER = "x-jairouter-endpoint-path";
     private static final String SCRIPT = Resources.text("endpoint-path.lua");
-    private static final String PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    private static final long IDLE_TIMEOUT_SECONDS = 4;
 
-    private EndpointPaths() {
+    private UpstreamHttp() {
     }
 
-    static void apply(Cluster.Builder cluster) {
-        HttpProtocolOptions options = HttpProtocolOptions.newBuilder()
+    static HttpProtocolOptions options(boolean perInstancePaths) {
+        HttpProtocolOptions.Builder options = HttpProtocolOptions.newBuilder()
+                .setCommonHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
+                        .setIdleTimeout(Protos.seconds(IDLE_TIMEOUT_SECONDS)))
                 .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
-                        .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()))
+                        .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
+        if (perInstancePaths) {
+            addPathFilters(options);
+        }
+        return options.build();
+    }
+
+    private static void addPathFilters(HttpProtocolOptions.Builder options) {
+        options
                 .addHttpFilters(HttpFilter.newBuilder()
                         .setName("envoy.filters.http.header_mutation")
                         .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation
@@ -51,8 +66,6 @@ final class EndpointPaths {
                                 .setDefaultSourceCode(DataSource.newBuilder().setInlineString(SCRIPT)).build())))
                 .addHttpFilters(HttpFilter.newBuilder()
                         .setName("envoy.filters.http.upstream_codec")
-                        .setTypedConfig(Any.pack(UpstreamCodec.getDefaultInstance())))
-                .build();
-        cluster.putTypedExtensionProtocolOptions(PROTOCOL_OPTIONS, Any.pack(options));
+                        .setTypedConfig(Any.pack(UpstreamCodec.getDefaultInstance())));
     }
 }

@@ -1,0 +1,134 @@
+package org.jairouter.status;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.jairouter.config.HealthCheck;
+import org.jairouter.config.Instance;
+import org.jairouter.config.RouterConfig;
+import org.jairouter.config.ServiceConfig;
+import org.jairouter.config.ServiceType;
+import org.jairouter.envoy.EnvoyAdmin;
+import org.jairouter.envoy.HostStatus;
+import org.jairouter.translate.ClusterNames;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the status documents from the config in force and, live, from Envoy's admin data. Only what
+ * the config names is reported (models, base-urls, paths, weights): upstream secrets never appear.
+ */
+public final class StatusReport {
+    private static final Logger LOG = LoggerFactory.getLogger(StatusReport.class);
+    private final Supplier<RouterConfig> config;
+    private final Supplier<Optional<EnvoyAdmin>> admin;
+    private final ConfigStatus configStatus;
+    private final EnvoyFleet fleet;
+
+    public StatusReport(Supplier<RouterConfig> config, Supplier<Optional<EnvoyAdmin>> admin, ConfigStatus configStatus,
+                        EnvoyFleet fleet) {
+        this.config = config;
+        this.admin = admin;
+        this.configStatus = configStatus;
+        this.fleet = fleet;
+    }
+
+    /** Everything: the config in force, the Envoys served, every service. */
+    public Map<String, Object> overall() {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("config", configStatus);
+        status.put("envoys", fleet.members());
+        Optional<List<HostStatus>> hosts = hosts();
+        Map<String, ServiceReport> services = new LinkedHashMap<>();
+        config.get().services().values().forEach(s -> services.put(s.type().key(), service(s, hosts)));
+        status.put("services", services);
+        return status;
+    }
+
+    public Optional<ServiceReport> service(ServiceType type) {
+        return Optional.ofNullable(config.get().service(type)).map(service -> service(service, hosts()));
+    }
+
+    /** Every configured model with an active instance, in OpenAI's list format. */
+    public Map<String, Object> models() {
+        long created = configStatus.applied().map(a -> a.at().getEpochSecond()).orElse(0L);
+        Set<String> models = new LinkedHashSet<>();
+        config.get().services().values().forEach(s -> models.addAll(s.activeInstancesByModel().keySet()));
+        List<Map<String, Object>> data = models.stream().map(id -> {
+            Map<String, Object> model = new LinkedHashMap<>();
+            model.put("id", id);
+            model.put("object", "model");
+            model.put("created", created);
+            model.put("owned_by", "jairouter");
+            return model;
+        }).toList();
+        return Map.of("object", "list", "data", data);
+    }
+
+    private ServiceReport service(ServiceConfig service, Optional<List<HostStatus>> hosts) {
+        ClusterNames names = new ClusterNames(config.get());
+        List<ServiceReport.InstanceReport> instances = new ArrayList<>();
+        Map<String, List<Instance>> byModel = service.activeInstancesByModel();
+        for (Instance instance : service.instances()) {
+            Optional<HostStatus> host = !instance.active() ? Optional.empty() : hosts.flatMap(all -> all.stream()
+                    .filter(h -> h.cluster().equals(names.of(service.type(), instance.model()))
+                            && h.hostname().equals(instance.authority()))
+                    .findFirst());
+            instances.add(instance(instance, host, hosts.isPresent()));
+        }
+        int healthy = (int) instances.stream().filter(i -> Boolean.TRUE.equals(i.healthy())).count();
+        return new ServiceReport(service.type().key(), service.type().publicPath(),
+                service.loadBalancing().policy().key(), List.copyOf(byModel.keySet()), service.instances().size(),
+                healthy > 0, healthy, describe(service.healthCheck()), hosts.isPresent(), instances);
+    }
+
+    private static ServiceReport.InstanceReport instance(Instance instance, Optional<HostStatus> host, boolean live) {
+        String reason = null;
+        Boolean healthy = host.map(HostStatus::healthy).orElse(live ? false : null);
+        if (!instance.active()) {
+            reason = "inactive in the config";
+            healthy = false;
+        } else if (host.isEmpty() && live) {
+            reason = "not known to Envoy (host name does not resolve, or the config is still being applied)";
+        } else if (host.isPresent() && host.get().failedActiveHealthCheck()) {
+            reason = "failed active health check";
+        } else if (host.isPresent() && host.get().ejected()) {
+            reason = "ejected after failed requests";
+        }
+        return new ServiceReport.InstanceReport(instance.model(), instance.baseUrl(), instance.upstreamPath(),
+                instance.weight(), instance.active() ? "active" : "inactive", healthy, reason,
+                host.map(HostStatus::requestsActive).orElse(0L), host.map(HostStatus::requestsTotal).orElse(0L),
+                host.map(HostStatus::requestsFailed).orElse(0L), host.map(HostStatus::connectFailures).orElse(0L));
+    }
+
+    private static String describe(HealthCheck check) {
+        if (check.type() == HealthCheck.Type.NONE) {
+            return "none";
+        }
+        return check.type().name().toLowerCase() + check.path().map(p -> " " + p).orElse("")
+                + " every " + check.interval().toMillis() + " ms";
+    }
+
+    /** Envoy's view of every endpoint, or empty when it cannot be read (Envoy elsewhere or down). */
+    private Optional<List<HostStatus>> hosts() {
+        Optional<EnvoyAdmin> envoy = admin.get();
+        if (envoy.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(envoy.get().hostStatuses());
+        } catch (IOException e) {
+            LOG.debug("Envoy admin unreadable: {}", e.getMessage());
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package org.jairouter.translate;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import java.util.List;
+import java.util.Optional;
+import org.jairouter.config.HealthCheck;
+import org.jairouter.config.Instance;
+import org.jairouter.config.ServiceType;
+
+/**
+ * Active health checks and passive outlier detection for a model's cluster. Envoy checks with one
+ * path per cluster, so HTTP checks need every instance to share a models path; otherwise TCP.
+ */
+final class HealthChecks {
+    /** Envoy's default of 10% would never eject one of a model's two instances. */
+    private static final int MAX_EJECTION_PERCENT = 100;
+
+    private HealthChecks() {
+    }
+
+    static Optional<io.envoyproxy.envoy.config.core.v3.HealthCheck> active(ServiceType service, HealthCheck settings,
+                                                                          List<Instance> instances) {
+        if (settings.type() == HealthCheck.Type.NONE) {
+            return Optional.empty();
+        }
+        io.envoyproxy.envoy.config.core.v3.HealthCheck.Builder check = io.envoyproxy.envoy.config.core.v3.HealthCheck
+                .newBuilder()
+                .setInterval(duration(settings.interval()))
+                // An idle model is checked as often as a busy one, so status stays live.
+                .setNoTrafficInterval(duration(settings.interval()))
+                .setTimeout(duration(settings.timeout()))
+                .setUnhealthyThreshold(UInt32Value.of(settings.unhealthyThreshold()))
+                .setHealthyThreshold(UInt32Value.of(settings.healthyThreshold()));
+        Optional<String> path = settings.type() == HealthCheck.Type.TCP ? Optional.empty()
+                : settings.path().or(() -> sharedModelsPath(service, instances));
+        if (path.isPresent()) {
+            check.setHttpHealthCheck(io.envoyproxy.envoy.config.core.v3.HealthCheck.HttpHealthCheck.newBuilder()
+                    .setPath(path.get()));
+        } else {
+            check.setTcpHealthCheck(io.envoyproxy.envoy.config.core.v3.HealthCheck.TcpHealthCheck.getDefaultInstance());
+        }
+        return Optional.of(check.build());
+    }
+
+    /**
+     * The OpenAI models path beside each instance's service path ({@code /v1-openai/chat/completions}
+     * gives {@code /v1-openai/models}), if all instances agree on one.
+     */
+    static Optional<String> sharedModelsPath(ServiceType service, List<Instance> instances) {
+        String suffix = service.publicPath().substring("/v1".length());
+        List<String> paths = instances.stream().map(Instance::upstreamPath).distinct().toList();
+        if (paths.size() != 1 || !paths.get(0).endsWith(suffix)) {
+            return Optional.empty();
+        }
+        String prefix = paths.get(0).substring(0, paths.get(0).length() - suffix.length());
+        return Optional.of(prefix + "/models");
+    }
+
+    /** Instances that fail requests are taken out for a while, even between active checks. */
+    static OutlierDetection passive() {
+        return OutlierDetection.newBuilder()
+                .setConsecutive5Xx(UInt32Value.of(5))
+                // Connection failures count on their own, and eject faster than 5xx answers.
+                .setSplitExternalLocalOriginErrors(true)
+                .setConsecutiveLocalOriginFailure(UInt32Value.of(3))
+                .setEnforcingConsecutiveLocalOriginFailure(UInt32Value.of(100))
+                .setInterval(Protos.seconds(5))
+                .setBaseEjectionTime(Protos.seconds(30))
+                .setMaxEjectionPercent(UInt32Value.of(MAX_EJECTION_PERCENT))
+                .build();
+    }
+
+    private static Duration duration(java.time.Duration duration) {
+        return Duration.newBuilder().setSeconds(duration.getSeconds()).setNanos(duration.getNano()).build();
+    }
+}

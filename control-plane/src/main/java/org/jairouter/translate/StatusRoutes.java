@@ -1,0 +1,56 @@
+package org.jairouter.translate;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import java.util.ArrayList;
+import java.util.List;
+import org.jairouter.config.ServiceType;
+
+/**
+ * The status endpoints ({@code /v1/status}, {@code /v1/models} and each service's status path) are
+ * answered by the control plane; Envoy routes them there so that clients find everything on one port.
+ * Traffic to the models never depends on this cluster.
+ */
+final class StatusRoutes {
+    static final String CLUSTER = "jairouter_status";
+
+    private StatusRoutes() {
+    }
+
+    static List<Route> routes() {
+        List<String> paths = new ArrayList<>(List.of("/v1/status", "/v1/models"));
+        for (ServiceType type : ServiceType.values()) {
+            paths.add(type.statusPath());
+        }
+        return paths.stream().map(path -> Route.newBuilder()
+                .setName("status:" + path)
+                .setMatch(RouteMatch.newBuilder().setPath(path))
+                .setRoute(RouteAction.newBuilder().setCluster(CLUSTER).setTimeout(Protos.seconds(10)))
+                .build()).toList();
+    }
+
+    static Cluster cluster(StatusEndpoint status) {
+        boolean literal = status.host().matches("[0-9.]+|\\[?[0-9a-fA-F:]+]?");
+        return Cluster.newBuilder()
+                .setName(CLUSTER)
+                // A host name (a compose service, a Kubernetes Service) is resolved by Envoy.
+                .setType(literal ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
+                .setConnectTimeout(Protos.seconds(1))
+                .setLoadAssignment(ClusterLoadAssignment.newBuilder()
+                        .setClusterName(CLUSTER)
+                        .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(LbEndpoint.newBuilder()
+                                .setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder()
+                                        .setSocketAddress(SocketAddress.newBuilder()
+                                                .setAddress(status.host())
+                                                .setPortValue(status.port())))))))
+                .build();
+    }
+}
