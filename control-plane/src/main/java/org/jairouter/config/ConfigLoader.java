@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -30,20 +31,22 @@ import org.yaml.snakeyaml.nodes.Node;
 public final class ConfigLoader {
     private static final Set<String> ROOT_KEYS = Set.of("model", "server");
     private static final Set<String> SERVER_KEYS = Set.of("port", "address", "max-request-size", "trusted-proxy-hops");
-    private static final Set<String> MODEL_KEYS = Set.of("services", "load-balance", "health-check", "retry");
+    private static final Set<String> MODEL_KEYS = Set.of("services", "load-balance", "health-check", "retry", "tls",
+            "adapter");
     private static final Set<String> LOAD_BALANCE_KEYS = Set.of("type", "hash-algorithm");
-    private static final Set<String> SERVICE_KEYS = Set.of("load-balance", "instances", "health-check", "retry");
+    private static final Set<String> SERVICE_KEYS = Set.of("load-balance", "instances", "health-check", "retry",
+            "adapter");
     private static final Set<String> HEALTH_CHECK_KEYS = Set.of("type", "path", "interval", "timeout",
             "unhealthy-threshold", "healthy-threshold");
     private static final Set<String> RETRY_KEYS = Set.of("attempts", "on-server-error");
-    private static final Set<String> INSTANCE_KEYS = Set.of("name", "base-url", "path", "weight", "status");
+    private static final Set<String> INSTANCE_KEYS = Set.of("name", "base-url", "path", "weight", "status", "headers",
+            "api-key", "adapter");
     /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
-    private static final Set<String> IGNORED_INSTANCE_KEYS = Set.of("adapter", "headers", "health-check",
+    private static final Set<String> IGNORED_INSTANCE_KEYS = Set.of("health-check",
             "instance-id", "rate-limit", "circuit-breaker");
-    private static final Set<String> IGNORED_SERVICE_KEYS = Set.of("adapter", "rate-limit", "circuit-breaker",
-            "fallback");
-    private static final Set<String> IGNORED_MODEL_KEYS = Set.of("adapter", "rate-limit", "circuit-breaker",
-            "fallback", "adapter-definitions");
+    private static final Set<String> IGNORED_SERVICE_KEYS = Set.of("rate-limit", "circuit-breaker", "fallback");
+    private static final Set<String> IGNORED_MODEL_KEYS = Set.of("rate-limit", "circuit-breaker", "fallback",
+            "adapter-definitions", "pools", "rules");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m)");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,10})\\s*([KMG]?)(I?B)?", Pattern.CASE_INSENSITIVE);
     private static final int MAX_WEIGHT = 1_000_000;
@@ -62,7 +65,12 @@ public final class ConfigLoader {
     }
 
     public static LoadedConfig parse(String text, String source) throws ConfigException {
-        YamlSection.Problems problems = new YamlSection.Problems(source);
+        return parse(text, source, System.getenv());
+    }
+
+    /** Parses with the given environment for ${NAME} placeholders. */
+    public static LoadedConfig parse(String text, String source, Map<String, String> environment) throws ConfigException {
+        YamlSection.Problems problems = new YamlSection.Problems(source, environment);
         Node root;
         try {
             root = new Yaml(new LoaderOptions()).compose(new StringReader(text));
@@ -93,9 +101,9 @@ public final class ConfigLoader {
         YamlSection model = entries.get("model");
         if (model == null) {
             root.error("missing key 'model'; expected model.services with at least one service");
-            return new RouterConfig(listener, Map.of());
+            return new RouterConfig(listener, Map.of(), RouterConfig.DEFAULT_CA_FILE);
         }
-        return new RouterConfig(listener, readModel(model));
+        return readModel(model, listener);
     }
 
     private static ListenerSettings readServer(YamlSection server) {
@@ -135,8 +143,14 @@ public final class ConfigLoader {
         });
     }
 
-    private static Map<ServiceType, ServiceConfig> readModel(YamlSection model) {
+    private static RouterConfig readModel(YamlSection model, ListenerSettings listener) {
         Map<String, YamlSection> entries = model.entries(MODEL_KEYS, IGNORED_MODEL_KEYS);
+        String caFile = Optional.ofNullable(entries.get("tls")).flatMap(ConfigLoader::readCaFile)
+                .orElse(RouterConfig.DEFAULT_CA_FILE);
+        return new RouterConfig(listener, readServices(model, entries), caFile);
+    }
+
+    private static Map<ServiceType, ServiceConfig> readServices(YamlSection model, Map<String, YamlSection> entries) {
         LoadBalancing modelDefault = Optional.ofNullable(entries.get("load-balance"))
                 .map(lb -> readLoadBalancing(lb, LoadBalancing.DEFAULT)).orElse(LoadBalancing.DEFAULT);
         YamlSection services = entries.get("services");
@@ -152,7 +166,8 @@ public final class ConfigLoader {
                 Optional.ofNullable(entries.get("health-check")).map(h -> readHealthCheck(h, HealthCheck.DEFAULT))
                         .orElse(HealthCheck.DEFAULT),
                 Optional.ofNullable(entries.get("retry")).map(r -> readRetry(r, RetryPolicy.DEFAULT))
-                        .orElse(RetryPolicy.DEFAULT));
+                        .orElse(RetryPolicy.DEFAULT),
+                Optional.ofNullable(entries.get("adapter")).flatMap(ConfigLoader::readAdapter).orElse(Adapter.NORMAL));
         Map<ServiceType, ServiceConfig> configs = new EnumMap<>(ServiceType.class);
         serviceEntries.forEach((key, section) -> {
             Optional<ServiceType> type = ServiceType.fromKey(key);
@@ -174,7 +189,8 @@ public final class ConfigLoader {
     }
 
     /** The model-wide settings a service inherits unless it sets its own. */
-    private record ServiceDefaults(LoadBalancing loadBalancing, HealthCheck healthCheck, RetryPolicy retry) {
+    private record ServiceDefaults(LoadBalancing loadBalancing, HealthCheck healthCheck, RetryPolicy retry,
+                                   Adapter adapter) {
     }
 
     private static ServiceConfig readService(ServiceType type, YamlSection service, ServiceDefaults defaults) {
@@ -185,10 +201,12 @@ public final class ConfigLoader {
                 .map(h -> readHealthCheck(h, defaults.healthCheck())).orElse(defaults.healthCheck());
         RetryPolicy retry = Optional.ofNullable(entries.get("retry"))
                 .map(r -> readRetry(r, defaults.retry())).orElse(defaults.retry());
+        Adapter adapter = Optional.ofNullable(entries.get("adapter")).flatMap(ConfigLoader::readAdapter)
+                .orElse(defaults.adapter());
         List<Instance> instances = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (YamlSection item : Optional.ofNullable(entries.get("instances")).map(YamlSection::items).orElse(List.of())) {
-            readInstance(type, item).ifPresent(instance -> {
+            readInstance(type, item, adapter).ifPresent(instance -> {
                 // By endpoint, not by base-url text: http://h, http://h:80 and http://h/ are one backend.
                 if (!seen.add(instance.model() + " " + instance.authority() + " " + instance.upstreamPath())) {
                     item.error("duplicate instance: model '" + instance.model() + "' at " + instance.baseUrl()
@@ -234,6 +252,10 @@ public final class ConfigLoader {
         return new RetryPolicy(attempts, onServerError);
     }
 
+    private static Optional<String> readCaFile(YamlSection tls) {
+        return Optional.ofNullable(tls.entries(Set.of("ca-file"), Set.of()).get("ca-file")).flatMap(YamlSection::text);
+    }
+
     /** A duration as 500ms, 5s or 2m. */
     private static Optional<Duration> readDuration(YamlSection section) {
         return section.text().flatMap(text -> {
@@ -270,7 +292,17 @@ public final class ConfigLoader {
     }
 
     /** An instance, or empty when it has errors. */
-    private static Optional<Instance> readInstance(ServiceType type, YamlSection item) {
+    private static Optional<Adapter> readAdapter(YamlSection section) {
+        return section.text().flatMap(name -> {
+            Optional<Adapter> adapter = Adapter.fromKey(name);
+            if (adapter.isEmpty()) {
+                section.error("unknown adapter '" + name + "'; expected one of " + String.join(", ", Adapter.keys()));
+            }
+            return adapter;
+        });
+    }
+
+    private static Optional<Instance> readInstance(ServiceType type, YamlSection item, Adapter serviceAdapter) {
         Map<String, YamlSection> entries = item.entries(INSTANCE_KEYS, IGNORED_INSTANCE_KEYS);
         // Not a mapping: entries() said so. An empty item, or one of ignored keys only, still lacks name and base-url.
         if (!item.isMapping() && !item.isNull()) {
@@ -278,20 +310,67 @@ public final class ConfigLoader {
         }
         Optional<String> name = required(item, entries, "name").flatMap(YamlSection::text);
         Optional<URI> baseUrl = required(item, entries, "base-url").flatMap(ConfigLoader::readBaseUrl);
+        Adapter adapter = Optional.ofNullable(entries.get("adapter")).flatMap(ConfigLoader::readAdapter)
+                .orElse(serviceAdapter);
         Optional<String> path = Optional.ofNullable(entries.get("path")).map(ConfigLoader::readPath)
-                .orElse(Optional.of(type.publicPath()));
+                .orElseGet(() -> defaultPath(item, type, adapter));
         Optional<Integer> weight = Optional.ofNullable(entries.get("weight")).map(w -> w.integer(1, MAX_WEIGHT))
                 .orElse(Optional.of(1));
         Optional<Boolean> active = Optional.ofNullable(entries.get("status")).map(ConfigLoader::readActive)
                 .orElse(Optional.of(true));
-        if (name.isEmpty() || baseUrl.isEmpty() || path.isEmpty() || weight.isEmpty() || active.isEmpty()) {
+        Optional<Map<String, Secret>> headers = readHeaders(entries.get("headers"), entries.get("api-key"));
+        if (name.isEmpty() || baseUrl.isEmpty() || path.isEmpty() || weight.isEmpty() || active.isEmpty()
+                || headers.isEmpty()) {
             return Optional.empty();
         }
         URI url = baseUrl.get();
+        boolean tls = url.getScheme().equalsIgnoreCase("https");
         String prefix = url.getRawPath() == null ? "" : url.getRawPath().replaceAll("/+$", "");
-        int port = url.getPort() != -1 ? url.getPort() : 80;
+        int port = url.getPort() != -1 ? url.getPort() : tls ? 443 : 80;
         return Optional.of(new Instance(name.get(), url.getHost(), port, prefix + path.get(), weight.get(),
-                url.toString(), active.get()));
+                url.toString(), active.get(), headers.get(), tls, adapter));
+    }
+
+    /** The adapter's path for the service; an error when the backend has none and no path is given. */
+    private static Optional<String> defaultPath(YamlSection item, ServiceType type, Adapter adapter) {
+        Optional<String> path = adapter.path(type);
+        if (path.isEmpty()) {
+            item.error(adapter.key() + " has no " + type.key() + " endpoint that JAiRouter knows; give its 'path'");
+        }
+        return path;
+    }
+
+    /**
+     * The instance's own headers; {@code api-key} is shorthand for {@code Authorization: Bearer <key>},
+     * the style every supported backend accepts. Values are kept as secrets and never echoed.
+     */
+    private static Optional<Map<String, Secret>> readHeaders(YamlSection headers, YamlSection apiKey) {
+        Map<String, Secret> result = new TreeMap<>();
+        boolean valid = true;
+        if (headers != null) {
+            for (Map.Entry<String, YamlSection> header : headers.entries().entrySet()) {
+                String name = header.getKey().toLowerCase(Locale.ROOT);
+                if (!name.matches("[a-z0-9!#$%&'*+.^_`|~-]+") || name.equals("host") || name.equals("content-length")) {
+                    header.getValue().error("expected a header name that may be set per instance, got '"
+                            + header.getKey() + "'");
+                    valid = false;
+                    continue;
+                }
+                Optional<String> value = header.getValue().secretText();
+                valid &= value.isPresent();
+                value.ifPresent(v -> result.put(name, new Secret(v)));
+            }
+        }
+        if (apiKey != null) {
+            if (result.containsKey("authorization")) {
+                apiKey.error("give either api-key or an Authorization header, not both");
+                return Optional.empty();
+            }
+            Optional<String> key = apiKey.secretText();
+            valid &= key.isPresent();
+            key.ifPresent(k -> result.put("authorization", new Secret("Bearer " + k)));
+        }
+        return valid ? Optional.of(result) : Optional.empty();
     }
 
     private static Optional<YamlSection> required(YamlSection parent, Map<String, YamlSection> entries, String key) {
@@ -306,9 +385,8 @@ public final class ConfigLoader {
         return section.text().flatMap(text -> {
             try {
                 URI uri = new URI(text);
-                if (!"http".equalsIgnoreCase(uri.getScheme())) {
-                    section.error("expected an http:// URL such as http://10.0.0.5:8000 (https is not supported yet), got '"
-                            + text + "'");
+                if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
+                    section.error("expected an http:// or https:// URL such as http://10.0.0.5:8000, got '" + text + "'");
                 } else if (uri.getHost() == null) {
                     section.error("expected a URL with a host, such as http://10.0.0.5:8000, got '" + text + "'");
                 } else if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {

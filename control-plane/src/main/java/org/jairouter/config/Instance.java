@@ -1,5 +1,10 @@
 package org.jairouter.config;
 
+import java.net.URI;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
  * One backend serving one model.
  *
@@ -10,11 +15,25 @@ package org.jairouter.config;
  * @param weight       relative share of traffic, at least 1
  * @param baseUrl      the base-url as written, for status and logs
  * @param active       false for {@code status: inactive}: kept in the config, sent no traffic
+ * @param headers      headers Envoy adds to every request to this instance (lower-case names), such as
+ *                     its API key; they replace a client's header of the same name
+ * @param tls          true for an https base-url: Envoy verifies the server's certificate
+ * @param adapter      the kind of backend, for its health-check path
  */
 public record Instance(String model, String host, int port, String upstreamPath, int weight, String baseUrl,
-                       boolean active) {
+                       boolean active, Map<String, Secret> headers, boolean tls, Adapter adapter) {
+    public Instance {
+        headers = Collections.unmodifiableMap(new TreeMap<>(headers));
+    }
+
+    /** The base-url's path prefix, without a trailing slash ("" for none). */
+    public String basePath() {
+        String path = URI.create(baseUrl).getRawPath();
+        return path == null ? "" : path.replaceAll("/+$", "");
+    }
+
     /** host[:port] as a Host header names it: the port only when it is not the scheme's default. */
     public String authority() {
-        return port == 80 ? host : host + ":" + port;
+        return port == (tls ? 443 : 80) ? host : host + ":" + port;
     }
 }

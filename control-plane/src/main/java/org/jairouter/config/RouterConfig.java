@@ -4,8 +4,15 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 
-/** A validated router configuration: what the translator turns into Envoy resources. Services in enum order. */
-public record RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceConfig> services) {
+/**
+ * A validated router configuration: what the translator turns into Envoy resources. Services in enum order.
+ *
+ * @param upstreamCaFile the CA bundle that verifies https instances' certificates
+ */
+public record RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceConfig> services, String upstreamCaFile) {
+    /** Debian's and Ubuntu's bundle, also in the official Envoy image. */
+    public static final String DEFAULT_CA_FILE = "/etc/ssl/certs/ca-certificates.crt";
+
     public RouterConfig {
         // new EnumMap<>(Map.of()) throws: an empty map that is not an EnumMap carries no key type.
         Map<ServiceType, ServiceConfig> copy = new EnumMap<>(ServiceType.class);

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.commons.text.similarity.LevenshteinDistance;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -26,16 +28,21 @@ final class YamlSection {
     /** Where problems are reported: for a mapping value, the line of its key (a block value starts below it). */
     private final int line;
 
-    /** Collects errors and warnings for one source file. */
+    /** Collects errors and warnings for one source file, and the environment its placeholders read. */
     static final class Problems {
         final String source;
+        final Map<String, String> environment;
         final List<ConfigProblem> errors = new ArrayList<>();
         final List<ConfigProblem> warnings = new ArrayList<>();
 
-        Problems(String source) {
+        Problems(String source, Map<String, String> environment) {
             this.source = source;
+            this.environment = environment;
         }
     }
+
+    /** Spring's property placeholders, as JAiRouter configs use them: ${NAME} or ${NAME:default}. */
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.-]*)(?::([^}]*))?}");
 
     YamlSection(Node node, String key, Problems problems) {
         this(node, key, problems, node);
@@ -137,12 +144,37 @@ final class YamlSection {
         return items;
     }
 
-    /** A scalar's text; an error and empty if this is not a non-empty scalar. */
+    /** A scalar's text, placeholders filled in; an error and empty if this is not a non-empty scalar. */
     Optional<String> text() {
         if (node instanceof ScalarNode scalar && !isNull() && !scalar.getValue().isBlank()) {
-            return Optional.of(scalar.getValue().trim());
+            return resolve(scalar.getValue().trim());
         }
         error("expected a non-empty value, got " + describe());
+        return Optional.empty();
+    }
+
+    /** Fills in ${NAME} and ${NAME:default} from the environment; an unset name without default is an error. */
+    private Optional<String> resolve(String text) {
+        Matcher matcher = PLACEHOLDER.matcher(text);
+        StringBuilder resolved = new StringBuilder();
+        while (matcher.find()) {
+            String value = problems.environment.getOrDefault(matcher.group(1), matcher.group(2));
+            if (value == null) {
+                error("environment variable " + matcher.group(1) + " is not set (write ${" + matcher.group(1)
+                        + ":default} to allow that)");
+                return Optional.empty();
+            }
+            matcher.appendReplacement(resolved, Matcher.quoteReplacement(value));
+        }
+        return Optional.of(matcher.appendTail(resolved).toString());
+    }
+
+    /** A scalar holding a secret: like text(), but an error never repeats the value. */
+    Optional<String> secretText() {
+        if (node instanceof ScalarNode scalar && !isNull() && !scalar.getValue().isBlank()) {
+            return resolve(scalar.getValue().trim());
+        }
+        error("expected a non-empty text value");
         return Optional.empty();
     }
 

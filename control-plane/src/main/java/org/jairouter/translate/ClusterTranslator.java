@@ -2,6 +2,7 @@ package org.jairouter.translate;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
@@ -13,6 +14,10 @@ import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.jairouter.config.Instance;
 import org.jairouter.config.ServiceConfig;
 import io.envoyproxy.envoy.type.v3.Percent;
@@ -25,7 +30,7 @@ final class ClusterTranslator {
     private ClusterTranslator() {
     }
 
-    static Cluster cluster(String name, ServiceConfig service, List<Instance> instances) {
+    static Cluster cluster(String name, ServiceConfig service, List<Instance> instances, String caFile) {
         Cluster.Builder cluster = Cluster.newBuilder()
                 .setName(name)
                 .setType(Cluster.DiscoveryType.EDS)
@@ -43,9 +48,28 @@ final class ClusterTranslator {
         cluster.setCommonLbConfig(Cluster.CommonLbConfig.newBuilder().setHealthyPanicThreshold(Percent.newBuilder().setValue(0)));
         HealthChecks.active(service.type(), service.healthCheck(), instances).ifPresent(cluster::addHealthChecks);
         cluster.setOutlierDetection(HealthChecks.passive());
+        Set<String> headerNames = instances.stream().flatMap(i -> i.headers().keySet().stream())
+                .collect(Collectors.toCollection(TreeSet::new));
+        boolean tls = instances.stream().anyMatch(Instance::tls);
         cluster.putTypedExtensionProtocolOptions(UpstreamHttp.PROTOCOL_OPTIONS,
-                Any.pack(UpstreamHttp.options(!sharePath(instances))));
+                Any.pack(UpstreamHttp.options(!sharePath(instances), headerNames, tls)));
+        if (tls) {
+            UpstreamTls.apply(cluster, caFile);
+        }
         return cluster.build();
+    }
+
+    /** What the upstream filters read per instance: its path and its own headers. */
+    private static Map<String, Value> instanceMetadata(Instance instance) {
+        Map<String, Value> metadata = new TreeMap<>();
+        metadata.put("base_url", Protos.string(instance.baseUrl()));
+        metadata.put("path", Protos.string(instance.upstreamPath()));
+        if (!instance.headers().isEmpty()) {
+            Map<String, Value> headers = new TreeMap<>();
+            instance.headers().forEach((name, value) -> headers.put(name, Protos.string(value.value())));
+            metadata.put(UpstreamHttp.HEADERS_KEY, Value.newBuilder().setStructValue(Protos.struct(headers)).build());
+        }
+        return metadata;
     }
 
     /** True when the route can rewrite the path for every instance at once. */
@@ -67,9 +91,9 @@ final class ClusterTranslator {
                             .setHealthCheckConfig(Endpoint.HealthCheckConfig.newBuilder().setHostname(instance.authority())))
                     .setLoadBalancingWeight(UInt32Value.of(instance.weight()))
                     .setMetadata(Metadata.newBuilder()
-                            .putFilterMetadata(Names.METADATA_NAMESPACE, Protos.struct(Map.of(
-                                    "base_url", Protos.string(instance.baseUrl()),
-                                    "path", Protos.string(instance.upstreamPath()))))
+                            .putFilterMetadata(Names.METADATA_NAMESPACE, Protos.struct(instanceMetadata(instance)))
+                            .putFilterMetadata("envoy.transport_socket_match", Protos.struct(Map.of(
+                                    UpstreamTls.MATCH_KEY, Value.newBuilder().setBoolValue(instance.tls()).build())))
                             // ip-hash places instances on its ring by this key, not by IP address,
                             // so a backend whose address changes keeps its clients.
                             .putFilterMetadata("envoy.lb", Protos.struct(Map.of(

@@ -12,6 +12,7 @@ import io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCod
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -23,7 +24,7 @@ public final class EnvoyJson {
             .add(List.of(HttpConnectionManager.getDescriptor(), JsonToMetadata.getDescriptor(), Lua.getDescriptor(),
                     Router.getDescriptor(), FilterConfig.getDescriptor(), HttpProtocolOptions.getDescriptor(),
                     HeaderMutation.getDescriptor(), UpstreamCodec.getDescriptor(), LeastRequest.getDescriptor(),
-                    PreviousHostsPredicate.getDescriptor()))
+                    PreviousHostsPredicate.getDescriptor(), UpstreamTlsContext.getDescriptor()))
             .build();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES).sortingMapKeys();
 

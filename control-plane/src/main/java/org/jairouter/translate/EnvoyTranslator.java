@@ -22,7 +22,7 @@ public final class EnvoyTranslator {
         for (ServiceConfig service : config.services().values()) {
             for (Map.Entry<String, List<Instance>> model : service.activeInstancesByModel().entrySet()) {
                 String name = names.of(service.type(), model.getKey());
-                clusters.add(ClusterTranslator.cluster(name, service, model.getValue()));
+                clusters.add(ClusterTranslator.cluster(name, service, model.getValue(), config.upstreamCaFile()));
                 endpoints.add(ClusterTranslator.endpoints(name, model.getValue(), hosts));
             }
         }

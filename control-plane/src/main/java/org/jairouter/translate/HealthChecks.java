@@ -5,6 +5,7 @@ import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import java.util.List;
 import java.util.Optional;
+import org.jairouter.config.Adapter;
 import org.jairouter.config.HealthCheck;
 import org.jairouter.config.Instance;
 import org.jairouter.config.ServiceType;
@@ -34,7 +35,7 @@ final class HealthChecks {
                 .setUnhealthyThreshold(UInt32Value.of(settings.unhealthyThreshold()))
                 .setHealthyThreshold(UInt32Value.of(settings.healthyThreshold()));
         Optional<String> path = settings.type() == HealthCheck.Type.TCP ? Optional.empty()
-                : settings.path().or(() -> sharedModelsPath(service, instances));
+                : settings.path().or(() -> adapterHealthPath(instances)).or(() -> sharedModelsPath(service, instances));
         if (path.isPresent()) {
             check.setHttpHealthCheck(io.envoyproxy.envoy.config.core.v3.HealthCheck.HttpHealthCheck.newBuilder()
                     .setPath(path.get()));
@@ -42,6 +43,14 @@ final class HealthChecks {
             check.setTcpHealthCheck(io.envoyproxy.envoy.config.core.v3.HealthCheck.TcpHealthCheck.getDefaultInstance());
         }
         return Optional.of(check.build());
+    }
+
+    /** The backend's own health path (vLLM's /health...), when all instances are one kind on one prefix. */
+    static Optional<String> adapterHealthPath(List<Instance> instances) {
+        List<String> paths = instances.stream()
+                .map(i -> i.adapter() == Adapter.NORMAL ? null : i.basePath() + i.adapter().healthPath())
+                .distinct().toList();
+        return paths.size() == 1 && paths.get(0) != null ? Optional.of(paths.get(0)) : Optional.empty();
     }
 
     /**

@@ -6,66 +6,88 @@ import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.Mutations;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
 import io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import java.util.Set;
 
 /**
  * How a cluster talks HTTP to its instances: HTTP/1.1, as every model server speaks it, with idle
  * connections closed before a typical server's keep-alive timeout (uvicorn's is 5 s) so that a
  * request never races the server closing the connection it was sent on.
  *
- * <p>When the instances of a model have different paths (a GPUStack and an Ollama serving one
- * model), no route field can give each its own, since the route is chosen before the instance. The
- * cluster then gets upstream filters, which run after the instance is chosen (and again on each
- * retry): header_mutation copies the instance's path from its endpoint metadata into a private header
- * (it may not write :path itself), a Lua filter moves it into :path, and upstream_codec sends the
- * request.
+ * <p>Some things differ per instance of one model, and no route field can do them, since the route is
+ * chosen before the instance: its own path (a GPUStack and an Ollama serving one model) and its own
+ * headers (an API key). The cluster then gets upstream filters, which run after the instance is chosen
+ * (and again on each retry): header_mutation writes each instance header from the chosen endpoint's
+ * metadata (an instance without that header leaves the client's untouched), and for paths copies the
+ * instance's path into a private header (it may not write :path itself) that a Lua filter moves into
+ * :path; upstream_codec, last, sends the request.
  */
 final class UpstreamHttp {
     static final String PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
-    static final String HEADER = "x-jairouter-endpoint-path";
-    private static final String SCRIPT = Resources.text("endpoint-path.lua");
+    static final String PATH_HEADER = "x-jairouter-endpoint-path";
+    private static final String PATH_SCRIPT = Resources.text("endpoint-path.lua");
     private static final long IDLE_TIMEOUT_SECONDS = 4;
 
     private UpstreamHttp() {
     }
 
-    static HttpProtocolOptions options(boolean perInstancePaths) {
+    /** The endpoint metadata key (under the jairouter namespace) that holds an instance's headers. */
+    static final String HEADERS_KEY = "headers";
+
+    static HttpProtocolOptions options(boolean perInstancePaths, Set<String> instanceHeaders, boolean tls) {
         HttpProtocolOptions.Builder options = HttpProtocolOptions.newBuilder()
                 .setCommonHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
                         .setIdleTimeout(Protos.seconds(IDLE_TIMEOUT_SECONDS)))
                 .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
                         .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
-        if (perInstancePaths) {
-            addPathFilters(options);
+        if (tls) {
+            // SNI from the Host header (the instance's own authority), and the certificate must name it.
+            options.setUpstreamHttpProtocolOptions(UpstreamHttpProtocolOptions.newBuilder()
+                    .setAutoSni(true).setAutoSanValidation(true));
         }
+        if (!perInstancePaths && instanceHeaders.isEmpty()) {
+            return options.build();
+        }
+        Mutations.Builder mutations = Mutations.newBuilder();
+        for (String name : instanceHeaders) {
+            mutations.addRequestMutations(setFromEndpoint(name, HEADERS_KEY + ":" + name));
+        }
+        if (perInstancePaths) {
+            // A client-sent copy of the private header never counts.
+            mutations.addRequestMutations(HeaderMutation.newBuilder().setRemove(PATH_HEADER))
+                    .addRequestMutations(setFromEndpoint(PATH_HEADER, "path"));
+        }
+        options.addHttpFilters(HttpFilter.newBuilder()
+                .setName("envoy.filters.http.header_mutation")
+                .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation
+                        .newBuilder().setMutations(mutations).build())));
+        if (perInstancePaths) {
+            options.addHttpFilters(HttpFilter.newBuilder()
+                    .setName("envoy.filters.http.lua")
+                    .setTypedConfig(Any.pack(Lua.newBuilder()
+                            .setDefaultSourceCode(DataSource.newBuilder().setInlineString(PATH_SCRIPT)).build())));
+        }
+        options.addHttpFilters(HttpFilter.newBuilder()
+                .setName("envoy.filters.http.upstream_codec")
+                .setTypedConfig(Any.pack(UpstreamCodec.getDefaultInstance())));
         return options.build();
     }
 
-    private static void addPathFilters(HttpProtocolOptions.Builder options) {
-        options
-                .addHttpFilters(HttpFilter.newBuilder()
-                        .setName("envoy.filters.http.header_mutation")
-                        .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation
-                                .newBuilder()
-                                .setMutations(Mutations.newBuilder()
-                                        // A client-sent copy of the private header never counts.
-                                        .addRequestMutations(HeaderMutation.newBuilder().setRemove(HEADER))
-                                        .addRequestMutations(HeaderMutation.newBuilder().setAppend(HeaderValueOption.newBuilder()
-                                                .setHeader(HeaderValue.newBuilder()
-                                                        .setKey(HEADER)
-                                                        .setValue("%UPSTREAM_METADATA(" + Names.METADATA_NAMESPACE + ":path)%"))
-                                                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))))
-                                .build())))
-                .addHttpFilters(HttpFilter.newBuilder()
-                        .setName("envoy.filters.http.lua")
-                        .setTypedConfig(Any.pack(Lua.newBuilder()
-                                .setDefaultSourceCode(DataSource.newBuilder().setInlineString(SCRIPT)).build())))
-                .addHttpFilters(HttpFilter.newBuilder()
-                        .setName("envoy.filters.http.upstream_codec")
-                        .setTypedConfig(Any.pack(UpstreamCodec.getDefaultInstance())));
+    /**
+     * Sets a request header to the chosen endpoint's metadata value at the given key path; absent
+     * metadata leaves the request's header alone (Envoy skips an empty value).
+     */
+    private static HeaderMutation setFromEndpoint(String header, String metadataKey) {
+        return HeaderMutation.newBuilder().setAppend(HeaderValueOption.newBuilder()
+                .setHeader(HeaderValue.newBuilder()
+                        .setKey(header)
+                        .setValue("%UPSTREAM_METADATA(" + Names.METADATA_NAMESPACE + ":" + metadataKey + ")%"))
+                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+                .build();
     }
 }

@@ -170,14 +170,13 @@ class ConfigLoaderErrorsTest {
     @CsvSource(delimiter = '|', value = {
             "not a url                  | expected a URL such as http://10.0.0.5:8000",
             "10.0.0.5:8000              | expected a URL such as http://10.0.0.5:8000, got '10.0.0.5:8000'",
-            "localhost:8000             | expected an http:// URL",
-            "https://10.0.0.5:8443      | https is not supported yet",
-            "ftp://10.0.0.5             | expected an http:// URL",
+            "localhost:8000             | expected an http:// or https:// URL",
+            "ftp://10.0.0.5             | expected an http:// or https:// URL",
             "http:///v1                 | expected a URL with a host",
             "http://10.0.0.5:8000/?k=v  | scheme, host, port and an optional path prefix only",
             "http://10.0.0.5:8000/#top  | scheme, host, port and an optional path prefix only",
             "http://user:pw@10.0.0.5    | scheme, host, port and an optional path prefix only"})
-    void baseUrlMustBeAPlainHttpUrl(String baseUrl, String messageFragment) {
+    void baseUrlMustBeAPlainHttpOrHttpsUrl(String baseUrl, String messageFragment) {
         ConfigProblem problem = onlyProblem("""
                 model:
                   services:
@@ -279,7 +278,7 @@ class ConfigLoaderErrorsTest {
                         type: fastest
                       instances:
                         - name: a
-                          base-url: https://h
+                          base-url: ftp://h
                         - name: b
                           base-url: http://h
                           wieght: 2

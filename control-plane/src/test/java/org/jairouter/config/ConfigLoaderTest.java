@@ -60,11 +60,11 @@ class ConfigLoaderTest {
             """;
 
     private static final Instance CHAT_PREFIXED =
-            new Instance("qwen3:1.7B", "10.0.0.5", 9997, "/api/v1/chat/completions", 3, "http://10.0.0.5:9997/api", true);
+            new Instance("qwen3:1.7B", "10.0.0.5", 9997, "/api/v1/chat/completions", 3, "http://10.0.0.5:9997/api", true, Map.of(), false, Adapter.NORMAL);
     private static final Instance CHAT_DEFAULTS =
-            new Instance("qwen3:8B", "10.0.0.6", 80, "/v1/chat/completions", 1, "http://10.0.0.6", true);
+            new Instance("qwen3:8B", "10.0.0.6", 80, "/v1/chat/completions", 1, "http://10.0.0.6", true, Map.of(), false, Adapter.NORMAL);
     private static final Instance CHAT_INACTIVE =
-            new Instance("qwen3:1.7B", "10.0.0.7", 8000, "/v1/chat/completions", 1, "http://10.0.0.7:8000", false);
+            new Instance("qwen3:1.7B", "10.0.0.7", 8000, "/v1/chat/completions", 1, "http://10.0.0.7:8000", false, Map.of(), false, Adapter.NORMAL);
 
     private static RouterConfig full() {
         return load(FULL).config();
@@ -285,11 +285,45 @@ class ConfigLoaderTest {
                           base-url: http://h
                           adapter: gpustack
                 """).warnings();
-        assertEquals(4, warnings.size(), warnings::toString);
+        assertEquals(3, warnings.size(), warnings::toString);
         assertProblem(warnings.get(0), 1, "spring", "not used by JAiRouter");
         assertProblem(warnings.get(1), 5, "model.rate-limit", "not supported yet");
         assertProblem(warnings.get(2), 9, "model.services.chat.circuit-breaker", "not supported yet");
-        assertProblem(warnings.get(3), 14, "model.services.chat.instances[0].adapter", "not supported yet");
+    }
+
+    @Test
+    void adapterIsChosenPerInstanceThenServiceThenModelAndGivesTheDefaultPath() {
+        RouterConfig config = load("""
+                model:
+                  adapter: vllm
+                  services:
+                    chat:
+                      adapter: gpustack
+                      instances:
+                        - {name: a, base-url: "http://h1"}
+                        - {name: b, base-url: "http://h2", adapter: ollama}
+                    rerank:
+                      instances:
+                        - {name: r, base-url: "http://h3/vllm"}
+                """).config();
+        List<Instance> chat = config.service(ServiceType.CHAT).instances();
+        assertEquals(Adapter.GPUSTACK, chat.get(0).adapter());
+        assertEquals(Adapter.OLLAMA, chat.get(1).adapter());
+        Instance rerank = config.service(ServiceType.RERANK).instances().get(0);
+        assertEquals(Adapter.VLLM, rerank.adapter());
+        assertEquals("/vllm/v1/rerank", rerank.upstreamPath());
+    }
+
+    @Test
+    void aServiceTheAdapterLacksNeedsAnExplicitPath() {
+        ConfigProblem problem = ConfigTexts.onlyProblem("""
+                model:
+                  services:
+                    rerank:
+                      instances:
+                        - {name: r, base-url: "http://h", adapter: ollama}
+                """);
+        assertProblem(problem, 5, "model.services.rerank.instances[0]", "ollama has no rerank endpoint");
     }
 
     @Test
@@ -314,10 +348,9 @@ class ConfigLoaderTest {
                 """);
         assertEquals(1, loaded.config().service(ServiceType.CHAT).instances().size());
         List<ConfigProblem> warnings = loaded.warnings();
-        assertEquals(4, warnings.size(), warnings::toString);
+        assertEquals(3, warnings.size(), warnings::toString);
         assertProblem(warnings.get(0), 6, "model.services.chat.instances[0].instance-id", "not supported yet");
-        assertProblem(warnings.get(1), 10, "model.services.chat.instances[0].headers", "not supported yet");
-        assertProblem(warnings.get(2), 12, "model.services.chat.instances[0].rate-limit", "not supported yet");
-        assertProblem(warnings.get(3), 14, "model.services.chat.instances[0].circuit-breaker", "not supported yet");
+        assertProblem(warnings.get(1), 12, "model.services.chat.instances[0].rate-limit", "not supported yet");
+        assertProblem(warnings.get(2), 14, "model.services.chat.instances[0].circuit-breaker", "not supported yet");
     }
 }

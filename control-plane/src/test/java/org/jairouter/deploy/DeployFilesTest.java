@@ -16,16 +16,20 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * The compose and Kubernetes files stay in step with the code: their Envoy bootstraps are what
- * {@code jairouter bootstrap} prints, their Envoy image is the release we test with, and their
- * JAiRouter configs load without a problem or a warning.
+ * {@code jairouter bootstrap} prints, Envoy reaches the control plane's xDS and status servers by the
+ * same name, their Envoy image is the release we test with, and their JAiRouter configs load without a
+ * problem or a warning.
  */
 class DeployFilesTest {
     private static final Path REPO = Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
     private static final Path K8S = REPO.resolve("deploy/kubernetes");
+    /** The compose service and the Kubernetes Service of the control plane. */
+    private static final String COMPOSE_CONTROL_PLANE = "control-plane";
+    private static final String K8S_CONTROL_PLANE = "jairouter-control-plane";
 
     @Test
     void composeBootstrapIsWhatJairouterBootstrapPrints() throws IOException {
-        assertEquals(EnvoyBootstrap.render("compose-envoy", "0.0.0.0", 9901, "control-plane", 18000),
+        assertEquals(EnvoyBootstrap.render("compose-envoy", "0.0.0.0", 9901, COMPOSE_CONTROL_PLANE, 18000),
                 Files.readString(REPO.resolve("envoy/compose-bootstrap.yaml")),
                 "regenerate: java -jar control-plane/target/jairouter.jar bootstrap --node-id compose-envoy"
                         + " --xds-address control-plane --admin-address 0.0.0.0 > envoy/compose-bootstrap.yaml");
@@ -33,17 +37,24 @@ class DeployFilesTest {
 
     @Test
     void kubernetesBootstrapIsWhatJairouterBootstrapPrints() throws IOException {
-        assertEquals(EnvoyBootstrap.render("jairouter-envoy", "127.0.0.1", 9901, "jairouter-control-plane", 18000),
+        assertEquals(EnvoyBootstrap.render("jairouter-envoy", "127.0.0.1", 9901, K8S_CONTROL_PLANE, 18000),
                 data(K8S.resolve("envoy.yaml"), "jairouter-envoy-bootstrap", "bootstrap.yaml"));
+        document(K8S.resolve("control-plane.yaml"), "Service", K8S_CONTROL_PLANE);
+    }
+
+    /** Envoy serves /v1/status by calling the status server at the address the control plane advertises. */
+    @Test
+    void controlPlanesAdvertiseTheNameEnvoysReachThemBy() throws IOException {
+        List<?> composeCommand = (List<?>) composeService(COMPOSE_CONTROL_PLANE).get("command");
+        assertEquals(COMPOSE_CONTROL_PLANE, composeCommand.get(composeCommand.indexOf("--advertise-address") + 1));
+        List<?> k8sArgs = (List<?>) container(K8S.resolve("control-plane.yaml"), K8S_CONTROL_PLANE).get("args");
+        assertEquals(K8S_CONTROL_PLANE, k8sArgs.get(k8sArgs.indexOf("--advertise-address") + 1));
     }
 
     @Test
     void composeAndKubernetesRunTheEnvoyReleaseWeTest() throws IOException {
-        Map<String, Object> composeEnvoy = map(map(documents(REPO.resolve("compose.yaml")).get(0).get("services")).get("envoy"));
-        assertEquals(ContainerEnvoy.IMAGE, composeEnvoy.get("image"));
-        Map<String, Object> podSpec = map(map(map(document(K8S.resolve("envoy.yaml"), "Deployment", "jairouter-envoy")
-                .get("spec")).get("template")).get("spec"));
-        assertEquals(ContainerEnvoy.IMAGE, map(((List<?>) podSpec.get("containers")).get(0)).get("image"));
+        assertEquals(ContainerEnvoy.IMAGE, composeService("envoy").get("image"));
+        assertEquals(ContainerEnvoy.IMAGE, container(K8S.resolve("envoy.yaml"), "jairouter-envoy").get("image"));
     }
 
     @Test
@@ -61,6 +72,17 @@ class DeployFilesTest {
     private static void assertLoadsCleanly(String text, String source) throws Exception {
         LoadedConfig loaded = ConfigLoader.parse(text, source);
         assertEquals(List.of(), loaded.warnings());
+    }
+
+    private static Map<String, Object> composeService(String name) throws IOException {
+        return map(map(documents(REPO.resolve("compose.yaml")).get(0).get("services")).get(name));
+    }
+
+    /** The (only) container of a Deployment in a manifest. */
+    private static Map<String, Object> container(Path manifest, String deployment) throws IOException {
+        Map<String, Object> podSpec = map(map(map(document(manifest, "Deployment", deployment).get("spec"))
+                .get("template")).get("spec"));
+        return map(((List<?>) podSpec.get("containers")).get(0));
     }
 
     /** One entry of a ConfigMap in a manifest. */
