@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -158,7 +159,8 @@ public final class ConfigLoader {
             model.error("missing key 'services'; expected at least one of " + String.join(", ", ServiceType.keys()));
             return Map.of();
         }
-        Map<String, YamlSection> serviceEntries = services.entries();
+        Map<String, YamlSection> serviceEntries = new LinkedHashMap<>();
+        services.entries().forEach((key, section) -> serviceEntries.put(YamlSection.kebabCase(key), section));
         // JAiRouter's README puts the global default beside the services; later versions under model.
         LoadBalancing loadBalancing = Optional.ofNullable(serviceEntries.remove("load-balance"))
                 .map(lb -> readLoadBalancing(lb, modelDefault)).orElse(modelDefault);

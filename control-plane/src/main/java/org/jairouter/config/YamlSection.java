@@ -108,10 +108,16 @@ final class YamlSection {
 
     /**
      * The entries of a mapping whose keys must be among {@code known}: an unknown key is an error with
-     * the closest known key as a hint, a key in {@code ignored} is a warning.
+     * the closest known key as a hint, a key in {@code ignored} is a warning. camelCase keys count as
+     * their kebab-case form ({@code baseUrl} is {@code base-url}), as Spring, and so JAiRouter, reads them.
      */
     Map<String, YamlSection> entries(Set<String> known, Set<String> ignored) {
-        Map<String, YamlSection> entries = entries();
+        Map<String, YamlSection> entries = new LinkedHashMap<>();
+        entries().forEach((name, value) -> {
+            if (entries.putIfAbsent(kebabCase(name), value) != null) {
+                value.error("duplicate key (" + name + " is " + kebabCase(name) + ")");
+            }
+        });
         entries.entrySet().removeIf(entry -> {
             String name = entry.getKey();
             if (known.contains(name)) {
@@ -218,6 +224,14 @@ final class YamlSection {
             return "'" + scalar.getValue() + "'";
         }
         return node instanceof SequenceNode ? "a list" : "a mapping";
+    }
+
+    /** Spring's relaxed binding for camelCase keys; other keys are left as they are. */
+    static String kebabCase(String key) {
+        if (!key.matches("[a-z][a-z0-9]*([A-Z][a-z0-9]*)+")) {
+            return key;
+        }
+        return key.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The known key nearest to a misspelt one, if it is near enough to be a likely typo. */
