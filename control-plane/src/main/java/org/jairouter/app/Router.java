@@ -5,6 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jairouter.config.ConfigDiff;
 import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigLoader;
@@ -22,6 +25,7 @@ import org.jairouter.status.StatusReport;
 import org.jairouter.status.StatusServer;
 import org.jairouter.translate.EnvoyTranslator;
 import org.jairouter.translate.Names;
+import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
 import org.jairouter.xds.SnapshotPublisher;
 import org.jairouter.xds.XdsServer;
@@ -43,6 +47,14 @@ public final class Router implements AutoCloseable {
     private XdsServer xds;
     private StatusServer status;
     private ConfigWatcher watcher;
+    /** Host names in base-urls are looked up again on this period; a changed address is published. */
+    private static final Duration DNS_REFRESH = Duration.ofSeconds(30);
+    private final ScheduledExecutorService dnsRefresh = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "dns-refresh");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile ResolvedHosts resolved;
     private EnvoyProcess envoy;
     private volatile LoadedConfig config;
     /** The text last read, applied or refused: an unchanged file is not read into a reload again. */
@@ -65,6 +77,8 @@ public final class Router implements AutoCloseable {
             router.lastText = text;
             router.xds = XdsServer.start(router.publisher, router.fleet, options.xdsAddress(), options.xdsPort());
             router.watcher = ConfigWatcher.start(options.config(), router::reload);
+            router.dnsRefresh.scheduleWithFixedDelay(router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(),
+                    TimeUnit.MILLISECONDS);
             if (options.runEnvoy()) {
                 router.startEnvoy();
             }
@@ -103,14 +117,33 @@ public final class Router implements AutoCloseable {
     /** Publishes a validated config to every Envoy. */
     private void apply(LoadedConfig loaded) {
         loaded.warnings().forEach(w -> LOG.warn("{}", w));
-        String version = publisher.publish(EnvoyTranslator.translate(loaded.config(), HostResolver.resolve(loaded.config()),
-                new StatusEndpoint(options.statusHostForEnvoy(), status.port())));
+        ResolvedHosts hosts = HostResolver.resolve(loaded.config());
+        String version = publish(loaded.config(), hosts);
+        resolved = hosts;
         String changes = config == null ? Summary.of(loaded.config())
                 : ConfigDiff.describe(ConfigDiff.between(config.config(), loaded.config()));
         config = loaded;
         configStatus.applied(version, options.config().toString(), changes);
         LOG.info("Config {} in force: {}", version, changes);
         logHashAlgorithms(loaded.config());
+    }
+
+    private String publish(RouterConfig config, ResolvedHosts hosts) {
+        return publisher.publish(EnvoyTranslator.translate(config, hosts,
+                new StatusEndpoint(options.statusHostForEnvoy(), status.port())));
+    }
+
+    /** Looks the base-url host names up again; Envoy gets the new addresses if any changed. */
+    synchronized void refreshDns() {
+        RouterConfig current = config.config();
+        ResolvedHosts hosts = HostResolver.resolve(current);
+        if (!hosts.equals(resolved)) {
+            String version = publish(current, hosts);
+            LOG.info("Host addresses changed ({} -> {}); config {} in force", resolved.ipByHost(), hosts.ipByHost(),
+                    version);
+            resolved = hosts;
+            configStatus.applied(version, options.config().toString(), "host addresses changed");
+        }
     }
 
     /** JAiRouter names a digest for ip-hash; Envoy's ring has its own hash. Say so once per name. */
@@ -187,6 +220,7 @@ public final class Router implements AutoCloseable {
     /** Stops the control plane and its Envoy. */
     @Override
     public void close() {
+        dnsRefresh.shutdownNow();
         closeQuietly(watcher);
         closeQuietly(envoy);
         closeQuietly(status);
