@@ -11,6 +11,7 @@ import org.jairouter.config.LoadedConfig;
 import org.jairouter.translate.EnvoyResources;
 import org.jairouter.translate.EnvoyTranslator;
 import org.jairouter.translate.ResolvedHosts;
+import org.jairouter.translate.StatusEndpoint;
 import org.jairouter.xds.SnapshotPublisher;
 
 /**
@@ -23,6 +24,9 @@ import org.jairouter.xds.SnapshotPublisher;
  * Host lookups are left out: the benchmark configs use IP literals, which resolve to themselves.
  */
 public final class TranslatorBench {
+    /** Where Envoy would reach the status server; the translation only writes it into a cluster. */
+    private static final StatusEndpoint STATUS = new StatusEndpoint("127.0.0.1", 18001);
+
     public static void main(String[] args) throws Exception {
         Path config = Path.of(args[0]);
         int runs = Integer.parseInt(args[1]);
@@ -39,7 +43,7 @@ public final class TranslatorBench {
                     .map(Instance::host)
                     .distinct()
                     .collect(Collectors.toMap(Function.identity(), Function.identity())));
-            resources = EnvoyTranslator.translate(loaded.config(), hosts);
+            resources = EnvoyTranslator.translate(loaded.config(), hosts, STATUS);
             long translatedAt = System.nanoTime();
             publisher = new SnapshotPublisher();
             publisher.publish(resources);

@@ -202,6 +202,8 @@ CHAT_REPLY = ('{"id":"chatcmpl-bench","object":"chat.completion","created":17000
               '"choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?",'
               '"refusal":null},"logprobs":null,"finish_reason":"stop"}],'
               '"usage":{"prompt_tokens":9,"completion_tokens":9,"total_tokens":18}}')
+# What the router's active health check (GET the models path) needs to see the backend as healthy.
+MODELS_REPLY = '{"object":"list","data":[{"id":"bench-chat","object":"model","created":0,"owned_by":"bench"}]}'
 
 
 @contextmanager
@@ -231,6 +233,7 @@ http {{
   server {{
     listen 127.0.0.1:{port} reuseport backlog=4096;
     location = /v1/chat/completions {{ default_type application/json; return 200 '{CHAT_REPLY}'; }}
+    location = /v1/models {{ default_type application/json; return 200 '{MODELS_REPLY}'; }}
     location = /v1/audio/speech {{
       alias {speech}; default_type audio/mpeg; sendfile on; error_page 405 =200 $uri;
     }}
@@ -240,6 +243,45 @@ http {{
     with process("nginx", [NGINX, "-p", root, "-c", root / "nginx.conf"]):
         wait_port(port)
         yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def plain_envoy(binary, host, port):
+    """Envoy with one static route to host:port and only the router filter: the cost of an Envoy hop
+    itself, the floor under JAiRouter's. Give it the router's binary; it runs as many workers.
+    Yields (base URL, pid)."""
+    root = work_path("plain-envoy")
+    root.mkdir(exist_ok=True)
+    listen, admin = free_port(), free_port()
+    (root / "envoy.yaml").write_text(f"""
+admin: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {admin}}}}}}}
+static_resources:
+  listeners:
+  - address: {{socket_address: {{address: 127.0.0.1, port_value: {listen}}}}}
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: plain
+          route_config:
+            virtual_hosts:
+            - {{name: all, domains: ["*"], routes: [{{match: {{prefix: "/"}}, route: {{cluster: backend}}}}]}}
+          http_filters:
+          - name: envoy.filters.http.router
+            typed_config: {{"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}
+  clusters:
+  - name: backend
+    type: STATIC
+    load_assignment:
+      cluster_name: backend
+      endpoints:
+      - lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: {host}, port_value: {port}}}}}}}}}]
+""")
+    argv = [binary, "-c", root / "envoy.yaml", "--disable-hot-restart", "--log-level", "warning"]
+    with process("plain-envoy", argv) as running:
+        wait_port(listen)
+        yield f"http://127.0.0.1:{listen}", running.proc.pid
 
 
 @dataclass
