@@ -1,6 +1,8 @@
 package org.jairouter.app;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.util.Arrays;
 import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,6 +19,11 @@ final class HostResolver {
     private HostResolver() {
     }
 
+    /** IPv4 first, as Envoy's own DNS clusters prefer it: "localhost" may list ::1 before 127.0.0.1. */
+    private static InetAddress preferIpv4(InetAddress[] addresses) {
+        return Arrays.stream(addresses).filter(a -> a instanceof Inet4Address).findFirst().orElse(addresses[0]);
+    }
+
     static ResolvedHosts resolve(RouterConfig config) {
         Map<String, String> ipByHost = new HashMap<>();
         config.services().values().stream()
@@ -25,7 +32,7 @@ final class HostResolver {
                 .distinct()
                 .forEach(host -> {
                     try {
-                        ipByHost.put(host, InetAddress.getByName(host).getHostAddress());
+                        ipByHost.put(host, preferIpv4(InetAddress.getAllByName(host)).getHostAddress());
                     } catch (UnknownHostException e) {
                         LOG.warn("Host '{}' does not resolve; its instances get no traffic until it does", host);
                     }

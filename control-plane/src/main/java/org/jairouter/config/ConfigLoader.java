@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -159,10 +158,12 @@ public final class ConfigLoader {
             model.error("missing key 'services'; expected at least one of " + String.join(", ", ServiceType.keys()));
             return Map.of();
         }
-        Map<String, YamlSection> serviceEntries = new LinkedHashMap<>();
-        services.entries().forEach((key, section) -> serviceEntries.put(YamlSection.kebabCase(key), section));
+        Map<String, YamlSection> serviceEntries = services.entries();
         // JAiRouter's README puts the global default beside the services; later versions under model.
-        LoadBalancing loadBalancing = Optional.ofNullable(serviceEntries.remove("load-balance"))
+        // Service keys have their own aliases (imgGen); only this one key is spelt two ways here.
+        YamlSection servicesLoadBalance = serviceEntries.remove("load-balance");
+        YamlSection camelCaseLoadBalance = serviceEntries.remove("loadBalance");
+        LoadBalancing loadBalancing = Optional.ofNullable(servicesLoadBalance).or(() -> Optional.ofNullable(camelCaseLoadBalance))
                 .map(lb -> readLoadBalancing(lb, modelDefault)).orElse(modelDefault);
         ServiceDefaults globalDefault = new ServiceDefaults(loadBalancing,
                 Optional.ofNullable(entries.get("health-check")).map(h -> readHealthCheck(h, HealthCheck.DEFAULT))

@@ -74,6 +74,7 @@ public final class EnvoyAdmin {
                 hosts.add(new HostStatus(cluster.path("name").asText(), host.path("hostname").asText(),
                         health.path("failed_active_health_check").asBoolean(false),
                         health.path("failed_outlier_check").asBoolean(false),
+                        health.path("pending_active_hc").asBoolean(false),
                         stat(host, "rq_active"), stat(host, "rq_total"), stat(host, "rq_error"),
                         stat(host, "cx_connect_fail")));
             }

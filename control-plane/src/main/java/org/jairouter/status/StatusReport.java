@@ -96,6 +96,8 @@ public final class StatusReport {
             healthy = false;
         } else if (host.isEmpty() && live) {
             reason = "not known to Envoy (host name does not resolve, or the config is still being applied)";
+        } else if (host.isPresent() && host.get().awaitingFirstCheck()) {
+            reason = "new, waiting for its first health check";
         } else if (host.isPresent() && host.get().failedActiveHealthCheck()) {
             reason = "failed active health check";
         } else if (host.isPresent() && host.get().ejected()) {

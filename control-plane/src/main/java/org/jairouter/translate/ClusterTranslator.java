@@ -47,6 +47,9 @@ final class ClusterTranslator {
         // Never send traffic to an instance known to be down (Envoy's default panics below 50% healthy).
         cluster.setCommonLbConfig(Cluster.CommonLbConfig.newBuilder().setHealthyPanicThreshold(Percent.newBuilder().setValue(0)));
         HealthChecks.active(service.type(), service.healthCheck(), instances).ifPresent(cluster::addHealthChecks);
+        // An instance removed from the config leaves at once; by default Envoy would keep sending it
+        // traffic for as long as it still passes health checks.
+        cluster.setIgnoreHealthOnHostRemoval(true);
         cluster.setOutlierDetection(HealthChecks.passive());
         Set<String> headerNames = instances.stream().flatMap(i -> i.headers().keySet().stream())
                 .collect(Collectors.toCollection(TreeSet::new));

@@ -15,6 +15,7 @@ import org.jairouter.app.Router;
 import org.jairouter.app.RouterOptions;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
+import org.jairouter.envoy.HostStatus;
 
 /**
  * A real router for a test: the control plane in this JVM, a real Envoy child process, every port
@@ -100,11 +101,14 @@ final class RouterHarness implements AutoCloseable {
         return new EnvoyAdmin(router.envoyAdminAddress().orElseThrow());
     }
 
-    /** Waits until Envoy's clusters and endpoints satisfy the condition: a config has reached Envoy. */
+    /**
+     * Waits until Envoy's clusters and endpoints satisfy the condition and every endpoint has passed
+     * its health check: a new instance gets traffic once its first check (at once on arrival) passes.
+     */
     void awaitEnvoy(Predicate<Map<String, Set<String>>> condition) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         Map<String, Set<String>> endpoints = admin().clusterEndpoints();
-        while (!condition.test(endpoints)) {
+        while (!condition.test(endpoints) || !admin().hostStatuses().stream().allMatch(HostStatus::healthy)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("Envoy did not get the expected config; it has " + endpoints);
             }
