@@ -29,18 +29,22 @@ def heap_used_mib(pid):
 
 
 def start(name, config):
-    """Starts the router STARTS times: seconds to 'config in force' and to 'ready'; memory of the last."""
-    in_force, ready = [], []
+    """Starts the router STARTS times.
+
+    Returns, per start, (seconds to 'config in force', seconds to 'ready', CPU seconds the control plane
+    and Envoy had used at ready), and the memory figures of the last start.
+    """
+    starts = []
     for run in range(STARTS):
         # A fresh work folder each time: in one that a router used, a new one could adopt its Envoy.
         with b.router(f"{name}-{run}", config) as r:
-            ready.append(r.running.ready_seconds)
-            in_force.append(next(t for t, line in r.running.lines if re.search(r"Config \S+ in force", line)))
+            in_force = next(t for t, line in r.running.lines if re.search(r"Config \S+ in force", line))
+            starts.append((in_force, r.running.ready_seconds, b.cpu_seconds(r.pid), b.cpu_seconds(r.envoy_pid)))
             used = heap_used_mib(r.pid)
             subprocess.run(["jcmd", str(r.pid), "GC.run"], check=True, capture_output=True, timeout=60)
             memory = [b.rss_mib(r.pid), b.rss_mib(r.pid, "VmHWM"), used, heap_used_mib(r.pid),
                       b.rss_mib(r.envoy_pid)]
-    return in_force, ready, memory
+    return starts, memory
 
 
 def main():
@@ -59,35 +63,41 @@ def main():
           f"becomes {t['clusters']:,} clusters and {t['routes']:,} routes. The JVM runs with its default flags.\n")
 
     print("### Start-up: process start to ready\n")
-    rows = []
-    for count, (in_force, ready, _) in starts.items():
-        envoy = [r - f for f, r in zip(in_force, ready, strict=True)]
-        rows.append([f"{count:,}", len(ready), f"{statistics.median(in_force):.2f}",
-                     f"{statistics.median(envoy):.2f}", f"{statistics.median(ready):.2f}", f"{min(ready):.2f}",
-                     f"{max(ready):.2f}"])
-    print(b.table(["instances", "starts", "config in force s (p50)", "then Envoy ready s (p50)", "ready s (p50)",
-                   "ready min s", "ready max s"], rows))
+    rows, ready = [], {}
+    for count, (runs, _) in starts.items():
+        in_force, ready[count], cp_cpu, envoy_cpu = zip(*runs, strict=True)
+        rows.append([f"{count:,}", len(runs), *(f"{statistics.median(v):.2f}" for v in (
+            in_force, [r - f for f, r in zip(in_force, ready[count], strict=True)], ready[count])),
+            f"{min(ready[count]):.2f}", f"{max(ready[count]):.2f}",
+            f"{statistics.median(cp_cpu):.2f}", f"{statistics.median(envoy_cpu):.2f}"])
+    print(b.table(["instances", "starts", "config in force s", "then Envoy ready s", "ready s", "ready min s",
+                   "ready max s", "control plane CPU s", "Envoy CPU s"], rows))
     print("From spawning `java -jar jairouter.jar` to its log line `Config … in force` (JVM start, YAML "
           "loaded, translated and published), then to `JAiRouter ready` (xDS server up, Envoy started and "
-          "configured over xDS, listener up; the control plane polls Envoy's admin every 50 ms).\n")
-    small_ready = statistics.median(starts[SMALL][1])
+          "configured over xDS, listener up; the control plane polls Envoy's admin every 50 ms). Medians "
+          "of the starts, except min and max. CPU: what each process had used when ready, all threads; "
+          "on two cores, a start whose wall time is far above its CPU time waited for the machine.\n")
+    small_ready = statistics.median(ready[SMALL])
     print(b.target("control plane ready", "< 2 s", f"{small_ready:.2f} s with {SMALL} instances, "
-                   f"{statistics.median(starts[LARGE][1]):.2f} s with {LARGE:,}", small_ready < 2) + "\n")
+                   f"{statistics.median(ready[LARGE]):.2f} s with {LARGE:,}", small_ready < 2) + "\n")
 
     print(f"### Translator at {LARGE:,} instances\n")
-    stages = ["load + validate YAML", "translate to Envoy resources", "publish snapshot (digests)"]
-    rows = [[stage, f"{cold:,.0f}", f"{warm:,.0f}"]
-            for stage, cold, warm in zip(stages, t["cold_ms"], t["warm_ms"], strict=True)]
-    rows.append(["**total**", f"**{sum(t['cold_ms']):,.0f}**", f"**{sum(t['warm_ms']):,.0f}**"])
-    print(b.table(["stage", "first run ms (cold JVM, as at start-up)", f"warm ms (median of runs 2–{TRANSLATIONS})"],
-                  rows))
-    print(f"In-process timing of the router's own classes (`bench/lib/TranslatorBench.java`). After the runs, "
+    stages = ["load + validate YAML", "translate to Envoy resources", "publish snapshot (digests)", "**total**"]
+    # cold and warm: three wall times, then three CPU times; rows are stages, columns those four figures
+    columns = [t["cold"][:3], t["cold"][3:], t["warm"][:3], t["warm"][3:]]
+    columns = [values + [sum(values)] for values in columns]
+    rows = [[stage, *(f"{column[i]:,.0f}" for column in columns)] for i, stage in enumerate(stages)]
+    print(b.table(["stage", "first run ms (cold JVM, as at start-up)", "its CPU ms",
+                   f"warm ms (median of runs 2–{TRANSLATIONS})", "its CPU ms"], rows))
+    print(f"In-process timing of the router's own classes (`bench/lib/TranslatorBench.java`); CPU is the "
+          "whole JVM's (JIT compiler and GC threads included), which neighbours on the machine barely change "
+          "while they stretch wall times. After the runs, "
           f"the config, its resources and the snapshot hold {t['live_heap_mib']:.0f} MiB of live heap; that JVM "
           f"peaked at {t['peak_rss_mib']:.0f} MiB resident.\n")
     print(b.commands_block([command]))
 
     print("### Memory while serving\n")
-    rows = [[f"{count:,}", *(f"{v:.0f}" for v in starts[count][2])] for count in sizes]
+    rows = [[f"{count:,}", *(f"{v:.0f}" for v in memory)] for count, (_, memory) in starts.items()]
     print(b.table(["instances", "control plane RSS MiB", "control plane peak RSS MiB", "heap used MiB",
                    "heap live after full GC MiB", "Envoy RSS MiB"], rows))
     print("Read right after `ready`: RSS and peak (VmHWM) from /proc, heap from `jcmd PID GC.heap_info`, "
