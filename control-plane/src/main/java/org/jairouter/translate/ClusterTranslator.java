@@ -53,12 +53,10 @@ final class ClusterTranslator {
         cluster.setOutlierDetection(HealthChecks.passive());
         Set<String> headerNames = instances.stream().flatMap(i -> i.headers().keySet().stream())
                 .collect(Collectors.toCollection(TreeSet::new));
-        boolean tls = instances.stream().anyMatch(Instance::tls);
         cluster.putTypedExtensionProtocolOptions(UpstreamHttp.PROTOCOL_OPTIONS,
-                Any.pack(UpstreamHttp.options(!sharePath(instances), headerNames, tls)));
-        if (tls) {
-            UpstreamTls.apply(cluster, caFile);
-        }
+                Any.pack(UpstreamHttp.options(!sharePath(instances), headerNames)));
+        UpstreamTls.apply(cluster, instances.stream().filter(Instance::tls).map(Instance::host)
+                .collect(Collectors.toCollection(TreeSet::new)), caFile);
         return cluster.build();
     }
 
@@ -95,8 +93,9 @@ final class ClusterTranslator {
                     .setLoadBalancingWeight(UInt32Value.of(instance.weight()))
                     .setMetadata(Metadata.newBuilder()
                             .putFilterMetadata(Names.METADATA_NAMESPACE, Protos.struct(instanceMetadata(instance)))
-                            .putFilterMetadata("envoy.transport_socket_match", Protos.struct(Map.of(
-                                    UpstreamTls.MATCH_KEY, Value.newBuilder().setBoolValue(instance.tls()).build())))
+                            .putAllFilterMetadata(instance.tls() ? Map.of("envoy.transport_socket_match",
+                                    Protos.struct(Map.of(UpstreamTls.MATCH_KEY, Protos.string(instance.host()))))
+                                    : Map.of())
                             // ip-hash places instances on its ring by this key, not by IP address,
                             // so a backend whose address changes keeps its clients.
                             .putFilterMetadata("envoy.lb", Protos.struct(Map.of(

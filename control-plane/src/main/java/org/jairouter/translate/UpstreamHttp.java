@@ -6,7 +6,6 @@ import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
-import io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.Mutations;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
 import io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec;
@@ -39,17 +38,12 @@ final class UpstreamHttp {
     /** The endpoint metadata key (under the jairouter namespace) that holds an instance's headers. */
     static final String HEADERS_KEY = "headers";
 
-    static HttpProtocolOptions options(boolean perInstancePaths, Set<String> instanceHeaders, boolean tls) {
+    static HttpProtocolOptions options(boolean perInstancePaths, Set<String> instanceHeaders) {
         HttpProtocolOptions.Builder options = HttpProtocolOptions.newBuilder()
                 .setCommonHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
                         .setIdleTimeout(Protos.seconds(IDLE_TIMEOUT_SECONDS)))
                 .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
                         .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
-        if (tls) {
-            // SNI from the Host header (the instance's own authority), and the certificate must name it.
-            options.setUpstreamHttpProtocolOptions(UpstreamHttpProtocolOptions.newBuilder()
-                    .setAutoSni(true).setAutoSanValidation(true));
-        }
         if (!perInstancePaths && instanceHeaders.isEmpty()) {
             return options.build();
         }
