@@ -7,6 +7,7 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import java.io.IOException;
+import java.time.Duration;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.Test;
@@ -53,7 +53,7 @@ class ControlPlaneRestartTest {
             ExecutorService load = Executors.newFixedThreadPool(2);
             List<Future<?>> clients = new ArrayList<>();
             try {
-                awaitCondition(() -> answers(client).isPresent());
+                Conditions.await("the router serving", Duration.ofMinutes(2), () -> answers(client).isPresent());
                 for (int i = 0; i < 2; i++) {
                     clients.add(load.submit(() -> {
                         while (running.get()) {
@@ -70,9 +70,10 @@ class ControlPlaneRestartTest {
 
                 controlPlane.destroyForcibly().waitFor();
                 int atKill = completed.get();
-                awaitCondition(() -> completed.get() >= atKill + 200);
+                Conditions.await("200 requests after the kill", Duration.ofMinutes(2), () -> completed.get() >= atKill + 200);
                 controlPlane = start(command, "second");
-                awaitCondition(() -> Files.exists(dir.resolve("second.log")) && log("second").contains("Adopted the Envoy"));
+                Conditions.await("the restarted control plane adopting Envoy", Duration.ofMinutes(2),
+                        () -> Files.exists(dir.resolve("second.log")) && log("second").contains("Adopted the Envoy"));
                 // The load ends here: the edit below replaces the model's only instance, and a replacement
                 // gets traffic only after its first health check.
                 running.set(false);
@@ -82,7 +83,8 @@ class ControlPlaneRestartTest {
                 assertEquals(List.of(), List.copyOf(failures), "requests failed while the control plane was down or restarting");
                 Path next = Files.writeString(dir.resolve("next.yml"), config(listenerPort, after));
                 Files.move(next, config, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                awaitCondition(() -> answers(client).orElse("").equals("Hello from after"));
+                Conditions.await("the edit taking effect", Duration.ofMinutes(2),
+                        () -> answers(client).orElse("").equals("Hello from after"));
 
                 assertEquals(envoyPid, Long.parseLong(Files.readString(dir.resolve("work/envoy.pid")).trim()),
                         "the restarted control plane must adopt the running Envoy, not start another");
@@ -159,11 +161,4 @@ class ControlPlaneRestartTest {
         }
     }
 
-    private static void awaitCondition(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "condition not met within 2 minutes");
-            Thread.sleep(20);
-        }
-    }
 }

@@ -1,7 +1,6 @@
 package org.jairouter.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,9 +125,9 @@ class LiveReconfigurationTest {
             // The last config (50, even) has no "extra": once requests sent before that have finished,
             // it must get no new ones.
             int drained = completed.get() + 50;
-            awaitCondition(() -> completed.get() >= drained);
+            Conditions.await("in-flight requests draining", Duration.ofSeconds(30), () -> completed.get() >= drained);
             int extraBefore = extra.requestCount();
-            awaitCondition(() -> completed.get() >= drained + 100);
+            Conditions.await("100 more requests", Duration.ofSeconds(30), () -> completed.get() >= drained + 100);
             assertEquals(extraBefore, extra.requestCount(), "a removed instance still got requests");
         } finally {
             running.set(false);
@@ -163,7 +162,7 @@ class LiveReconfigurationTest {
 
                 reconfigure(edit);
                 // A replacement instance gets traffic once its first health check has passed.
-                awaitCondition(() -> {
+                Conditions.await("the edit taking effect", Duration.ofSeconds(30), () -> {
                     try {
                         return editInEffect.call();
                     } catch (Exception notYet) {
@@ -223,7 +222,8 @@ class LiveReconfigurationTest {
     private static void reconfigure(String modelYaml) throws Exception {
         Instant written = Instant.now();
         if (router.replaceConfig(modelYaml)) {
-            awaitCondition(() -> router.router().configStatus().applied().orElseThrow().at().isAfter(written));
+            Conditions.await("the control plane applying the edit", Duration.ofSeconds(30),
+                    () -> router.router().configStatus().applied().orElseThrow().at().isAfter(written));
         }
         Set<String> wanted = expectedEndpoints(modelYaml);
         router.awaitEnvoy(clusters -> clusters.entrySet().stream()
@@ -297,11 +297,4 @@ class LiveReconfigurationTest {
         }
     }
 
-    private static void awaitCondition(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            assertFalse(System.nanoTime() > deadline, "condition not met within 30 s");
-            Thread.sleep(10);
-        }
-    }
 }

@@ -137,7 +137,8 @@ class LoadBalancingThroughEnvoyTest {
             for (int i = 0; i < requests; i++) {
                 responses.add(clients.submit(() -> post(router, "/images/generations", "{\"model\":\"sd\",\"prompt\":\"cat\"}")));
             }
-            awaitCondition(() -> fast.requestCount() - fastBefore + slow.inFlight() == requests);
+            Conditions.await("every request answered or held", Duration.ofMinutes(1),
+                    () -> fast.requestCount() - fastBefore + slow.inFlight() == requests);
 
             int toFast = fast.requestCount() - fastBefore;
             assertTrue(toFast >= 0.9 * requests, "only " + toFast + " of " + requests
@@ -261,13 +262,6 @@ class LoadBalancingThroughEnvoyTest {
         return STUBS.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
     }
 
-    private static void awaitCondition(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "condition not met within a minute");
-            Thread.sleep(5);
-        }
-    }
 
     /** Connects from a chosen loopback address, so that Envoy sees distinct clients. */
     private static final class BoundSocketFactory extends SocketFactory {
