@@ -68,7 +68,10 @@ public final class StatusReport {
             model.put("owned_by", "jairouter");
             return model;
         }).toList();
-        return Map.of("object", "list", "data", data);
+        Map<String, Object> list = new LinkedHashMap<>();
+        list.put("object", "list");
+        list.put("data", data);
+        return list;
     }
 
     private ServiceReport service(ServiceConfig service, Optional<List<HostStatus>> hosts) {
