@@ -105,7 +105,7 @@ def main():
     print("## Small chat completions\n")
     chat_backend = (f"nginx answering a fixed {len(b.CHAT_REPLY)}-byte `chat.completion` from memory "
                     "(`bench/lib/benchlib.py` `nginx`), one worker process" if b.NGINX else "the stub backend")
-    print(f"A {len(b.CHAT_BODY)}-byte chat request; the backend is {chat_backend}. Three paths: direct to "
+    print(f"A chat request of {len(b.CHAT_BODY)} bytes; the backend is {chat_backend}. Three paths: direct to "
           "the backend; through Envoy alone (same binary, a static route and only the router filter, "
           "`benchlib.plain_envoy`); through JAiRouter. Both Envoys run one worker per core (the default), on "
           "the same two cores as the backend and the load generator.\n")
