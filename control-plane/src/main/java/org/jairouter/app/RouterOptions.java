@@ -21,14 +21,6 @@ public record RouterOptions(Path config, String xdsAddress, int xdsPort, String 
                             boolean runEnvoy, Optional<Path> envoyBinary, Path envoyInstallDir, Path workDir,
                             String envoyLogLevel, int concurrency, String nodeId, Optional<String> advertiseAddress) {
 
-    /** Options for a control plane whose Envoys reach it at its status address. */
-    public RouterOptions(Path config, String xdsAddress, int xdsPort, String statusAddress, int statusPort,
-                         String adminAddress, int adminPort, boolean runEnvoy, Optional<Path> envoyBinary,
-                         Path envoyInstallDir, Path workDir, String envoyLogLevel, int concurrency, String nodeId) {
-        this(config, xdsAddress, xdsPort, statusAddress, statusPort, adminAddress, adminPort, runEnvoy, envoyBinary,
-                envoyInstallDir, workDir, envoyLogLevel, concurrency, nodeId, Optional.empty());
-    }
-
     /** The address Envoys use to reach the status server. */
     public String statusHostForEnvoy() {
         return advertiseAddress.orElse(statusAddress.equals("0.0.0.0") || statusAddress.equals("::")

@@ -56,7 +56,7 @@ final class Deployment implements AutoCloseable {
         try {
             return new Deployment(workDir, Router.start(new RouterOptions(config, "127.0.0.1", 0, "127.0.0.1", 0,
                     "127.0.0.1", 0, false, Optional.empty(), EnvoyBinary.defaultInstallDir(), workDir, "warning", 1,
-                    "no-envoy-of-its-own")));
+                    "no-envoy-of-its-own", Optional.empty())));
         } catch (Exception e) {
             Folders.delete(workDir);
             throw e;

@@ -55,7 +55,8 @@ final class RouterHarness implements AutoCloseable {
 
     private static RouterHarness start(Path config, Path workDir, String serverYaml) throws Exception {
         Router router = Router.start(new RouterOptions(config, "127.0.0.1", 0, "127.0.0.1", 0, "127.0.0.1", 0, true,
-                Optional.empty(), EnvoyBinary.defaultInstallDir(), workDir, "warning", 2, "it-" + workDir.getFileName()));
+                Optional.empty(), EnvoyBinary.defaultInstallDir(), workDir, "warning", 2, "it-" + workDir.getFileName(),
+                Optional.empty()));
         try {
             return new RouterHarness(router, config, workDir, serverYaml, router.awaitReady(READY_TIMEOUT));
         } catch (RuntimeException | InterruptedException e) {
