@@ -44,15 +44,20 @@ public final class StatusReport {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("config", configStatus);
         status.put("envoys", fleet.members());
+        // One config and one read of Envoy for the whole document, even if a reload lands meanwhile.
+        RouterConfig current = config.get();
         Optional<List<HostStatus>> hosts = hosts();
+        ClusterNames names = new ClusterNames(current);
         Map<String, ServiceReport> services = new LinkedHashMap<>();
-        config.get().services().values().forEach(s -> services.put(s.type().key(), service(s, hosts)));
+        current.services().values().forEach(s -> services.put(s.type().key(), service(s, names, hosts)));
         status.put("services", services);
         return status;
     }
 
     public Optional<ServiceReport> service(ServiceType type) {
-        return Optional.ofNullable(config.get().service(type)).map(service -> service(service, hosts()));
+        RouterConfig current = config.get();
+        return Optional.ofNullable(current.service(type))
+                .map(service -> service(service, new ClusterNames(current), hosts()));
     }
 
     /** Every configured model with an active instance, in OpenAI's list format. */
@@ -74,8 +79,7 @@ public final class StatusReport {
         return list;
     }
 
-    private ServiceReport service(ServiceConfig service, Optional<List<HostStatus>> hosts) {
-        ClusterNames names = new ClusterNames(config.get());
+    private static ServiceReport service(ServiceConfig service, ClusterNames names, Optional<List<HostStatus>> hosts) {
         List<ServiceReport.InstanceReport> instances = new ArrayList<>();
         Map<String, List<Instance>> byModel = service.activeInstancesByModel();
         for (Instance instance : service.instances()) {

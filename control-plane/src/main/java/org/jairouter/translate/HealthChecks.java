@@ -47,10 +47,11 @@ final class HealthChecks {
 
     /** The backend's own health path (vLLM's /health...), when all instances are one kind on one prefix. */
     static Optional<String> adapterHealthPath(List<Instance> instances) {
-        List<String> paths = instances.stream()
-                .map(i -> i.adapter() == Adapter.NORMAL ? null : i.basePath() + i.adapter().healthPath())
-                .distinct().toList();
-        return paths.size() == 1 && paths.get(0) != null ? Optional.of(paths.get(0)) : Optional.empty();
+        if (instances.stream().anyMatch(i -> i.adapter() == Adapter.NORMAL)) {
+            return Optional.empty();
+        }
+        List<String> paths = instances.stream().map(i -> i.basePath() + i.adapter().healthPath()).distinct().toList();
+        return paths.size() == 1 ? Optional.of(paths.get(0)) : Optional.empty();
     }
 
     /**
