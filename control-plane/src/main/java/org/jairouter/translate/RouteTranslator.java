@@ -63,8 +63,8 @@ final class RouteTranslator {
                 .setDirectResponse(direct(405, ErrorReplies.METHOD_NOT_ALLOWED))
                 .build());
         // Every route that can match before the body is read switches the body reader on.
-        Map<String, Any> bodyReader = Map.of(ModelFilters.filterFor(type.body()),
-                Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build()));
+        Any enabled = Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
+        Map<String, Any> bodyReader = Map.of(ModelFilters.BODY_BUFFER, enabled, ModelFilters.filterFor(type.body()), enabled);
         routes.add(Route.newBuilder()
                 .setName(type.key() + ":" + Names.INVALID_BODY)
                 .setMatch(metadataMatch(path, Names.ERROR_KEY, Names.INVALID_BODY))
