@@ -53,7 +53,9 @@ final class ListenerTranslator {
                         .setIdleTimeout(Protos.seconds(CONNECTION_IDLE_SECONDS))
                         // A header spelt with underscores could pass as another one at a backend (CGI style).
                         .setHeadersWithUnderscoresAction(HttpProtocolOptions.HeadersWithUnderscoresAction.DROP_HEADER))
-                .setHttpProtocolOptions(Http1ProtocolOptions.newBuilder().setAcceptHttp10(true))
+                .setHttpProtocolOptions(Http1ProtocolOptions.newBuilder()
+                        .setAcceptHttp10(true)
+                        .setDefaultHostForHttp10(Names.LISTENER))
                 .setHttp2ProtocolOptions(Http2ProtocolOptions.newBuilder()
                         .setMaxConcurrentStreams(UInt32Value.of(H2_MAX_STREAMS))
                         .setInitialStreamWindowSize(UInt32Value.of(H2_STREAM_WINDOW))
