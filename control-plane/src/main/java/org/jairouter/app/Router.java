@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -12,6 +13,7 @@ import org.jairouter.config.ConfigDiff;
 import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.ConfigProblem;
+import org.jairouter.config.ConfigText;
 import org.jairouter.config.LoadBalancePolicy;
 import org.jairouter.config.LoadedConfig;
 import org.jairouter.config.RouterConfig;
@@ -59,6 +61,11 @@ public final class Router implements AutoCloseable {
     private volatile LoadedConfig config;
     /** The text last read, applied or refused: an unchanged file is not read into a reload again. */
     private String lastText;
+    /** Why the config file cannot be read as text, since when, and whether that was reported; null while it can. */
+    private Unreadable unreadable;
+
+    private record Unreadable(String problem, Instant since, boolean reported) {
+    }
 
     private Router(RouterOptions options) {
         this.options = options;
@@ -68,7 +75,7 @@ public final class Router implements AutoCloseable {
     public static Router start(RouterOptions options) throws ConfigException, IOException, InterruptedException {
         Router router = new Router(options);
         try {
-            String text = readConfig(options.config());
+            String text = ConfigText.read(options.config());
             LoadedConfig first = ConfigLoader.parse(text, options.config().toString());
             router.status = StatusServer.start(options.statusAddress(), options.statusPort(), new StatusReport(
                     () -> router.config.config(), () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
@@ -96,12 +103,12 @@ public final class Router implements AutoCloseable {
     synchronized void reload() {
         String text;
         try {
-            text = readConfig(options.config());
-        } catch (IOException e) {
-            // Mid-swap (an editor's rename, a ConfigMap update) the file may briefly be missing.
-            LOG.debug("Config file not readable right now: {}", e.getMessage());
+            text = ConfigText.read(options.config());
+        } catch (ConfigException e) {
+            refuseUnreadable(e);
             return;
         }
+        unreadable = null;
         if (text.equals(lastText)) {
             return;
         }
@@ -109,9 +116,34 @@ public final class Router implements AutoCloseable {
         try {
             apply(ConfigLoader.parse(text, options.config().toString()));
         } catch (ConfigException e) {
-            LOG.error("Config edit refused; config {} stays in force:\n{}", configVersion(), e.getMessage());
-            configStatus.refused(e.problems().stream().map(ConfigProblem::toString).toList());
+            refuse(e);
         }
+    }
+
+    /**
+     * A file that cannot be read as text is refused like an invalid one, once per distinct problem. A
+     * missing file is given one poll period first: mid-swap (an editor's rename, a ConfigMap update) it
+     * may be gone for an instant.
+     */
+    private void refuseUnreadable(ConfigException e) {
+        Instant now = Instant.now();
+        if (unreadable == null || !unreadable.problem().equals(e.getMessage())) {
+            unreadable = new Unreadable(e.getMessage(), now, false);
+        }
+        boolean missing = e.getMessage().endsWith(ConfigText.NOT_FOUND);
+        if (unreadable.reported()
+                || missing && Duration.between(unreadable.since(), now).compareTo(ConfigWatcher.POLL_PERIOD) < 0) {
+            return;
+        }
+        unreadable = new Unreadable(unreadable.problem(), unreadable.since(), true);
+        // Once the file is readable again, its text is applied even if it is the text read before.
+        lastText = null;
+        refuse(e);
+    }
+
+    private void refuse(ConfigException e) {
+        LOG.warn("Config edit refused; config {} stays in force:\n{}", configVersion(), e.getMessage());
+        configStatus.refused(e.problems().stream().map(ConfigProblem::toString).toList());
     }
 
     /** Publishes a validated config to every Envoy. */
@@ -155,10 +187,6 @@ public final class Router implements AutoCloseable {
                 .forEach(algorithm -> LOG.info("ip-hash: hash-algorithm '{}' is accepted, but Envoy's consistent-hash"
                         + " ring hashes client addresses with xxHash; a client still always reaches the same instance"
                         + " while the instances stay the same", algorithm));
-    }
-
-    private static String readConfig(Path file) throws IOException {
-        return Files.readString(file);
     }
 
     private void startEnvoy() throws IOException, InterruptedException {

@@ -1,10 +1,8 @@
 package org.jairouter.config;
 
-import java.io.IOException;
 import java.io.StringReader;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,13 +53,7 @@ public final class ConfigLoader {
     }
 
     public static LoadedConfig load(Path file) throws ConfigException {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new ConfigException(List.of(new ConfigProblem(file.toString(), 0, "", "cannot read file: " + e)));
-        }
-        return parse(text, file.toString());
+        return parse(ConfigText.read(file), file.toString());
     }
 
     public static LoadedConfig parse(String text, String source) throws ConfigException {
