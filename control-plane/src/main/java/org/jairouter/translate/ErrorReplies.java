@@ -58,16 +58,17 @@ final class ErrorReplies {
                 .addMappers(mapper(status(ComparisonFilter.Op.EQ, 405),
                         error("Invalid method for URL (%REQ(:METHOD)% %REQ(:PATH)%); use POST.", CLIENT_ERROR, null,
                                 null)))
-                .addMappers(mapper(AccessLogFilter.newBuilder().setResponseFlagFilter(
-                                ResponseFlagFilter.newBuilder().addFlags("NR")).build(),
+                .addMappers(mapper(flag("NR"),
                         error("Invalid URL (%REQ(:METHOD)% %REQ(:PATH)%)", CLIENT_ERROR, null, null)))
                 .addMappers(mapper(status(ComparisonFilter.Op.EQ, 413),
                         error("Request body too large; this router accepts at most " + maxRequestBytes + " bytes.",
                                 CLIENT_ERROR, null, "request_too_large")))
-                .addMappers(mapper(AccessLogFilter.newBuilder().setResponseFlagFilter(
-                                ResponseFlagFilter.newBuilder().addFlags("UH")).build(),
+                .addMappers(mapper(flag("UH"),
                         error("No healthy instance of model '" + MODEL + "' is available.", SERVER_ERROR, null,
                                 "service_unavailable")))
+                .addMappers(mapper(flag("UC"),
+                        error("The instance of model '" + MODEL + "' that took the request closed the connection"
+                                + " before answering.", SERVER_ERROR, null, "instance_closed_connection")))
                 .addMappers(mapper(status(ComparisonFilter.Op.GE, 500),
                         error("No instance of model '" + MODEL + "' could answer: " + BODY, SERVER_ERROR, null, null)))
                 .setBodyFormat(error(BODY, CLIENT_ERROR, null, null))
@@ -100,6 +101,12 @@ final class ErrorReplies {
                         .setValue(RuntimeUInt32.newBuilder()
                                 .setDefaultValue(code)
                                 .setRuntimeKey("jairouter.local_reply." + op.name().toLowerCase() + "_" + code))))
+                .build();
+    }
+
+    private static AccessLogFilter flag(String responseFlag) {
+        return AccessLogFilter.newBuilder()
+                .setResponseFlagFilter(ResponseFlagFilter.newBuilder().addFlags(responseFlag))
                 .build();
     }
 

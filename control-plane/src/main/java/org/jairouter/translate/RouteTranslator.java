@@ -113,12 +113,15 @@ final class RouteTranslator {
 
     /**
      * Retries go to another instance of the model. Failures before the request reached an instance are
-     * always safe to retry; a 5xx answer only when the service opts in, since the instance may already
-     * have run the generation.
+     * always safe to retry, and so is an instance closing the connection before any response byte
+     * ({@code reset}): the client has received nothing, and model servers abort the work of a request
+     * whose connection closed. A 5xx answer is retried only when the service opts in, since the
+     * instance may have run (and billed) the generation.
      */
     private static RetryPolicy retryPolicy(org.jairouter.config.RetryPolicy retry) {
         return RetryPolicy.newBuilder()
-                .setRetryOn("connect-failure,refused-stream,reset-before-request" + (retry.onServerError() ? ",5xx" : ""))
+                .setRetryOn("connect-failure,refused-stream,reset-before-request,reset"
+                        + (retry.onServerError() ? ",5xx" : ""))
                 .setNumRetries(UInt32Value.of(retry.attempts()))
                 .addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
                         .setName("envoy.retry_host_predicates.previous_hosts")
