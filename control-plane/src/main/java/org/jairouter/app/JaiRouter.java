@@ -12,6 +12,7 @@ import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.LoadedConfig;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
+import org.jairouter.envoy.EnvoyLimits;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,6 +60,22 @@ public final class JaiRouter implements Callable<Integer> {
     int concurrency;
     @Option(names = "--node-id", description = "Envoy node id (default: jairouter-<host name>).")
     String nodeId;
+    @CommandLine.Mixin
+    EnvoyLimitsOptions envoyLimits = new EnvoyLimitsOptions();
+
+    /** The supervised (or, with {@code bootstrap}, the printed) Envoy's overload limits. */
+    static final class EnvoyLimitsOptions {
+        @Option(names = "--envoy-max-heap-mb", defaultValue = "2048", description = "Envoy's heap limit in MiB:"
+                + " near it Envoy resets the streams holding the most memory, then answers 503 (default: ${DEFAULT-VALUE}).")
+        long maxHeapMib;
+        @Option(names = "--envoy-max-connections", defaultValue = "50000",
+                description = "Client connections Envoy accepts at once (default: ${DEFAULT-VALUE}).")
+        int maxConnections;
+
+        EnvoyLimits limits() {
+            return new EnvoyLimits(maxHeapMib << 20, maxConnections);
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new JaiRouter()).execute(args));
@@ -75,7 +92,7 @@ public final class JaiRouter implements Callable<Integer> {
                 workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "jairouter-" + adminPort),
                 envoyLogLevel, concurrency,
                 nodeId != null ? nodeId : "jairouter-" + InetAddress.getLocalHost().getHostName(),
-                Optional.ofNullable(advertiseAddress));
+                Optional.ofNullable(advertiseAddress), envoyLimits.limits());
         Router router;
         try {
             router = Router.start(options);
@@ -135,10 +152,13 @@ public final class JaiRouter implements Callable<Integer> {
         String adminAddress;
         @Option(names = "--admin-port", defaultValue = "9901")
         int adminPort;
+        @CommandLine.Mixin
+        EnvoyLimitsOptions envoyLimits = new EnvoyLimitsOptions();
 
         @Override
         public Integer call() {
-            System.out.print(EnvoyBootstrap.render(nodeId, adminAddress, adminPort, xdsAddress, xdsPort));
+            System.out.print(EnvoyBootstrap.render(nodeId, adminAddress, adminPort, xdsAddress, xdsPort,
+                    envoyLimits.limits()));
             return 0;
         }
     }

@@ -193,7 +193,7 @@ public final class Router implements AutoCloseable {
         Path binary = EnvoyBinary.locate(options.envoyBinary(), options.envoyInstallDir());
         LOG.info("Envoy: {} ({})", binary, EnvoyBinary.version(binary));
         String bootstrap = EnvoyBootstrap.render(options.nodeId(), options.adminAddress(), options.adminPort(),
-                options.xdsAddress(), xds.port());
+                options.xdsAddress(), xds.port(), options.envoyLimits());
         envoy = EnvoyProcess.startOrAdopt(binary, bootstrap, options.workDir(), options.envoyLogLevel(),
                 options.concurrency());
     }

@@ -66,6 +66,8 @@ final class ErrorReplies {
                 .addMappers(mapper(flag("UH"),
                         error("No healthy instance of model '" + MODEL + "' is available.", SERVER_ERROR, null,
                                 "service_unavailable")))
+                .addMappers(mapper(flag("OM"),
+                        error("The router is overloaded; try again later.", SERVER_ERROR, null, "overloaded")))
                 .addMappers(mapper(flag("UC"),
                         error("The instance of model '" + MODEL + "' that took the request closed the connection"
                                 + " before answering.", SERVER_ERROR, null, "instance_closed_connection")))

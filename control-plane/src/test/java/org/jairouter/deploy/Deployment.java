@@ -21,6 +21,7 @@ import org.jairouter.config.ServiceType;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
+import org.jairouter.envoy.EnvoyLimits;
 import org.jairouter.fixtures.StubBackend;
 import org.jairouter.translate.Names;
 
@@ -56,7 +57,7 @@ final class Deployment implements AutoCloseable {
         try {
             return new Deployment(workDir, Router.start(new RouterOptions(config, "127.0.0.1", 0, "127.0.0.1", 0,
                     "127.0.0.1", 0, false, Optional.empty(), EnvoyBinary.defaultInstallDir(), workDir, "warning", 1,
-                    "no-envoy-of-its-own", Optional.empty())));
+                    "no-envoy-of-its-own", Optional.empty(), EnvoyLimits.DEFAULT)));
         } catch (Exception e) {
             Folders.delete(workDir);
             throw e;
@@ -65,7 +66,8 @@ final class Deployment implements AutoCloseable {
 
     /** Starts an Envoy on the target and waits until it serves: config received, listener bound. */
     Envoy addEnvoy(EnvoyTarget target, String nodeId) throws Exception {
-        String bootstrap = EnvoyBootstrap.render(nodeId, "127.0.0.1", 0, "127.0.0.1", controlPlane.xdsPort());
+        String bootstrap = EnvoyBootstrap.render(nodeId, "127.0.0.1", 0, "127.0.0.1", controlPlane.xdsPort(),
+                EnvoyLimits.DEFAULT);
         EnvoyTarget.RunningEnvoy envoy = target.start(nodeId, bootstrap);
         envoys.add(envoy);
         int port = Await.until("Envoy " + nodeId + " serving its listener", READY_TIMEOUT, () -> listenerPort(envoy));

@@ -15,6 +15,7 @@ import org.jairouter.app.Router;
 import org.jairouter.app.RouterOptions;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
+import org.jairouter.envoy.EnvoyLimits;
 import org.jairouter.envoy.HostStatus;
 
 /**
@@ -56,7 +57,7 @@ final class RouterHarness implements AutoCloseable {
     private static RouterHarness start(Path config, Path workDir, String serverYaml) throws Exception {
         Router router = Router.start(new RouterOptions(config, "127.0.0.1", 0, "127.0.0.1", 0, "127.0.0.1", 0, true,
                 Optional.empty(), EnvoyBinary.defaultInstallDir(), workDir, "warning", 2, "it-" + workDir.getFileName(),
-                Optional.empty()));
+                Optional.empty(), EnvoyLimits.DEFAULT));
         try {
             return new RouterHarness(router, config, workDir, serverYaml, router.awaitReady(READY_TIMEOUT));
         } catch (RuntimeException | InterruptedException e) {
