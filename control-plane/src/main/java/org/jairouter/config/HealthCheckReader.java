@@ -37,7 +37,8 @@ final class HealthCheckReader {
                 .orElse(inherited.unhealthyThreshold());
         int healthy = Optional.ofNullable(entries.get("healthy-threshold")).flatMap(n -> n.integer(1, 100))
                 .orElse(inherited.healthyThreshold());
-        return new HealthCheck(type, path, interval, timeout, unhealthy, healthy);
+        return HealthCheck.builder().type(type).path(path).interval(interval).timeout(timeout)
+                .unhealthyThreshold(unhealthy).healthyThreshold(healthy).build();
     }
 
     /** A duration as 500ms, 5s or 2m. */

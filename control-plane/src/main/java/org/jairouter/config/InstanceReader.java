@@ -45,8 +45,18 @@ final class InstanceReader {
         boolean tls = url.getScheme().equalsIgnoreCase("https");
         String prefix = url.getRawPath() == null ? "" : url.getRawPath().replaceAll("/+$", "");
         int port = url.getPort() != -1 ? url.getPort() : tls ? 443 : 80;
-        return Optional.of(new Instance(name.get(), url.getHost(), port, prefix + path.get(), weight.get(),
-                url.toString(), active.get(), headers.get(), tls, adapter));
+        return Optional.of(Instance.builder()
+                .model(name.get())
+                .host(url.getHost())
+                .port(port)
+                .upstreamPath(prefix + path.get())
+                .weight(weight.get())
+                .baseUrl(url.toString())
+                .active(active.get())
+                .headers(headers.get())
+                .tls(tls)
+                .adapter(adapter)
+                .build());
     }
 
     /** The adapter's path for the service; an error when the backend has none and no path is given. */

@@ -19,7 +19,6 @@ import org.jairouter.app.Router;
 import org.jairouter.app.RouterOptions;
 import org.jairouter.config.ServiceType;
 import org.jairouter.envoy.EnvoyAdmin;
-import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.fixtures.StubBackend;
 import org.jairouter.translate.Names;
@@ -54,9 +53,8 @@ final class Deployment implements AutoCloseable {
         Path workDir = Files.createTempDirectory("jairouter-deploy-");
         Path config = Files.writeString(workDir.resolve(CONFIG_FILE), SERVER_YAML + modelYaml);
         try {
-            return new Deployment(workDir, Router.start(new RouterOptions(config, "127.0.0.1", 0, "127.0.0.1", 0,
-                    "127.0.0.1", 0, false, Optional.empty(), EnvoyBinary.defaultInstallDir(), workDir, "warning", 1,
-                    "no-envoy-of-its-own", Optional.empty())));
+            return new Deployment(workDir, Router.start(RouterOptions.builder(config, workDir, "no-envoy-of-its-own")
+                    .runEnvoy(false).concurrency(1).build()));
         } catch (Exception e) {
             Folders.delete(workDir);
             throw e;

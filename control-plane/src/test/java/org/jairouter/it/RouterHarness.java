@@ -8,13 +8,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.jairouter.app.Router;
 import org.jairouter.app.RouterOptions;
 import org.jairouter.envoy.EnvoyAdmin;
-import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.HostStatus;
 
 /**
@@ -54,9 +52,8 @@ final class RouterHarness implements AutoCloseable {
     }
 
     private static RouterHarness start(Path config, Path workDir, String serverYaml) throws Exception {
-        Router router = Router.start(new RouterOptions(config, "127.0.0.1", 0, "127.0.0.1", 0, "127.0.0.1", 0, true,
-                Optional.empty(), EnvoyBinary.defaultInstallDir(), workDir, "warning", 2, "it-" + workDir.getFileName(),
-                Optional.empty()));
+        Router router = Router.start(RouterOptions.builder(config, workDir, "it-" + workDir.getFileName())
+                .concurrency(2).build());
         try {
             return new RouterHarness(router, config, workDir, serverYaml, router.awaitReady(READY_TIMEOUT));
         } catch (RuntimeException | InterruptedException e) {
