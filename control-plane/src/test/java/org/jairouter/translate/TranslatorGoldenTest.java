@@ -34,7 +34,7 @@ class TranslatorGoldenTest {
 
     static EnvoyResources translate(Path config) throws Exception {
         RouterConfig loaded = ConfigLoader.load(config).config();
-        return EnvoyTranslator.translate(loaded, HOSTS, new StatusEndpoint("127.0.0.1", 18001));
+        return EnvoyTranslator.translate(loaded, HOSTS, new StatusEndpoint("127.0.0.1", 18001)).resources();
     }
 
     @ParameterizedTest
