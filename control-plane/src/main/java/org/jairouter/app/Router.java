@@ -20,7 +20,7 @@ import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyProcess;
 import org.jairouter.status.ConfigStatus;
-import org.jairouter.status.EnvoyFleet;
+import org.jairouter.xds.EnvoyFleet;
 import org.jairouter.status.StatusReport;
 import org.jairouter.status.StatusServer;
 import org.jairouter.translate.EnvoyTranslator;

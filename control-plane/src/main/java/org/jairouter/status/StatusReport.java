@@ -16,6 +16,7 @@ import org.jairouter.config.ServiceType;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.HostStatus;
 import org.jairouter.translate.Translation;
+import org.jairouter.xds.EnvoyFleet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

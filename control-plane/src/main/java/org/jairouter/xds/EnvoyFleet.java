@@ -1,4 +1,4 @@
-package org.jairouter.status;
+package org.jairouter.xds;
 
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.time.Instant;
@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Envoys connected to this control plane, each with the last config it rejected (a NACK).
- * Fed by the xDS server; read by the status output.
+ * Kept by the xDS server, which alone changes it; the status output reads it.
  */
 public final class EnvoyFleet {
     /** One connected Envoy. {@code lastRejection} is null while it accepts everything it is sent. */
@@ -22,18 +22,18 @@ public final class EnvoyFleet {
     private final Map<Long, Member> byStream = new ConcurrentHashMap<>();
 
     /** The first request of a stream names its node (the bootstrap sends the node once). */
-    public void connected(long streamId, Node node) {
+    void connected(long streamId, Node node) {
         byStream.putIfAbsent(streamId, new Member(node.getId(), Instant.now(), null));
     }
 
     /** Records a rejection; returns the node id of the Envoy that rejected, for the log. */
-    public String rejected(long streamId, String resourceType, String message) {
+    String rejected(long streamId, String resourceType, String message) {
         Member member = byStream.computeIfPresent(streamId, (id, known) ->
                 new Member(known.nodeId(), known.connectedAt(), new Rejection(Instant.now(), resourceType, message)));
         return member == null ? "(unknown node)" : member.nodeId();
     }
 
-    public void disconnected(long streamId) {
+    void disconnected(long streamId) {
         byStream.remove(streamId);
     }
 
