@@ -20,6 +20,7 @@ import org.jairouter.app.RouterOptions;
 import org.jairouter.config.ServiceType;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBootstrap;
+import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.jairouter.translate.Names;
 
@@ -66,7 +67,8 @@ final class Deployment implements AutoCloseable {
         String bootstrap = EnvoyBootstrap.render(nodeId, "127.0.0.1", 0, "127.0.0.1", controlPlane.xdsPort());
         EnvoyTarget.RunningEnvoy envoy = target.start(nodeId, bootstrap);
         envoys.add(envoy);
-        int port = Await.until("Envoy " + nodeId + " serving its listener", READY_TIMEOUT, () -> listenerPort(envoy));
+        int port = Conditions.awaitValue("Envoy " + nodeId + " serving its listener", READY_TIMEOUT,
+                () -> listenerPort(envoy));
         return new Envoy(nodeId, port);
     }
 
@@ -113,7 +115,7 @@ final class Deployment implements AutoCloseable {
 
         /** Waits until this Envoy answers for the model from the backend: a config edit has reached it. */
         void awaitServing(ServiceType service, String model, StubBackend backend) throws Exception {
-            Await.until("Envoy " + nodeId + " answering for " + model + " from " + backend.name(),
+            Conditions.awaitValue("Envoy " + nodeId + " answering for " + model + " from " + backend.name(),
                     RECONFIGURE_TIMEOUT, () -> Optional.of(call(service, model))
                             .filter(response -> response.statusCode() == 200)
                             .filter(response -> response.headers().firstValue("x-served-by")
