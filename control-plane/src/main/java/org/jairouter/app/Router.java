@@ -72,7 +72,7 @@ public final class Router implements AutoCloseable {
         try {
             String text = readConfig(options.config());
             LoadedConfig first = ConfigLoader.parse(text, options.config().toString());
-            router.status = StatusServer.start(options.statusAddress(), options.statusPort(), new StatusReport(
+            router.status = StatusServer.start(options.statusAddress(), options.statusPort(), StatusReport.live(
                     () -> router.inForce, () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
                     router.configStatus, router.fleet));
             router.apply(first);

@@ -27,15 +27,18 @@ import org.slf4j.LoggerFactory;
 public final class StatusReport {
     private static final Logger LOG = LoggerFactory.getLogger(StatusReport.class);
     private final Supplier<Translation> inForce;
-    private final Supplier<Optional<EnvoyAdmin>> admin;
+    private final Supplier<Optional<List<HostStatus>>> envoyHosts;
     private final ConfigStatus configStatus;
     private final EnvoyFleet fleet;
 
-    /** @param inForce the config in force and what it was translated into */
-    public StatusReport(Supplier<Translation> inForce, Supplier<Optional<EnvoyAdmin>> admin, ConfigStatus configStatus,
-                        EnvoyFleet fleet) {
+    /**
+     * @param inForce    the config in force and what it was translated into
+     * @param envoyHosts Envoy's view of every endpoint, or empty when it cannot be read
+     */
+    public StatusReport(Supplier<Translation> inForce, Supplier<Optional<List<HostStatus>>> envoyHosts,
+                        ConfigStatus configStatus, EnvoyFleet fleet) {
         this.inForce = inForce;
-        this.admin = admin;
+        this.envoyHosts = envoyHosts;
         this.configStatus = configStatus;
         this.fleet = fleet;
     }
@@ -47,7 +50,7 @@ public final class StatusReport {
         status.put("envoys", fleet.members());
         // One config and one read of Envoy for the whole document, even if a reload lands meanwhile.
         Translation current = inForce.get();
-        Optional<List<HostStatus>> hosts = hosts();
+        Optional<List<HostStatus>> hosts = envoyHosts.get();
         Map<String, ServiceReport> services = new LinkedHashMap<>();
         current.config().services().values().forEach(s -> services.put(s.type().key(), service(s, current, hosts)));
         status.put("services", services);
@@ -56,7 +59,7 @@ public final class StatusReport {
 
     public Optional<ServiceReport> service(ServiceType type) {
         Translation current = inForce.get();
-        return Optional.ofNullable(current.config().service(type)).map(service -> service(service, current, hosts()));
+        return Optional.ofNullable(current.config().service(type)).map(service -> service(service, current, envoyHosts.get()));
     }
 
     /** Every configured model with an active instance, in OpenAI's list format. */
@@ -124,14 +127,16 @@ public final class StatusReport {
                 + " every " + check.interval().toMillis() + " ms";
     }
 
+    /** A report on the live Envoy whose admin interface this gives, if any. */
+    public static StatusReport live(Supplier<Translation> inForce, Supplier<Optional<EnvoyAdmin>> admin,
+                                    ConfigStatus configStatus, EnvoyFleet fleet) {
+        return new StatusReport(inForce, () -> admin.get().flatMap(StatusReport::hosts), configStatus, fleet);
+    }
+
     /** Envoy's view of every endpoint, or empty when it cannot be read (Envoy elsewhere or down). */
-    private Optional<List<HostStatus>> hosts() {
-        Optional<EnvoyAdmin> envoy = admin.get();
-        if (envoy.isEmpty()) {
-            return Optional.empty();
-        }
+    private static Optional<List<HostStatus>> hosts(EnvoyAdmin envoy) {
         try {
-            return Optional.of(envoy.get().hostStatuses());
+            return Optional.of(envoy.hostStatuses());
         } catch (IOException e) {
             LOG.debug("Envoy admin unreadable: {}", e.getMessage());
             return Optional.empty();
