@@ -59,7 +59,8 @@ public final class StatusReport {
 
     public Optional<ServiceReport> service(ServiceType type) {
         Translation current = inForce.get();
-        return Optional.ofNullable(current.config().service(type)).map(service -> service(service, current, envoyHosts.get()));
+        return Optional.ofNullable(current.config().service(type))
+                .map(service -> service(service, current, envoyHosts.get()));
     }
 
     /** Every configured model with an active instance, in OpenAI's list format. */
