@@ -43,7 +43,7 @@ final class ModelReader implements SectionReader<ModelReader.Model> {
             model.error("missing key 'services'; expected at least one of " + String.join(", ", ServiceType.keys()));
             return new Model(Map.of(), caFile);
         }
-        // Read after the services' own load-balance key, so that problems are reported in file order.
+        // Read only after the services' own load-balance key: problems keep the order they have always had.
         Function<LoadBalancing, ServiceDefaults> defaults = servicesLoadBalancing -> new ServiceDefaults(
                 servicesLoadBalancing,
                 Optional.ofNullable(entries.get("health-check")).map(h -> HealthCheckReader.read(h, HealthCheck.DEFAULT))
