@@ -73,7 +73,7 @@ class TranslatorGoldenTest {
         return new ResolvedHosts(ips);
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void translationMatchesTheGoldenFiles(Path caseFolder) throws Exception {
         LoadedConfig loaded = load(caseFolder);
@@ -89,7 +89,7 @@ class TranslatorGoldenTest {
         GoldenFiles.check(caseFolder, produced);
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("errorCases")
     void refusedConfigMatchesTheGoldenErrors(Path caseFolder) throws Exception {
         try {
@@ -100,7 +100,7 @@ class TranslatorGoldenTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void translationIsAPureFunction(Path caseFolder) throws Exception {
         assertEquals(translate(caseFolder), translate(caseFolder));
