@@ -1,0 +1,87 @@
+package org.jairouter.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.jairouter.envoy.EnvoyAdmin;
+import org.jairouter.envoy.EnvoyBinary;
+import org.jairouter.envoy.EnvoyProcess;
+
+/**
+ * A real Envoy on a small static config written by the test, for checking one piece (such as a Lua
+ * script) without a control plane. The config's admin and its one listener, {@value #LISTENER}, bind
+ * port 0 on loopback; this finds the ports Envoy chose.
+ */
+final class StaticEnvoy implements AutoCloseable {
+    static final String LISTENER = "probe";
+    /** The start of a bootstrap: admin and the one listener on free loopback ports; the test adds the filter chain. */
+    static final String ADMIN_AND_LISTENER = """
+            admin:
+              address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+            static_resources:
+              listeners:
+              - name: %s
+                address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+            """.formatted(LISTENER);
+
+    private final EnvoyProcess process;
+    private final int port;
+
+    private StaticEnvoy(EnvoyProcess process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    static StaticEnvoy start(String bootstrap, Path workDir) throws Exception {
+        Path binary = EnvoyBinary.locate(Optional.empty(), EnvoyBinary.defaultInstallDir());
+        EnvoyProcess process = EnvoyProcess.startOrAdopt(binary, bootstrap, workDir, "warning", 1);
+        try {
+            int[] port = new int[1];
+            Conditions.await("Envoy serving its listener", Duration.ofMinutes(1), () -> {
+                Optional<Integer> bound = process.adminAddress().map(EnvoyAdmin::new).flatMap(StaticEnvoy::listenerPort);
+                bound.ifPresent(p -> port[0] = p);
+                return bound.isPresent();
+            });
+            return new StaticEnvoy(process, port[0]);
+        } catch (RuntimeException | Error | InterruptedException e) {
+            process.close();
+            throw e;
+        }
+    }
+
+    /** Copies a classpath resource into the work folder, for a config to name as a file. */
+    static Path copyResource(String resource, Path workDir) throws IOException {
+        try (InputStream in = StaticEnvoy.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException("no resource " + resource);
+            }
+            Path file = workDir.resolve(Path.of(resource).getFileName().toString());
+            Files.write(file, in.readAllBytes());
+            return file;
+        }
+    }
+
+    private static Optional<Integer> listenerPort(EnvoyAdmin admin) {
+        try {
+            return admin.isReady() ? admin.listenerPort(LISTENER) : Optional.empty();
+        } catch (IOException notYetServing) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            // The waiting loop's next sleep sees the flag and ends the wait.
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + port + path;
+    }
+
+    @Override
+    public void close() throws IOException {
+        process.close();
+    }
+}
