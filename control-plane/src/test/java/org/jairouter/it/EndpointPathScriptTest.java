@@ -26,42 +26,30 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EndpointPathScriptTest {
     private static final String HEADER = "x-jairouter-endpoint-path";
-    private static final String BOOTSTRAP = StaticEnvoy.ADMIN_AND_LISTENER + """
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.http_connection_manager
+    private static final String ROUTES = """
+            - match: {prefix: /}
+              route: {cluster: instance}
+            """;
+    /** The instance, with the script as its upstream filter (then the codec that sends the request). */
+    private static final String CLUSTERS = """
+            - name: instance
+              type: STATIC
+              load_assignment:
+                cluster_name: instance
+                endpoints:
+                - lb_endpoints:
+                  - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
+              typed_extension_protocol_options:
+                envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                  "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                  explicit_http_config: {http_protocol_options: {}}
+                  http_filters:
+                  - name: envoy.filters.http.lua
                     typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                      stat_prefix: probe
-                      http_filters:
-                      - name: envoy.filters.http.router
-                        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-                      route_config:
-                        virtual_hosts:
-                        - name: probe
-                          domains: ["*"]
-                          routes:
-                          - match: {prefix: /}
-                            route: {cluster: instance}
-              clusters:
-              - name: instance
-                type: STATIC
-                load_assignment:
-                  cluster_name: instance
-                  endpoints:
-                  - lb_endpoints:
-                    - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}
-                typed_extension_protocol_options:
-                  envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                    "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                    explicit_http_config: {http_protocol_options: {}}
-                    http_filters:
-                    - name: envoy.filters.http.lua
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
-                        default_source_code: {filename: "%s"}
-                    - name: envoy.filters.http.upstream_codec
-                      typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec}
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+                      default_source_code: {filename: "%s"}
+                  - name: envoy.filters.http.upstream_codec
+                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec}
             """;
 
     @TempDir
@@ -74,7 +62,8 @@ class EndpointPathScriptTest {
     static void start() throws Exception {
         instance = StubBackend.start("instance");
         Path script = StaticEnvoy.copyResource("/org/jairouter/translate/endpoint-path.lua", dir);
-        envoy = StaticEnvoy.start(BOOTSTRAP.formatted(instance.port(), script), dir.resolve("envoy"));
+        envoy = StaticEnvoy.start(StaticEnvoy.bootstrap("", ROUTES, "", CLUSTERS.formatted(instance.port(), script)),
+                dir.resolve("envoy"));
     }
 
     @AfterAll

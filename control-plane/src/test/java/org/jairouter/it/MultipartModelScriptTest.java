@@ -22,39 +22,29 @@ import org.junit.jupiter.api.io.TempDir;
  * the script wrote, so each request shows exactly what the router's routes would match on.
  */
 class MultipartModelScriptTest {
-    private static final String BOOTSTRAP = StaticEnvoy.ADMIN_AND_LISTENER + """
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.http_connection_manager
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                      stat_prefix: probe
-                      http_filters:
-                      - name: envoy.filters.http.lua
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
-                          default_source_code: {filename: "%s"}
-                      - name: envoy.filters.http.router
-                        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-                      route_config:
-                        virtual_hosts:
-                        - name: probe
-                          domains: ["*"]
-                          routes:
-                          # Matches only once the script has written a model and the route was matched again.
-                          - match:
-                              prefix: /
-                              dynamic_metadata:
-                              - {filter: jairouter, path: [{key: model}], value: {present_match: true}}
-                            direct_response: {status: 200}
-                          - match: {prefix: /}
-                            direct_response: {status: 400}
-                      # Every reply reports the metadata exactly, as JSON (a header could not carry a line break).
-                      local_reply_config:
-                        body_format:
-                          json_format:
-                            model: "%%DYNAMIC_METADATA(jairouter:model)%%"
-                            error: "%%DYNAMIC_METADATA(jairouter:error)%%"
+    private static final String SCRIPT_FILTER = """
+            - name: envoy.filters.http.lua
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+                default_source_code: {filename: "%s"}
+            """;
+    private static final String ROUTES = """
+            # Matches only once the script has written a model and the route was matched again.
+            - match:
+                prefix: /
+                dynamic_metadata:
+                - {filter: jairouter, path: [{key: model}], value: {present_match: true}}
+              direct_response: {status: 200}
+            - match: {prefix: /}
+              direct_response: {status: 400}
+            """;
+    /** Every reply reports the metadata exactly, as JSON (a header could not carry a line break). */
+    private static final String METADATA_REPLY = """
+            local_reply_config:
+              body_format:
+                json_format:
+                  model: "%DYNAMIC_METADATA(jairouter:model)%"
+                  error: "%DYNAMIC_METADATA(jairouter:error)%"
             """;
     private static final String FILE_PART = "Content-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
             + "Content-Type: audio/wav\r\n\r\nRIFF\0\0\0\0WAVE name=\"model\" --not-a-boundary\r\n";
@@ -69,7 +59,8 @@ class MultipartModelScriptTest {
     @BeforeAll
     static void startEnvoy() throws Exception {
         Path script = StaticEnvoy.copyResource("/org/jairouter/translate/multipart-model.lua", dir);
-        envoy = StaticEnvoy.start(BOOTSTRAP.formatted(script), dir.resolve("envoy"));
+        envoy = StaticEnvoy.start(StaticEnvoy.bootstrap(SCRIPT_FILTER.formatted(script), ROUTES, METADATA_REPLY, ""),
+                dir.resolve("envoy"));
     }
 
     @AfterAll

@@ -12,20 +12,11 @@ import org.jairouter.envoy.EnvoyProcess;
 
 /**
  * A real Envoy on a small static config written by the test, for checking one piece (such as a Lua
- * script) without a control plane. The config's admin and its one listener, {@value #LISTENER}, bind
- * port 0 on loopback; this finds the ports Envoy chose.
+ * script) without a control plane. Admin and the one listener bind port 0 on loopback; this finds
+ * the ports Envoy chose.
  */
 final class StaticEnvoy implements AutoCloseable {
     static final String LISTENER = "probe";
-    /** The start of a bootstrap: admin and the one listener on free loopback ports; the test adds the filter chain. */
-    static final String ADMIN_AND_LISTENER = """
-            admin:
-              address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-            static_resources:
-              listeners:
-              - name: %s
-                address: {socket_address: {address: 127.0.0.1, port_value: 0}}
-            """.formatted(LISTENER);
 
     private final EnvoyProcess process;
     private final int port;
@@ -33,6 +24,42 @@ final class StaticEnvoy implements AutoCloseable {
     private StaticEnvoy(EnvoyProcess process, int port) {
         this.process = process;
         this.port = port;
+    }
+
+    /**
+     * A bootstrap whose listener runs the given HTTP filters, then the router over the given routes.
+     * Each snippet is YAML written from column 0; "" leaves it out.
+     *
+     * @param httpFilters       filter list items that run before the router
+     * @param routes            route list items of the one virtual host
+     * @param connectionManager further fields of the HTTP connection manager
+     * @param clusters          cluster list items
+     */
+    static String bootstrap(String httpFilters, String routes, String connectionManager, String clusters) {
+        return """
+                admin:
+                  address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+                static_resources:
+                  listeners:
+                  - name: %s
+                    address: {socket_address: {address: 127.0.0.1, port_value: 0}}
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: probe
+                          http_filters:
+                %s          - name: envoy.filters.http.router
+                            typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+                          route_config:
+                            virtual_hosts:
+                            - name: probe
+                              domains: ["*"]
+                              routes:
+                %s%s  clusters:
+                %s""".formatted(LISTENER, httpFilters.indent(10), routes.indent(14), connectionManager.indent(10),
+                clusters.isEmpty() ? "  []\n" : clusters.indent(2));
     }
 
     static StaticEnvoy start(String bootstrap, Path workDir) throws Exception {
