@@ -42,9 +42,13 @@ final class GoldenFiles {
         }
     }
 
-    /** Compares (or, when updating, writes) the produced files of one case folder. */
+    /** Compares the produced files of one case folder, or writes them when the update flag is set. */
     static void check(Path folder, Map<String, String> produced) throws IOException {
-        if (Boolean.getBoolean(UPDATE_PROPERTY)) {
+        check(folder, produced, Boolean.getBoolean(UPDATE_PROPERTY));
+    }
+
+    static void check(Path folder, Map<String, String> produced, boolean update) throws IOException {
+        if (update) {
             write(folder, produced);
             return;
         }
