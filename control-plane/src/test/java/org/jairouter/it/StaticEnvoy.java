@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyProcess;
@@ -66,13 +67,13 @@ final class StaticEnvoy implements AutoCloseable {
         Path binary = EnvoyBinary.locate(Optional.empty(), EnvoyBinary.defaultInstallDir());
         EnvoyProcess process = EnvoyProcess.startOrAdopt(binary, bootstrap, workDir, "warning", 1);
         try {
-            int[] port = new int[1];
+            AtomicInteger port = new AtomicInteger();
             Conditions.await("Envoy serving its listener", Duration.ofMinutes(1), () -> {
                 Optional<Integer> bound = process.adminAddress().map(EnvoyAdmin::new).flatMap(StaticEnvoy::listenerPort);
-                bound.ifPresent(p -> port[0] = p);
+                bound.ifPresent(port::set);
                 return bound.isPresent();
             });
-            return new StaticEnvoy(process, port[0]);
+            return new StaticEnvoy(process, port.get());
         } catch (RuntimeException | Error | InterruptedException e) {
             process.close();
             throw e;
