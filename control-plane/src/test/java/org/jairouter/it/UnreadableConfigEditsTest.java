@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.jairouter.status.ConfigStatus;
 import org.junit.jupiter.api.Test;
