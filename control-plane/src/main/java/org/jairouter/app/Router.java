@@ -156,7 +156,7 @@ public final class Router implements AutoCloseable {
                 : ConfigDiff.describe(ConfigDiff.between(inForce.config(), loaded.config()));
         String version = publish(loaded.config(), hosts);
         resolved = hosts;
-        configStatus.applied(version, options.config().toString(), changes);
+        configStatus.applied(version, options.config().toString(), changes, publisher.typeVersions());
         LOG.info("Config {} in force: {}", version, changes);
         logHashAlgorithms(loaded.config());
     }
@@ -178,7 +178,8 @@ public final class Router implements AutoCloseable {
             LOG.info("Host addresses changed ({} -> {}); config {} in force", resolved.ipByHost(), hosts.ipByHost(),
                     version);
             resolved = hosts;
-            configStatus.applied(version, options.config().toString(), "host addresses changed");
+            configStatus.applied(version, options.config().toString(), "host addresses changed",
+                    publisher.typeVersions());
         }
     }
 

@@ -86,6 +86,8 @@ final class InstanceReader {
                     section.error("expected a URL with a host, such as http://10.0.0.5:8000, got '" + text + "'");
                 } else if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
                     section.error("expected scheme, host, port and an optional path prefix only, got '" + text + "'");
+                } else if (uri.getPort() == 0 || uri.getPort() > 65535) {
+                    section.error("expected a port from 1 to 65535, got " + uri.getPort() + " in '" + text + "'");
                 } else {
                     return Optional.of(uri);
                 }

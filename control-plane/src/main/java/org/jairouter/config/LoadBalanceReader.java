@@ -8,6 +8,11 @@ import java.util.Set;
 /** A {@code load-balance} section, model-wide or per service; each key it leaves out keeps the inherited value. */
 final class LoadBalanceReader {
     private static final Set<String> KEYS = Set.of("type", "hash-algorithm");
+    /**
+     * The digests JAiRouter's ip-hash accepts (its validator: md5, sha1, sha256; its console also offers
+     * murmur) and their usual spellings. Envoy's ring hashes with xxHash whichever is named.
+     */
+    private static final Set<String> HASH_ALGORITHMS = Set.of("md5", "sha1", "sha-1", "sha256", "sha-256", "murmur");
 
     private LoadBalanceReader() {
     }
@@ -22,8 +27,18 @@ final class LoadBalanceReader {
             }
             return known;
         })).orElse(inherited.policy());
-        String hashAlgorithm = Optional.ofNullable(entries.get("hash-algorithm")).flatMap(YamlSection::text)
+        String hashAlgorithm = Optional.ofNullable(entries.get("hash-algorithm")).flatMap(LoadBalanceReader::readHashAlgorithm)
                 .orElse(inherited.hashAlgorithm());
         return new LoadBalancing(policy, hashAlgorithm);
+    }
+
+    private static Optional<String> readHashAlgorithm(YamlSection section) {
+        return section.text().filter(name -> {
+            if (HASH_ALGORITHMS.contains(name.toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+            section.error("unknown hash-algorithm '" + name + "'; expected one of md5, sha1, sha256, murmur");
+            return false;
+        });
     }
 }

@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The ADS gRPC server Envoys connect to. Tracks who is connected and logs every config an Envoy rejects. */
+/**
+ * The ADS gRPC server Envoys connect to. Tracks who is connected and what each accepted, and logs every
+ * config an Envoy rejects.
+ */
 public final class XdsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(XdsServer.class);
     private final Server server;
@@ -54,6 +57,9 @@ public final class XdsServer implements AutoCloseable {
                 String node = fleet.rejected(streamId, type, request.getErrorDetail().getMessage());
                 LOG.error("Envoy {} rejected the {} config it was sent: {}", node, type,
                         request.getErrorDetail().getMessage());
+            } else if (!request.getVersionInfo().isEmpty()) {
+                // Without an error, the version a request names is one the Envoy has applied.
+                fleet.accepted(streamId, request.getTypeUrl(), request.getVersionInfo());
             }
         }
 
