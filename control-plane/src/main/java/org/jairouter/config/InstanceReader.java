@@ -26,7 +26,7 @@ final class InstanceReader {
         if (!item.isMapping() && !item.isNull()) {
             return Optional.empty();
         }
-        Optional<String> name = required(item, entries, "name").flatMap(YamlSection::text);
+        Optional<String> name = required(item, entries, "name").flatMap(InstanceReader::readName);
         Optional<URI> baseUrl = required(item, entries, "base-url").flatMap(InstanceReader::readBaseUrl);
         Adapter adapter = Optional.ofNullable(entries.get("adapter")).flatMap(AdapterReader::read)
                 .orElse(serviceAdapter);
@@ -74,6 +74,18 @@ final class InstanceReader {
             parent.error("missing key '" + key + "'");
         }
         return Optional.ofNullable(section);
+    }
+
+    /** The model name requests ask for; bounded, as Envoy's model reader is (longer names are refused with 400). */
+    private static Optional<String> readName(YamlSection section) {
+        return section.text().filter(name -> {
+            if (name.length() <= ServiceType.MAX_MODEL_NAME) {
+                return true;
+            }
+            section.error("expected a model name of at most " + ServiceType.MAX_MODEL_NAME + " characters, got "
+                    + name.length());
+            return false;
+        });
     }
 
     private static Optional<URI> readBaseUrl(YamlSection section) {

@@ -56,9 +56,9 @@ public final class StatusServer implements AutoCloseable {
 
     private static void answer(HttpExchange exchange, StatusReport report) throws IOException {
         String path = exchange.getRequestURI().getPath();
-        if (!exchange.getRequestMethod().equals("GET")) {
+        if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
             reply(exchange, 405, OpenAiError.of("Invalid method for URL (" + exchange.getRequestMethod() + " " + path
-                    + "); use GET."));
+                    + "); use GET or HEAD."));
         } else if (path.equals("/v1/status")) {
             reply(exchange, 200, report.overall());
         } else if (path.equals("/v1/models")) {
@@ -80,6 +80,10 @@ public final class StatusServer implements AutoCloseable {
     private static void reply(HttpExchange exchange, int status, Object body) throws IOException {
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
         exchange.getResponseHeaders().set("content-type", "application/json");
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.sendResponseHeaders(status, -1);
+            return;
+        }
         exchange.sendResponseHeaders(status, bytes.length);
         exchange.getResponseBody().write(bytes);
     }

@@ -40,7 +40,7 @@ final class RouteTranslator {
 
     static RouteConfiguration routes(RouterConfig config, ClusterNames clusters) {
         VirtualHost.Builder host = VirtualHost.newBuilder().setName("jairouter").addDomains("*")
-                .addAllRoutes(StatusRoutes.routes());
+                .addAllRoutes(StatusRoutes.routes(config.listener().exposeStatus()));
         for (ServiceConfig service : config.services().values()) {
             host.addAllRoutes(serviceRoutes(service, clusters));
         }
