@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
+import com.openai.errors.OpenAIServiceException;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import java.io.IOException;
@@ -24,11 +25,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.stream.StreamSupport;
+import java.util.stream.Stream;
 import org.jairouter.fixtures.StubBackend;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
@@ -187,7 +189,9 @@ class DashboardInBrowserTest {
              ScriptedMetricsFront front = ScriptedMetricsFront.start(router.router().statusPort(),
                      scrape -> Optional.of(SteadyTraffic.text(traffic, scrape)))) {
             Files.deleteIfExists(png);
-            chromium.screenshot(realMetrics ? statusPage() : front.url(), png, 1280, 1000);
+            Conditions.await("traffic on every healthy instance", Duration.ofSeconds(30), () -> Stream.of(qwenOne,
+                    qwenTwo, embedder).allMatch(stub -> stub.requestCount() > 0));
+            chromium.screenshot(realMetrics ? statusPage() : front.url(), png, 1280, 940);
         }
         LOG.info("Screenshot of the dashboard ({} metrics) in {}", realMetrics ? "the router's" : "scripted", png);
     }
@@ -227,22 +231,24 @@ class DashboardInBrowserTest {
         }
     }
 
-    /** Chat and embedding requests, one after the other, until closed; the failures of llama3 included. */
+    /**
+     * Chat and embedding requests, one after the other, until closed; closing fails if one failed,
+     * other than llama3's 503 (no healthy instance), which the dashboard counts as a 5xx.
+     */
     private static final class BackgroundTraffic implements AutoCloseable {
         private final ExecutorService thread = Executors.newSingleThreadExecutor();
         private final AtomicBoolean closed = new AtomicBoolean();
+        private Future<?> sending;
 
         static BackgroundTraffic start(OpenAIClient client) {
             BackgroundTraffic traffic = new BackgroundTraffic();
-            traffic.thread.submit(() -> {
+            traffic.sending = traffic.thread.submit(() -> {
                 while (!traffic.closed.get()) {
-                    for (String model : List.of("qwen3", "llama3")) {
-                        try {
-                            client.chat().completions().create(ChatCompletionCreateParams.builder().model(model)
-                                    .addUserMessage("How busy are the GPUs?").build());
-                        } catch (RuntimeException expectedForTheDeadInstance) {
-                            // llama3 has no healthy instance: 503, which the dashboard counts.
-                        }
+                    chat(client, "qwen3");
+                    try {
+                        chat(client, "llama3");
+                    } catch (OpenAIServiceException e) {
+                        assertEquals(503, e.statusCode(), e::getMessage);
                     }
                     client.embeddings().create(EmbeddingCreateParams.builder().model("bge-m3")
                             .input("shared GPUs").build());
@@ -251,11 +257,16 @@ class DashboardInBrowserTest {
             return traffic;
         }
 
+        private static void chat(OpenAIClient client, String model) {
+            client.chat().completions().create(ChatCompletionCreateParams.builder().model(model)
+                    .addUserMessage("How busy are the GPUs?").build());
+        }
+
         @Override
-        public void close() throws InterruptedException {
+        public void close() throws Exception {
             closed.set(true);
             thread.shutdown();
-            thread.awaitTermination(30, TimeUnit.SECONDS);
+            sending.get(30, TimeUnit.SECONDS);
         }
     }
 

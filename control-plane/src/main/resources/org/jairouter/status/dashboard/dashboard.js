@@ -62,12 +62,15 @@ class Traffic {
 }
 
 function showState(status, metrics) {
-  const parts = [`Updated ${new Date().toLocaleTimeString()}.`];
+  document.getElementById('updated').textContent = `Updated ${new Date().toLocaleTimeString()}.`;
+  const parts = [];
   if (status.status === 'rejected') parts.push(`Status unavailable (${status.reason.message}); showing the last status read.`);
   parts.push(metrics.status === 'fulfilled'
     ? `Rates over the last ${WINDOW_MILLIS / 1000} s.`
     : `Metrics unavailable (${metrics.reason.message}): structure and health only.`);
-  document.getElementById('state').textContent = parts.join(' ');
+  // A live region: announced when availability changes, not at every poll.
+  const availability = document.getElementById('availability');
+  if (availability.textContent !== parts.join(' ')) availability.textContent = parts.join(' ');
   document.body.classList.toggle('no-metrics', metrics.status !== 'fulfilled');
 }
 
@@ -126,7 +129,7 @@ function serviceSection(service, traffic) {
     el('h2', { id: `service-${service.service_type}` }, `${service.service_type} `, el('code', {}, service.path)),
     el('p', {}, `${service.load_balance_strategy} · health check ${service.health_check} · `
       + `${service.healthy_instances} of ${service.total_instances} instances healthy`),
-    el('table', {},
+    el('div', { class: 'scrolls' }, el('table', {},
       el('caption', {}, `${service.service_type}: models and their instances`),
       el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Model / instance'),
         ...COLUMNS.map(c => el('th', { scope: 'col' }, c)))),
@@ -135,7 +138,7 @@ function serviceSection(service, traffic) {
           traffic?.of({ ...match, gen_ai_request_model: model })),
         ...instances.map(instance => row('instance', [instance.base_url, el('small', {}, instance.path)],
           String(instance.weight), instanceHealth(instance),
-          traffic?.of({ ...match, gen_ai_request_model: model, instance: instance.base_url })))))));
+          traffic?.of({ ...match, gen_ai_request_model: model, instance: instance.base_url }))))))));
 }
 
 function row(kind, name, weight, health, figures = {}) {
@@ -157,9 +160,9 @@ function instanceHealth(instance) {
   if (instance.status === 'inactive') return { state: 'inactive', text: '○ inactive' };
   if (instance.healthy === true) return { state: 'healthy', text: '✓ healthy' };
   if (instance.healthy === false) {
-    return { state: 'unhealthy', text: reason ? ['✗ unhealthy:', el('small', {}, reason)] : '✗ unhealthy' };
+    return { state: 'unhealthy', text: reason ? ['✗ unhealthy: ', el('small', {}, reason)] : '✗ unhealthy' };
   }
-  return { state: 'unknown', text: ['? unknown:', el('small', {}, 'Envoy admin not readable')] };
+  return { state: 'unknown', text: ['? unknown: ', el('small', {}, 'Envoy admin not readable')] };
 }
 
 function modelHealth(instances, live) {
