@@ -18,6 +18,8 @@ final class DashboardAssets {
             exchange.getResponseHeaders().set("content-type", contentType);
             // Revalidate: after an upgrade the browser must not mix old and new files.
             exchange.getResponseHeaders().set("cache-control", "no-cache");
+            // The page loads only its own files and talks only to this server.
+            exchange.getResponseHeaders().set("content-security-policy", "default-src 'self'");
             exchange.sendResponseHeaders(200, bytes.length);
             exchange.getResponseBody().write(bytes);
         }
