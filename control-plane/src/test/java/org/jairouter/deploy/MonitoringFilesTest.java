@@ -32,8 +32,8 @@ import org.yaml.snakeyaml.Yaml;
 class MonitoringFilesTest {
     private static final Logger LOG = LoggerFactory.getLogger(MonitoringFilesTest.class);
     private static final Path REPO = Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
-    private static final Path MONITORING = REPO.resolve("deploy/monitoring");
-    private static final Path DASHBOARD = MONITORING.resolve("grafana/dashboards/jairouter.json");
+    static final Path MONITORING = REPO.resolve("deploy/monitoring");
+    static final Path DASHBOARD = MONITORING.resolve("grafana/dashboards/jairouter.json");
     /** The metric families of the metrics contract (README, Metrics). */
     private static final Set<String> HISTOGRAMS = Set.of("gen_ai_client_token_usage",
             "gen_ai_server_request_duration_seconds", "gen_ai_server_time_to_first_token_seconds",
@@ -139,12 +139,12 @@ class MonitoringFilesTest {
     }
 
     /** What Grafana puts in place of its variables before sending a query. */
-    private static String withGrafanaVariablesSet(String expression) {
+    static String withGrafanaVariablesSet(String expression) {
         return expression.replace("$__rate_interval", "1m").replace("$__range", "1h")
                 .replace("$service", ".*").replace("$model", ".*");
     }
 
-    private static List<String> expressions(JsonNode dashboard) {
+    static List<String> expressions(JsonNode dashboard) {
         List<String> expressions = new ArrayList<>();
         dashboard.path("panels").forEach(panel -> panel.path("targets")
                 .forEach(target -> expressions.add(target.path("expr").asText())));
@@ -187,7 +187,7 @@ class MonitoringFilesTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object yamlNode) {
+    static Map<String, Object> map(Object yamlNode) {
         return (Map<String, Object>) yamlNode;
     }
 }
