@@ -1,7 +1,7 @@
 // The live dashboard: structure and health from /v1/status, traffic from /metrics, both polled. Rates
 // and quantiles are computed over the scrapes of the last WINDOW_MILLIS, as rate() and
 // histogram_quantile() over increase() would be in Prometheus.
-import { parse, select, sum, increases, quantile } from './prometheus.js';
+import { parse, select, sum, increases, quantile, ModelIndex } from './prometheus.js';
 
 const POLL_MILLIS = 2000;
 const WINDOW_MILLIS = 10000;
@@ -34,17 +34,18 @@ async function read(path, as) {
 class Traffic {
   constructor(earliest, latest) {
     this.latest = latest.samples;
+    this.latestByModel = new ModelIndex(latest.samples);
     this.seconds = (latest.at - earliest.at) / 1000;
-    this.increased = this.seconds > 0 ? increases(earliest.samples, latest.samples) : null;
+    this.increasedByModel = this.seconds > 0 ? new ModelIndex(increases(earliest.samples, latest.samples)) : null;
   }
 
-  /** The figures of the series matching the labels, summed over all other labels. */
+  /** The figures of a model's or an instance's series, summed over all other labels. */
   of(match) {
-    const inFlight = sum(select(this.latest, 'jairouter_requests_in_flight', match));
-    if (!this.increased) return { inFlight };
-    const increase = (name, extra = {}) => sum(select(this.increased, name, { ...match, ...extra }));
+    const inFlight = sum(this.latestByModel.select('jairouter_requests_in_flight', match));
+    if (!this.increasedByModel) return { inFlight };
+    const increase = (name, extra = {}) => sum(this.increasedByModel.select(name, { ...match, ...extra }));
     const requests = increase('jairouter_requests_total');
-    const ttft = select(this.increased, TTFT_BUCKETS, match);
+    const ttft = this.increasedByModel.select(TTFT_BUCKETS, match);
     return {
       inFlight,
       requestsPerSecond: requests / this.seconds,
@@ -122,7 +123,8 @@ const COLUMNS = ['Weight', 'Health', 'In flight', 'Requests/s', 'Errors (5xx)', 
 function serviceSection(service, traffic) {
   const byModel = new Map();
   for (const instance of service.instances) {
-    byModel.set(instance.name, [...(byModel.get(instance.name) ?? []), instance]);
+    if (!byModel.has(instance.name)) byModel.set(instance.name, []);
+    byModel.get(instance.name).push(instance);
   }
   const match = { service: service.service_type };
   return el('section', { 'aria-labelledby': `service-${service.service_type}` },

@@ -3,15 +3,24 @@
 // interpolation within a bucket, as histogram_quantile() does).
 
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\S+)?$/;
-const ESCAPES = { '\\': '\\', '"': '"', n: '\n' };
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"/g;
+const ESCAPE = /\\(.)/g;
+const ESCAPED = { n: '\n' };
 
-/** Every sample of a scrape: {name, labels, value}. Comments (# HELP, # TYPE) carry nothing we need. */
+/**
+ * Every sample of a scrape: {series, name, labels, value}. {@code series} is the sample's text before
+ * its value, which names the series (an exporter writes a series' labels in the same order each time).
+ * Comments (# HELP, # TYPE) carry nothing we need.
+ */
 export function parse(text) {
   const samples = [];
   for (const line of text.split('\n')) {
     const match = line.trim().match(SAMPLE);
     if (match) {
-      samples.push({ name: match[1], labels: parseLabels(match[2] ?? ''), value: parseValue(match[3]) });
+      samples.push({
+        series: match[1] + '{' + (match[2] ?? '') + '}', name: match[1], labels: parseLabels(match[2] ?? ''),
+        value: parseValue(match[3]),
+      });
     }
   }
   return samples;
@@ -19,24 +28,8 @@ export function parse(text) {
 
 function parseLabels(text) {
   const labels = {};
-  let i = 0;
-  while (i < text.length) {
-    const equals = text.indexOf('=', i);
-    if (equals < 0) break;
-    const name = text.slice(i, equals).replace(/^[\s,]+/, '').trim();
-    let value = '';
-    i = text.indexOf('"', equals) + 1;
-    while (i < text.length && text[i] !== '"') {
-      if (text[i] === '\\' && i + 1 < text.length) {
-        i += 1;
-        value += ESCAPES[text[i]] ?? '\\' + text[i];
-      } else {
-        value += text[i];
-      }
-      i += 1;
-    }
-    labels[name] = value;
-    i += 1;
+  for (const [, name, value] of text.matchAll(LABEL)) {
+    labels[name] = value.includes('\\') ? value.replace(ESCAPE, (_, c) => ESCAPED[c] ?? c) : value;
   }
   return labels;
 }
@@ -47,13 +40,40 @@ function parseValue(text) {
   return Number(text);
 }
 
-function seriesKey(sample) {
-  return sample.name + JSON.stringify(Object.entries(sample.labels).sort());
-}
-
 /** Samples whose labels include every entry of {@code match}. */
 export function select(samples, name, match) {
   return samples.filter(s => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v));
+}
+
+/**
+ * Samples grouped by metric, service and model, and by those and instance: a page of a thousand
+ * instances selects from a few series per row instead of from the whole scrape.
+ */
+export class ModelIndex {
+  constructor(samples) {
+    this.groups = new Map();
+    for (const s of samples) {
+      const { service, gen_ai_request_model: model, instance } = s.labels;
+      this.add(ModelIndex.key(s.name, service, model), s);
+      if (instance !== undefined) this.add(ModelIndex.key(s.name, service, model, instance), s);
+    }
+  }
+
+  static key(...parts) {
+    return parts.join('\u0000');
+  }
+
+  add(key, sample) {
+    if (!this.groups.has(key)) this.groups.set(key, []);
+    this.groups.get(key).push(sample);
+  }
+
+  /** Like select(); {@code match} must name the service and the model, and may name the instance. */
+  select(name, match) {
+    const parts = [name, match.service, match.gen_ai_request_model];
+    if (match.instance !== undefined) parts.push(match.instance);
+    return select(this.groups.get(ModelIndex.key(...parts)) ?? [], name, match);
+  }
 }
 
 export function sum(samples) {
@@ -65,9 +85,9 @@ export function sum(samples) {
  * (the control plane restarted): its whole later value counts, as in Prometheus.
  */
 export function increases(earlier, later) {
-  const before = new Map(earlier.map(s => [seriesKey(s), s.value]));
+  const before = new Map(earlier.map(s => [s.series, s.value]));
   return later.map(s => {
-    const previous = before.get(seriesKey(s)) ?? 0;
+    const previous = before.get(s.series) ?? 0;
     return { ...s, value: s.value >= previous ? s.value - previous : s.value };
   });
 }
