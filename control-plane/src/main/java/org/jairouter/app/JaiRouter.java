@@ -69,13 +69,19 @@ public final class JaiRouter implements Callable<Integer> {
         if (config == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--config=<config>'");
         }
-        RouterOptions options = new RouterOptions(config, xdsAddress, xdsPort, statusAddress, statusPort, adminAddress,
-                adminPort, !noEnvoy, Optional.ofNullable(envoyBinary),
-                Optional.ofNullable(envoyInstallDir).orElseGet(EnvoyBinary::defaultInstallDir),
-                workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "jairouter-" + adminPort),
-                envoyLogLevel, concurrency,
-                nodeId != null ? nodeId : "jairouter-" + InetAddress.getLocalHost().getHostName(),
-                Optional.ofNullable(advertiseAddress));
+        RouterOptions options = RouterOptions.builder(config,
+                        workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "jairouter-" + adminPort),
+                        nodeId != null ? nodeId : "jairouter-" + InetAddress.getLocalHost().getHostName())
+                .xds(xdsAddress, xdsPort)
+                .status(statusAddress, statusPort)
+                .admin(adminAddress, adminPort)
+                .runEnvoy(!noEnvoy)
+                .envoyBinary(Optional.ofNullable(envoyBinary))
+                .envoyInstallDir(Optional.ofNullable(envoyInstallDir).orElseGet(EnvoyBinary::defaultInstallDir))
+                .envoyLogLevel(envoyLogLevel)
+                .concurrency(concurrency)
+                .advertiseAddress(Optional.ofNullable(advertiseAddress))
+                .build();
         Router router;
         try {
             router = Router.start(options);

@@ -20,13 +20,14 @@ import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyProcess;
 import org.jairouter.status.ConfigStatus;
-import org.jairouter.status.EnvoyFleet;
 import org.jairouter.status.StatusReport;
 import org.jairouter.status.StatusServer;
 import org.jairouter.translate.EnvoyTranslator;
 import org.jairouter.translate.Names;
 import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
+import org.jairouter.translate.Translation;
+import org.jairouter.xds.EnvoyFleet;
 import org.jairouter.xds.SnapshotPublisher;
 import org.jairouter.xds.XdsServer;
 import org.slf4j.Logger;
@@ -56,7 +57,8 @@ public final class Router implements AutoCloseable {
     });
     private volatile ResolvedHosts resolved;
     private EnvoyProcess envoy;
-    private volatile LoadedConfig config;
+    /** The config in force and what it was translated into: what the status side reads. */
+    private volatile Translation inForce;
     /** The text last read, applied or refused: an unchanged file is not read into a reload again. */
     private String lastText;
 
@@ -70,8 +72,8 @@ public final class Router implements AutoCloseable {
         try {
             String text = readConfig(options.config());
             LoadedConfig first = ConfigLoader.parse(text, options.config().toString());
-            router.status = StatusServer.start(options.statusAddress(), options.statusPort(), new StatusReport(
-                    () -> router.config.config(), () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
+            router.status = StatusServer.start(options.statusAddress(), options.statusPort(), StatusReport.live(
+                    () -> router.inForce, () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
                     router.configStatus, router.fleet));
             router.apply(first);
             router.lastText = text;
@@ -118,24 +120,26 @@ public final class Router implements AutoCloseable {
     private void apply(LoadedConfig loaded) {
         loaded.warnings().forEach(w -> LOG.warn("{}", w));
         ResolvedHosts hosts = HostResolver.resolve(loaded.config());
+        String changes = inForce == null ? Summary.of(loaded.config())
+                : ConfigDiff.describe(ConfigDiff.between(inForce.config(), loaded.config()));
         String version = publish(loaded.config(), hosts);
         resolved = hosts;
-        String changes = config == null ? Summary.of(loaded.config())
-                : ConfigDiff.describe(ConfigDiff.between(config.config(), loaded.config()));
-        config = loaded;
         configStatus.applied(version, options.config().toString(), changes);
         LOG.info("Config {} in force: {}", version, changes);
         logHashAlgorithms(loaded.config());
     }
 
     private String publish(RouterConfig config, ResolvedHosts hosts) {
-        return publisher.publish(EnvoyTranslator.translate(config, hosts,
-                new StatusEndpoint(options.statusHostForEnvoy(), status.port())));
+        Translation translation = EnvoyTranslator.translate(config, hosts,
+                new StatusEndpoint(options.statusHostForEnvoy(), status.port()));
+        String version = publisher.publish(translation.resources());
+        inForce = translation;
+        return version;
     }
 
     /** Looks the base-url host names up again; Envoy gets the new addresses if any changed. */
     synchronized void refreshDns() {
-        RouterConfig current = config.config();
+        RouterConfig current = inForce.config();
         ResolvedHosts hosts = HostResolver.resolve(current);
         if (!hosts.equals(resolved)) {
             String version = publish(current, hosts);
@@ -205,7 +209,7 @@ public final class Router implements AutoCloseable {
                     Optional<Integer> port = admin.get().listenerPort(Names.LISTENER);
                     if (port.isPresent()) {
                         LOG.info("JAiRouter ready: http://{}:{}/v1 (Envoy admin on {})",
-                                config.config().listener().address(), port.get(), admin.get().address());
+                                inForce.config().listener().address(), port.get(), admin.get().address());
                         return port.get();
                     }
                 }

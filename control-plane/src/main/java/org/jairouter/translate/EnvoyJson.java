@@ -39,17 +39,13 @@ public final class EnvoyJson {
         }
     }
 
-    /** All resources as one JSON document, grouped by xDS type, in translation order. */
-    public static String print(EnvoyResources resources) {
-        return "{\n  \"listeners\": " + array(resources.listeners())
-                + ",\n  \"routes\": " + array(resources.routes())
-                + ",\n  \"clusters\": " + array(resources.clusters())
-                + ",\n  \"endpoints\": " + array(resources.endpoints()) + "\n}\n";
-    }
-
-    private static String array(List<? extends Message> messages) {
+    /** Resources of one xDS type as a JSON array, in translation order (one golden file per type). */
+    public static String print(List<? extends Message> messages) {
+        if (messages.isEmpty()) {
+            return "[]\n";
+        }
         return messages.stream().map(EnvoyJson::print)
-                .map(json -> json.replace("\n", "\n    "))
-                .collect(Collectors.joining(",\n    ", "[\n    ", "\n  ]"));
+                .map(json -> json.replace("\n", "\n  "))
+                .collect(Collectors.joining(",\n  ", "[\n  ", "\n]\n"));
     }
 }

@@ -81,7 +81,7 @@ final class RouteTranslator {
             routes.add(Route.newBuilder()
                     .setName(type.key() + ":" + model.getKey())
                     .setMatch(metadataMatch(path, Names.MODEL_KEY, model.getKey()))
-                    .setRoute(modelRoute(service, clusters.of(type, model.getKey()), model.getValue()))
+                    .setRoute(modelRoute(service, clusters.of(type, model.getKey()).orElseThrow(), model.getValue()))
                     .putAllTypedPerFilterConfig(bodyReader)
                     .build());
         }

@@ -9,7 +9,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import org.jairouter.status.EnvoyFleet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

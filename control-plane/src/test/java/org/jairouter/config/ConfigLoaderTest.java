@@ -60,11 +60,14 @@ class ConfigLoaderTest {
             """;
 
     private static final Instance CHAT_PREFIXED =
-            new Instance("qwen3:1.7B", "10.0.0.5", 9997, "/api/v1/chat/completions", 3, "http://10.0.0.5:9997/api", true, Map.of(), false, Adapter.NORMAL);
+            Instance.builder().model("qwen3:1.7B").host("10.0.0.5").port(9997).upstreamPath("/api/v1/chat/completions")
+                    .weight(3).baseUrl("http://10.0.0.5:9997/api").build();
     private static final Instance CHAT_DEFAULTS =
-            new Instance("qwen3:8B", "10.0.0.6", 80, "/v1/chat/completions", 1, "http://10.0.0.6", true, Map.of(), false, Adapter.NORMAL);
+            Instance.builder().model("qwen3:8B").host("10.0.0.6").port(80).upstreamPath("/v1/chat/completions")
+                    .baseUrl("http://10.0.0.6").build();
     private static final Instance CHAT_INACTIVE =
-            new Instance("qwen3:1.7B", "10.0.0.7", 8000, "/v1/chat/completions", 1, "http://10.0.0.7:8000", false, Map.of(), false, Adapter.NORMAL);
+            Instance.builder().model("qwen3:1.7B").host("10.0.0.7").port(8000).upstreamPath("/v1/chat/completions")
+                    .baseUrl("http://10.0.0.7:8000").active(false).build();
 
     private static RouterConfig full() {
         return load(FULL).config();

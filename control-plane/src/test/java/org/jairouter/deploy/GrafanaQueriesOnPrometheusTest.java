@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.jairouter.fixtures.Conditions;
 import org.jairouter.it.SteadyTraffic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,7 +77,7 @@ class GrafanaQueriesOnPrometheusTest {
                 .redirectErrorStream(true).redirectOutput(temp.resolve("prometheus.log").toFile()).start();
         try {
             // rate() needs two samples in its window, increase() over the range as well.
-            Await.until("three scrapes stored", Duration.ofMinutes(1), () -> Optional.of(query(port,
+            Conditions.awaitValue("three scrapes stored", Duration.ofMinutes(1), () -> Optional.of(query(port,
                     "count_over_time(jairouter_envoys_connected[1m]) >= 3")).filter(r -> r.size() > 0));
 
             Set<String> empty = new TreeSet<>();

@@ -28,9 +28,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
@@ -202,13 +204,16 @@ class DashboardInBrowserTest {
 
     /** Renders the page until it shows what the test needs (the first render waits on the first reads). */
     private Document pageWhere(String url, String what, Predicate<Document> shown) throws Exception {
-        long deadline = System.nanoTime() + PAGE_TIMEOUT.toNanos();
-        Document page = chromium.dom(url);
-        while (!shown.test(page)) {
-            assertTrue(System.nanoTime() < deadline, "the page never showed " + what + ":\n" + page.outerHtml());
-            page = chromium.dom(url);
+        AtomicReference<Document> last = new AtomicReference<>();
+        try {
+            return Conditions.awaitValue("the page showing " + what, PAGE_TIMEOUT, () -> {
+                last.set(chromium.dom(url));
+                return Optional.of(last.get()).filter(shown);
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; it showed:\n"
+                    + (last.get() == null ? "nothing" : last.get().outerHtml()), e);
         }
-        return page;
     }
 
     private void awaitStatus(String what, Function<List<JsonNode>, Boolean> condition) throws InterruptedException {

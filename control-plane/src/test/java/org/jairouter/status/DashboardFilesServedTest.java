@@ -9,11 +9,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jairouter.config.ConfigLoader;
-import org.jairouter.config.RouterConfig;
+import org.jairouter.translate.EnvoyTranslator;
+import org.jairouter.translate.ResolvedHosts;
+import org.jairouter.translate.StatusEndpoint;
+import org.jairouter.translate.Translation;
+import org.jairouter.xds.EnvoyFleet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,15 +36,16 @@ class DashboardFilesServedTest {
 
     @BeforeEach
     void start() throws Exception {
-        RouterConfig config = ConfigLoader.parse("""
+        Translation translation = EnvoyTranslator.translate(ConfigLoader.parse("""
                 model:
                   services:
                     chat:
                       instances:
                         - {name: m, base-url: "http://127.0.0.1:1"}
-                """, "test.yml").config();
+                """, "test.yml").config(), new ResolvedHosts(Map.of("127.0.0.1", "127.0.0.1")),
+                new StatusEndpoint("127.0.0.1", 18001));
         server = StatusServer.start("127.0.0.1", 0,
-                new StatusReport(() -> config, Optional::empty, new ConfigStatus(), new EnvoyFleet()));
+                new StatusReport(() -> translation, Optional::empty, new ConfigStatus(), new EnvoyFleet()));
     }
 
     @AfterEach

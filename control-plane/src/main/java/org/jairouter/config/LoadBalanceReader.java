@@ -1,0 +1,29 @@
+package org.jairouter.config;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** A {@code load-balance} section, model-wide or per service; each key it leaves out keeps the inherited value. */
+final class LoadBalanceReader {
+    private static final Set<String> KEYS = Set.of("type", "hash-algorithm");
+
+    private LoadBalanceReader() {
+    }
+
+    static LoadBalancing read(YamlSection section, LoadBalancing inherited) {
+        Map<String, YamlSection> entries = section.entries(KEYS, Set.of());
+        LoadBalancePolicy policy = Optional.ofNullable(entries.get("type")).flatMap(type -> type.text().flatMap(name -> {
+            Optional<LoadBalancePolicy> known = LoadBalancePolicy.fromKey(name.toLowerCase(Locale.ROOT));
+            if (known.isEmpty()) {
+                type.error("unknown load-balance type '" + name + "'; expected one of "
+                        + String.join(", ", LoadBalancePolicy.keys()));
+            }
+            return known;
+        })).orElse(inherited.policy());
+        String hashAlgorithm = Optional.ofNullable(entries.get("hash-algorithm")).flatMap(YamlSection::text)
+                .orElse(inherited.hashAlgorithm());
+        return new LoadBalancing(policy, hashAlgorithm);
+    }
+}
