@@ -8,7 +8,18 @@ const WINDOW_MILLIS = 10000;
 const TTFT_BUCKETS = 'gen_ai_server_time_to_first_token_seconds_bucket';
 const scrapes = [];
 
+/** Refreshes, and always schedules the next refresh: one bad answer never stops the page. */
 async function poll() {
+  try {
+    await refresh();
+  } catch (error) {
+    document.getElementById('availability').textContent = `Refresh failed: ${error.message}`;
+  } finally {
+    setTimeout(poll, POLL_MILLIS);
+  }
+}
+
+async function refresh() {
   const [status, metrics] = await Promise.allSettled([read('/v1/status', r => r.json()), read('/metrics', r => r.text())]);
   if (metrics.status === 'fulfilled') {
     scrapes.push({ at: Date.now(), samples: parse(metrics.value) });
@@ -21,7 +32,6 @@ async function poll() {
     render(status.value, traffic);
   }
   showState(status, metrics);
-  setTimeout(poll, POLL_MILLIS);
 }
 
 async function read(path, as) {
