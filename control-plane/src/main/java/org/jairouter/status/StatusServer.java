@@ -16,7 +16,7 @@ import org.jairouter.config.ServiceType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Serves the router's status as JSON. Binds loopback unless told otherwise. */
+/** Serves the router's status as JSON, and the live dashboard at {@code /}. Binds loopback unless told otherwise. */
 public final class StatusServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -46,7 +46,8 @@ public final class StatusServer implements AutoCloseable {
             return thread;
         }));
         server.start();
-        LOG.info("Status on http://{}:{}/v1/status", address, server.getAddress().getPort());
+        LOG.info("Status on http://{}:{}/v1/status, dashboard on http://{}:{}/", address, server.getAddress().getPort(),
+                address, server.getAddress().getPort());
         return new StatusServer(server);
     }
 
@@ -63,6 +64,8 @@ public final class StatusServer implements AutoCloseable {
             reply(exchange, 200, report.overall());
         } else if (path.equals("/v1/models")) {
             reply(exchange, 200, report.models());
+        } else if (DashboardAssets.at(path).isPresent()) {
+            DashboardAssets.at(path).get().send(exchange);
         } else {
             Optional<ServiceType> service = Arrays.stream(ServiceType.values())
                     .filter(type -> type.statusPath().equals(path)).findFirst();
