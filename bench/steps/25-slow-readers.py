@@ -43,8 +43,9 @@ def main():
         readers = [reader_that_never_reads(host, int(port)) for _ in range(READERS)]
         try:
             started = time.monotonic()
-            # Every response has filled what Envoy holds for its client once Envoy pauses reading it.
-            while paused_responses(admin) - paused_before < READERS and not setup.notes:
+            # Every response has filled what Envoy holds for its client once Envoy pauses reading it (the
+            # smoke run's and the stub's responses are too small to fill it: they are measured as they are).
+            while not b.SMOKE and not setup.notes and paused_responses(admin) - paused_before < READERS:
                 if time.monotonic() - started > GIVE_UP_SECONDS:
                     raise RuntimeError(f"Envoy paused only {paused_responses(admin) - paused_before} of {READERS}")
                 time.sleep(0.05)
@@ -59,10 +60,11 @@ def main():
             b.target("Envoy memory per slow reader of a 64 MiB response", "≤ 2 MiB",
                      f"{per_reader_rss:.2f} MiB RSS", per_reader_rss <= 2)
     print("## Slow readers: memory held for clients that do not read\n")
-    print(f"{READERS} clients each ask for a {SPEECH_BYTES >> 20} MiB speech response and never read it (4 KiB")
-    print("receive buffer). Once Envoy has paused reading every response (its flow control: the connection")
-    print("buffer for the client is full), its memory is read: RSS from /proc and the heap Envoy itself reports")
-    print("(admin /memory). The rest of each response waits in the backend and the kernel's socket buffers.\n")
+    print(f"{READERS} clients each ask for a {SPEECH_BYTES >> 20} MiB speech response and never read it (4 KiB receive")
+    print("buffer). Once Envoy has paused reading every response (its flow control: the connection buffer for")
+    print("the client is full), its memory is read: RSS from /proc and the heap Envoy itself reports (admin")
+    print("/memory). The rest of each response waits in the backend and the kernel's socket buffers. Before the")
+    print("1 MiB connection buffers, a slow reader could pin up to max-request-size (32 MiB) of Envoy's memory.\n")
     print(b.table(["readers", "response", "Envoy RSS before", "RSS held", "per reader (RSS)", "per reader (heap)"],
                   [[READERS, f"{SPEECH_BYTES >> 20} MiB", f"{rss_before:.0f} MiB", f"{rss_held:.0f} MiB",
                     f"{per_reader_rss:.2f} MiB", f"{per_reader_heap:.2f} MiB"]]))
