@@ -27,6 +27,7 @@ import org.jairouter.translate.EnvoyTranslator;
 import org.jairouter.translate.Names;
 import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
+import org.jairouter.usage.RouterMetrics;
 import org.jairouter.xds.SnapshotPublisher;
 import org.jairouter.xds.XdsServer;
 import org.slf4j.Logger;
@@ -43,6 +44,8 @@ public final class Router implements AutoCloseable {
     private final SnapshotPublisher publisher = new SnapshotPublisher();
     private final ConfigStatus configStatus = new ConfigStatus();
     private final EnvoyFleet fleet = new EnvoyFleet();
+    private final RouterMetrics metrics = new RouterMetrics(() -> fleet.members().size(), fleet::rejections,
+            () -> this.envoy == null ? 0 : this.envoy.restarts());
     private final RouterOptions options;
     private XdsServer xds;
     private StatusServer status;
@@ -72,15 +75,17 @@ public final class Router implements AutoCloseable {
             LoadedConfig first = ConfigLoader.parse(text, options.config().toString());
             router.status = StatusServer.start(options.statusAddress(), options.statusPort(), new StatusReport(
                     () -> router.config.config(), () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
-                    router.configStatus, router.fleet));
+                    router.configStatus, router.fleet), router.metrics.httpHandler());
             router.apply(first);
             router.lastText = text;
-            router.xds = XdsServer.start(router.publisher, router.fleet, options.xdsAddress(), options.xdsPort());
+            router.xds = XdsServer.start(router.publisher, router.fleet, router.metrics.requestRecords(),
+                    options.xdsAddress(), options.xdsPort());
             router.watcher = ConfigWatcher.start(options.config(), router::reload);
             router.dnsRefresh.scheduleWithFixedDelay(router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(),
                     TimeUnit.MILLISECONDS);
             if (options.runEnvoy()) {
                 router.startEnvoy();
+                router.metrics.watch(() -> router.envoyAdminAddress().map(EnvoyAdmin::new));
             }
             return router;
         } catch (IOException | RuntimeException e) {
@@ -111,6 +116,7 @@ public final class Router implements AutoCloseable {
         } catch (ConfigException e) {
             LOG.error("Config edit refused; config {} stays in force:\n{}", configVersion(), e.getMessage());
             configStatus.refused(e.problems().stream().map(ConfigProblem::toString).toList());
+            metrics.reloaded(false);
         }
     }
 
@@ -123,6 +129,8 @@ public final class Router implements AutoCloseable {
         String changes = config == null ? Summary.of(loaded.config())
                 : ConfigDiff.describe(ConfigDiff.between(config.config(), loaded.config()));
         config = loaded;
+        metrics.configure(loaded.config());
+        metrics.reloaded(true);
         configStatus.applied(version, options.config().toString(), changes);
         LOG.info("Config {} in force: {}", version, changes);
         logHashAlgorithms(loaded.config());
@@ -221,6 +229,7 @@ public final class Router implements AutoCloseable {
     @Override
     public void close() {
         dnsRefresh.shutdownNow();
+        metrics.close();
         closeQuietly(watcher);
         closeQuietly(envoy);
         closeQuietly(status);

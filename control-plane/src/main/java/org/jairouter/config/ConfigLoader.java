@@ -29,7 +29,7 @@ import org.yaml.snakeyaml.nodes.Node;
  * from reading the file: the same text always gives the same config or the same problems.
  */
 public final class ConfigLoader {
-    private static final Set<String> ROOT_KEYS = Set.of("model", "server");
+    private static final Set<String> ROOT_KEYS = Set.of("model", "server", "monitoring");
     private static final Set<String> SERVER_KEYS = Set.of("port", "address", "max-request-size", "trusted-proxy-hops");
     private static final Set<String> MODEL_KEYS = Set.of("services", "load-balance", "health-check", "retry", "tls",
             "adapter");
@@ -103,7 +103,7 @@ public final class ConfigLoader {
             root.error("missing key 'model'; expected model.services with at least one service");
             return new RouterConfig(listener, Map.of(), RouterConfig.DEFAULT_CA_FILE);
         }
-        return readModel(model, listener);
+        return readModel(model, listener).withMonitoring(MonitoringReader.read(entries.get("monitoring")));
     }
 
     private static ListenerSettings readServer(YamlSection server) {

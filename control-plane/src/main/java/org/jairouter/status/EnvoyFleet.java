@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The Envoys connected to this control plane, each with the last config it rejected (a NACK).
@@ -20,6 +21,7 @@ public final class EnvoyFleet {
     }
 
     private final Map<Long, Member> byStream = new ConcurrentHashMap<>();
+    private final AtomicLong rejections = new AtomicLong();
 
     /** The first request of a stream names its node (the bootstrap sends the node once). */
     public void connected(long streamId, Node node) {
@@ -28,6 +30,7 @@ public final class EnvoyFleet {
 
     /** Records a rejection; returns the node id of the Envoy that rejected, for the log. */
     public String rejected(long streamId, String resourceType, String message) {
+        rejections.incrementAndGet();
         Member member = byStream.computeIfPresent(streamId, (id, known) ->
                 new Member(known.nodeId(), known.connectedAt(), new Rejection(Instant.now(), resourceType, message)));
         return member == null ? "(unknown node)" : member.nodeId();
@@ -35,6 +38,11 @@ public final class EnvoyFleet {
 
     public void disconnected(long streamId) {
         byStream.remove(streamId);
+    }
+
+    /** Configs rejected by any Envoy since the start. */
+    public long rejections() {
+        return rejections.get();
     }
 
     public List<Member> members() {

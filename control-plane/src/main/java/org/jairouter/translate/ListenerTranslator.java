@@ -10,7 +10,10 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import org.jairouter.config.ListenerSettings;
+import org.jairouter.config.Monitoring;
 
 /**
  * The one listener. Its routes come by RDS, so a route change never drains it; its buffer limit is
@@ -23,12 +26,16 @@ final class ListenerTranslator {
     private ListenerTranslator() {
     }
 
-    static Listener listener(ListenerSettings settings) {
+    static Listener listener(ListenerSettings settings, Monitoring monitoring) {
         HttpConnectionManager connectionManager = HttpConnectionManager.newBuilder()
                 .setStatPrefix("jairouter")
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
                 .setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(Names.ROUTE_CONFIG))
                 .addAllHttpFilters(ModelFilters.httpFilters())
+                .addAllHttpFilters(UsageFilters.httpFilters())
+                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
+                        .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+                .addAllAccessLog(AccessLogs.accessLogs(monitoring))
                 .setLocalReplyConfig(ErrorReplies.localReplyConfig(settings.maxRequestBytes()))
                 .setStreamIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))
                 // The client address (for ip-hash) is the connecting one unless proxies are trusted.

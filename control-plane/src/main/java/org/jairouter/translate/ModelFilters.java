@@ -4,7 +4,6 @@ import com.google.protobuf.Any;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
-import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import java.util.List;
@@ -30,6 +29,7 @@ final class ModelFilters {
         };
     }
 
+    /** The readers, both switched off; the router filter comes after them (and after the usage readers). */
     static List<HttpFilter> httpFilters() {
         return List.of(
                 HttpFilter.newBuilder().setName(JSON_READER).setDisabled(true)
@@ -37,9 +37,7 @@ final class ModelFilters {
                 HttpFilter.newBuilder().setName(MULTIPART_READER).setDisabled(true)
                         .setTypedConfig(Any.pack(Lua.newBuilder()
                                 .setDefaultSourceCode(DataSource.newBuilder().setInlineString(MULTIPART_SCRIPT))
-                                .build())).build(),
-                HttpFilter.newBuilder().setName("envoy.filters.http.router")
-                        .setTypedConfig(Any.pack(Router.getDefaultInstance())).build());
+                                .build())).build());
     }
 
     private static JsonToMetadata jsonReader() {

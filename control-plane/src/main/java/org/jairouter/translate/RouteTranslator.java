@@ -18,6 +18,7 @@ import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jairouter.config.Instance;
@@ -62,8 +63,10 @@ final class RouteTranslator {
                         .setInvertMatch(true)))
                 .setDirectResponse(direct(405, ErrorReplies.METHOD_NOT_ALLOWED))
                 .build());
-        // Every route that can match before the body is read switches the body reader on.
-        Map<String, Any> bodyReader = Map.of(ModelFilters.filterFor(type.body()),
+        // Every route that can match before the body is read switches the body reader on, and the usage
+        // readers: Envoy builds a request's filter chain from the route matched first (the 404 below).
+        Map<String, Any> bodyReader = new HashMap<>(UsageFilters.perRoute(type));
+        bodyReader.put(ModelFilters.filterFor(type.body()),
                 Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build()));
         routes.add(Route.newBuilder()
                 .setName(type.key() + ":" + Names.INVALID_BODY)

@@ -1,0 +1,91 @@
+package org.jairouter.translate;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.route.v3.FilterConfig;
+import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
+import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jairouter.config.ServiceType;
+
+/**
+ * The HTTP filters that read token usage from responses into dynamic metadata ({@link Names#USAGE_NAMESPACE}),
+ * where the access logs pick it up. Neither holds a response back:
+ * <ul>
+ * <li>SSE streams: Envoy's {@code sse_to_metadata} (1.38+, TypedStruct) parses each event as it passes and
+ *     keeps the last {@code usage} seen, the final usage chunk of OpenAI-style streams.</li>
+ * <li>JSON: a small Lua filter that lets every chunk pass at once and keeps only the body's last few KiB, where
+ *     servers put {@code usage}. {@code json_to_metadata}'s response rules would parse properly but buffer the
+ *     whole body, and a body over the buffer limit then fails with a 500 (measured with 40 MB on 1.40);
+ *     {@code ai_protocol_manager}'s token usage (1.40, alpha) covers chat APIs only and wrote no metadata in
+ *     our runs.</li>
+ * </ul>
+ * Both are off by default and switched on by the model routes of the services that report usage.
+ */
+final class UsageFilters {
+    static final String JSON_USAGE = "jairouter.usage.json";
+    static final String SSE_USAGE = "jairouter.usage.sse";
+    private static final Set<ServiceType> REPORTING = EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING,
+            ServiceType.RERANK);
+    /** The usage chunk of a long stream carries only counts; larger events are not usage. */
+    private static final int MAX_EVENT_BYTES = 64 * 1024;
+    private static final String JSON_SCRIPT = Resources.text("usage-json.lua");
+
+    private UsageFilters() {
+    }
+
+    static List<HttpFilter> httpFilters() {
+        return List.of(
+                HttpFilter.newBuilder().setName(JSON_USAGE).setDisabled(true)
+                        .setTypedConfig(Any.pack(Lua.newBuilder()
+                                .setDefaultSourceCode(DataSource.newBuilder().setInlineString(JSON_SCRIPT))
+                                .build())).build(),
+                HttpFilter.newBuilder().setName(SSE_USAGE).setDisabled(true)
+                        .setTypedConfig(sseReader()).build());
+    }
+
+    /** The per-route configs that switch the readers on for a model route of this service, if it reports usage. */
+    static Map<String, Any> perRoute(ServiceType type) {
+        if (!REPORTING.contains(type)) {
+            return Map.of();
+        }
+        Any enabled = Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
+        return Map.of(JSON_USAGE, enabled, SSE_USAGE, enabled);
+    }
+
+    private static Any sseReader() {
+        Struct parser = Struct.newBuilder().putFields("rules", TypedStructs.list(List.of(
+                rule("prompt_tokens", Names.INPUT_TOKENS), rule("completion_tokens", Names.OUTPUT_TOKENS)))).build();
+        Struct contentParser = Struct.newBuilder()
+                .putFields("name", Protos.string("envoy.content_parsers.json"))
+                .putFields("typed_config", TypedStructs.nested(
+                        "envoy.extensions.content_parsers.json.v3.JsonContentParser", parser))
+                .build();
+        Struct rules = Struct.newBuilder()
+                .putFields("content_parser", TypedStructs.value(contentParser))
+                .putFields("max_event_size", Value.newBuilder().setNumberValue(MAX_EVENT_BYTES).build())
+                .build();
+        return TypedStructs.of("envoy.extensions.filters.http.sse_to_metadata.v3.SseToMetadata",
+                Struct.newBuilder().putFields("response_rules", TypedStructs.value(rules)).build());
+    }
+
+    /** usage.FIELD -> a number in our namespace; the last event that has it wins (stop_processing_after_matches 0). */
+    private static Value rule(String field, String key) {
+        JsonToMetadata.Rule rule = JsonToMetadata.Rule.newBuilder()
+                .addSelectors(JsonToMetadata.Selector.newBuilder().setKey("usage"))
+                .addSelectors(JsonToMetadata.Selector.newBuilder().setKey(field))
+                .setOnPresent(JsonToMetadata.KeyValuePair.newBuilder()
+                        .setMetadataNamespace(Names.USAGE_NAMESPACE)
+                        .setKey(key)
+                        .setType(JsonToMetadata.ValueType.NUMBER))
+                .build();
+        return TypedStructs.value(Struct.newBuilder()
+                .putFields("rule", TypedStructs.value(TypedStructs.struct(rule))).build());
+    }
+}
