@@ -12,4 +12,9 @@ import java.util.Optional;
  */
 public record Monitoring(boolean enabled, Optional<String> accessLogPath) {
     public static final Monitoring DEFAULT = new Monitoring(true, Optional.empty());
+
+    /** Whether Envoy writes request records anywhere, and so whether reading token usage is of use. */
+    public boolean recordsRequests() {
+        return enabled || accessLogPath.isPresent();
+    }
 }

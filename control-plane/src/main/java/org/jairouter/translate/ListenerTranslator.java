@@ -32,7 +32,7 @@ final class ListenerTranslator {
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
                 .setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(Names.ROUTE_CONFIG))
                 .addAllHttpFilters(ModelFilters.httpFilters())
-                .addAllHttpFilters(UsageFilters.httpFilters())
+                .addAllHttpFilters(UsageFilters.httpFilters(monitoring))
                 .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
                         .setTypedConfig(Any.pack(Router.getDefaultInstance())))
                 .addAllAccessLog(AccessLogs.accessLogs(monitoring))

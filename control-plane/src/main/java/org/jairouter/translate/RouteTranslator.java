@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jairouter.config.Instance;
+import org.jairouter.config.Monitoring;
 import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.config.ServiceType;
@@ -43,7 +44,7 @@ final class RouteTranslator {
         VirtualHost.Builder host = VirtualHost.newBuilder().setName("jairouter").addDomains("*")
                 .addAllRoutes(StatusRoutes.routes());
         for (ServiceConfig service : config.services().values()) {
-            host.addAllRoutes(serviceRoutes(service, clusters));
+            host.addAllRoutes(serviceRoutes(service, clusters, config.monitoring()));
         }
         return RouteConfiguration.newBuilder()
                 .setName(Names.ROUTE_CONFIG)
@@ -51,7 +52,7 @@ final class RouteTranslator {
                 .build();
     }
 
-    private static List<Route> serviceRoutes(ServiceConfig service, ClusterNames clusters) {
+    private static List<Route> serviceRoutes(ServiceConfig service, ClusterNames clusters, Monitoring monitoring) {
         ServiceType type = service.type();
         String path = type.publicPath();
         List<Route> routes = new ArrayList<>();
@@ -65,7 +66,7 @@ final class RouteTranslator {
                 .build());
         // Every route that can match before the body is read switches the body reader on, and the usage
         // readers: Envoy builds a request's filter chain from the route matched first (the 404 below).
-        Map<String, Any> bodyReader = new HashMap<>(UsageFilters.perRoute(type));
+        Map<String, Any> bodyReader = new HashMap<>(UsageFilters.perRoute(type, monitoring));
         bodyReader.put(ModelFilters.filterFor(type.body()),
                 Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build()));
         routes.add(Route.newBuilder()

@@ -12,6 +12,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jairouter.config.Monitoring;
 import org.jairouter.config.ServiceType;
 
 /**
@@ -40,7 +41,11 @@ final class UsageFilters {
     private UsageFilters() {
     }
 
-    static List<HttpFilter> httpFilters() {
+    /** None when Envoy writes no request records: the usage would go nowhere. */
+    static List<HttpFilter> httpFilters(Monitoring monitoring) {
+        if (!monitoring.recordsRequests()) {
+            return List.of();
+        }
         return List.of(
                 HttpFilter.newBuilder().setName(JSON_USAGE).setDisabled(true)
                         .setTypedConfig(Any.pack(Lua.newBuilder()
@@ -51,8 +56,8 @@ final class UsageFilters {
     }
 
     /** The per-route configs that switch the readers on for a model route of this service, if it reports usage. */
-    static Map<String, Any> perRoute(ServiceType type) {
-        if (!REPORTING.contains(type)) {
+    static Map<String, Any> perRoute(ServiceType type, Monitoring monitoring) {
+        if (!REPORTING.contains(type) || !monitoring.recordsRequests()) {
             return Map.of();
         }
         Any enabled = Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
