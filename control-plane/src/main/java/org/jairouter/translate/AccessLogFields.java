@@ -3,6 +3,7 @@ package org.jairouter.translate;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The one record Envoy writes per request, as field name -> Envoy command operator. Both sinks use it: the
@@ -33,6 +34,12 @@ public final class AccessLogFields {
 
     /** In the order the JSON access log shows them. */
     static final Map<String, String> OPERATORS = operators();
+    /**
+     * The fields sent to the control plane: those it reads. Each costs Envoy formatting and the control plane
+     * parsing on every request, so the others stay in the file log.
+     */
+    static final Set<String> READ_BY_CONTROL_PLANE = Set.of(CLUSTER, INSTANCE, STATUS, RESPONSE_FLAGS, CONTENT_TYPE,
+            DURATION_MS, FIRST_BYTE_MS, INPUT_TOKENS, OUTPUT_TOKENS, UPSTREAM_ATTEMPTS);
 
     private AccessLogFields() {
     }

@@ -17,7 +17,7 @@ import org.jairouter.config.Monitoring;
 
 /**
  * The listener's access logs: the record of {@link AccessLogFields}, sent to the control plane as OTLP logs
- * (where it becomes the metrics) and, if configured, written as JSON lines. Envoy batches the records and
+ * (the fields it reads; it makes the metrics of them) and, if configured, written whole as JSON lines. Envoy batches the records and
  * sends them off the request path: when the control plane is away they are dropped, the traffic is not held.
  * OTLP rather than Envoy's own access-log service because its attributes are command operators, which give
  * the first response body byte (the first token) and the usage metadata by the same names as the JSON log.
@@ -25,7 +25,13 @@ import org.jairouter.config.Monitoring;
 final class AccessLogs {
     /** Also the log_name Envoy sends, by which the control plane knows the records. */
     static final String LOG_NAME = "jairouter.requests";
-    private static final int BUFFER_BYTES = 64 * 1024;
+    /**
+     * Each batch is one gRPC call, which costs both sides far more than the records in it: at 64 KiB a
+     * batch held ~58 records (1,112 calls for 64,226 records), at 1 MiB about 16 times as many. Envoy
+     * still sends at least every {@link #FLUSH_INTERVAL}.
+     */
+    private static final int BUFFER_BYTES = 1024 * 1024;
+    private static final String FLUSH_INTERVAL = "1s";
 
     private AccessLogs() {
     }
@@ -59,6 +65,9 @@ final class AccessLogs {
     private static Any toControlPlane() {
         KeyValueList.Builder attributes = KeyValueList.newBuilder();
         for (Map.Entry<String, String> field : AccessLogFields.OPERATORS.entrySet()) {
+            if (!AccessLogFields.READ_BY_CONTROL_PLANE.contains(field.getKey())) {
+                continue;
+            }
             attributes.addValues(KeyValue.newBuilder().setKey(field.getKey())
                     .setValue(AnyValue.newBuilder().setStringValue(field.getValue())));
         }
@@ -66,7 +75,7 @@ final class AccessLogs {
                 .putFields("log_name", Protos.string(LOG_NAME))
                 .putFields("grpc_service", TypedStructs.value(TypedStructs.struct(GrpcService.newBuilder()
                         .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName(Names.CONTROL_PLANE_CLUSTER)))))
-                .putFields("buffer_flush_interval", Protos.string("1s"))
+                .putFields("buffer_flush_interval", Protos.string(FLUSH_INTERVAL))
                 .putFields("buffer_size_bytes", Value.newBuilder().setNumberValue(BUFFER_BYTES).build())
                 .putFields("attributes", TypedStructs.value(TypedStructs.struct(attributes)))
                 .build();

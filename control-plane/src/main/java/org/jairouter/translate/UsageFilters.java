@@ -8,35 +8,36 @@ import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
-import java.util.EnumSet;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.jairouter.config.Monitoring;
 import org.jairouter.config.ServiceType;
 
 /**
  * The HTTP filters that read token usage from responses into dynamic metadata ({@link Names#USAGE_NAMESPACE}),
- * where the access logs pick it up. Neither holds a response back:
+ * where the access logs pick it up. None holds a stream back or fails a large answer:
  * <ul>
- * <li>SSE streams: Envoy's {@code sse_to_metadata} (1.38+, TypedStruct) parses each event as it passes and
- *     keeps the last {@code usage} seen, the final usage chunk of OpenAI-style streams.</li>
- * <li>JSON: a small Lua filter that lets every chunk pass at once and keeps only the body's last few KiB, where
- *     servers put {@code usage}. {@code json_to_metadata}'s response rules would parse properly but buffer the
- *     whole body, and a body over the buffer limit then fails with a 500 (measured with 40 MB on 1.40);
- *     {@code ai_protocol_manager}'s token usage (1.40, alpha) covers chat APIs only and wrote no metadata in
- *     our runs.</li>
+ * <li>SSE streams (chat): Envoy's {@code sse_to_metadata} (1.38+, TypedStruct) parses each event as it
+ *     passes and keeps the last {@code usage} seen, the final usage chunk of OpenAI-style streams.</li>
+ * <li>JSON chat answers: {@code json_to_metadata}'s response rules, native and cheapest. They buffer the
+ *     answer, which a non-streamed client waits for whole anyway; a body over the buffer limit would fail
+ *     with a 500 (measured on 1.40 with 40 MB), which a chat answer never approaches.</li>
+ * <li>JSON answers of embeddings (many MiB for a batch) and rerank (only {@code total_tokens}, which
+ *     json_to_metadata cannot take as a fallback: it writes all rules at once, so
+ *     {@code preserve_existing_metadata_value} does not see an earlier rule's value): a small Lua filter that
+ *     lets every chunk pass at once and keeps only the body's last few KiB, where servers put {@code usage}.</li>
  * </ul>
- * Both are off by default and switched on by the model routes of the services that report usage.
+ * {@code ai_protocol_manager}'s token usage (1.40, alpha) covers chat APIs only and wrote no metadata in our
+ * runs. All three are off by default and switched on by the routes of the services that report usage.
  */
 final class UsageFilters {
     static final String JSON_USAGE = "jairouter.usage.json";
+    static final String JSON_TAIL_USAGE = "jairouter.usage.json_tail";
     static final String SSE_USAGE = "jairouter.usage.sse";
-    private static final Set<ServiceType> REPORTING = EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING,
-            ServiceType.RERANK);
     /** The usage chunk of a long stream carries only counts; larger events are not usage. */
     private static final int MAX_EVENT_BYTES = 64 * 1024;
-    private static final String JSON_SCRIPT = Resources.text("usage-json.lua");
+    private static final String JSON_TAIL_SCRIPT = Resources.text("usage-json.lua");
 
     private UsageFilters() {
     }
@@ -48,20 +49,34 @@ final class UsageFilters {
         }
         return List.of(
                 HttpFilter.newBuilder().setName(JSON_USAGE).setDisabled(true)
+                        .setTypedConfig(Any.pack(jsonReader())).build(),
+                HttpFilter.newBuilder().setName(JSON_TAIL_USAGE).setDisabled(true)
                         .setTypedConfig(Any.pack(Lua.newBuilder()
-                                .setDefaultSourceCode(DataSource.newBuilder().setInlineString(JSON_SCRIPT))
+                                .setDefaultSourceCode(DataSource.newBuilder().setInlineString(JSON_TAIL_SCRIPT))
                                 .build())).build(),
                 HttpFilter.newBuilder().setName(SSE_USAGE).setDisabled(true)
                         .setTypedConfig(sseReader()).build());
     }
 
-    /** The per-route configs that switch the readers on for a model route of this service, if it reports usage. */
+    /** The per-route configs that switch this service's readers on (none for services without usage). */
     static Map<String, Any> perRoute(ServiceType type, Monitoring monitoring) {
-        if (!REPORTING.contains(type) || !monitoring.recordsRequests()) {
+        if (!monitoring.recordsRequests()) {
             return Map.of();
         }
         Any enabled = Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
-        return Map.of(JSON_USAGE, enabled, SSE_USAGE, enabled);
+        return switch (type) {
+            case CHAT -> Map.of(JSON_USAGE, enabled, SSE_USAGE, enabled);
+            case EMBEDDING, RERANK -> Map.of(JSON_TAIL_USAGE, enabled);
+            default -> Map.of();
+        };
+    }
+
+    private static JsonToMetadata jsonReader() {
+        return JsonToMetadata.newBuilder().setResponseRules(JsonToMetadata.MatchRules.newBuilder()
+                        .addRules(jsonRule("prompt_tokens", Names.INPUT_TOKENS))
+                        .addRules(jsonRule("completion_tokens", Names.OUTPUT_TOKENS))
+                        .setAllowContentTypesRegex(RegexMatcher.newBuilder().setRegex("application/json(;.*)?")))
+                .build();
     }
 
     private static Any sseReader() {
@@ -80,9 +95,15 @@ final class UsageFilters {
                 Struct.newBuilder().putFields("response_rules", TypedStructs.value(rules)).build());
     }
 
-    /** usage.FIELD -> a number in our namespace; the last event that has it wins (stop_processing_after_matches 0). */
+    /** usage.FIELD of an SSE event; the last event that has it wins (stop_processing_after_matches 0). */
     private static Value rule(String field, String key) {
-        JsonToMetadata.Rule rule = JsonToMetadata.Rule.newBuilder()
+        return TypedStructs.value(Struct.newBuilder()
+                .putFields("rule", TypedStructs.value(TypedStructs.struct(jsonRule(field, key)))).build());
+    }
+
+    /** usage.FIELD -> a number in our namespace. */
+    private static JsonToMetadata.Rule jsonRule(String field, String key) {
+        return JsonToMetadata.Rule.newBuilder()
                 .addSelectors(JsonToMetadata.Selector.newBuilder().setKey("usage"))
                 .addSelectors(JsonToMetadata.Selector.newBuilder().setKey(field))
                 .setOnPresent(JsonToMetadata.KeyValuePair.newBuilder()
@@ -90,7 +111,5 @@ final class UsageFilters {
                         .setKey(key)
                         .setType(JsonToMetadata.ValueType.NUMBER))
                 .build();
-        return TypedStructs.value(Struct.newBuilder()
-                .putFields("rule", TypedStructs.value(TypedStructs.struct(rule))).build());
     }
 }
