@@ -1,7 +1,5 @@
 package org.jairouter.usage;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +31,7 @@ final class MetricLabels {
                 byCluster.put(cluster, new Model(service.type().key(), operation(service.type()), model.getKey()));
                 // Two instances on one host:port in one model are one endpoint to Envoy: the first names it.
                 model.getValue().forEach(instance -> instanceByClusterAndHost.putIfAbsent(
-                        cluster + " " + instance.authority(), withoutCredentials(instance.baseUrl())));
+                        cluster + " " + instance.authority(), instance.baseUrl()));
             }
         }
     }
@@ -46,7 +44,10 @@ final class MetricLabels {
         return Optional.ofNullable(byCluster.get(cluster));
     }
 
-    /** The instance's base-url, or "" when no instance was chosen or the host is not (or no longer) configured. */
+    /**
+     * The instance's base-url (the config refuses credentials in one), or "" when no instance was chosen or
+     * the host is not (or no longer) configured.
+     */
     String instance(String cluster, String host) {
         return instanceByClusterAndHost.getOrDefault(cluster + " " + host, "");
     }
@@ -58,16 +59,5 @@ final class MetricLabels {
             case EMBEDDING -> "embeddings";
             default -> type.key();
         };
-    }
-
-    private static String withoutCredentials(String baseUrl) {
-        try {
-            URI uri = new URI(baseUrl);
-            return uri.getUserInfo() == null ? baseUrl
-                    : new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), uri.getQuery(),
-                            uri.getFragment()).toString();
-        } catch (URISyntaxException e) {
-            return baseUrl;
-        }
     }
 }
