@@ -30,6 +30,7 @@ import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
 import org.jairouter.translate.Translation;
 import org.jairouter.xds.EnvoyFleet;
+import org.jairouter.usage.RouterMetrics;
 import org.jairouter.xds.SnapshotPublisher;
 import org.jairouter.xds.XdsServer;
 import org.slf4j.Logger;
@@ -46,6 +47,8 @@ public final class Router implements AutoCloseable {
     private final SnapshotPublisher publisher = new SnapshotPublisher();
     private final ConfigStatus configStatus = new ConfigStatus();
     private final EnvoyFleet fleet = new EnvoyFleet();
+    private final RouterMetrics metrics = new RouterMetrics(() -> fleet.members().size(), fleet::rejections,
+            () -> this.envoy == null ? 0 : this.envoy.restarts());
     private final RouterOptions options;
     private XdsServer xds;
     private StatusServer status;
@@ -81,15 +84,17 @@ public final class Router implements AutoCloseable {
             LoadedConfig first = ConfigLoader.parse(text, options.config().toString());
             router.status = StatusServer.start(options.statusAddress(), options.statusPort(), StatusReport.live(
                     () -> router.inForce, () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
-                    router.configStatus, router.fleet));
+                    router.configStatus, router.fleet), router.metrics.httpHandler());
             router.apply(first);
             router.lastText = text;
-            router.xds = XdsServer.start(router.publisher, router.fleet, options.xdsAddress(), options.xdsPort());
+            router.xds = XdsServer.start(router.publisher, router.fleet, router.metrics.requestRecords(),
+                    options.xdsAddress(), options.xdsPort());
             router.watcher = ConfigWatcher.start(options.config(), router::reload);
             router.dnsRefresh.scheduleWithFixedDelay(router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(),
                     TimeUnit.MILLISECONDS);
             if (options.runEnvoy()) {
                 router.startEnvoy();
+                router.metrics.watch(() -> router.envoyAdminAddress().map(EnvoyAdmin::new));
             }
             return router;
         } catch (IOException | RuntimeException e) {
@@ -146,6 +151,7 @@ public final class Router implements AutoCloseable {
     private void refuse(ConfigException e) {
         LOG.warn("Config edit refused; config {} stays in force:\n{}", configVersion(), e.getMessage());
         configStatus.refused(e.problems().stream().map(ConfigProblem::toString).toList());
+        metrics.reloaded(false);
     }
 
     /** Publishes a validated config to every Envoy. */
@@ -156,6 +162,7 @@ public final class Router implements AutoCloseable {
                 : ConfigDiff.describe(ConfigDiff.between(inForce.config(), loaded.config()));
         String version = publish(loaded.config(), hosts);
         resolved = hosts;
+        metrics.reloaded(true);
         configStatus.applied(version, options.config().toString(), changes, publisher.typeVersions());
         LOG.info("Config {} in force: {}", version, changes);
         logHashAlgorithms(loaded.config());
@@ -166,6 +173,7 @@ public final class Router implements AutoCloseable {
                 new StatusEndpoint(options.statusHostForEnvoy(), status.port()));
         String version = publisher.publish(translation.resources());
         inForce = translation;
+        metrics.configure(translation);
         return version;
     }
 
@@ -254,6 +262,7 @@ public final class Router implements AutoCloseable {
     @Override
     public void close() {
         dnsRefresh.shutdownNow();
+        metrics.close();
         closeQuietly(watcher);
         closeQuietly(envoy);
         closeQuietly(status);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -30,8 +31,10 @@ public final class StatusServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static StatusServer start(String address, int port, StatusReport report) throws IOException {
+    public static StatusServer start(String address, int port, StatusReport report, HttpHandler metrics)
+            throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(address, port), 64);
+        server.createContext("/metrics", metrics);
         server.createContext("/", exchange -> {
             try (exchange) {
                 answer(exchange, report);

@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The Envoys connected to this control plane, each with the resource versions it accepted (ACKs) and
@@ -36,6 +37,7 @@ public final class EnvoyFleet {
     }
 
     private final Map<Long, Member> byStream = new ConcurrentHashMap<>();
+    private final AtomicLong rejections = new AtomicLong();
 
     /** The first request of a stream names its node (the bootstrap sends the node once). */
     void connected(long streamId, Node node) {
@@ -57,6 +59,7 @@ public final class EnvoyFleet {
 
     /** Records a rejection; returns the node id of the Envoy that rejected, for the log. */
     String rejected(long streamId, String resourceType, String message) {
+        rejections.incrementAndGet();
         Member member = byStream.computeIfPresent(streamId, (id, known) ->
                 new Member(known.nodeId(), known.connectedAt(), known.accepted(),
                         new Rejection(Instant.now(), resourceType, message)));
@@ -65,6 +68,11 @@ public final class EnvoyFleet {
 
     void disconnected(long streamId) {
         byStream.remove(streamId);
+    }
+
+    /** Configs rejected by any Envoy since the start. */
+    public long rejections() {
+        return rejections.get();
     }
 
     public List<Member> members() {

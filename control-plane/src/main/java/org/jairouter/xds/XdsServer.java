@@ -4,6 +4,7 @@ import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -24,11 +25,13 @@ public final class XdsServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static XdsServer start(SnapshotPublisher publisher, EnvoyFleet fleet, String address, int port)
-            throws IOException {
+    /** Serves ADS, and beside it {@code requestRecords}, which receives what the Envoys report about requests. */
+    public static XdsServer start(SnapshotPublisher publisher, EnvoyFleet fleet, BindableService requestRecords,
+                                  String address, int port) throws IOException {
         V3DiscoveryServer discovery = new V3DiscoveryServer(new FleetTracker(fleet), publisher.cache());
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(address, port))
                 .addService(discovery.getAggregatedDiscoveryServiceImpl())
+                .addService(requestRecords)
                 .build()
                 .start();
         LOG.info("xDS server listening on {}:{}", address, server.getPort());
