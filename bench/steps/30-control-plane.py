@@ -15,7 +15,7 @@ TRANSLATIONS = 2 if b.SMOKE else 6
 
 def translator(config):
     """bench/lib/TranslatorBench.java in its own JVM, on the router's jar: stage times, heap, RSS."""
-    argv = ["java", "-cp", str(b.ROUTER_JAR), str(b.REPO / "bench/lib/TranslatorBench.java"), str(config),
+    argv = ["java", *b.ROUTER_JVM, "-cp", str(b.ROUTER_JAR), str(b.REPO / "bench/lib/TranslatorBench.java"), str(config),
             str(TRANSLATIONS)]
     out = subprocess.run(argv, check=True, capture_output=True, text=True, timeout=300).stdout
     return " ".join(argv), json.loads(out)
@@ -60,7 +60,9 @@ def main():
     print(f"Configs from `benchlib.instances_config`: {SMALL} and {LARGE:,} instances, 10 per model, the models "
           "dealt over all seven services, the four load-balancing policies in turn, every instance on its own "
           f"loopback address. The {LARGE:,}-instance config is {t['config_bytes'] / 1024:,.0f} KiB of YAML and "
-          f"becomes {t['clusters']:,} clusters and {t['routes']:,} routes. The JVM runs with its default flags.\n")
+          f"becomes {t['clusters']:,} clusters and {t['routes']:,} routes. The JVM runs as `run-demo.sh` runs it: "
+          "`control-plane/jvm.options` (serial GC, C1 only, heap that shrinks back) and the build's class-data-"
+          "sharing archive `control-plane/target/jairouter.jsa`.\n")
 
     print("### Start-up: process start to ready\n")
     rows, ready = [], {}
@@ -72,7 +74,7 @@ def main():
             f"{statistics.median(cp_cpu):.2f}", f"{statistics.median(envoy_cpu):.2f}"])
     print(b.table(["instances", "starts", "config in force s", "then Envoy ready s", "ready s", "ready min s",
                    "ready max s", "control plane CPU s", "Envoy CPU s"], rows))
-    print("From spawning `java -jar jairouter.jar` to its log line `Config … in force` (JVM start, YAML "
+    print("From spawning `java @control-plane/jvm.options … -jar jairouter.jar` to its log line `Config … in force` (JVM start, YAML "
           "loaded, translated and published), then to `JAiRouter ready` (xDS server up, Envoy started and "
           "configured over xDS, listener up; the control plane polls Envoy's admin every 50 ms). Medians "
           "of the starts, except min and max. CPU: what each process had used when ready, all threads; "

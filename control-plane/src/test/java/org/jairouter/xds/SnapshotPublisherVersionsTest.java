@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import io.envoyproxy.controlplane.cache.Resources.ResourceType;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -89,6 +91,58 @@ class SnapshotPublisherVersionsTest {
 
         assertEquals(first, versions(publisher));
         assertEquals(firstVersion, secondVersion);
+    }
+
+    private static final String TWO_MODELS = CONFIG + """
+                    - name: "llama3.1:8b"
+                      base-url: "http://10.0.0.21:8000"
+            """;
+
+    static Stream<Arguments> modelEdits() {
+        return Stream.of(
+                Arguments.of("one instance of llama3.1:8b moves", "10.0.0.21:8000", "10.0.0.22:8000",
+                        Set.of("ENDPOINT chat~llama3_1_8b")),
+                Arguments.of("llama3.1:8b gets a second instance", "10.0.0.21:8000\"\n",
+                        "10.0.0.21:8000\"\n        - name: \"llama3.1:8b\"\n          base-url: \"http://10.0.0.22:8000\"\n",
+                        Set.of("ENDPOINT chat~llama3_1_8b")),
+                Arguments.of("llama3.1:8b is renamed mistral:7b (a new model)", "llama3.1:8b", "mistral:7b",
+                        Set.of("CLUSTER chat~llama3_1_8b", "ENDPOINT chat~llama3_1_8b", "CLUSTER chat~mistral_7b",
+                                "ENDPOINT chat~mistral_7b", "ROUTE jairouter_routes")));
+    }
+
+    /**
+     * Resource by resource, as a delta xDS stream would send them: an edit to one model leaves every other
+     * model's cluster and endpoints as they were. All routes are one RouteConfiguration, so a model's
+     * route travels with the others.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modelEdits")
+    void anEditToOneModelChangesOnlyThatModelsResources(String edit, String before, String after,
+                                                        Set<String> touched) throws Exception {
+        String edited = TWO_MODELS.replace(before, after);
+        assertNotEquals(TWO_MODELS, edited, "the edit must apply to the config");
+        SnapshotPublisher publisher = new SnapshotPublisher();
+
+        publisher.publish(translate(TWO_MODELS));
+        Map<String, String> first = resourceVersions(publisher);
+        publisher.publish(translate(edited));
+        Map<String, String> second = resourceVersions(publisher);
+
+        Set<String> changed = Stream.concat(first.keySet().stream(), second.keySet().stream())
+                .filter(resource -> !Objects.equals(first.get(resource), second.get(resource)))
+                .collect(Collectors.toSet());
+        assertEquals(touched, changed, "resources whose version changed after: " + edit);
+    }
+
+    /** "TYPE name" of every resource to its own version, as the snapshot hands them to a delta stream. */
+    private static Map<String, String> resourceVersions(SnapshotPublisher publisher) {
+        Snapshot snapshot = publisher.cache().getSnapshot(SnapshotPublisher.GROUP);
+        Map<String, String> versions = new HashMap<>();
+        for (ResourceType type : XDS_TYPES) {
+            snapshot.versionedResources(type).forEach((name, resource) -> versions.put(type + " " + name,
+                    resource.version()));
+        }
+        return versions;
     }
 
     private static Map<ResourceType, String> versions(SnapshotPublisher publisher) {
