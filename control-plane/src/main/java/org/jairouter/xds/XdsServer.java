@@ -2,6 +2,7 @@ package org.jairouter.xds;
 
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.grpc.Server;
@@ -42,24 +43,33 @@ public final class XdsServer implements AutoCloseable {
         server.awaitTermination(5, TimeUnit.SECONDS);
     }
 
-    /** A request that carries error_detail is Envoy rejecting (NACKing) the config it was last sent. */
+    /**
+     * A request that carries error_detail is Envoy rejecting (NACKing) the config it was last sent. The
+     * bootstrap asks for delta (incremental) ADS; an Envoy started from an older bootstrap may still speak
+     * state-of-the-world, and both are tracked alike.
+     */
     private record FleetTracker(EnvoyFleet fleet) implements DiscoveryServerCallbacks {
         @Override
         public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
-            if (request.hasNode()) {
-                fleet.connected(streamId, request.getNode());
-            }
-            if (request.hasErrorDetail()) {
-                String type = request.getTypeUrl().substring(request.getTypeUrl().lastIndexOf('.') + 1);
-                String node = fleet.rejected(streamId, type, request.getErrorDetail().getMessage());
-                LOG.error("Envoy {} rejected the {} config it was sent: {}", node, type,
-                        request.getErrorDetail().getMessage());
-            }
+            track(streamId, request.hasNode() ? request.getNode() : null, request.getTypeUrl(),
+                    request.hasErrorDetail() ? request.getErrorDetail().getMessage() : null);
         }
 
         @Override
         public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
-            // The bootstrap asks for state-of-the-world ADS only.
+            track(streamId, request.hasNode() ? request.getNode() : null, request.getTypeUrl(),
+                    request.hasErrorDetail() ? request.getErrorDetail().getMessage() : null);
+        }
+
+        private void track(long streamId, Node node, String typeUrl, String rejection) {
+            if (node != null) {
+                fleet.connected(streamId, node);
+            }
+            if (rejection != null) {
+                String type = typeUrl.substring(typeUrl.lastIndexOf('.') + 1);
+                LOG.error("Envoy {} rejected the {} config it was sent: {}", fleet.rejected(streamId, type, rejection),
+                        type, rejection);
+            }
         }
 
         @Override
