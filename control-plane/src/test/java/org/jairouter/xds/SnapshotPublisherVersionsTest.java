@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.jairouter.config.ConfigLoader;
@@ -66,19 +67,8 @@ class SnapshotPublisherVersionsTest {
     @MethodSource("edits")
     void anEditChangesOnlyTheVersionsOfTheTypesItTouches(String edit, String before, String after,
                                                          Set<ResourceType> touched) throws Exception {
-        String edited = CONFIG.replace(before, after);
-        assertNotEquals(CONFIG, edited, "the edit must apply to the config");
-        SnapshotPublisher publisher = new SnapshotPublisher();
-
-        String firstVersion = publisher.publish(translate(CONFIG));
-        Map<ResourceType, String> first = versions(publisher);
-        String secondVersion = publisher.publish(translate(edited));
-        Map<ResourceType, String> second = versions(publisher);
-
-        Set<ResourceType> changed = XDS_TYPES.stream().filter(type -> !first.get(type).equals(second.get(type)))
-                .collect(Collectors.toCollection(() -> EnumSet.noneOf(ResourceType.class)));
-        assertEquals(touched, changed, "types whose version changed after editing " + edit);
-        assertNotEquals(firstVersion, secondVersion);
+        assertEquals(touched, changedBy(CONFIG, before, after, SnapshotPublisherVersionsTest::versions),
+                "types whose version changed after editing " + edit);
     }
 
     @Test
@@ -119,19 +109,23 @@ class SnapshotPublisherVersionsTest {
     @MethodSource("modelEdits")
     void anEditToOneModelChangesOnlyThatModelsResources(String edit, String before, String after,
                                                         Set<String> touched) throws Exception {
-        String edited = TWO_MODELS.replace(before, after);
-        assertNotEquals(TWO_MODELS, edited, "the edit must apply to the config");
+        assertEquals(touched, changedBy(TWO_MODELS, before, after, SnapshotPublisherVersionsTest::resourceVersions),
+                "resources whose version changed after: " + edit);
+    }
+
+    /** Publishes the config, then the edited config: the keys whose version differs between the two. */
+    private static <K> Set<K> changedBy(String config, String before, String after,
+                                        Function<SnapshotPublisher, Map<K, String>> versions) throws Exception {
+        String edited = config.replace(before, after);
+        assertNotEquals(config, edited, "the edit must apply to the config");
         SnapshotPublisher publisher = new SnapshotPublisher();
-
-        publisher.publish(translate(TWO_MODELS));
-        Map<String, String> first = resourceVersions(publisher);
+        publisher.publish(translate(config));
+        Map<K, String> first = versions.apply(publisher);
         publisher.publish(translate(edited));
-        Map<String, String> second = resourceVersions(publisher);
-
-        Set<String> changed = Stream.concat(first.keySet().stream(), second.keySet().stream())
-                .filter(resource -> !Objects.equals(first.get(resource), second.get(resource)))
+        Map<K, String> second = versions.apply(publisher);
+        return Stream.concat(first.keySet().stream(), second.keySet().stream())
+                .filter(key -> !Objects.equals(first.get(key), second.get(key)))
                 .collect(Collectors.toSet());
-        assertEquals(touched, changed, "resources whose version changed after: " + edit);
     }
 
     /** "TYPE name" of every resource to its own version, as the snapshot hands them to a delta stream. */
