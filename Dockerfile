@@ -33,8 +33,14 @@ ENTRYPOINT ["java", "-jar", "/opt/jairouter/test-fixtures.jar"]
 
 # The control plane, last so that a plain `docker build` makes it. Mount the config folder at /config.
 # Envoys connect to 18000 (xDS); 18001 serves the status JSON (/v1/status).
+# The class-data-sharing archive is made here, by the image's own JVM: an archive fits only the JVM that made it.
 FROM runtime AS control-plane
-COPY --from=build /src/control-plane/target/jairouter.jar ./
+COPY --from=build /src/control-plane/target/jairouter.jar /src/control-plane/jvm.options ./
+USER root
+RUN --mount=type=bind,from=build,source=/src/test-fixtures/configs/demo.yml,target=/tmp/demo.yml \
+    java -XX:ArchiveClassesAtExit=jairouter.jsa @jvm.options -jar jairouter.jar validate /tmp/demo.yml >/dev/null
+USER 10001:10001
 EXPOSE 18000 18001
-ENTRYPOINT ["java", "-jar", "/opt/jairouter/jairouter.jar"]
+ENTRYPOINT ["java", "@/opt/jairouter/jvm.options", "-XX:SharedArchiveFile=/opt/jairouter/jairouter.jsa", \
+    "-jar", "/opt/jairouter/jairouter.jar"]
 CMD ["--config", "/config/application.yml", "--no-envoy", "--xds-address", "0.0.0.0", "--status-address", "0.0.0.0"]

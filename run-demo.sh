@@ -13,5 +13,7 @@ java -jar test-fixtures/target/test-fixtures.jar \
 stubs=$!
 trap 'kill "$stubs" 2>/dev/null || true' EXIT
 
-java -jar control-plane/target/jairouter.jar --config test-fixtures/configs/demo.yml \
+# The control plane's JVM options (control-plane/jvm.options) and the class-data-sharing archive the build made.
+java @control-plane/jvm.options -XX:SharedArchiveFile=control-plane/target/jairouter.jsa \
+  -jar control-plane/target/jairouter.jar --config test-fixtures/configs/demo.yml \
   --envoy-install-dir envoy/.dist "$@"

@@ -24,6 +24,9 @@ REPO = Path(__file__).resolve().parents[2]
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 WORK = Path(os.environ.get("BENCH_WORK") or "/tmp/jairouter-bench")
 ROUTER_JAR = REPO / "control-plane/target/jairouter.jar"
+# The router's JVM runs as run-demo.sh and the image run it: its options file and the build's CDS archive.
+ROUTER_JVM = ["@" + str(REPO / "control-plane/jvm.options"),
+              "-XX:SharedArchiveFile=" + str(REPO / "control-plane/target/jairouter.jsa")]
 FIXTURES_JAR = REPO / "test-fixtures/target/test-fixtures.jar"
 ENVOY_INSTALL_DIR = REPO / "envoy/.dist"
 
@@ -156,7 +159,7 @@ def router(name, config_yaml):
     """The control plane (and its Envoy) serving config_yaml, on free ports, until the block ends."""
     config = work_path(f"{name}.yml")
     config.write_text(config_yaml)
-    argv = ["java", "-jar", ROUTER_JAR, "--config", config, "--envoy-install-dir", ENVOY_INSTALL_DIR,
+    argv = ["java", *ROUTER_JVM, "-jar", ROUTER_JAR, "--config", config, "--envoy-install-dir", ENVOY_INSTALL_DIR,
             "--xds-port", 0, "--status-port", 0, "--admin-port", 0, "--work-dir", work_path(f"{name}-work")]
     with process(name, argv, ready=r"JAiRouter ready: http://[^:]+:(\d+)/v1") as running:
         envoy = _child_named(running.proc.pid, "envoy")

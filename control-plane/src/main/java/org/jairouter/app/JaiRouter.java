@@ -13,6 +13,9 @@ import org.jairouter.config.LoadedConfig;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyLimits;
+import org.jairouter.translate.EnvoyTranslator;
+import org.jairouter.translate.ResolvedHosts;
+import org.jairouter.translate.StatusEndpoint;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -120,10 +123,13 @@ public final class JaiRouter implements Callable<Integer> {
     }
 
     @Command(name = "validate", mixinStandardHelpOptions = true,
-            description = "Check config files without starting anything; exit 0 if all are valid, 1 if not.")
+            description = "Check config files (read, validate and translate them) without starting anything;"
+                    + " exit 0 if all are valid, 1 if not.")
     static final class Validate implements Callable<Integer> {
         @Parameters(arity = "1..*", description = "application.yml files")
         List<Path> files;
+        /** No status server runs; the translation only writes its address into a cluster. */
+        private static final StatusEndpoint UNBOUND = new StatusEndpoint("127.0.0.1", 0);
         @Spec
         CommandSpec spec;
 
@@ -135,6 +141,9 @@ public final class JaiRouter implements Callable<Integer> {
                 try {
                     LoadedConfig loaded = ConfigLoader.load(file);
                     loaded.warnings().forEach(w -> out.println("warning: " + w));
+                    // The translator too, as the router runs it: the build's class-data-sharing archive
+                    // is made by this command, so the start-up path's classes are in it.
+                    EnvoyTranslator.translate(loaded.config(), ResolvedHosts.asWritten(loaded.config()), UNBOUND);
                     out.println(file + ": valid; " + Summary.of(loaded.config()));
                 } catch (ConfigException e) {
                     e.problems().forEach(p -> out.println("error: " + p));

@@ -85,17 +85,18 @@ public final class Router implements AutoCloseable {
             router.status = StatusServer.start(options.statusAddress(), options.statusPort(), StatusReport.live(
                     () -> router.inForce, () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
                     router.configStatus, router.fleet), router.metrics.httpHandler());
-            router.apply(first);
-            router.lastText = text;
             router.xds = XdsServer.start(router.publisher, router.fleet, router.metrics.requestRecords(),
                     options.xdsAddress(), options.xdsPort());
-            router.watcher = ConfigWatcher.start(options.config(), router::reload);
-            router.dnsRefresh.scheduleWithFixedDelay(router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            // Envoy starts while the config is translated: it waits on the xDS stream for the first snapshot.
             if (options.runEnvoy()) {
                 router.startEnvoy();
                 router.metrics.watch(() -> router.envoyAdminAddress().map(EnvoyAdmin::new));
             }
+            router.apply(first);
+            router.lastText = text;
+            router.watcher = ConfigWatcher.start(options.config(), router::reload);
+            router.dnsRefresh.scheduleWithFixedDelay(router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(),
+                    TimeUnit.MILLISECONDS);
             return router;
         } catch (IOException | RuntimeException e) {
             router.close();
@@ -204,11 +205,26 @@ public final class Router implements AutoCloseable {
 
     private void startEnvoy() throws IOException, InterruptedException {
         Path binary = EnvoyBinary.locate(options.envoyBinary(), options.envoyInstallDir());
-        LOG.info("Envoy: {} ({})", binary, EnvoyBinary.version(binary));
+        logVersion(binary);
         String bootstrap = EnvoyBootstrap.render(options.nodeId(), options.adminAddress(), options.adminPort(),
                 options.xdsAddress(), xds.port(), options.envoyLimits());
         envoy = EnvoyProcess.startOrAdopt(binary, bootstrap, options.workDir(), options.envoyLogLevel(),
                 options.concurrency());
+    }
+
+    /** Asking the binary its version runs it once more: off the start path, for the log alone. */
+    private static void logVersion(Path binary) {
+        Thread thread = new Thread(() -> {
+            try {
+                LOG.info("Envoy: {} ({})", binary, EnvoyBinary.version(binary));
+            } catch (IOException e) {
+                LOG.warn("Envoy: {} (its version is unknown: {})", binary, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "envoy-version");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     public String configVersion() {

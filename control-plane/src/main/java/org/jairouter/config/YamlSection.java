@@ -42,6 +42,9 @@ final class YamlSection {
     }
 
     /** Spring's property placeholders, as JAiRouter configs use them: ${NAME} or ${NAME:default}. */
+    /** Compiled once: every key of every instance is looked up through {@link #kebabCase}. */
+    private static final Pattern CAMEL_CASE = Pattern.compile("[a-z][a-z0-9]*([A-Z][a-z0-9]*)+");
+    private static final Pattern UPPER_CASE = Pattern.compile("([A-Z])");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.-]*)(?::([^}]*))?}");
 
     YamlSection(Node node, String key, Problems problems) {
@@ -239,10 +242,10 @@ final class YamlSection {
 
     /** Spring's relaxed binding for camelCase keys; other keys are left as they are. */
     static String kebabCase(String key) {
-        if (!key.matches("[a-z][a-z0-9]*([A-Z][a-z0-9]*)+")) {
+        if (!CAMEL_CASE.matcher(key).matches()) {
             return key;
         }
-        return key.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+        return UPPER_CASE.matcher(key).replaceAll("-$1").toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The known key nearest to a misspelt one, if it is near enough to be a likely typo. */

@@ -3,11 +3,11 @@ package org.jairouter.envoy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,11 +15,19 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-/** Reads Envoy's admin interface: readiness and the address a listener actually bound. */
+/**
+ * Reads Envoy's admin interface: readiness and the address a listener actually bound. Plain GETs on
+ * HttpURLConnection, which shares one keep-alive pool: a java.net.http client would bring a TLS context
+ * and selector threads of its own to every poll.
+ */
 public final class EnvoyAdmin {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final int CONNECT_TIMEOUT_MS = 2_000;
+    private static final int READ_TIMEOUT_MS = 5_000;
     private final String address;
+
+    private record Response(int statusCode, String body) {
+    }
 
     /** @param address host:port of the admin interface */
     public EnvoyAdmin(String address) {
@@ -37,7 +45,7 @@ public final class EnvoyAdmin {
 
     /** The port a listener bound (it may have been configured as 0), if the listener is up. */
     public Optional<Integer> listenerPort(String name) throws IOException, InterruptedException {
-        HttpResponse<String> response = get("/listeners?format=json");
+        Response response = get("/listeners?format=json");
         if (response.statusCode() != 200) {
             return Optional.empty();
         }
@@ -70,15 +78,22 @@ public final class EnvoyAdmin {
     }
 
     private JsonNode clusters() throws IOException, InterruptedException {
-        HttpResponse<String> response = get("/clusters?format=json");
+        Response response = get("/clusters?format=json");
         if (response.statusCode() != 200) {
             throw new IOException("Envoy admin /clusters answered " + response.statusCode());
         }
         return JSON.readTree(response.body()).path("cluster_statuses");
     }
 
-    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://" + address + path))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    private Response get(String path) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) URI.create("http://" + address + path).toURL()
+                .openConnection(Proxy.NO_PROXY);
+        connection.setConnectTimeout(CONNECT_TIMEOUT_MS);
+        connection.setReadTimeout(READ_TIMEOUT_MS);
+        int status = connection.getResponseCode();
+        // Read to the end and close, so that the connection goes back to the keep-alive pool.
+        try (InputStream body = status < 400 ? connection.getInputStream() : connection.getErrorStream()) {
+            return new Response(status, body == null ? "" : new String(body.readAllBytes(), StandardCharsets.UTF_8));
+        }
     }
 }

@@ -8,9 +8,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
-import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +20,8 @@ import org.jairouter.translate.EnvoyResources;
 /**
  * Turns Envoy resources into a snapshot that every connected Envoy receives. Each resource type is
  * versioned by a digest of its content, so Envoy is sent only the types that really changed: an
- * instance edit travels by EDS alone and never touches clusters, routes or the listener.
+ * instance edit travels by EDS alone and never touches clusters, routes or the listener. A resource
+ * equal to one published last time keeps its digest: a reload serializes only what changed.
  */
 public final class SnapshotPublisher {
     /** Every Envoy node gets the same config. */
@@ -28,17 +29,20 @@ public final class SnapshotPublisher {
 
     private final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
     private volatile Map<String, String> typeVersions = Map.of();
+    /** The digest of each resource published last time, found by content (protobuf equals and hashCode). */
+    private Map<Object, byte[]> digests = Map.of();
 
     public SimpleCache<String> cache() {
         return cache;
     }
 
     /** Publishes the resources and returns the version that identifies them. */
-    public String publish(EnvoyResources resources) {
-        String clusters = digest(resources.clusters());
-        String endpoints = digest(resources.endpoints());
-        String listeners = digest(resources.listeners());
-        String routes = digest(resources.routes());
+    public synchronized String publish(EnvoyResources resources) {
+        Map<Object, byte[]> published = new HashMap<>();
+        String clusters = digest(resources.clusters(), published);
+        String endpoints = digest(resources.endpoints(), published);
+        String listeners = digest(resources.listeners(), published);
+        String routes = digest(resources.routes(), published);
         Snapshot snapshot = Snapshot.create(
                 resources.clusters(), clusters,
                 resources.endpoints(), endpoints,
@@ -48,7 +52,8 @@ public final class SnapshotPublisher {
         cache.setSnapshot(GROUP, snapshot);
         typeVersions = Map.of(Resources.V3.CLUSTER_TYPE_URL, clusters, Resources.V3.ENDPOINT_TYPE_URL, endpoints,
                 Resources.V3.LISTENER_TYPE_URL, listeners, Resources.V3.ROUTE_TYPE_URL, routes);
-        return digest(List.of(clusters, endpoints, listeners, routes));
+        digests = published;
+        return digest(List.of(clusters, endpoints, listeners, routes), new HashMap<>());
     }
 
     /** The version of each resource type (by type URL) last published: what an Envoy acknowledges. */
@@ -70,16 +75,29 @@ public final class SnapshotPublisher {
         }
     }
 
-    private static String digest(List<?> items) {
+    /** The digest of a list of items from theirs; each item's own digest is recorded in {@code published}. */
+    private String digest(List<?> items, Map<Object, byte[]> published) {
+        MessageDigest sha = sha256();
+        for (Object item : items) {
+            byte[] itemDigest = published.computeIfAbsent(item, this::digestOf);
+            sha.update(itemDigest);
+        }
+        return HexFormat.of().formatHex(sha.digest(), 0, 8);
+    }
+
+    private byte[] digestOf(Object item) {
+        byte[] known = digests.get(item);
+        if (known != null) {
+            return known;
+        }
+        byte[] bytes = item instanceof Message message ? deterministicBytes(message)
+                : item.toString().getBytes(StandardCharsets.UTF_8);
+        return sha256().digest(bytes);
+    }
+
+    private static MessageDigest sha256() {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (Object item : items) {
-                byte[] bytes = item instanceof Message message ? deterministicBytes(message)
-                        : item.toString().getBytes(StandardCharsets.UTF_8);
-                sha.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
-                sha.update(bytes);
-            }
-            return HexFormat.of().formatHex(sha.digest(), 0, 8);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }

@@ -2,13 +2,17 @@ package org.jairouter.xds;
 
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,37 +52,75 @@ public final class XdsServer implements AutoCloseable {
         server.awaitTermination(5, TimeUnit.SECONDS);
     }
 
-    /** A request that carries error_detail is Envoy rejecting (NACKing) the config it was last sent. */
-    private record FleetTracker(EnvoyFleet fleet) implements DiscoveryServerCallbacks {
+    /**
+     * A request that carries error_detail is Envoy rejecting (NACKing) the config it was last sent; one
+     * without acknowledges (ACKs) it. The bootstrap asks for delta (incremental) ADS; an Envoy started from
+     * an older bootstrap may still speak state-of-the-world, and both are tracked alike. A state-of-the-world
+     * ACK names the version it applied; a delta ACK names the nonce of the response it applied, whose
+     * version this tracker noted when it was sent.
+     */
+    private static final class FleetTracker implements DiscoveryServerCallbacks {
+        /** Delta responses sent and not yet answered, by stream and nonce: (type URL, version). */
+        private final Map<String, String[]> sentByNonce = new ConcurrentHashMap<>();
+        private final EnvoyFleet fleet;
+
+        FleetTracker(EnvoyFleet fleet) {
+            this.fleet = fleet;
+        }
+
         @Override
         public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
-            if (request.hasNode()) {
-                fleet.connected(streamId, request.getNode());
-            }
-            if (request.hasErrorDetail()) {
-                String type = request.getTypeUrl().substring(request.getTypeUrl().lastIndexOf('.') + 1);
-                String node = fleet.rejected(streamId, type, request.getErrorDetail().getMessage());
-                LOG.error("Envoy {} rejected the {} config it was sent: {}", node, type,
-                        request.getErrorDetail().getMessage());
-            } else if (!request.getVersionInfo().isEmpty()) {
-                // Without an error, the version a request names is one the Envoy has applied.
+            String rejection = track(streamId, request.hasNode() ? request.getNode() : null, request.getTypeUrl(),
+                    request.hasErrorDetail() ? request.getErrorDetail().getMessage() : null);
+            if (rejection == null && !request.getVersionInfo().isEmpty()) {
                 fleet.accepted(streamId, request.getTypeUrl(), request.getVersionInfo());
             }
         }
 
         @Override
         public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
-            // The bootstrap asks for state-of-the-world ADS only.
+            String rejection = track(streamId, request.hasNode() ? request.getNode() : null, request.getTypeUrl(),
+                    request.hasErrorDetail() ? request.getErrorDetail().getMessage() : null);
+            String[] sent = request.getResponseNonce().isEmpty() ? null
+                    : sentByNonce.remove(streamId + "/" + request.getResponseNonce());
+            if (rejection == null && sent != null) {
+                fleet.accepted(streamId, sent[0], sent[1]);
+            }
+        }
+
+        @Override
+        public void onV3StreamDeltaResponse(long streamId, DeltaDiscoveryRequest request,
+                                            DeltaDiscoveryResponse response) {
+            sentByNonce.put(streamId + "/" + response.getNonce(),
+                    new String[] {response.getTypeUrl(), response.getSystemVersionInfo()});
+        }
+
+        /** Notes the node and any rejection; returns the rejection's message, or null for none. */
+        private String track(long streamId, Node node, String typeUrl, String rejection) {
+            if (node != null) {
+                fleet.connected(streamId, node);
+            }
+            if (rejection != null) {
+                String type = typeUrl.substring(typeUrl.lastIndexOf('.') + 1);
+                LOG.error("Envoy {} rejected the {} config it was sent: {}", fleet.rejected(streamId, type, rejection),
+                        type, rejection);
+            }
+            return rejection;
         }
 
         @Override
         public void onStreamClose(long streamId, String typeUrl) {
-            fleet.disconnected(streamId);
+            closed(streamId);
         }
 
         @Override
         public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
+            closed(streamId);
+        }
+
+        private void closed(long streamId) {
             fleet.disconnected(streamId);
+            sentByNonce.keySet().removeIf(key -> key.startsWith(streamId + "/"));
         }
     }
 }

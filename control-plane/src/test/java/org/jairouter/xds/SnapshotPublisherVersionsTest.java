@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import io.envoyproxy.controlplane.cache.Resources.ResourceType;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.jairouter.config.ConfigLoader;
@@ -64,19 +67,8 @@ class SnapshotPublisherVersionsTest {
     @MethodSource("edits")
     void anEditChangesOnlyTheVersionsOfTheTypesItTouches(String edit, String before, String after,
                                                          Set<ResourceType> touched) throws Exception {
-        String edited = CONFIG.replace(before, after);
-        assertNotEquals(CONFIG, edited, "the edit must apply to the config");
-        SnapshotPublisher publisher = new SnapshotPublisher();
-
-        String firstVersion = publisher.publish(translate(CONFIG));
-        Map<ResourceType, String> first = versions(publisher);
-        String secondVersion = publisher.publish(translate(edited));
-        Map<ResourceType, String> second = versions(publisher);
-
-        Set<ResourceType> changed = XDS_TYPES.stream().filter(type -> !first.get(type).equals(second.get(type)))
-                .collect(Collectors.toCollection(() -> EnumSet.noneOf(ResourceType.class)));
-        assertEquals(touched, changed, "types whose version changed after editing " + edit);
-        assertNotEquals(firstVersion, secondVersion);
+        assertEquals(touched, changedBy(CONFIG, before, after, SnapshotPublisherVersionsTest::versions),
+                "types whose version changed after editing " + edit);
     }
 
     @Test
@@ -89,6 +81,62 @@ class SnapshotPublisherVersionsTest {
 
         assertEquals(first, versions(publisher));
         assertEquals(firstVersion, secondVersion);
+    }
+
+    private static final String TWO_MODELS = CONFIG + """
+                    - name: "llama3.1:8b"
+                      base-url: "http://10.0.0.21:8000"
+            """;
+
+    static Stream<Arguments> modelEdits() {
+        return Stream.of(
+                Arguments.of("one instance of llama3.1:8b moves", "10.0.0.21:8000", "10.0.0.22:8000",
+                        Set.of("ENDPOINT chat~llama3_1_8b")),
+                Arguments.of("llama3.1:8b gets a second instance", "10.0.0.21:8000\"\n",
+                        "10.0.0.21:8000\"\n        - name: \"llama3.1:8b\"\n          base-url: \"http://10.0.0.22:8000\"\n",
+                        Set.of("ENDPOINT chat~llama3_1_8b")),
+                Arguments.of("llama3.1:8b is renamed mistral:7b (a new model)", "llama3.1:8b", "mistral:7b",
+                        Set.of("CLUSTER chat~llama3_1_8b", "ENDPOINT chat~llama3_1_8b", "CLUSTER chat~mistral_7b",
+                                "ENDPOINT chat~mistral_7b", "ROUTE jairouter_routes")));
+    }
+
+    /**
+     * Resource by resource, as a delta xDS stream would send them: an edit to one model leaves every other
+     * model's cluster and endpoints as they were. All routes are one RouteConfiguration, so a model's
+     * route travels with the others.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("modelEdits")
+    void anEditToOneModelChangesOnlyThatModelsResources(String edit, String before, String after,
+                                                        Set<String> touched) throws Exception {
+        assertEquals(touched, changedBy(TWO_MODELS, before, after, SnapshotPublisherVersionsTest::resourceVersions),
+                "resources whose version changed after: " + edit);
+    }
+
+    /** Publishes the config, then the edited config: the keys whose version differs between the two. */
+    private static <K> Set<K> changedBy(String config, String before, String after,
+                                        Function<SnapshotPublisher, Map<K, String>> versions) throws Exception {
+        String edited = config.replace(before, after);
+        assertNotEquals(config, edited, "the edit must apply to the config");
+        SnapshotPublisher publisher = new SnapshotPublisher();
+        publisher.publish(translate(config));
+        Map<K, String> first = versions.apply(publisher);
+        publisher.publish(translate(edited));
+        Map<K, String> second = versions.apply(publisher);
+        return Stream.concat(first.keySet().stream(), second.keySet().stream())
+                .filter(key -> !Objects.equals(first.get(key), second.get(key)))
+                .collect(Collectors.toSet());
+    }
+
+    /** "TYPE name" of every resource to its own version, as the snapshot hands them to a delta stream. */
+    private static Map<String, String> resourceVersions(SnapshotPublisher publisher) {
+        Snapshot snapshot = publisher.cache().getSnapshot(SnapshotPublisher.GROUP);
+        Map<String, String> versions = new HashMap<>();
+        for (ResourceType type : XDS_TYPES) {
+            snapshot.versionedResources(type).forEach((name, resource) -> versions.put(type + " " + name,
+                    resource.version()));
+        }
+        return versions;
     }
 
     private static Map<ResourceType, String> versions(SnapshotPublisher publisher) {
