@@ -21,7 +21,7 @@ import org.yaml.snakeyaml.Yaml;
  * problem or a warning.
  */
 class DeployFilesTest {
-    private static final Path REPO = Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
+    private static final Path REPO = Folders.repository();
     private static final Path K8S = REPO.resolve("deploy/kubernetes");
     /** The compose service and the Kubernetes Service of the control plane. */
     private static final String COMPOSE_CONTROL_PLANE = "control-plane";
@@ -53,7 +53,8 @@ class DeployFilesTest {
 
     @Test
     void composeAndKubernetesRunTheEnvoyReleaseWeTest() throws IOException {
-        assertEquals(ContainerEnvoy.IMAGE, composeService("envoy").get("image"));
+        assertEquals("${" + ContainerEnvoy.IMAGE_VARIABLE + ":-" + ContainerEnvoy.IMAGE + "}",
+                composeService("envoy").get("image"));
         assertEquals(ContainerEnvoy.IMAGE, container(K8S.resolve("envoy.yaml"), "jairouter-envoy").get("image"));
     }
 
