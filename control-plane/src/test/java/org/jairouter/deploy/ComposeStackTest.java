@@ -53,7 +53,6 @@ class ComposeStackTest {
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration RECONFIGURE_TIMEOUT = Duration.ofSeconds(30);
     private static final String COMPOSE_NODE_ID = "compose-envoy";
-    private static final String COMPOSE_CONTROL_PLANE = "control-plane";
     private static final String DEMO_SERVER = "server:\n  port: 8080\n";
     private static final String DEMO_CHAT_INSTANCES = "    chat:\n      load-balance:\n        type: least-connections\n"
             + "      instances:\n";
@@ -84,14 +83,13 @@ class ComposeStackTest {
         demoConfig = Files.readString(Folders.repository().resolve("deploy/compose/application.yml"));
         writeConfig(replaceOnce(demoConfig, DEMO_SERVER, "server:\n  address: 127.0.0.1\n  port: " + port + "\n"));
         Path bootstrap = Files.writeString(folder.resolve("bootstrap.yaml"),
-                EnvoyBootstrap.render(COMPOSE_NODE_ID, "127.0.0.1", 9901, COMPOSE_CONTROL_PLANE, xdsPort));
+                EnvoyBootstrap.render(COMPOSE_NODE_ID, "127.0.0.1", freePort(), "127.0.0.1", xdsPort));
         Files.setPosixFilePermissions(bootstrap, PosixFilePermissions.fromString("rw-r--r--"));
         stack = ComposeStack.up(Map.of(
                 "JAIROUTER_CONFIG_DIR", configFolder.toString(),
                 "JAIROUTER_ENVOY_BOOTSTRAP", bootstrap.toString(),
                 "JAIROUTER_XDS_PORT", String.valueOf(xdsPort),
-                "JAIROUTER_STATUS_PORT", String.valueOf(freePort()),
-                "JAIROUTER_ENVOY_ADMIN_PORT", String.valueOf(freePort())));
+                "JAIROUTER_STATUS_PORT", String.valueOf(freePort())));
         awaitAnswer("the compose stack answering for qwen3:1.7B", README_CHAT, "gpustack-1", "gpustack-2");
     }
 

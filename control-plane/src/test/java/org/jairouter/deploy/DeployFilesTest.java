@@ -35,6 +35,15 @@ class DeployFilesTest {
                         + " --xds-address control-plane --admin-address 0.0.0.0 > envoy/compose-bootstrap.yaml");
     }
 
+    /** compose.host-network.yaml: Envoy and the control plane share the host's loopback. */
+    @Test
+    void hostNetworkBootstrapIsWhatJairouterBootstrapPrints() throws IOException {
+        assertEquals(EnvoyBootstrap.render("compose-envoy", "127.0.0.1", 9901, "127.0.0.1", 18000),
+                Files.readString(REPO.resolve("envoy/host-network-bootstrap.yaml")),
+                "regenerate: java -jar control-plane/target/jairouter.jar bootstrap --node-id compose-envoy"
+                        + " --xds-address 127.0.0.1 --admin-address 127.0.0.1 > envoy/host-network-bootstrap.yaml");
+    }
+
     @Test
     void kubernetesBootstrapIsWhatJairouterBootstrapPrints() throws IOException {
         assertEquals(EnvoyBootstrap.render("jairouter-envoy", "127.0.0.1", 9901, K8S_CONTROL_PLANE, 18000),
