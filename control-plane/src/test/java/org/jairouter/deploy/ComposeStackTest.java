@@ -66,7 +66,6 @@ class ComposeStackTest {
 
     private Path folder;
     private Path configFile;
-    private String demoConfig;
     private URI router;
     private ComposeStack stack;
 
@@ -80,7 +79,7 @@ class ComposeStackTest {
         int port = freePort();
         int xdsPort = freePort();
         router = URI.create("http://127.0.0.1:" + port);
-        demoConfig = Files.readString(Folders.repository().resolve("deploy/compose/application.yml"));
+        String demoConfig = Files.readString(Folders.repository().resolve("deploy/compose/application.yml"));
         writeConfig(replaceOnce(demoConfig, DEMO_SERVER, "server:\n  address: 127.0.0.1\n  port: " + port + "\n"));
         Path bootstrap = Files.writeString(folder.resolve("bootstrap.yaml"),
                 EnvoyBootstrap.render(COMPOSE_NODE_ID, "127.0.0.1", freePort(), "127.0.0.1", xdsPort));
@@ -90,7 +89,7 @@ class ComposeStackTest {
                 "JAIROUTER_ENVOY_BOOTSTRAP", bootstrap.toString(),
                 "JAIROUTER_XDS_PORT", String.valueOf(xdsPort),
                 "JAIROUTER_STATUS_PORT", String.valueOf(freePort())));
-        awaitAnswer("the compose stack answering for qwen3:1.7B", README_CHAT, "gpustack-1", "gpustack-2");
+        awaitAnswer("the compose stack answering for qwen3:1.7B", READY_TIMEOUT, README_CHAT, "gpustack-1", "gpustack-2");
     }
 
     @AfterAll
@@ -156,7 +155,7 @@ class ComposeStackTest {
                 + "          base-url: \"http://127.0.0.1:18103\"\n"
                 + "          path: \"/v1/chat/completions\"\n"));
 
-        awaitAnswer("the edit (model compose-added) served", added, "ollama-1");
+        awaitAnswer("the edit (model compose-added) served", RECONFIGURE_TIMEOUT, added, "ollama-1");
     }
 
     @Test
@@ -176,9 +175,9 @@ class ComposeStackTest {
     }
 
     /** Waits for a 200 from one of these stubs; the stack's logs go into the failure. */
-    private void awaitAnswer(String what, String chatBody, String... servedBy) throws Exception {
+    private void awaitAnswer(String what, Duration timeout, String chatBody, String... servedBy) throws Exception {
         try {
-            Await.until(what, READY_TIMEOUT, () -> Optional.of(HTTP.send(chatRequest(chatBody),
+            Await.until(what, timeout, () -> Optional.of(HTTP.send(chatRequest(chatBody),
                             HttpResponse.BodyHandlers.ofString()))
                     .filter(response -> response.statusCode() == 200)
                     .filter(response -> List.of(servedBy).contains(
