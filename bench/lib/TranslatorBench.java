@@ -44,7 +44,7 @@ public final class TranslatorBench {
                     .map(Instance::host)
                     .distinct()
                     .collect(Collectors.toMap(Function.identity(), Function.identity())));
-            resources = EnvoyTranslator.translate(loaded.config(), hosts, STATUS);
+            resources = EnvoyTranslator.translate(loaded.config(), hosts, STATUS).resources();
             long[] translatedAt = now();
             publisher = new SnapshotPublisher();
             publisher.publish(resources);

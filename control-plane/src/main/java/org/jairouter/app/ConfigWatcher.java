@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -26,6 +27,7 @@ final class ConfigWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigWatcher.class);
     private static final long DEBOUNCE_MILLIS = 50;
     private static final long POLL_MILLIS = 1000;
+    static final Duration POLL_PERIOD = Duration.ofMillis(POLL_MILLIS);
 
     private final WatchService watch;
     private final ScheduledExecutorService scheduler;

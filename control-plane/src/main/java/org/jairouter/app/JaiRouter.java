@@ -12,6 +12,7 @@ import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.LoadedConfig;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
+import org.jairouter.envoy.EnvoyLimits;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,6 +60,22 @@ public final class JaiRouter implements Callable<Integer> {
     int concurrency;
     @Option(names = "--node-id", description = "Envoy node id (default: jairouter-<host name>).")
     String nodeId;
+    @CommandLine.Mixin
+    EnvoyLimitsOptions envoyLimits = new EnvoyLimitsOptions();
+
+    /** The supervised (or, with {@code bootstrap}, the printed) Envoy's overload limits. */
+    static final class EnvoyLimitsOptions {
+        @Option(names = "--envoy-max-heap-mb", defaultValue = "2048", description = "Envoy's heap limit in MiB:"
+                + " near it Envoy resets the streams holding the most memory, then answers 503 (default: ${DEFAULT-VALUE}).")
+        long maxHeapMib;
+        @Option(names = "--envoy-max-connections", defaultValue = "50000",
+                description = "Client connections Envoy accepts at once (default: ${DEFAULT-VALUE}).")
+        int maxConnections;
+
+        EnvoyLimits limits() {
+            return new EnvoyLimits(maxHeapMib << 20, maxConnections);
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new JaiRouter()).execute(args));
@@ -69,13 +86,20 @@ public final class JaiRouter implements Callable<Integer> {
         if (config == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--config=<config>'");
         }
-        RouterOptions options = new RouterOptions(config, xdsAddress, xdsPort, statusAddress, statusPort, adminAddress,
-                adminPort, !noEnvoy, Optional.ofNullable(envoyBinary),
-                Optional.ofNullable(envoyInstallDir).orElseGet(EnvoyBinary::defaultInstallDir),
-                workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "jairouter-" + adminPort),
-                envoyLogLevel, concurrency,
-                nodeId != null ? nodeId : "jairouter-" + InetAddress.getLocalHost().getHostName(),
-                Optional.ofNullable(advertiseAddress));
+        RouterOptions options = RouterOptions.builder(config,
+                        workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "jairouter-" + adminPort),
+                        nodeId != null ? nodeId : "jairouter-" + InetAddress.getLocalHost().getHostName())
+                .xds(xdsAddress, xdsPort)
+                .status(statusAddress, statusPort)
+                .admin(adminAddress, adminPort)
+                .runEnvoy(!noEnvoy)
+                .envoyBinary(Optional.ofNullable(envoyBinary))
+                .envoyInstallDir(Optional.ofNullable(envoyInstallDir).orElseGet(EnvoyBinary::defaultInstallDir))
+                .envoyLogLevel(envoyLogLevel)
+                .concurrency(concurrency)
+                .advertiseAddress(Optional.ofNullable(advertiseAddress))
+                .envoyLimits(envoyLimits.limits())
+                .build();
         Router router;
         try {
             router = Router.start(options);
@@ -135,10 +159,13 @@ public final class JaiRouter implements Callable<Integer> {
         String adminAddress;
         @Option(names = "--admin-port", defaultValue = "9901")
         int adminPort;
+        @CommandLine.Mixin
+        EnvoyLimitsOptions envoyLimits = new EnvoyLimitsOptions();
 
         @Override
         public Integer call() {
-            System.out.print(EnvoyBootstrap.render(nodeId, adminAddress, adminPort, xdsAddress, xdsPort));
+            System.out.print(EnvoyBootstrap.render(nodeId, adminAddress, adminPort, xdsAddress, xdsPort,
+                    envoyLimits.limits()));
             return 0;
         }
     }

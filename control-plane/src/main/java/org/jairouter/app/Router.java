@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -12,6 +13,7 @@ import org.jairouter.config.ConfigDiff;
 import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.ConfigProblem;
+import org.jairouter.config.ConfigText;
 import org.jairouter.config.LoadBalancePolicy;
 import org.jairouter.config.LoadedConfig;
 import org.jairouter.config.RouterConfig;
@@ -20,13 +22,15 @@ import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyProcess;
 import org.jairouter.status.ConfigStatus;
-import org.jairouter.status.EnvoyFleet;
 import org.jairouter.status.StatusReport;
 import org.jairouter.status.StatusServer;
 import org.jairouter.translate.EnvoyTranslator;
 import org.jairouter.translate.Names;
 import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
+import org.jairouter.translate.Translation;
+import org.jairouter.xds.EnvoyFleet;
+import org.jairouter.usage.RouterMetrics;
 import org.jairouter.xds.SnapshotPublisher;
 import org.jairouter.xds.XdsServer;
 import org.slf4j.Logger;
@@ -43,6 +47,8 @@ public final class Router implements AutoCloseable {
     private final SnapshotPublisher publisher = new SnapshotPublisher();
     private final ConfigStatus configStatus = new ConfigStatus();
     private final EnvoyFleet fleet = new EnvoyFleet();
+    private final RouterMetrics metrics = new RouterMetrics(() -> fleet.members().size(), fleet::rejections,
+            () -> this.envoy == null ? 0 : this.envoy.restarts());
     private final RouterOptions options;
     private XdsServer xds;
     private StatusServer status;
@@ -56,9 +62,15 @@ public final class Router implements AutoCloseable {
     });
     private volatile ResolvedHosts resolved;
     private EnvoyProcess envoy;
-    private volatile LoadedConfig config;
+    /** The config in force and what it was translated into: what the status side reads. */
+    private volatile Translation inForce;
     /** The text last read, applied or refused: an unchanged file is not read into a reload again. */
     private String lastText;
+    /** Why the config file cannot be read as text, since when, and whether that was reported; null while it can. */
+    private Unreadable unreadable;
+
+    private record Unreadable(String problem, Instant since, boolean reported) {
+    }
 
     private Router(RouterOptions options) {
         this.options = options;
@@ -68,19 +80,21 @@ public final class Router implements AutoCloseable {
     public static Router start(RouterOptions options) throws ConfigException, IOException, InterruptedException {
         Router router = new Router(options);
         try {
-            String text = readConfig(options.config());
+            String text = ConfigText.read(options.config());
             LoadedConfig first = ConfigLoader.parse(text, options.config().toString());
-            router.status = StatusServer.start(options.statusAddress(), options.statusPort(), new StatusReport(
-                    () -> router.config.config(), () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
-                    router.configStatus, router.fleet));
+            router.status = StatusServer.start(options.statusAddress(), options.statusPort(), StatusReport.live(
+                    () -> router.inForce, () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
+                    router.configStatus, router.fleet), router.metrics.httpHandler());
             router.apply(first);
             router.lastText = text;
-            router.xds = XdsServer.start(router.publisher, router.fleet, options.xdsAddress(), options.xdsPort());
+            router.xds = XdsServer.start(router.publisher, router.fleet, router.metrics.requestRecords(),
+                    options.xdsAddress(), options.xdsPort());
             router.watcher = ConfigWatcher.start(options.config(), router::reload);
             router.dnsRefresh.scheduleWithFixedDelay(router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(),
                     TimeUnit.MILLISECONDS);
             if (options.runEnvoy()) {
                 router.startEnvoy();
+                router.metrics.watch(() -> router.envoyAdminAddress().map(EnvoyAdmin::new));
             }
             return router;
         } catch (IOException | RuntimeException e) {
@@ -96,12 +110,12 @@ public final class Router implements AutoCloseable {
     synchronized void reload() {
         String text;
         try {
-            text = readConfig(options.config());
-        } catch (IOException e) {
-            // Mid-swap (an editor's rename, a ConfigMap update) the file may briefly be missing.
-            LOG.debug("Config file not readable right now: {}", e.getMessage());
+            text = ConfigText.read(options.config());
+        } catch (ConfigException e) {
+            refuseUnreadable(e);
             return;
         }
+        unreadable = null;
         if (text.equals(lastText)) {
             return;
         }
@@ -109,40 +123,71 @@ public final class Router implements AutoCloseable {
         try {
             apply(ConfigLoader.parse(text, options.config().toString()));
         } catch (ConfigException e) {
-            LOG.error("Config edit refused; config {} stays in force:\n{}", configVersion(), e.getMessage());
-            configStatus.refused(e.problems().stream().map(ConfigProblem::toString).toList());
+            refuse(e);
         }
+    }
+
+    /**
+     * A file that cannot be read as text is refused like an invalid one, once per distinct problem. A
+     * missing file is given one poll period first: mid-swap (an editor's rename, a ConfigMap update) it
+     * may be gone for an instant.
+     */
+    private void refuseUnreadable(ConfigException e) {
+        Instant now = Instant.now();
+        if (unreadable == null || !unreadable.problem().equals(e.getMessage())) {
+            unreadable = new Unreadable(e.getMessage(), now, false);
+        }
+        boolean missing = e.getMessage().endsWith(ConfigText.NOT_FOUND);
+        if (unreadable.reported()
+                || missing && Duration.between(unreadable.since(), now).compareTo(ConfigWatcher.POLL_PERIOD) < 0) {
+            return;
+        }
+        unreadable = new Unreadable(unreadable.problem(), unreadable.since(), true);
+        // Once the file is readable again, its text is applied even if it is the text read before.
+        lastText = null;
+        refuse(e);
+    }
+
+    private void refuse(ConfigException e) {
+        LOG.warn("Config edit refused; config {} stays in force:\n{}", configVersion(), e.getMessage());
+        configStatus.refused(e.problems().stream().map(ConfigProblem::toString).toList());
+        metrics.reloaded(false);
     }
 
     /** Publishes a validated config to every Envoy. */
     private void apply(LoadedConfig loaded) {
         loaded.warnings().forEach(w -> LOG.warn("{}", w));
         ResolvedHosts hosts = HostResolver.resolve(loaded.config());
+        String changes = inForce == null ? Summary.of(loaded.config())
+                : ConfigDiff.describe(ConfigDiff.between(inForce.config(), loaded.config()));
         String version = publish(loaded.config(), hosts);
         resolved = hosts;
-        String changes = config == null ? Summary.of(loaded.config())
-                : ConfigDiff.describe(ConfigDiff.between(config.config(), loaded.config()));
-        config = loaded;
-        configStatus.applied(version, options.config().toString(), changes);
+        metrics.reloaded(true);
+        configStatus.applied(version, options.config().toString(), changes, publisher.typeVersions());
         LOG.info("Config {} in force: {}", version, changes);
         logHashAlgorithms(loaded.config());
     }
 
     private String publish(RouterConfig config, ResolvedHosts hosts) {
-        return publisher.publish(EnvoyTranslator.translate(config, hosts,
-                new StatusEndpoint(options.statusHostForEnvoy(), status.port())));
+        Translation translation = EnvoyTranslator.translate(config, hosts,
+                new StatusEndpoint(options.statusHostForEnvoy(), status.port()));
+        String version = publisher.publish(translation.resources());
+        inForce = translation;
+        metrics.configure(translation);
+        return version;
     }
 
     /** Looks the base-url host names up again; Envoy gets the new addresses if any changed. */
     synchronized void refreshDns() {
-        RouterConfig current = config.config();
+        RouterConfig current = inForce.config();
         ResolvedHosts hosts = HostResolver.resolve(current);
         if (!hosts.equals(resolved)) {
             String version = publish(current, hosts);
             LOG.info("Host addresses changed ({} -> {}); config {} in force", resolved.ipByHost(), hosts.ipByHost(),
                     version);
             resolved = hosts;
-            configStatus.applied(version, options.config().toString(), "host addresses changed");
+            configStatus.applied(version, options.config().toString(), "host addresses changed",
+                    publisher.typeVersions());
         }
     }
 
@@ -157,15 +202,11 @@ public final class Router implements AutoCloseable {
                         + " while the instances stay the same", algorithm));
     }
 
-    private static String readConfig(Path file) throws IOException {
-        return Files.readString(file);
-    }
-
     private void startEnvoy() throws IOException, InterruptedException {
         Path binary = EnvoyBinary.locate(options.envoyBinary(), options.envoyInstallDir());
         LOG.info("Envoy: {} ({})", binary, EnvoyBinary.version(binary));
         String bootstrap = EnvoyBootstrap.render(options.nodeId(), options.adminAddress(), options.adminPort(),
-                options.xdsAddress(), xds.port());
+                options.xdsAddress(), xds.port(), options.envoyLimits());
         envoy = EnvoyProcess.startOrAdopt(binary, bootstrap, options.workDir(), options.envoyLogLevel(),
                 options.concurrency());
     }
@@ -205,7 +246,7 @@ public final class Router implements AutoCloseable {
                     Optional<Integer> port = admin.get().listenerPort(Names.LISTENER);
                     if (port.isPresent()) {
                         LOG.info("JAiRouter ready: http://{}:{}/v1 (Envoy admin on {})",
-                                config.config().listener().address(), port.get(), admin.get().address());
+                                inForce.config().listener().address(), port.get(), admin.get().address());
                         return port.get();
                     }
                 }
@@ -221,6 +262,7 @@ public final class Router implements AutoCloseable {
     @Override
     public void close() {
         dnsRefresh.shutdownNow();
+        metrics.close();
         closeQuietly(watcher);
         closeQuietly(envoy);
         closeQuietly(status);

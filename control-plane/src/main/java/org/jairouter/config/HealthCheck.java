@@ -18,6 +18,57 @@ public record HealthCheck(Type type, Optional<String> path, Duration interval, D
         NONE
     }
 
-    public static final HealthCheck DEFAULT = new HealthCheck(Type.AUTO, Optional.empty(), Duration.ofSeconds(10),
-            Duration.ofSeconds(3), 3, 1);
+    public static final HealthCheck DEFAULT = builder().build();
+
+    /** Starts from the defaults: auto, every 10 s, 3 s timeout, unhealthy after 3 failures, healthy after 1 pass. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Names each field at the call site (two durations and two thresholds are easy to swap). */
+    public static final class Builder {
+        private Type type = Type.AUTO;
+        private Optional<String> path = Optional.empty();
+        private Duration interval = Duration.ofSeconds(10);
+        private Duration timeout = Duration.ofSeconds(3);
+        private int unhealthyThreshold = 3;
+        private int healthyThreshold = 1;
+
+        private Builder() {
+        }
+
+        public Builder type(Type type) {
+            this.type = type;
+            return this;
+        }
+
+        public Builder path(Optional<String> path) {
+            this.path = path;
+            return this;
+        }
+
+        public Builder interval(Duration interval) {
+            this.interval = interval;
+            return this;
+        }
+
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        public Builder unhealthyThreshold(int unhealthyThreshold) {
+            this.unhealthyThreshold = unhealthyThreshold;
+            return this;
+        }
+
+        public Builder healthyThreshold(int healthyThreshold) {
+            this.healthyThreshold = healthyThreshold;
+            return this;
+        }
+
+        public HealthCheck build() {
+            return new HealthCheck(type, path, interval, timeout, unhealthyThreshold, healthyThreshold);
+        }
+    }
 }

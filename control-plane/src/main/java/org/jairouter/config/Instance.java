@@ -3,6 +3,7 @@ package org.jairouter.config;
 import java.net.URI;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -24,6 +25,84 @@ public record Instance(String model, String host, int port, String upstreamPath,
                        boolean active, Map<String, Secret> headers, boolean tls, Adapter adapter) {
     public Instance {
         headers = Collections.unmodifiableMap(new TreeMap<>(headers));
+    }
+
+    /** Starts an instance: model, host, port, upstream path and base-url must be set; the rest default as in the config. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Names each field at the call site; unset fields keep the config's defaults. */
+    public static final class Builder {
+        private String model;
+        private String host;
+        private int port;
+        private String upstreamPath;
+        private int weight = 1;
+        private String baseUrl;
+        private boolean active = true;
+        private Map<String, Secret> headers = Map.of();
+        private boolean tls;
+        private Adapter adapter = Adapter.NORMAL;
+
+        private Builder() {
+        }
+
+        public Builder model(String model) {
+            this.model = model;
+            return this;
+        }
+
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public Builder upstreamPath(String upstreamPath) {
+            this.upstreamPath = upstreamPath;
+            return this;
+        }
+
+        public Builder weight(int weight) {
+            this.weight = weight;
+            return this;
+        }
+
+        public Builder baseUrl(String baseUrl) {
+            this.baseUrl = baseUrl;
+            return this;
+        }
+
+        public Builder active(boolean active) {
+            this.active = active;
+            return this;
+        }
+
+        public Builder headers(Map<String, Secret> headers) {
+            this.headers = headers;
+            return this;
+        }
+
+        public Builder tls(boolean tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        public Builder adapter(Adapter adapter) {
+            this.adapter = adapter;
+            return this;
+        }
+
+        public Instance build() {
+            return new Instance(Objects.requireNonNull(model, "model"), Objects.requireNonNull(host, "host"), port,
+                    Objects.requireNonNull(upstreamPath, "upstreamPath"), weight,
+                    Objects.requireNonNull(baseUrl, "baseUrl"), active, headers, tls, adapter);
+        }
     }
 
     /** The base-url's path prefix, without a trailing slash ("" for none). */

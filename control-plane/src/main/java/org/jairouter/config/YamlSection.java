@@ -196,6 +196,17 @@ final class YamlSection {
         });
     }
 
+    /** An absolute URL path (as instances and health checks give them); an error and empty otherwise. */
+    Optional<String> path() {
+        return text().flatMap(path -> {
+            if (path.startsWith("/") && !path.contains("?") && !path.contains("#") && !path.contains(" ")) {
+                return Optional.of(path);
+            }
+            error("expected an absolute path such as /v1/chat/completions, got '" + path + "'");
+            return Optional.empty();
+        });
+    }
+
     /** A whole number within bounds; an error and empty otherwise. */
     Optional<Integer> integer(long min, long max) {
         return text().flatMap(value -> {

@@ -8,7 +8,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -67,29 +66,7 @@ public final class EnvoyAdmin {
 
     /** Health and request counts of every endpoint of every cluster. */
     public List<HostStatus> hostStatuses() throws IOException, InterruptedException {
-        List<HostStatus> hosts = new ArrayList<>();
-        for (JsonNode cluster : clusters()) {
-            for (JsonNode host : cluster.path("host_statuses")) {
-                JsonNode health = host.path("health_status");
-                hosts.add(new HostStatus(cluster.path("name").asText(), host.path("hostname").asText(),
-                        health.path("failed_active_health_check").asBoolean(false),
-                        health.path("failed_outlier_check").asBoolean(false),
-                        health.path("pending_active_hc").asBoolean(false),
-                        stat(host, "rq_active"), stat(host, "rq_total"), stat(host, "rq_error"),
-                        stat(host, "cx_connect_fail")));
-            }
-        }
-        return hosts;
-    }
-
-    /** A host's counter or gauge; proto3 JSON leaves out zeros and writes uint64 as strings. */
-    private static long stat(JsonNode host, String name) {
-        for (JsonNode stat : host.path("stats")) {
-            if (name.equals(stat.path("name").asText())) {
-                return stat.path("value").asLong(0);
-            }
-        }
-        return 0;
+        return HostStatus.allIn(clusters());
     }
 
     private JsonNode clusters() throws IOException, InterruptedException {

@@ -15,13 +15,16 @@ public final class EnvoyBootstrap {
     private EnvoyBootstrap() {
     }
 
-    public static String render(String nodeId, String adminAddress, int adminPort, String xdsAddress, int xdsPort) {
+    public static String render(String nodeId, String adminAddress, int adminPort, String xdsAddress, int xdsPort,
+            EnvoyLimits limits) {
         Map<String, String> values = Map.of(
                 "NODE_ID", nodeId,
                 "ADMIN_ADDRESS", adminAddress,
                 "ADMIN_PORT", Integer.toString(adminPort),
                 "XDS_ADDRESS", xdsAddress,
-                "XDS_PORT", Integer.toString(xdsPort));
+                "XDS_PORT", Integer.toString(xdsPort),
+                "MAX_HEAP_BYTES", Long.toString(limits.maxHeapBytes()),
+                "MAX_CONNECTIONS", Integer.toString(limits.maxConnections()));
         Matcher matcher = PLACEHOLDER.matcher(template());
         StringBuilder out = new StringBuilder();
         while (matcher.find()) {

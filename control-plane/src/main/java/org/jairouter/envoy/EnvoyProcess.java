@@ -13,12 +13,13 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs Envoy as a supervised process: its output goes to our log, it is restarted (with backoff) if
- * it dies, and it is stopped when we stop. Traffic never passes through this process.
+ * Runs Envoy as a supervised process: its output goes to our log, it is restarted if it dies (at
+ * once after a run that served, with backoff in a crash loop), and it is stopped when we stop. Traffic never passes through this process.
  *
  * <p>If the control plane itself dies (kill -9), Envoy keeps serving its last config. A control
  * plane started again on the same work folder finds that Envoy through the pid file and adopts it
@@ -29,6 +30,7 @@ public final class EnvoyProcess implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EnvoyProcess.class);
     private static final Duration MIN_BACKOFF = Duration.ofMillis(250);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration READY_POLL = Duration.ofMillis(10);
 
     private final List<String> command;
     private final Path pidFile;
@@ -36,6 +38,7 @@ public final class EnvoyProcess implements AutoCloseable {
     private final Thread supervisor;
     private volatile ProcessHandle process;
     private volatile boolean stopping;
+    private final AtomicLong restarts = new AtomicLong();
 
     private EnvoyProcess(List<String> command, Path workDir) {
         this.command = command;
@@ -110,6 +113,11 @@ public final class EnvoyProcess implements AutoCloseable {
         }
     }
 
+    /** Times Envoy exited on its own and was started again. */
+    public long restarts() {
+        return restarts.get();
+    }
+
     private void launch() throws IOException {
         Files.deleteIfExists(adminAddressFile);
         Process started = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -121,12 +129,18 @@ public final class EnvoyProcess implements AutoCloseable {
         LOG.info("Envoy started (pid {})", started.pid());
     }
 
+    /**
+     * Restarts Envoy whenever it exits. An Envoy that had become ready was serving: the next one starts
+     * at once, since every moment without it refuses connections. One that died before it was ready
+     * is in a crash loop (a port taken, a broken bootstrap), and each further try waits twice as long.
+     */
     private void supervise() {
         Duration backoff = MIN_BACKOFF;
         while (!stopping) {
             ProcessHandle current = process;
-            long startedAt = System.nanoTime();
+            boolean wasReady;
             try {
+                wasReady = becameReady(current);
                 current.onExit().get();
             } catch (InterruptedException e) {
                 return;
@@ -137,13 +151,13 @@ public final class EnvoyProcess implements AutoCloseable {
             if (stopping) {
                 return;
             }
-            // A run that lasted a while was healthy: start again quickly.
-            if (Duration.ofNanos(System.nanoTime() - startedAt).compareTo(MAX_BACKOFF) > 0) {
-                backoff = MIN_BACKOFF;
-            }
-            LOG.error("Envoy (pid {}) exited; restarting in {} ms", current.pid(), backoff.toMillis());
+            Duration wait = wasReady ? Duration.ZERO : backoff;
+            backoff = wasReady ? MIN_BACKOFF
+                    : backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            LOG.error("Envoy (pid {}) exited; restarting in {} ms", current.pid(), wait.toMillis());
+            restarts.incrementAndGet();
             try {
-                Thread.sleep(backoff.toMillis());
+                Thread.sleep(wait.toMillis());
                 if (!stopping) {
                     launch();
                 }
@@ -152,8 +166,23 @@ public final class EnvoyProcess implements AutoCloseable {
             } catch (IOException e) {
                 LOG.error("Envoy could not be restarted: {}", e.getMessage());
             }
-            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
         }
+    }
+
+    /** Polls the admin interface until Envoy is ready (true) or has exited (false). */
+    private boolean becameReady(ProcessHandle envoy) throws InterruptedException {
+        while (envoy.isAlive() && !stopping) {
+            Optional<EnvoyAdmin> admin = adminAddress().map(EnvoyAdmin::new);
+            try {
+                if (admin.isPresent() && admin.get().isReady()) {
+                    return true;
+                }
+            } catch (IOException notYet) {
+                // Still starting.
+            }
+            Thread.sleep(READY_POLL.toMillis());
+        }
+        return false;
     }
 
     private static void pumpOutput(Process process) {

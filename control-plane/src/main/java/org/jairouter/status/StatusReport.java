@@ -11,12 +11,12 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.jairouter.config.HealthCheck;
 import org.jairouter.config.Instance;
-import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.config.ServiceType;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.HostStatus;
-import org.jairouter.translate.ClusterNames;
+import org.jairouter.translate.Translation;
+import org.jairouter.xds.EnvoyFleet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,15 +26,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class StatusReport {
     private static final Logger LOG = LoggerFactory.getLogger(StatusReport.class);
-    private final Supplier<RouterConfig> config;
-    private final Supplier<Optional<EnvoyAdmin>> admin;
+    private final Supplier<Translation> inForce;
+    private final Supplier<Optional<List<HostStatus>>> envoyHosts;
     private final ConfigStatus configStatus;
     private final EnvoyFleet fleet;
 
-    public StatusReport(Supplier<RouterConfig> config, Supplier<Optional<EnvoyAdmin>> admin, ConfigStatus configStatus,
-                        EnvoyFleet fleet) {
-        this.config = config;
-        this.admin = admin;
+    /**
+     * @param inForce    the config in force and what it was translated into
+     * @param envoyHosts Envoy's view of every endpoint, or empty when it cannot be read
+     */
+    public StatusReport(Supplier<Translation> inForce, Supplier<Optional<List<HostStatus>>> envoyHosts,
+                        ConfigStatus configStatus, EnvoyFleet fleet) {
+        this.inForce = inForce;
+        this.envoyHosts = envoyHosts;
         this.configStatus = configStatus;
         this.fleet = fleet;
     }
@@ -42,29 +46,29 @@ public final class StatusReport {
     /** Everything: the config in force, the Envoys served, every service. */
     public Map<String, Object> overall() {
         Map<String, Object> status = new LinkedHashMap<>();
-        status.put("config", configStatus);
-        status.put("envoys", fleet.members());
+        List<EnvoyFleet.Member> envoys = fleet.members();
+        status.put("config", ConfigReport.of(configStatus, envoys));
+        status.put("envoys", ConfigReport.envoys(configStatus, envoys));
         // One config and one read of Envoy for the whole document, even if a reload lands meanwhile.
-        RouterConfig current = config.get();
-        Optional<List<HostStatus>> hosts = hosts();
-        ClusterNames names = new ClusterNames(current);
+        Translation current = inForce.get();
+        Optional<List<HostStatus>> hosts = envoyHosts.get();
         Map<String, ServiceReport> services = new LinkedHashMap<>();
-        current.services().values().forEach(s -> services.put(s.type().key(), service(s, names, hosts)));
+        current.config().services().values().forEach(s -> services.put(s.type().key(), service(s, current, hosts)));
         status.put("services", services);
         return status;
     }
 
     public Optional<ServiceReport> service(ServiceType type) {
-        RouterConfig current = config.get();
-        return Optional.ofNullable(current.service(type))
-                .map(service -> service(service, new ClusterNames(current), hosts()));
+        Translation current = inForce.get();
+        return Optional.ofNullable(current.config().service(type))
+                .map(service -> service(service, current, envoyHosts.get()));
     }
 
     /** Every configured model with an active instance, in OpenAI's list format. */
     public Map<String, Object> models() {
         long created = configStatus.applied().map(a -> a.at().getEpochSecond()).orElse(0L);
         Set<String> models = new LinkedHashSet<>();
-        config.get().services().values().forEach(s -> models.addAll(s.activeInstancesByModel().keySet()));
+        inForce.get().config().services().values().forEach(s -> models.addAll(s.activeInstancesByModel().keySet()));
         List<Map<String, Object>> data = models.stream().map(id -> {
             Map<String, Object> model = new LinkedHashMap<>();
             model.put("id", id);
@@ -79,14 +83,15 @@ public final class StatusReport {
         return list;
     }
 
-    private static ServiceReport service(ServiceConfig service, ClusterNames names, Optional<List<HostStatus>> hosts) {
+    private static ServiceReport service(ServiceConfig service, Translation translation,
+                                         Optional<List<HostStatus>> hosts) {
         List<ServiceReport.InstanceReport> instances = new ArrayList<>();
         Map<String, List<Instance>> byModel = service.activeInstancesByModel();
         for (Instance instance : service.instances()) {
-            Optional<HostStatus> host = !instance.active() ? Optional.empty() : hosts.flatMap(all -> all.stream()
-                    .filter(h -> h.cluster().equals(names.of(service.type(), instance.model()))
-                            && h.hostname().equals(instance.authority()))
-                    .findFirst());
+            Optional<HostStatus> host = translation.endpoint(service.type(), instance).flatMap(endpoint ->
+                    hosts.flatMap(all -> all.stream()
+                            .filter(h -> h.cluster().equals(endpoint.cluster()) && h.hostname().equals(endpoint.hostname()))
+                            .findFirst()));
             instances.add(instance(instance, host, hosts.isPresent()));
         }
         int healthy = (int) instances.stream().filter(i -> Boolean.TRUE.equals(i.healthy())).count();
@@ -124,14 +129,16 @@ public final class StatusReport {
                 + " every " + check.interval().toMillis() + " ms";
     }
 
+    /** A report on the live Envoy whose admin interface this gives, if any. */
+    public static StatusReport live(Supplier<Translation> inForce, Supplier<Optional<EnvoyAdmin>> admin,
+                                    ConfigStatus configStatus, EnvoyFleet fleet) {
+        return new StatusReport(inForce, () -> admin.get().flatMap(StatusReport::hosts), configStatus, fleet);
+    }
+
     /** Envoy's view of every endpoint, or empty when it cannot be read (Envoy elsewhere or down). */
-    private Optional<List<HostStatus>> hosts() {
-        Optional<EnvoyAdmin> envoy = admin.get();
-        if (envoy.isEmpty()) {
-            return Optional.empty();
-        }
+    private static Optional<List<HostStatus>> hosts(EnvoyAdmin envoy) {
         try {
-            return Optional.of(envoy.get().hostStatuses());
+            return Optional.of(envoy.hostStatuses());
         } catch (IOException e) {
             LOG.debug("Envoy admin unreadable: {}", e.getMessage());
             return Optional.empty();

@@ -3,6 +3,7 @@ package org.jairouter.translate;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
@@ -16,7 +17,7 @@ import org.jairouter.config.ServiceType;
 public final class ClusterNames {
     private final Map<ServiceType, Map<String, String>> names = new LinkedHashMap<>();
 
-    public ClusterNames(RouterConfig config) {
+    ClusterNames(RouterConfig config) {
         Set<String> taken = new HashSet<>();
         for (ServiceConfig service : config.services().values()) {
             Map<String, String> byModel = new LinkedHashMap<>();
@@ -32,7 +33,8 @@ public final class ClusterNames {
         }
     }
 
-    public String of(ServiceType service, String model) {
-        return names.get(service).get(model);
+    /** The cluster of a (service, model); empty when the model has no active instance in that service. */
+    public Optional<String> of(ServiceType service, String model) {
+        return Optional.ofNullable(names.getOrDefault(service, Map.of()).get(model));
     }
 }

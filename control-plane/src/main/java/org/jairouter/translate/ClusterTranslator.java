@@ -78,6 +78,14 @@ final class ClusterTranslator {
         return instances.stream().map(Instance::upstreamPath).distinct().count() == 1;
     }
 
+    /**
+     * The endpoint's hostname, under which Envoy's admin also reports it. auto_host_rewrite sends it as
+     * the Host header: the backend's own authority.
+     */
+    static String hostname(Instance instance) {
+        return instance.authority();
+    }
+
     /** The cluster's endpoints: every active instance whose host resolved, with its weight. */
     static ClusterLoadAssignment endpoints(String name, List<Instance> instances, ResolvedHosts hosts) {
         LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
@@ -87,9 +95,8 @@ final class ClusterTranslator {
                             .setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder()
                                     .setAddress(ip)
                                     .setPortValue(instance.port())))
-                            // auto_host_rewrite sends this as the Host header: the backend's own authority.
-                            .setHostname(instance.authority())
-                            .setHealthCheckConfig(Endpoint.HealthCheckConfig.newBuilder().setHostname(instance.authority())))
+                            .setHostname(hostname(instance))
+                            .setHealthCheckConfig(Endpoint.HealthCheckConfig.newBuilder().setHostname(hostname(instance))))
                     .setLoadBalancingWeight(UInt32Value.of(instance.weight()))
                     .setMetadata(Metadata.newBuilder()
                             .putFilterMetadata(Names.METADATA_NAMESPACE, Protos.struct(instanceMetadata(instance)))

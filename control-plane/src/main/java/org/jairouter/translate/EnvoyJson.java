@@ -1,9 +1,12 @@
 package org.jairouter.translate;
 
+import com.github.xds.type.v3.TypedStruct;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
+import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
+import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation;
 import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
@@ -24,7 +27,8 @@ public final class EnvoyJson {
             .add(List.of(HttpConnectionManager.getDescriptor(), JsonToMetadata.getDescriptor(), Lua.getDescriptor(),
                     Router.getDescriptor(), FilterConfig.getDescriptor(), HttpProtocolOptions.getDescriptor(),
                     HeaderMutation.getDescriptor(), UpstreamCodec.getDescriptor(), LeastRequest.getDescriptor(),
-                    PreviousHostsPredicate.getDescriptor(), UpstreamTlsContext.getDescriptor()))
+                    PreviousHostsPredicate.getDescriptor(), UpstreamTlsContext.getDescriptor(), Buffer.getDescriptor(),
+                    TypedStruct.getDescriptor(), FileAccessLog.getDescriptor()))
             .build();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES).sortingMapKeys();
 
@@ -39,17 +43,13 @@ public final class EnvoyJson {
         }
     }
 
-    /** All resources as one JSON document, grouped by xDS type, in translation order. */
-    public static String print(EnvoyResources resources) {
-        return "{\n  \"listeners\": " + array(resources.listeners())
-                + ",\n  \"routes\": " + array(resources.routes())
-                + ",\n  \"clusters\": " + array(resources.clusters())
-                + ",\n  \"endpoints\": " + array(resources.endpoints()) + "\n}\n";
-    }
-
-    private static String array(List<? extends Message> messages) {
+    /** Resources of one xDS type as a JSON array, in translation order (one golden file per type). */
+    public static String print(List<? extends Message> messages) {
+        if (messages.isEmpty()) {
+            return "[]\n";
+        }
         return messages.stream().map(EnvoyJson::print)
-                .map(json -> json.replace("\n", "\n    "))
-                .collect(Collectors.joining(",\n    ", "[\n    ", "\n  ]"));
+                .map(json -> json.replace("\n", "\n  "))
+                .collect(Collectors.joining(",\n  ", "[\n  ", "\n]\n"));
     }
 }

@@ -14,22 +14,23 @@ public final class EnvoyTranslator {
     private EnvoyTranslator() {
     }
 
-    public static EnvoyResources translate(RouterConfig config, ResolvedHosts hosts, StatusEndpoint status) {
+    /** The resources for the config, and the names chosen for them. */
+    public static Translation translate(RouterConfig config, ResolvedHosts hosts, StatusEndpoint status) {
         ClusterNames names = new ClusterNames(config);
         List<Cluster> clusters = new ArrayList<>();
         clusters.add(StatusRoutes.cluster(status));
         List<ClusterLoadAssignment> endpoints = new ArrayList<>();
         for (ServiceConfig service : config.services().values()) {
             for (Map.Entry<String, List<Instance>> model : service.activeInstancesByModel().entrySet()) {
-                String name = names.of(service.type(), model.getKey());
+                String name = names.of(service.type(), model.getKey()).orElseThrow();
                 clusters.add(ClusterTranslator.cluster(name, service, model.getValue(), config.upstreamCaFile()));
                 endpoints.add(ClusterTranslator.endpoints(name, model.getValue(), hosts));
             }
         }
-        return new EnvoyResources(
-                List.of(ListenerTranslator.listener(config.listener())),
+        return new Translation(config, new EnvoyResources(
+                List.of(ListenerTranslator.listener(config.listener(), config.monitoring())),
                 List.of(RouteTranslator.routes(config, names)),
                 clusters,
-                endpoints);
+                endpoints), names);
     }
 }

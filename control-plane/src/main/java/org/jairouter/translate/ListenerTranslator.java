@@ -4,36 +4,76 @@ import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.CidrRange;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import org.jairouter.config.ListenerSettings;
+import org.jairouter.config.Monitoring;
 
 /**
- * The one listener. Its routes come by RDS, so a route change never drains it; its buffer limit is
- * the largest request body accepted, because the model readers buffer whole bodies.
+ * The one listener, set up as an edge proxy facing untrusted clients (Envoy's edge best practices).
+ * Its routes come by RDS, so a route change never drains it.
  */
 final class ListenerTranslator {
     /** A silent stream (no bytes either way) is ended after this; live streams are never cut. */
     private static final long STREAM_IDLE_SECONDS = 300;
+    /** A client has this long to send its request headers (slowloris). */
+    private static final long REQUEST_HEADERS_SECONDS = 10;
+    /** A keep-alive connection with no request in flight is closed after this. */
+    private static final long CONNECTION_IDLE_SECONDS = 300;
+    /**
+     * How much Envoy holds per client connection, either way. It bounds the memory a client that reads
+     * a large response slowly can pin; bodies the model readers need whole get their own request limit.
+     */
+    static final int CONNECTION_BUFFER_BYTES = 1 << 20;
+    /** HTTP/2 limits from Envoy's edge example: a client cannot open unbounded streams or windows. */
+    private static final int H2_MAX_STREAMS = 100;
+    private static final int H2_STREAM_WINDOW = 64 * 1024;
+    private static final int H2_CONNECTION_WINDOW = 1 << 20;
 
     private ListenerTranslator() {
     }
 
-    static Listener listener(ListenerSettings settings) {
+    static Listener listener(ListenerSettings settings, Monitoring monitoring) {
         HttpConnectionManager connectionManager = HttpConnectionManager.newBuilder()
                 .setStatPrefix("jairouter")
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
                 .setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(Names.ROUTE_CONFIG))
-                .addAllHttpFilters(ModelFilters.httpFilters())
+                .addAllHttpFilters(ModelFilters.httpFilters(settings.maxRequestBytes()))
+                .addAllHttpFilters(UsageFilters.httpFilters(monitoring))
+                // No x-envoy-* headers in replies to clients (upstream service time, overloaded...).
+                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
+                        .setTypedConfig(Any.pack(Router.newBuilder().setSuppressEnvoyHeaders(true).build())))
+                .addAllAccessLog(AccessLogs.accessLogs(monitoring))
                 .setLocalReplyConfig(ErrorReplies.localReplyConfig(settings.maxRequestBytes()))
                 .setStreamIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))
+                .setRequestHeadersTimeout(Protos.seconds(REQUEST_HEADERS_SECONDS))
+                .setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder()
+                        .setIdleTimeout(Protos.seconds(CONNECTION_IDLE_SECONDS))
+                        // A header spelt with underscores could pass as another one at a backend (CGI style).
+                        .setHeadersWithUnderscoresAction(HttpProtocolOptions.HeadersWithUnderscoresAction.DROP_HEADER))
+                .setHttpProtocolOptions(Http1ProtocolOptions.newBuilder()
+                        .setAcceptHttp10(true)
+                        .setDefaultHostForHttp10(Names.LISTENER))
+                .setHttp2ProtocolOptions(Http2ProtocolOptions.newBuilder()
+                        .setMaxConcurrentStreams(UInt32Value.of(H2_MAX_STREAMS))
+                        .setInitialStreamWindowSize(UInt32Value.of(H2_STREAM_WINDOW))
+                        .setInitialConnectionWindowSize(UInt32Value.of(H2_CONNECTION_WINDOW)))
+                // Backends' own Server headers pass; Envoy adds none of its own.
+                .setServerHeaderTransformation(HttpConnectionManager.ServerHeaderTransformation.PASS_THROUGH)
                 // The client address (for ip-hash) is the connecting one unless proxies are trusted.
                 .setUseRemoteAddress(BoolValue.of(true))
                 .setXffNumTrustedHops(settings.trustedProxyHops())
+                .setInternalAddressConfig(NO_INTERNAL_CLIENTS)
                 .setNormalizePath(BoolValue.of(true))
                 .setMergeSlashes(true)
                 .build();
@@ -42,10 +82,23 @@ final class ListenerTranslator {
                 .setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder()
                         .setAddress(settings.address())
                         .setPortValue(settings.port())))
-                .setPerConnectionBufferLimitBytes(UInt32Value.of((int) settings.maxRequestBytes()))
+                .setPerConnectionBufferLimitBytes(UInt32Value.of(CONNECTION_BUFFER_BYTES))
                 .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
                         .setName("envoy.filters.network.http_connection_manager")
                         .setTypedConfig(Any.pack(connectionManager))))
                 .build();
     }
+
+    /**
+     * No client is internal, loopback and private networks included: Envoy honours {@code x-envoy-*}
+     * request headers (timeouts, retries) only from internal clients, and strips them from the rest.
+     * An empty list would mean Envoy's default (private ranges), so the one range is an address no
+     * TCP client can have.
+     */
+    private static final HttpConnectionManager.InternalAddressConfig NO_INTERNAL_CLIENTS =
+            HttpConnectionManager.InternalAddressConfig.newBuilder()
+                    .setUnixSockets(false)
+                    .addCidrRanges(CidrRange.newBuilder().setAddressPrefix("255.255.255.255")
+                            .setPrefixLen(UInt32Value.of(32)))
+                    .build();
 }

@@ -18,9 +18,11 @@ import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jairouter.config.Instance;
+import org.jairouter.config.Monitoring;
 import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.config.ServiceType;
@@ -40,9 +42,9 @@ final class RouteTranslator {
 
     static RouteConfiguration routes(RouterConfig config, ClusterNames clusters) {
         VirtualHost.Builder host = VirtualHost.newBuilder().setName("jairouter").addDomains("*")
-                .addAllRoutes(StatusRoutes.routes());
+                .addAllRoutes(StatusRoutes.routes(config.listener().exposeStatus()));
         for (ServiceConfig service : config.services().values()) {
-            host.addAllRoutes(serviceRoutes(service, clusters));
+            host.addAllRoutes(serviceRoutes(service, clusters, config.monitoring()));
         }
         return RouteConfiguration.newBuilder()
                 .setName(Names.ROUTE_CONFIG)
@@ -50,7 +52,7 @@ final class RouteTranslator {
                 .build();
     }
 
-    private static List<Route> serviceRoutes(ServiceConfig service, ClusterNames clusters) {
+    private static List<Route> serviceRoutes(ServiceConfig service, ClusterNames clusters, Monitoring monitoring) {
         ServiceType type = service.type();
         String path = type.publicPath();
         List<Route> routes = new ArrayList<>();
@@ -62,9 +64,12 @@ final class RouteTranslator {
                         .setInvertMatch(true)))
                 .setDirectResponse(direct(405, ErrorReplies.METHOD_NOT_ALLOWED))
                 .build());
-        // Every route that can match before the body is read switches the body reader on.
-        Map<String, Any> bodyReader = Map.of(ModelFilters.filterFor(type.body()),
-                Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build()));
+        // Every route that can match before the body is read switches the body buffer and reader on, and the
+        // usage readers: Envoy builds a request's filter chain from the route matched first (the 404 below).
+        Any enabled = Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
+        Map<String, Any> bodyReader = new HashMap<>(UsageFilters.perRoute(type, monitoring));
+        bodyReader.put(ModelFilters.BODY_BUFFER, enabled);
+        bodyReader.put(ModelFilters.filterFor(type.body()), enabled);
         routes.add(Route.newBuilder()
                 .setName(type.key() + ":" + Names.INVALID_BODY)
                 .setMatch(metadataMatch(path, Names.ERROR_KEY, Names.INVALID_BODY))
@@ -81,7 +86,7 @@ final class RouteTranslator {
             routes.add(Route.newBuilder()
                     .setName(type.key() + ":" + model.getKey())
                     .setMatch(metadataMatch(path, Names.MODEL_KEY, model.getKey()))
-                    .setRoute(modelRoute(service, clusters.of(type, model.getKey()), model.getValue()))
+                    .setRoute(modelRoute(service, clusters.of(type, model.getKey()).orElseThrow(), model.getValue()))
                     .putAllTypedPerFilterConfig(bodyReader)
                     .build());
         }
@@ -113,12 +118,15 @@ final class RouteTranslator {
 
     /**
      * Retries go to another instance of the model. Failures before the request reached an instance are
-     * always safe to retry; a 5xx answer only when the service opts in, since the instance may already
-     * have run the generation.
+     * always safe to retry, and so is an instance closing the connection before any response byte
+     * ({@code reset}): the client has received nothing, and model servers abort the work of a request
+     * whose connection closed. A 5xx answer is retried only when the service opts in, since the
+     * instance may have run (and billed) the generation.
      */
     private static RetryPolicy retryPolicy(org.jairouter.config.RetryPolicy retry) {
         return RetryPolicy.newBuilder()
-                .setRetryOn("connect-failure,refused-stream,reset-before-request" + (retry.onServerError() ? ",5xx" : ""))
+                .setRetryOn("connect-failure,refused-stream,reset-before-request,reset"
+                        + (retry.onServerError() ? ",5xx" : ""))
                 .setNumRetries(UInt32Value.of(retry.attempts()))
                 .addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
                         .setName("envoy.retry_host_predicates.previous_hosts")

@@ -60,11 +60,14 @@ class ConfigLoaderTest {
             """;
 
     private static final Instance CHAT_PREFIXED =
-            new Instance("qwen3:1.7B", "10.0.0.5", 9997, "/api/v1/chat/completions", 3, "http://10.0.0.5:9997/api", true, Map.of(), false, Adapter.NORMAL);
+            Instance.builder().model("qwen3:1.7B").host("10.0.0.5").port(9997).upstreamPath("/api/v1/chat/completions")
+                    .weight(3).baseUrl("http://10.0.0.5:9997/api").build();
     private static final Instance CHAT_DEFAULTS =
-            new Instance("qwen3:8B", "10.0.0.6", 80, "/v1/chat/completions", 1, "http://10.0.0.6", true, Map.of(), false, Adapter.NORMAL);
+            Instance.builder().model("qwen3:8B").host("10.0.0.6").port(80).upstreamPath("/v1/chat/completions")
+                    .baseUrl("http://10.0.0.6").build();
     private static final Instance CHAT_INACTIVE =
-            new Instance("qwen3:1.7B", "10.0.0.7", 8000, "/v1/chat/completions", 1, "http://10.0.0.7:8000", false, Map.of(), false, Adapter.NORMAL);
+            Instance.builder().model("qwen3:1.7B").host("10.0.0.7").port(8000).upstreamPath("/v1/chat/completions")
+                    .baseUrl("http://10.0.0.7:8000").active(false).build();
 
     private static RouterConfig full() {
         return load(FULL).config();
@@ -226,7 +229,7 @@ class ConfigLoaderTest {
 
     @Test
     void serverSectionSetsAddressPortAndMaxRequestSize() {
-        assertEquals(new ListenerSettings("127.0.0.1", 9090, 64L << 20, 0), full().listener());
+        assertEquals(new ListenerSettings("127.0.0.1", 9090, 64L << 20, 0, true), full().listener());
     }
 
     @Test
@@ -250,7 +253,7 @@ class ConfigLoaderTest {
                     chat:
                       instances: [{name: m, base-url: "http://h"}]
                 """).config();
-        assertEquals(new ListenerSettings("0.0.0.0", 8080, 32L * 1024 * 1024, 0), config.listener());
+        assertEquals(new ListenerSettings("0.0.0.0", 8080, 32L * 1024 * 1024, 0, true), config.listener());
     }
 
     @ParameterizedTest

@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.jairouter.envoy.EnvoyBootstrap;
+import org.jairouter.envoy.EnvoyLimits;
+import org.jairouter.fixtures.Conditions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -82,7 +84,8 @@ class ComposeStackTest {
         String demoConfig = Files.readString(Folders.repository().resolve("deploy/compose/application.yml"));
         writeConfig(replaceOnce(demoConfig, DEMO_SERVER, "server:\n  address: 127.0.0.1\n  port: " + port + "\n"));
         Path bootstrap = Files.writeString(folder.resolve("bootstrap.yaml"),
-                EnvoyBootstrap.render(COMPOSE_NODE_ID, "127.0.0.1", freePort(), "127.0.0.1", xdsPort));
+                EnvoyBootstrap.render(COMPOSE_NODE_ID, "127.0.0.1", freePort(), "127.0.0.1", xdsPort,
+                        EnvoyLimits.DEFAULT));
         Files.setPosixFilePermissions(bootstrap, PosixFilePermissions.fromString("rw-r--r--"));
         stack = ComposeStack.up(Map.of(
                 "JAIROUTER_CONFIG_DIR", configFolder.toString(),
@@ -177,7 +180,7 @@ class ComposeStackTest {
     /** Waits for a 200 from one of these stubs; the stack's logs go into the failure. */
     private void awaitAnswer(String what, Duration timeout, String chatBody, String... servedBy) throws Exception {
         try {
-            Await.until(what, timeout, () -> Optional.of(HTTP.send(chatRequest(chatBody),
+            Conditions.awaitValue(what, timeout, () -> Optional.of(HTTP.send(chatRequest(chatBody),
                             HttpResponse.BodyHandlers.ofString()))
                     .filter(response -> response.statusCode() == 200)
                     .filter(response -> List.of(servedBy).contains(

@@ -11,6 +11,7 @@ import java.util.stream.StreamSupport;
 import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.LoadedConfig;
 import org.jairouter.envoy.EnvoyBootstrap;
+import org.jairouter.envoy.EnvoyLimits;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
@@ -29,7 +30,7 @@ class DeployFilesTest {
 
     @Test
     void composeBootstrapIsWhatJairouterBootstrapPrints() throws IOException {
-        assertEquals(EnvoyBootstrap.render("compose-envoy", "0.0.0.0", 9901, COMPOSE_CONTROL_PLANE, 18000),
+        assertEquals(EnvoyBootstrap.render("compose-envoy", "0.0.0.0", 9901, COMPOSE_CONTROL_PLANE, 18000, EnvoyLimits.DEFAULT),
                 Files.readString(REPO.resolve("envoy/compose-bootstrap.yaml")),
                 "regenerate: java -jar control-plane/target/jairouter.jar bootstrap --node-id compose-envoy"
                         + " --xds-address control-plane --admin-address 0.0.0.0 > envoy/compose-bootstrap.yaml");
@@ -38,7 +39,7 @@ class DeployFilesTest {
     /** compose.host-network.yaml: Envoy and the control plane share the host's loopback. */
     @Test
     void hostNetworkBootstrapIsWhatJairouterBootstrapPrints() throws IOException {
-        assertEquals(EnvoyBootstrap.render("compose-envoy", "127.0.0.1", 9901, "127.0.0.1", 18000),
+        assertEquals(EnvoyBootstrap.render("compose-envoy", "127.0.0.1", 9901, "127.0.0.1", 18000, EnvoyLimits.DEFAULT),
                 Files.readString(REPO.resolve("envoy/host-network-bootstrap.yaml")),
                 "regenerate: java -jar control-plane/target/jairouter.jar bootstrap --node-id compose-envoy"
                         + " --xds-address 127.0.0.1 --admin-address 127.0.0.1 > envoy/host-network-bootstrap.yaml");
@@ -46,7 +47,7 @@ class DeployFilesTest {
 
     @Test
     void kubernetesBootstrapIsWhatJairouterBootstrapPrints() throws IOException {
-        assertEquals(EnvoyBootstrap.render("jairouter-envoy", "127.0.0.1", 9901, K8S_CONTROL_PLANE, 18000),
+        assertEquals(EnvoyBootstrap.render("jairouter-envoy", "127.0.0.1", 9901, K8S_CONTROL_PLANE, 18000, EnvoyLimits.DEFAULT),
                 data(K8S.resolve("envoy.yaml"), "jairouter-envoy-bootstrap", "bootstrap.yaml"));
         document(K8S.resolve("control-plane.yaml"), "Service", K8S_CONTROL_PLANE);
     }

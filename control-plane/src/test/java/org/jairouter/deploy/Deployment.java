@@ -19,8 +19,9 @@ import org.jairouter.app.Router;
 import org.jairouter.app.RouterOptions;
 import org.jairouter.config.ServiceType;
 import org.jairouter.envoy.EnvoyAdmin;
-import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
+import org.jairouter.envoy.EnvoyLimits;
+import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.jairouter.translate.Names;
 
@@ -54,9 +55,8 @@ final class Deployment implements AutoCloseable {
         Path workDir = Files.createTempDirectory("jairouter-deploy-");
         Path config = Files.writeString(workDir.resolve(CONFIG_FILE), SERVER_YAML + modelYaml);
         try {
-            return new Deployment(workDir, Router.start(new RouterOptions(config, "127.0.0.1", 0, "127.0.0.1", 0,
-                    "127.0.0.1", 0, false, Optional.empty(), EnvoyBinary.defaultInstallDir(), workDir, "warning", 1,
-                    "no-envoy-of-its-own", Optional.empty())));
+            return new Deployment(workDir, Router.start(RouterOptions.builder(config, workDir, "no-envoy-of-its-own")
+                    .runEnvoy(false).concurrency(1).build()));
         } catch (Exception e) {
             Folders.delete(workDir);
             throw e;
@@ -65,10 +65,12 @@ final class Deployment implements AutoCloseable {
 
     /** Starts an Envoy on the target and waits until it serves: config received, listener bound. */
     Envoy addEnvoy(EnvoyTarget target, String nodeId) throws Exception {
-        String bootstrap = EnvoyBootstrap.render(nodeId, "127.0.0.1", 0, "127.0.0.1", controlPlane.xdsPort());
+        String bootstrap = EnvoyBootstrap.render(nodeId, "127.0.0.1", 0, "127.0.0.1", controlPlane.xdsPort(),
+                EnvoyLimits.DEFAULT);
         EnvoyTarget.RunningEnvoy envoy = target.start(nodeId, bootstrap);
         envoys.add(envoy);
-        int port = Await.until("Envoy " + nodeId + " serving its listener", READY_TIMEOUT, () -> listenerPort(envoy));
+        int port = Conditions.awaitValue("Envoy " + nodeId + " serving its listener", READY_TIMEOUT,
+                () -> listenerPort(envoy));
         return new Envoy(nodeId, port);
     }
 
@@ -115,7 +117,7 @@ final class Deployment implements AutoCloseable {
 
         /** Waits until this Envoy answers for the model from the backend: a config edit has reached it. */
         void awaitServing(ServiceType service, String model, StubBackend backend) throws Exception {
-            Await.until("Envoy " + nodeId + " answering for " + model + " from " + backend.name(),
+            Conditions.awaitValue("Envoy " + nodeId + " answering for " + model + " from " + backend.name(),
                     RECONFIGURE_TIMEOUT, () -> Optional.of(call(service, model))
                             .filter(response -> response.statusCode() == 200)
                             .filter(response -> response.headers().firstValue("x-served-by")

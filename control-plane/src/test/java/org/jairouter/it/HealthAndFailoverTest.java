@@ -13,11 +13,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
+import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,11 +97,10 @@ class HealthAndFailoverTest {
         first = StubBackend.start("first", port);
         awaitInstance("first", JsonNode::asBoolean);
         // Envoy's worker threads learn of the recovery a moment after the status does.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (first.requestCount() == 0 && System.nanoTime() < deadline) {
+        Conditions.await("traffic returning to the restarted instance", Duration.ofSeconds(30), () -> {
             chat("m");
-        }
-        assertTrue(first.requestCount() > 0, "traffic never returned to the restarted instance");
+            return first.requestCount() > 0;
+        });
     }
 
     @Test
@@ -150,16 +150,16 @@ class HealthAndFailoverTest {
     /** Polls the chat status until the named instance's "healthy" satisfies the condition. */
     private JsonNode awaitInstance(String stubName, Predicate<JsonNode> healthy) throws Exception {
         StubBackend stub = stubName.equals("first") ? first : second;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            for (JsonNode instance : get("/chat/status").path("instances")) {
-                if (instance.path("base_url").asText().equals(stub.baseUrl()) && healthy.test(instance.path("healthy"))) {
-                    return instance;
-                }
-            }
-            assertTrue(System.nanoTime() < deadline, "the status never showed the expected health of " + stubName);
-            Thread.sleep(20);
-        }
+        return Conditions.awaitValue("the status showing the expected health of " + stubName, Duration.ofSeconds(30),
+                () -> {
+                    for (JsonNode instance : get("/chat/status").path("instances")) {
+                        if (instance.path("base_url").asText().equals(stub.baseUrl())
+                                && healthy.test(instance.path("healthy"))) {
+                            return Optional.of(instance);
+                        }
+                    }
+                    return Optional.empty();
+                });
     }
 
     private JsonNode get(String path) throws Exception {

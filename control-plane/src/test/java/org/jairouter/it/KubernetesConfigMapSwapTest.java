@@ -1,14 +1,14 @@
 package org.jairouter.it;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.openai.errors.InternalServerException;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
+import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,18 +34,15 @@ class KubernetesConfigMapSwapTest {
                 router.awaitEnvoy(clusters -> clusters.getOrDefault("chat~m", Set.of())
                         .equals(Set.of("127.0.0.1:" + second.port())));
                 // The replacement gets traffic once its first health check has passed.
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                String answer = "";
-                while (!answer.equals("Hello from second") && System.nanoTime() < deadline) {
+                Conditions.await("the replacement instance answering", Duration.ofSeconds(30), () -> {
                     try {
-                        answer = router.client().chat().completions()
+                        return router.client().chat().completions()
                                 .create(ChatCompletionCreateParams.builder().model("m").addUserMessage("hi").build())
-                                .choices().get(0).message().content().orElseThrow();
+                                .choices().get(0).message().content().orElseThrow().equals("Hello from second");
                     } catch (InternalServerException notYetHealthy) {
-                        Thread.sleep(10);
+                        return false;
                     }
-                }
-                assertEquals("Hello from second", answer);
+                });
             }
         }
     }

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -33,6 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.Gate;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterAll;
@@ -245,18 +247,16 @@ class LiveReconfigurationTest {
     private static JsonNode awaitRefusal() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         URI status = URI.create("http://127.0.0.1:" + router.router().statusPort() + "/v1/status");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
+        return Conditions.awaitValue("the refused edit showing in the status", Duration.ofSeconds(30), () -> {
             JsonNode body = new ObjectMapper().readTree(http.send(HttpRequest.newBuilder(status).build(),
                     HttpResponse.BodyHandlers.ofString()).body());
             JsonNode refused = body.path("config").path("last_refused");
             if (!refused.isMissingNode() && !refused.isNull()) {
                 assertEquals(router.router().configVersion(), body.path("config").path("in_force").path("version").asText());
-                return refused;
+                return Optional.of(refused);
             }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("the refused edit never showed in the status");
+            return Optional.empty();
+        });
     }
 
     private static String chat(String model) {

@@ -10,12 +10,13 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.jairouter.app.Router;
 import org.jairouter.app.RouterOptions;
 import org.jairouter.envoy.EnvoyAdmin;
-import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.HostStatus;
+import org.jairouter.fixtures.Conditions;
 
 /**
  * A real router for a test: the control plane in this JVM, a real Envoy child process, every port
@@ -54,9 +55,8 @@ final class RouterHarness implements AutoCloseable {
     }
 
     private static RouterHarness start(Path config, Path workDir, String serverYaml) throws Exception {
-        Router router = Router.start(new RouterOptions(config, "127.0.0.1", 0, "127.0.0.1", 0, "127.0.0.1", 0, true,
-                Optional.empty(), EnvoyBinary.defaultInstallDir(), workDir, "warning", 2, "it-" + workDir.getFileName(),
-                Optional.empty()));
+        Router router = Router.start(RouterOptions.builder(config, workDir, "it-" + workDir.getFileName())
+                .concurrency(2).build());
         try {
             return new RouterHarness(router, config, workDir, serverYaml, router.awaitReady(READY_TIMEOUT));
         } catch (RuntimeException | InterruptedException e) {
@@ -107,14 +107,16 @@ final class RouterHarness implements AutoCloseable {
      * its health check: a new instance gets traffic once its first check (at once on arrival) passes.
      */
     void awaitEnvoy(Predicate<Map<String, Set<String>>> condition) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Map<String, Set<String>> endpoints = admin().clusterEndpoints();
-        while (!condition.test(endpoints) || !admin().hostStatuses().stream().allMatch(HostStatus::healthy)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Envoy did not get the expected config; it has " + endpoints);
-            }
-            Thread.sleep(20);
-            endpoints = admin().clusterEndpoints();
+        AtomicReference<Map<String, Set<String>>> seen = new AtomicReference<>(Map.of());
+        try {
+            Conditions.awaitValue("Envoy getting the expected config", Duration.ofSeconds(30), () -> {
+                seen.set(admin().clusterEndpoints());
+                boolean ready = condition.test(seen.get())
+                        && admin().hostStatuses().stream().allMatch(HostStatus::healthy);
+                return ready ? Optional.of(seen.get()) : Optional.empty();
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; it has " + seen.get(), e);
         }
     }
 

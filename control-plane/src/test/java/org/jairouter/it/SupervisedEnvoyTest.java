@@ -7,6 +7,7 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import java.time.Duration;
 import java.util.Optional;
+import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.Test;
 
@@ -47,14 +48,6 @@ class SupervisedEnvoyTest {
     }
 
     private static ProcessHandle awaitEnvoyChild(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<ProcessHandle> child = envoyChild();
-            if (child.isPresent()) {
-                return child.get();
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no Envoy was restarted within " + timeout);
+        return Conditions.awaitValue("an Envoy being restarted", timeout, SupervisedEnvoyTest::envoyChild);
     }
 }

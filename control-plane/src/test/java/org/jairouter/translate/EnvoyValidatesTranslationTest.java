@@ -3,6 +3,7 @@ package org.jairouter.translate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import com.google.protobuf.Any;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
@@ -16,44 +17,57 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jairouter.envoy.EnvoyBinary;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The real Envoy binary, in {@code --mode validate}, accepts everything the translator generates. The
- * dynamic resources are inlined into a static bootstrap: RDS becomes an inline route table, EDS
- * clusters become static clusters carrying their endpoints.
+ * The real Envoy binary, in {@code --mode validate}, accepts what the translator generates for every
+ * golden case. The dynamic resources are inlined into a static bootstrap: RDS becomes an inline route
+ * table, EDS clusters become static clusters carrying their endpoints.
  */
 class EnvoyValidatesTranslationTest {
+    /** Validations run side by side; each is a short-lived Envoy process, mostly start-up. */
+    private static final int CONCURRENT_VALIDATIONS = 4;
+
     @TempDir
     Path dir;
 
-    @ParameterizedTest
-    @MethodSource("org.jairouter.translate.TranslatorGoldenTest#configs")
-    void envoyAcceptsTheTranslation(Path config) throws Exception {
-        EnvoyResources resources = TranslatorGoldenTest.translate(config);
-
-        Validation result = validate(staticBootstrap(resources));
-
-        assertEquals(0, result.exitCode(), result.output());
+    @TestFactory
+    Stream<DynamicTest> envoyAcceptsTheTranslationOfEveryGoldenCase() {
+        List<Path> cases = TranslatorGoldenTest.cases().toList();
+        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT_VALIDATIONS);
+        Map<Path, Future<Validation>> results = cases.stream().collect(Collectors.toMap(Function.identity(),
+                folder -> pool.submit(() -> validate(folder, staticBootstrap(TranslatorGoldenTest.translate(folder))))));
+        // The submitted validations still run; the pool only stops taking new ones.
+        pool.shutdown();
+        return cases.stream().map(folder -> dynamicTest(folder.getFileName().toString(), () -> {
+            Validation result = results.get(folder).get(2, TimeUnit.MINUTES);
+            assertEquals(0, result.exitCode(), result.output());
+        }));
     }
 
     /** Proves the check can fail: a route to a cluster that does not exist is refused. */
     @Test
     void envoyRefusesARouteToAMissingCluster() throws Exception {
-        EnvoyResources resources = TranslatorGoldenTest.translate(TranslatorGoldenTest.GOLDEN.resolve("name-clash.yml"));
+        EnvoyResources resources = TranslatorGoldenTest.translate(TranslatorGoldenTest.GOLDEN.resolve("name-clash"));
         EnvoyResources broken = new EnvoyResources(resources.listeners(), resources.routes(),
                 resources.clusters().stream().filter(c -> !c.getName().startsWith("chat~")).toList(),
                 resources.endpoints());
 
-        Validation result = validate(staticBootstrap(broken));
+        Validation result = validate(TranslatorGoldenTest.GOLDEN.resolve("name-clash"), staticBootstrap(broken));
 
         assertNotEquals(0, result.exitCode(), result.output());
         assertTrue(result.output().contains("unknown cluster"), result.output());
@@ -62,11 +76,14 @@ class EnvoyValidatesTranslationTest {
     private record Validation(int exitCode, String output) {
     }
 
-    private Validation validate(Bootstrap bootstrap) throws Exception {
-        Path file = Files.writeString(dir.resolve("bootstrap.json"), EnvoyJson.print(bootstrap));
+    /** Runs Envoy in the case folder, so that a file the case refers to by a relative path is found. */
+    private Validation validate(Path caseFolder, Bootstrap bootstrap) throws Exception {
+        Path file = Files.writeString(dir.resolve(caseFolder.getFileName() + ".bootstrap.json"),
+                EnvoyJson.print(bootstrap));
         Path envoy = EnvoyBinary.locate(Optional.empty(), EnvoyBinary.defaultInstallDir());
         Process process = new ProcessBuilder(envoy.toString(), "--mode", "validate", "-c", file.toString(),
                 "--disable-hot-restart", "--log-level", "error")
+                .directory(caseFolder.toFile())
                 .redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(2, TimeUnit.MINUTES), "envoy --mode validate did not finish");

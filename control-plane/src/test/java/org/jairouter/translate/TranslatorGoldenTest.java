@@ -1,56 +1,113 @@
 package org.jairouter.translate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigLoader;
+import org.jairouter.config.ConfigProblem;
+import org.jairouter.config.Instance;
+import org.jairouter.config.LoadedConfig;
 import org.jairouter.config.RouterConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The translator against golden files: each golden/NAME.yml must translate to exactly
- * golden/NAME.envoy.json. After an intended change, regenerate with
- * {@code ./mvnw -pl control-plane test -Dtest=TranslatorGoldenTest -Djairouter.golden.update=true}
- * and review the diff.
+ * The translator against golden cases, one small case per feature. Each folder under {@code golden/}
+ * holds an {@code input.yml} and the Envoy resources it must translate to, one file per xDS type
+ * ({@code listeners.json}, {@code routes.json}, {@code clusters.json}, {@code endpoints.json}), plus
+ * {@code warnings.txt} when loading it warns. Each folder under {@code golden-errors/} holds a config
+ * that must be refused and the {@code errors.txt} it is refused with. After an intended change,
+ * regenerate all of them with one command and review the diff:
+ * <pre>./mvnw -B -pl control-plane -am test -Dtest='TranslatorGoldenTest' -Dsurefire.failIfNoSpecifiedTests=false -Djairouter.golden.update=true</pre>
  */
 class TranslatorGoldenTest {
     static final Path GOLDEN = Path.of("src/test/resources/golden");
-    /** Host names in the golden configs resolve to fixed addresses, so the output never depends on DNS. */
-    static final ResolvedHosts HOSTS = new ResolvedHosts(Map.of(
+    static final Path GOLDEN_ERRORS = Path.of("src/test/resources/golden-errors");
+    /** The only environment the inputs' ${NAME} placeholders see, so the output never depends on the machine. */
+    private static final Map<String, String> ENVIRONMENT = Map.of("GOLDEN_API_KEY", "sk-golden-from-environment");
+    /** Host names in the inputs resolve to fixed addresses, so the output never depends on DNS. */
+    private static final Map<String, String> HOST_NAMES = Map.of(
             "ollama.lan", "10.0.0.51",
-            "10.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.2",
-            "10.0.0.11", "10.0.0.11", "10.0.0.12", "10.0.0.12", "10.0.0.13", "10.0.0.13",
-            "10.0.0.21", "10.0.0.21", "10.0.0.31", "10.0.0.31", "10.0.0.32", "10.0.0.32",
-            "10.0.0.41", "10.0.0.41"));
+            "gpu.example.com", "10.0.0.61",
+            "vllm.lan", "10.0.0.71");
 
-    static Stream<Path> configs() throws IOException {
-        return Files.list(GOLDEN).filter(p -> p.toString().endsWith(".yml")).sorted();
+    static Stream<Path> cases() {
+        return GoldenFiles.cases(GOLDEN);
     }
 
-    static EnvoyResources translate(Path config) throws Exception {
-        RouterConfig loaded = ConfigLoader.load(config).config();
-        return EnvoyTranslator.translate(loaded, HOSTS, new StatusEndpoint("127.0.0.1", 18001));
+    static Stream<Path> errorCases() {
+        return GoldenFiles.cases(GOLDEN_ERRORS);
     }
 
-    @ParameterizedTest
-    @MethodSource("configs")
-    void translationMatchesTheGoldenFile(Path config) throws Exception {
-        String actual = EnvoyJson.print(translate(config));
-        Path golden = Path.of(config.toString().replace(".yml", ".envoy.json"));
-        if (Boolean.getBoolean("jairouter.golden.update")) {
-            Files.writeString(golden, actual);
+    static LoadedConfig load(Path caseFolder) throws IOException, ConfigException {
+        return ConfigLoader.parse(Files.readString(caseFolder.resolve(GoldenFiles.INPUT)), GoldenFiles.INPUT,
+                ENVIRONMENT);
+    }
+
+    static EnvoyResources translate(Path caseFolder) throws IOException, ConfigException {
+        return translate(load(caseFolder).config());
+    }
+
+    private static EnvoyResources translate(RouterConfig config) {
+        return EnvoyTranslator.translate(config, resolve(config), new StatusEndpoint("127.0.0.1", 18001))
+                .resources();
+    }
+
+    /** IP literals are their own address; names not in {@link #HOST_NAMES} stay unresolved. */
+    private static ResolvedHosts resolve(RouterConfig config) {
+        Map<String, String> ips = new TreeMap<>();
+        config.services().values().stream().flatMap(s -> s.instances().stream()).map(Instance::host)
+                .forEach(host -> {
+                    String ip = host.matches("[0-9.]+") ? host : HOST_NAMES.get(host);
+                    if (ip != null) {
+                        ips.put(host, ip);
+                    }
+                });
+        return new ResolvedHosts(ips);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void translationMatchesTheGoldenFiles(Path caseFolder) throws Exception {
+        LoadedConfig loaded = load(caseFolder);
+        EnvoyResources resources = translate(loaded.config());
+        Map<String, String> produced = new TreeMap<>(Map.of(
+                "listeners.json", EnvoyJson.print(resources.listeners()),
+                "routes.json", EnvoyJson.print(resources.routes()),
+                "clusters.json", EnvoyJson.print(resources.clusters()),
+                "endpoints.json", EnvoyJson.print(resources.endpoints())));
+        if (!loaded.warnings().isEmpty()) {
+            produced.put("warnings.txt", lines(loaded.warnings().stream()));
         }
-        assertEquals(Files.readString(golden), actual, "translation of " + config + " differs from " + golden);
+        GoldenFiles.check(caseFolder, produced);
     }
 
-    @ParameterizedTest
-    @MethodSource("configs")
-    void translationIsAPureFunction(Path config) throws Exception {
-        assertEquals(translate(config), translate(config));
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("errorCases")
+    void refusedConfigMatchesTheGoldenErrors(Path caseFolder) throws Exception {
+        try {
+            load(caseFolder);
+            fail(caseFolder.resolve(GoldenFiles.INPUT) + " was accepted; a golden-errors case must be refused");
+        } catch (ConfigException refused) {
+            GoldenFiles.check(caseFolder, Map.of("errors.txt", lines(refused.problems().stream())));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void translationIsAPureFunction(Path caseFolder) throws Exception {
+        assertEquals(translate(caseFolder), translate(caseFolder));
+    }
+
+    private static String lines(Stream<ConfigProblem> problems) {
+        return problems.map(ConfigProblem::toString).collect(Collectors.joining("\n", "", "\n"));
     }
 }

@@ -1,0 +1,44 @@
+package org.jairouter.config;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** A {@code load-balance} section, model-wide or per service; each key it leaves out keeps the inherited value. */
+final class LoadBalanceReader {
+    private static final Set<String> KEYS = Set.of("type", "hash-algorithm");
+    /**
+     * The digests JAiRouter's ip-hash accepts (its validator: md5, sha1, sha256; its console also offers
+     * murmur) and their usual spellings. Envoy's ring hashes with xxHash whichever is named.
+     */
+    private static final Set<String> HASH_ALGORITHMS = Set.of("md5", "sha1", "sha-1", "sha256", "sha-256", "murmur");
+
+    private LoadBalanceReader() {
+    }
+
+    static LoadBalancing read(YamlSection section, LoadBalancing inherited) {
+        Map<String, YamlSection> entries = section.entries(KEYS, Set.of());
+        LoadBalancePolicy policy = Optional.ofNullable(entries.get("type")).flatMap(type -> type.text().flatMap(name -> {
+            Optional<LoadBalancePolicy> known = LoadBalancePolicy.fromKey(name.toLowerCase(Locale.ROOT));
+            if (known.isEmpty()) {
+                type.error("unknown load-balance type '" + name + "'; expected one of "
+                        + String.join(", ", LoadBalancePolicy.keys()));
+            }
+            return known;
+        })).orElse(inherited.policy());
+        String hashAlgorithm = Optional.ofNullable(entries.get("hash-algorithm")).flatMap(LoadBalanceReader::readHashAlgorithm)
+                .orElse(inherited.hashAlgorithm());
+        return new LoadBalancing(policy, hashAlgorithm);
+    }
+
+    private static Optional<String> readHashAlgorithm(YamlSection section) {
+        return section.text().filter(name -> {
+            if (HASH_ALGORITHMS.contains(name.toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+            section.error("unknown hash-algorithm '" + name + "'; expected one of md5, sha1, sha256, murmur");
+            return false;
+        });
+    }
+}

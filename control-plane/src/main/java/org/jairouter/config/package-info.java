@@ -1,0 +1,16 @@
+/**
+ * Reads and validates {@code application.yml}: one reader class per section. {@link
+ * org.jairouter.config.ConfigLoader} parses the YAML and runs the top-level readers ({@code server},
+ * {@code model}); {@code ModelReader} runs {@code ServicesReader}, which runs {@code ServiceReader}
+ * per service and {@code InstanceReader} per instance. Sections a service inherits from the model
+ * ({@code health-check}, {@code retry}, {@code load-balance}, {@code adapter}) have readers that take
+ * the inherited value.
+ *
+ * <p>A new top-level section is a {@code SectionReader} (its key, how to read it, what its absence
+ * means), listed in {@code ConfigLoader.SECTIONS} and read in {@code ConfigLoader.readRoot} into its
+ * {@link org.jairouter.config.RouterConfig} field. A new inheritable section follows {@code
+ * RetryReader}: {@code read(section, inherited)}, called from {@code ModelReader} and {@code
+ * ServiceReader}. Readers report problems on the {@code YamlSection} they are given (file, line and
+ * key come with it) and never throw, so that one run reports every problem.
+ */
+package org.jairouter.config;

@@ -1,0 +1,62 @@
+package org.jairouter.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.openai.errors.InternalServerException;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.embeddings.EmbeddingCreateParams;
+import org.jairouter.fixtures.StubBackend;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An instance that takes a request and closes the connection before any response byte (a crash, an
+ * out-of-memory kill) costs the client nothing while another instance of the model can answer; when
+ * none can, the client is told what happened.
+ */
+class DroppedConnectionFailoverTest {
+    private static final int REQUESTS = 40;
+
+    @Test
+    void requestsDroppedBeforeAnyResponseByteGoToAnotherInstance() throws Exception {
+        try (StubBackend dropping = StubBackend.start("chat-dropping");
+                StubBackend healthy = StubBackend.start("chat-healthy");
+                StubBackend lonely = StubBackend.start("embedding-dropping");
+                RouterHarness router = RouterHarness.start("""
+                        model:
+                          services:
+                            chat:
+                              load-balance:
+                                type: round-robin
+                              instances:
+                                - name: "qwen3"
+                                  base-url: "%s"
+                                - name: "qwen3"
+                                  base-url: "%s"
+                            embedding:
+                              retry:
+                                attempts: 0
+                              instances:
+                                - name: "bge"
+                                  base-url: "%s"
+                        """.formatted(dropping.baseUrl(), healthy.baseUrl(), lonely.baseUrl()))) {
+            dropping.dropRequests(true);
+            lonely.dropRequests(true);
+
+            for (int i = 0; i < REQUESTS; i++) {
+                String answer = router.client().chat().completions().create(ChatCompletionCreateParams.builder()
+                                .model("qwen3").addUserMessage("hi").build())
+                        .choices().get(0).message().content().orElseThrow();
+                assertEquals("Hello from chat-healthy", answer);
+            }
+            assertTrue(dropping.requestCount() > 0, "round-robin never tried the dropping instance");
+            assertEquals(REQUESTS, healthy.requestCount());
+
+            InternalServerException error = assertThrows(InternalServerException.class, () -> router.client()
+                    .embeddings().create(EmbeddingCreateParams.builder().model("bge").input("hi").build()));
+            assertEquals(503, error.statusCode());
+            assertTrue(error.getMessage().contains("closed the connection before answering"), error.getMessage());
+        }
+    }
+}

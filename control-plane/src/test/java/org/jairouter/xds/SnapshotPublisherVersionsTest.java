@@ -1,0 +1,107 @@
+package org.jairouter.xds;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import io.envoyproxy.controlplane.cache.Resources.ResourceType;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.jairouter.config.ConfigLoader;
+import org.jairouter.config.RouterConfig;
+import org.jairouter.translate.EnvoyResources;
+import org.jairouter.translate.EnvoyTranslator;
+import org.jairouter.translate.ResolvedHosts;
+import org.jairouter.translate.StatusEndpoint;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Each xDS type is versioned on its own, so an edit makes Envoy fetch only the types it touched: an
+ * instance edit travels by EDS alone, and republishing an unchanged config sends nothing.
+ */
+class SnapshotPublisherVersionsTest {
+    private static final Set<ResourceType> XDS_TYPES = EnumSet.of(ResourceType.LISTENER, ResourceType.ROUTE,
+            ResourceType.CLUSTER, ResourceType.ENDPOINT);
+    private static final String CONFIG = """
+            server:
+              max-request-size: 32MB
+            model:
+              services:
+                chat:
+                  retry:
+                    attempts: 2
+                  health-check:
+                    interval: 10s
+                  instances:
+                    - name: "qwen3:1.7B"
+                      base-url: "http://10.0.0.11:8000"
+                      weight: 1
+                    - name: "qwen3:1.7B"
+                      base-url: "http://10.0.0.12:8000"
+            """;
+
+    static Stream<Arguments> edits() {
+        return Stream.of(
+                Arguments.of("an instance's weight", "weight: 1", "weight: 5", EnumSet.of(ResourceType.ENDPOINT)),
+                Arguments.of("an instance's address", "10.0.0.12:8000", "10.0.0.13:8000",
+                        EnumSet.of(ResourceType.ENDPOINT)),
+                Arguments.of("the retry attempts", "attempts: 2", "attempts: 3", EnumSet.of(ResourceType.ROUTE)),
+                Arguments.of("the health-check interval", "interval: 10s", "interval: 5s",
+                        EnumSet.of(ResourceType.CLUSTER)),
+                Arguments.of("the largest request", "32MB", "16MB", EnumSet.of(ResourceType.LISTENER)),
+                Arguments.of("a new model", "- name: \"qwen3:1.7B\"\n          base-url: \"http://10.0.0.12:8000\"",
+                        "- name: \"llama3.1:8b\"\n          base-url: \"http://10.0.0.12:8000\"",
+                        EnumSet.of(ResourceType.CLUSTER, ResourceType.ENDPOINT, ResourceType.ROUTE)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("edits")
+    void anEditChangesOnlyTheVersionsOfTheTypesItTouches(String edit, String before, String after,
+                                                         Set<ResourceType> touched) throws Exception {
+        String edited = CONFIG.replace(before, after);
+        assertNotEquals(CONFIG, edited, "the edit must apply to the config");
+        SnapshotPublisher publisher = new SnapshotPublisher();
+
+        String firstVersion = publisher.publish(translate(CONFIG));
+        Map<ResourceType, String> first = versions(publisher);
+        String secondVersion = publisher.publish(translate(edited));
+        Map<ResourceType, String> second = versions(publisher);
+
+        Set<ResourceType> changed = XDS_TYPES.stream().filter(type -> !first.get(type).equals(second.get(type)))
+                .collect(Collectors.toCollection(() -> EnumSet.noneOf(ResourceType.class)));
+        assertEquals(touched, changed, "types whose version changed after editing " + edit);
+        assertNotEquals(firstVersion, secondVersion);
+    }
+
+    @Test
+    void republishingAnUnchangedConfigChangesNoVersion() throws Exception {
+        SnapshotPublisher publisher = new SnapshotPublisher();
+
+        String firstVersion = publisher.publish(translate(CONFIG));
+        Map<ResourceType, String> first = versions(publisher);
+        String secondVersion = publisher.publish(translate(CONFIG));
+
+        assertEquals(first, versions(publisher));
+        assertEquals(firstVersion, secondVersion);
+    }
+
+    private static Map<ResourceType, String> versions(SnapshotPublisher publisher) {
+        Snapshot snapshot = publisher.cache().getSnapshot(SnapshotPublisher.GROUP);
+        return XDS_TYPES.stream().collect(Collectors.toMap(type -> type, snapshot::version));
+    }
+
+    /** Each call loads and translates anew, as a reload does: equal content must still version alike. */
+    private static EnvoyResources translate(String yaml) throws Exception {
+        RouterConfig config = ConfigLoader.parse(yaml, "application.yml", Map.of()).config();
+        Map<String, String> ips = config.services().values().stream().flatMap(s -> s.instances().stream())
+                .collect(Collectors.toMap(i -> i.host(), i -> i.host(), (a, b) -> a));
+        return EnvoyTranslator.translate(config, new ResolvedHosts(ips), new StatusEndpoint("127.0.0.1", 18001))
+                .resources();
+    }
+}
