@@ -6,9 +6,17 @@
 # The control plane runs without an Envoy of its own: Envoy runs in the official envoyproxy/envoy
 # image and connects to port 18000 (see compose.yaml and deploy/kubernetes/).
 
+# Base images: the official ones. Where no registry answers, deploy/standin/build-images makes local
+# stand-ins to pass here instead (CI does).
+ARG BUILD_IMAGE=eclipse-temurin:17-jdk
+ARG RUNTIME_IMAGE=eclipse-temurin:17-jre
+# Where the jars come from: "build" runs the Maven wrapper in the image; "host" takes the jars that
+# `./mvnw package` made on this machine, for builds whose containers cannot reach Maven Central.
+ARG JARS=build
+
 # 1. Build with the Maven wrapper on a full JDK. Only what the build reads is copied, so editing docs,
 #    compose or Kubernetes files does not invalidate this layer.
-FROM eclipse-temurin:17-jdk AS build
+FROM ${BUILD_IMAGE} AS jars-build
 WORKDIR /src
 COPY mvnw pom.xml ./
 COPY .mvn/ .mvn/
@@ -19,8 +27,17 @@ COPY control-plane/ control-plane/
 # build: the integration tests need Envoy and free ports, which a build sandbox may not give.
 RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q -Dmaven.test.skip=true package
 
+# 1'. Or the jars built on the host, at the same paths. BuildKit builds only the stage JARS names.
+FROM scratch AS jars-host
+COPY control-plane/target/jairouter.jar /src/control-plane/target/
+COPY control-plane/jvm.options /src/control-plane/
+COPY test-fixtures/target/test-fixtures.jar /src/test-fixtures/target/
+COPY test-fixtures/configs/demo.yml /src/test-fixtures/configs/
+
+FROM jars-${JARS} AS jars
+
 # 2. The runtime: a JRE and the jar, run by an unprivileged user.
-FROM eclipse-temurin:17-jre AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 RUN useradd --system --user-group --uid 10001 --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin jairouter
 USER 10001:10001
@@ -28,16 +45,17 @@ WORKDIR /opt/jairouter
 
 # The demo backends (docker compose): NAME=PORT arguments, one stub server each.
 FROM runtime AS stubs
-COPY --from=build /src/test-fixtures/target/test-fixtures.jar ./
+COPY --from=jars /src/test-fixtures/target/test-fixtures.jar ./
 ENTRYPOINT ["java", "-jar", "/opt/jairouter/test-fixtures.jar"]
 
 # The control plane, last so that a plain `docker build` makes it. Mount the config folder at /config.
 # Envoys connect to 18000 (xDS); 18001 serves the status JSON (/v1/status).
 # The class-data-sharing archive is made here, by the image's own JVM: an archive fits only the JVM that made it.
 FROM runtime AS control-plane
-COPY --from=build /src/control-plane/target/jairouter.jar /src/control-plane/jvm.options ./
+COPY --from=jars /src/control-plane/target/jairouter.jar /src/control-plane/jvm.options ./
+# The class-data-sharing archive is made here, by the image's own JVM (an archive fits one jar and one JVM).
 USER root
-RUN --mount=type=bind,from=build,source=/src/test-fixtures/configs/demo.yml,target=/tmp/demo.yml \
+RUN --mount=type=bind,from=jars,source=/src/test-fixtures/configs/demo.yml,target=/tmp/demo.yml \
     java -XX:ArchiveClassesAtExit=jairouter.jsa @jvm.options -jar jairouter.jar validate /tmp/demo.yml >/dev/null
 USER 10001:10001
 EXPOSE 18000 18001

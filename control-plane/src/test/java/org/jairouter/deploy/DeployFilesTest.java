@@ -22,7 +22,7 @@ import org.yaml.snakeyaml.Yaml;
  * problem or a warning.
  */
 class DeployFilesTest {
-    private static final Path REPO = Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
+    private static final Path REPO = Folders.repository();
     private static final Path K8S = REPO.resolve("deploy/kubernetes");
     /** The compose service and the Kubernetes Service of the control plane. */
     private static final String COMPOSE_CONTROL_PLANE = "control-plane";
@@ -34,6 +34,15 @@ class DeployFilesTest {
                 Files.readString(REPO.resolve("envoy/compose-bootstrap.yaml")),
                 "regenerate: java -jar control-plane/target/jairouter.jar bootstrap --node-id compose-envoy"
                         + " --xds-address control-plane --admin-address 0.0.0.0 > envoy/compose-bootstrap.yaml");
+    }
+
+    /** compose.host-network.yaml: Envoy and the control plane share the host's loopback. */
+    @Test
+    void hostNetworkBootstrapIsWhatJairouterBootstrapPrints() throws IOException {
+        assertEquals(EnvoyBootstrap.render("compose-envoy", "127.0.0.1", 9901, "127.0.0.1", 18000, EnvoyLimits.DEFAULT),
+                Files.readString(REPO.resolve("envoy/host-network-bootstrap.yaml")),
+                "regenerate: java -jar control-plane/target/jairouter.jar bootstrap --node-id compose-envoy"
+                        + " --xds-address 127.0.0.1 --admin-address 127.0.0.1 > envoy/host-network-bootstrap.yaml");
     }
 
     @Test
@@ -54,7 +63,8 @@ class DeployFilesTest {
 
     @Test
     void composeAndKubernetesRunTheEnvoyReleaseWeTest() throws IOException {
-        assertEquals(ContainerEnvoy.IMAGE, composeService("envoy").get("image"));
+        assertEquals("${" + ContainerEnvoy.IMAGE_VARIABLE + ":-" + ContainerEnvoy.IMAGE + "}",
+                composeService("envoy").get("image"));
         assertEquals(ContainerEnvoy.IMAGE, container(K8S.resolve("envoy.yaml"), "jairouter-envoy").get("image"));
     }
 

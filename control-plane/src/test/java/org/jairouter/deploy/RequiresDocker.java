@@ -30,7 +30,8 @@ final class RequiresDocker implements ExecutionCondition {
         return ConditionEvaluationResult.disabled(reason);
     }
 
-    private static Optional<String> whyDockerIsMissing() {
+    /** Empty where an engine answers; otherwise what was tried. */
+    static Optional<String> whyDockerIsMissing() {
         try {
             DockerClientFactory.instance().client();
             return Optional.empty();
