@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jairouter.config.ConfigDiff;
 import org.jairouter.config.ConfigException;
@@ -57,6 +58,13 @@ public final class Router implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    /** Re-translates when a client key expires, so that Envoy refuses it from that instant. */
+    private final ScheduledExecutorService keyExpiry = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "key-expiry");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private ScheduledFuture<?> nextExpiry;
     private volatile ResolvedHosts resolved;
     private EnvoyProcess envoy;
     /** The config in force and what it was translated into: what the status side reads. */
@@ -161,12 +169,25 @@ public final class Router implements AutoCloseable {
         logHashAlgorithms(loaded.config());
     }
 
+    /** Translates the config with the client keys usable now, and schedules the next key expiry. */
     private String publish(RouterConfig config, ResolvedHosts hosts) {
-        Translation translation = EnvoyTranslator.translate(config, hosts,
+        Instant now = Instant.now();
+        Translation translation = EnvoyTranslator.translate(config.keysUsableAt(now), hosts,
                 new StatusEndpoint(options.statusHostForEnvoy(), status.port()));
         String version = publisher.publish(translation.resources());
         inForce = translation;
+        if (nextExpiry != null) {
+            nextExpiry.cancel(false);
+        }
+        nextExpiry = config.apiKeys().nextExpiryAfter(now).map(at -> keyExpiry.schedule(this::expireKeys,
+                Math.max(0, at.toEpochMilli() - System.currentTimeMillis()), TimeUnit.MILLISECONDS)).orElse(null);
         return version;
+    }
+
+    private synchronized void expireKeys() {
+        String version = publish(inForce.config(), resolved);
+        LOG.info("A client key expired; config {} in force", version);
+        configStatus.applied(version, options.config().toString(), "client key expired");
     }
 
     /** Looks the base-url host names up again; Envoy gets the new addresses if any changed. */
@@ -253,6 +274,7 @@ public final class Router implements AutoCloseable {
     @Override
     public void close() {
         dnsRefresh.shutdownNow();
+        keyExpiry.shutdownNow();
         closeQuietly(watcher);
         closeQuietly(envoy);
         closeQuietly(status);

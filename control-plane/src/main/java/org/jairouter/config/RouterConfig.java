@@ -8,8 +8,10 @@ import java.util.Map;
  * A validated router configuration: what the translator turns into Envoy resources. Services in enum order.
  *
  * @param upstreamCaFile the CA bundle that verifies https instances' certificates
+ * @param apiKeys        the client keys; {@link ApiKeys#NONE} lets every client in
  */
-public record RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceConfig> services, String upstreamCaFile) {
+public record RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceConfig> services, String upstreamCaFile,
+        ApiKeys apiKeys) {
     /** Debian's and Ubuntu's bundle, also in the official Envoy image. */
     public static final String DEFAULT_CA_FILE = "/etc/ssl/certs/ca-certificates.crt";
 
@@ -18,6 +20,11 @@ public record RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceCo
         Map<ServiceType, ServiceConfig> copy = new EnumMap<>(ServiceType.class);
         copy.putAll(services);
         services = Collections.unmodifiableMap(copy);
+    }
+
+    /** This config with only the keys usable at an instant: what Envoy is sent then. */
+    public RouterConfig keysUsableAt(java.time.Instant now) {
+        return new RouterConfig(listener, services, upstreamCaFile, apiKeys.usableAt(now));
     }
 
     public ServiceConfig service(ServiceType type) {

@@ -209,11 +209,16 @@ final class YamlSection {
 
     /** A whole number within bounds; an error and empty otherwise. */
     Optional<Integer> integer(long min, long max) {
+        return longInteger(min, Math.min(max, Integer.MAX_VALUE)).map(Long::intValue);
+    }
+
+    /** A whole number within bounds, beyond an int's range; an error and empty otherwise. */
+    Optional<Long> longInteger(long min, long max) {
         return text().flatMap(value -> {
             try {
                 long number = Long.parseLong(value);
                 if (number >= min && number <= max) {
-                    return Optional.of((int) number);
+                    return Optional.of(number);
                 }
             } catch (NumberFormatException notANumber) {
                 // reported below

@@ -9,8 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.jairouter.config.ApiKey;
 import org.jairouter.config.HealthCheck;
 import org.jairouter.config.Instance;
+import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.config.ServiceType;
 import org.jairouter.envoy.EnvoyAdmin;
@@ -64,10 +66,15 @@ public final class StatusReport {
     }
 
     /** Every configured model with an active instance, in OpenAI's list format. */
-    public Map<String, Object> models() {
+    /** The models served, or those the client key with this id may use when keys are enforced. */
+    public Map<String, Object> models(Optional<String> keyId) {
         long created = configStatus.applied().map(a -> a.at().getEpochSecond()).orElse(0L);
+        RouterConfig config = inForce.get().config();
+        Optional<ApiKey> key = keyId.filter(id -> config.apiKeys().enforced()).flatMap(config.apiKeys()::byId);
         Set<String> models = new LinkedHashSet<>();
-        inForce.get().config().services().values().forEach(s -> models.addAll(s.activeInstancesByModel().keySet()));
+        config.services().values().forEach(s -> s.activeInstancesByModel().keySet().stream()
+                .filter(model -> key.map(k -> k.mayUse(s.type(), model)).orElse(true))
+                .forEach(models::add));
         List<Map<String, Object>> data = models.stream().map(id -> {
             Map<String, Object> model = new LinkedHashMap<>();
             model.put("id", id);

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import org.jairouter.config.ServiceType;
+import org.jairouter.translate.Names;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +63,9 @@ public final class StatusServer implements AutoCloseable {
         } else if (path.equals("/v1/status")) {
             reply(exchange, 200, report.overall());
         } else if (path.equals("/v1/models")) {
-            reply(exchange, 200, report.models());
+            // Envoy names the key that was accepted; the status port itself (loopback) lists every model.
+            reply(exchange, 200, report.models(Optional.ofNullable(
+                    exchange.getRequestHeaders().getFirst(Names.KEY_ID_HEADER))));
         } else {
             Optional<ServiceType> service = Arrays.stream(ServiceType.values())
                     .filter(type -> type.statusPath().equals(path)).findFirst();

@@ -1,5 +1,6 @@
 package org.jairouter.translate;
 
+import com.github.xds.type.v3.TypedStruct;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
@@ -8,6 +9,7 @@ import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation;
 import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
+import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -26,6 +28,7 @@ public final class EnvoyJson {
                     Router.getDescriptor(), FilterConfig.getDescriptor(), HttpProtocolOptions.getDescriptor(),
                     HeaderMutation.getDescriptor(), UpstreamCodec.getDescriptor(), LeastRequest.getDescriptor(),
                     PreviousHostsPredicate.getDescriptor(), UpstreamTlsContext.getDescriptor(), Buffer.getDescriptor()))
+            .add(List.of(TypedStruct.getDescriptor(), RBAC.getDescriptor()))
             .build();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES).sortingMapKeys();
 

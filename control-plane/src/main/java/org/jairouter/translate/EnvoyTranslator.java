@@ -28,7 +28,7 @@ public final class EnvoyTranslator {
             }
         }
         return new Translation(config, new EnvoyResources(
-                List.of(ListenerTranslator.listener(config.listener())),
+                List.of(ListenerTranslator.listener(config.listener(), config.apiKeys())),
                 List.of(RouteTranslator.routes(config, names)),
                 clusters,
                 endpoints), names);

@@ -31,8 +31,11 @@ final class ErrorReplies {
     static final String MISSING_MODEL = "You must provide a model parameter.";
     static final String MODEL_NOT_FOUND = "model not found";
     static final String METHOD_NOT_ALLOWED = "method not allowed";
+    static final String MODEL_NOT_PERMITTED = "model not permitted";
     private static final String MODEL = "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.MODEL_KEY + ")%";
     private static final String BODY = "%LOCAL_REPLY_BODY%";
+    private static final String PATH = "%REQ(:PATH)%";
+    private static final String PERMISSION_ERROR = "permission_error";
     private static final String CLIENT_ERROR = "invalid_request_error";
     private static final String SERVER_ERROR = "server_error";
 
@@ -46,8 +49,12 @@ final class ErrorReplies {
         };
     }
 
-    static LocalReplyConfig localReplyConfig(long maxRequestBytes) {
-        return LocalReplyConfig.newBuilder()
+    static LocalReplyConfig localReplyConfig(long maxRequestBytes, boolean keysEnforced) {
+        LocalReplyConfig.Builder replies = LocalReplyConfig.newBuilder();
+        if (keysEnforced) {
+            keyReplies(replies);
+        }
+        return replies
                 .addMappers(mapper(metadataIs(Names.ERROR_KEY, Names.MISSING_MODEL),
                         error(BODY, CLIENT_ERROR, "model", null)))
                 .addMappers(mapper(AccessLogFilter.newBuilder().setAndFilter(AndFilter.newBuilder()
@@ -75,6 +82,24 @@ final class ErrorReplies {
                         error("No instance of model '" + MODEL + "' could answer: " + BODY, SERVER_ERROR, null, null)))
                 .setBodyFormat(error(BODY, CLIENT_ERROR, null, null))
                 .build();
+    }
+
+    /** The refusals of client keys ({@link ClientKeys}), in the shape OpenAI's SDKs map to their exceptions. */
+    private static void keyReplies(LocalReplyConfig.Builder replies) {
+        // api_key_auth: no key, or one that is unknown (expired and disabled keys are not sent to Envoy).
+        replies.addMappers(mapper(status(ComparisonFilter.Op.EQ, 401),
+                        error("Incorrect or missing API key. Send a valid key as Authorization: Bearer <key>.",
+                                CLIENT_ERROR, null, "invalid_api_key")))
+                // The model routes refuse after the body named the model...
+                .addMappers(mapper(AccessLogFilter.newBuilder().setAndFilter(AndFilter.newBuilder()
+                                .addFilters(status(ComparisonFilter.Op.EQ, 403))
+                                .addFilters(metadataIs(Names.MODEL_KEY, null))).build(),
+                        error("Your API key may not use the model '" + MODEL + "'.", PERMISSION_ERROR, "model",
+                                "permission_denied")))
+                // ...api_key_auth (service) and rbac (client address) before it was read.
+                .addMappers(mapper(status(ComparisonFilter.Op.EQ, 403),
+                        error("Your API key may not call " + PATH + ", or not from your address.", PERMISSION_ERROR,
+                                null, "permission_denied")));
     }
 
     private static ResponseMapper mapper(AccessLogFilter filter, SubstitutionFormatString body) {

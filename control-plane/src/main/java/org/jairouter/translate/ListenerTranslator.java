@@ -14,6 +14,7 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import org.jairouter.config.ApiKeys;
 import org.jairouter.config.ListenerSettings;
 
 /**
@@ -40,13 +41,15 @@ final class ListenerTranslator {
     private ListenerTranslator() {
     }
 
-    static Listener listener(ListenerSettings settings) {
+    static Listener listener(ListenerSettings settings, ApiKeys keys) {
         HttpConnectionManager connectionManager = HttpConnectionManager.newBuilder()
                 .setStatPrefix("jairouter")
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
                 .setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(Names.ROUTE_CONFIG))
+                // Keys first: nothing else runs, nor is any body read, for a client without one.
+                .addAllHttpFilters(ClientKeys.httpFilters(keys))
                 .addAllHttpFilters(ModelFilters.httpFilters(settings.maxRequestBytes()))
-                .setLocalReplyConfig(ErrorReplies.localReplyConfig(settings.maxRequestBytes()))
+                .setLocalReplyConfig(ErrorReplies.localReplyConfig(settings.maxRequestBytes(), keys.enforced()))
                 .setStreamIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))
                 .setRequestHeadersTimeout(Protos.seconds(REQUEST_HEADERS_SECONDS))
                 .setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder()

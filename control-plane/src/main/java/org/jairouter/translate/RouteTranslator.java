@@ -18,8 +18,11 @@ import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.jairouter.config.ApiKeys;
 import org.jairouter.config.Instance;
 import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
@@ -40,9 +43,10 @@ final class RouteTranslator {
 
     static RouteConfiguration routes(RouterConfig config, ClusterNames clusters) {
         VirtualHost.Builder host = VirtualHost.newBuilder().setName("jairouter").addDomains("*")
-                .addAllRoutes(StatusRoutes.routes());
+                .addAllRoutes(StatusRoutes.routes())
+                .addAllRequestHeadersToRemove(ClientKeys.credentialHeaders(config.apiKeys()));
         for (ServiceConfig service : config.services().values()) {
-            host.addAllRoutes(serviceRoutes(service, clusters));
+            host.addAllRoutes(serviceRoutes(service, clusters, config.apiKeys()));
         }
         return RouteConfiguration.newBuilder()
                 .setName(Names.ROUTE_CONFIG)
@@ -50,10 +54,12 @@ final class RouteTranslator {
                 .build();
     }
 
-    private static List<Route> serviceRoutes(ServiceConfig service, ClusterNames clusters) {
+    private static List<Route> serviceRoutes(ServiceConfig service, ClusterNames clusters, ApiKeys keys) {
         ServiceType type = service.type();
         String path = type.publicPath();
         List<Route> routes = new ArrayList<>();
+        // Every route of the path admits only the keys permitted for the service.
+        Map<String, Any> keyCheck = ClientKeys.serviceRouteConfig(keys, type);
         routes.add(Route.newBuilder()
                 .setName(type.key() + ":method_not_allowed")
                 .setMatch(RouteMatch.newBuilder().setPath(path).addHeaders(HeaderMatcher.newBuilder()
@@ -61,10 +67,13 @@ final class RouteTranslator {
                         .setStringMatch(StringMatcher.newBuilder().setExact("POST"))
                         .setInvertMatch(true)))
                 .setDirectResponse(direct(405, ErrorReplies.METHOD_NOT_ALLOWED))
+                .putAllTypedPerFilterConfig(keyCheck)
                 .build());
         // Every route that can match before the body is read switches the body reader on.
         Any enabled = Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
-        Map<String, Any> bodyReader = Map.of(ModelFilters.BODY_BUFFER, enabled, ModelFilters.filterFor(type.body()), enabled);
+        Map<String, Any> bodyReader = new HashMap<>(keyCheck);
+        bodyReader.put(ModelFilters.BODY_BUFFER, enabled);
+        bodyReader.put(ModelFilters.filterFor(type.body()), enabled);
         routes.add(Route.newBuilder()
                 .setName(type.key() + ":" + Names.INVALID_BODY)
                 .setMatch(metadataMatch(path, Names.ERROR_KEY, Names.INVALID_BODY))
@@ -78,12 +87,25 @@ final class RouteTranslator {
                 .putAllTypedPerFilterConfig(bodyReader)
                 .build());
         for (Map.Entry<String, List<Instance>> model : service.activeInstancesByModel().entrySet()) {
+            Optional<HeaderMatcher> permittedKeys = ClientKeys.modelRouteMatch(keys, type, model.getKey());
+            RouteMatch.Builder match = metadataMatch(path, Names.MODEL_KEY, model.getKey()).toBuilder();
+            permittedKeys.ifPresent(match::addHeaders);
             routes.add(Route.newBuilder()
                     .setName(type.key() + ":" + model.getKey())
-                    .setMatch(metadataMatch(path, Names.MODEL_KEY, model.getKey()))
+                    .setMatch(match)
                     .setRoute(modelRoute(service, clusters.of(type, model.getKey()).orElseThrow(), model.getValue()))
                     .putAllTypedPerFilterConfig(bodyReader)
+                    // The key id is for the router's own endpoints only.
+                    .addAllRequestHeadersToRemove(keys.enforced() ? List.of(ClientKeys.KEY_ID_HEADER) : List.of())
                     .build());
+            if (permittedKeys.isPresent()) {
+                routes.add(Route.newBuilder()
+                        .setName(type.key() + ":" + model.getKey() + ":model_not_permitted")
+                        .setMatch(metadataMatch(path, Names.MODEL_KEY, model.getKey()))
+                        .setDirectResponse(direct(403, ErrorReplies.MODEL_NOT_PERMITTED))
+                        .putAllTypedPerFilterConfig(bodyReader)
+                        .build());
+            }
         }
         routes.add(Route.newBuilder()
                 .setName(type.key() + ":model_not_found")
