@@ -59,7 +59,7 @@ final class JaiRouterReader implements SectionReader<ApiKeys> {
             security.warn("api-key is set up but jairouter.security.enabled is not true: keys are not enforced,"
                     + " as in JAiRouter");
         }
-        return new ApiKeys(keysOn && securityOn, header, keys);
+        return new ApiKeys(keysOn && securityOn, header, keys, Set.of());
     }
 
     private static Optional<String> headerName(YamlSection header) {

@@ -22,9 +22,9 @@ public record RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceCo
         services = Collections.unmodifiableMap(copy);
     }
 
-    /** This config with only the keys usable at an instant: what Envoy is sent then. */
-    public RouterConfig keysUsableAt(java.time.Instant now) {
-        return new RouterConfig(listener, services, upstreamCaFile, apiKeys.usableAt(now));
+    /** This config with the client keys as they stand at an instant: what Envoy is sent then. */
+    public RouterConfig keysAt(java.time.Instant now, java.util.Set<String> spentToday) {
+        return new RouterConfig(listener, services, upstreamCaFile, apiKeys.at(now, spentToday));
     }
 
     public ServiceConfig service(ServiceType type) {

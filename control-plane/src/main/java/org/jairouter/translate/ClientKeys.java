@@ -6,11 +6,16 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.CidrRange;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.rbac.v3.Permission;
 import io.envoyproxy.envoy.config.rbac.v3.Policy;
 import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation;
+import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.Mutations;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
@@ -39,10 +44,13 @@ final class ClientKeys {
     static final String KEY_ID_HEADER = Names.KEY_ID_HEADER;
     private static final String AUTHORIZATION = "authorization";
     private static final String ADDRESS_FILTER = "envoy.filters.http.rbac";
+    private static final String QUOTA_MARKER = "jairouter.quota_marker";
+    private static final String REFUSAL_HEADER = "x-jairouter-refusal";
+    private static final String QUOTA = "quota";
     private static final String AUTH_TYPE = "type.googleapis.com/envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth";
     private static final String PER_ROUTE_TYPE =
             "type.googleapis.com/envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuthPerRoute";
-    private static final Value FORWARDING = object(Map.of("header", Protos.string(KEY_ID_HEADER)));
+    private static final Value FORWARDING = Protos.object(Map.of("header", Protos.string(KEY_ID_HEADER)));
     /** No key may call a service: a client name no key id can take (ids start with a letter or digit). */
     private static final String NOBODY = "-";
 
@@ -58,13 +66,13 @@ final class ClientKeys {
         if (!keys.enforced()) {
             return List.of();
         }
-        List<Value> credentials = keys.accepted().stream().map(key -> object(Map.of(
+        List<Value> credentials = keys.accepted().stream().map(key -> Protos.object(Map.of(
                 "key", Protos.string(key.value().value()), "client", Protos.string(key.id())))).toList();
         Struct config = Struct.newBuilder()
-                .putFields("credentials", list(credentials))
-                .putFields("key_sources", list(List.of(
-                        object(Map.of("header", Protos.string(keys.headerName().toLowerCase()))),
-                        object(Map.of("header", Protos.string(AUTHORIZATION))))))
+                .putFields("credentials", Protos.list(credentials))
+                .putFields("key_sources", Protos.list(List.of(
+                        Protos.object(Map.of("header", Protos.string(keys.headerName().toLowerCase()))),
+                        Protos.object(Map.of("header", Protos.string(AUTHORIZATION))))))
                 .putFields("forwarding", FORWARDING)
                 .build();
         List<HttpFilter> filters = new ArrayList<>();
@@ -110,7 +118,7 @@ final class ClientKeys {
         List<Value> clients = (allowed.isEmpty() ? List.of(NOBODY) : allowed).stream().map(Protos::string).toList();
         // A route's forwarding replaces the filter's, even when left out: it is repeated here.
         Struct config = Struct.newBuilder()
-                .putFields("allowed_clients", list(clients))
+                .putFields("allowed_clients", Protos.list(clients))
                 .putFields("forwarding", FORWARDING)
                 .build();
         return Map.of(AUTH_FILTER, Any.pack(TypedStruct.newBuilder().setTypeUrl(PER_ROUTE_TYPE).setValue(config)
@@ -133,9 +141,44 @@ final class ClientKeys {
         return Optional.of(keyIdIs(allowed.isEmpty() ? List.of(NOBODY) : allowed));
     }
 
+    /** The keys whose daily budget is spent, if any: they meet a 429 instead of their model. */
+    static Optional<HeaderMatcher> spentKeys(ApiKeys keys) {
+        if (!keys.enforced() || keys.spent().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(keyIdIs(keys.spent().stream().sorted().toList()));
+    }
+
+    /**
+     * Marks a request refused for its spent budget, so that the local reply says so: the filter runs
+     * after the model readers, on the route matched again once the body was read (the quota route).
+     */
+    static Optional<HttpFilter> quotaMarker(ApiKeys keys) {
+        if (!keys.enforced()) {
+            return Optional.empty();
+        }
+        return Optional.of(HttpFilter.newBuilder().setName(QUOTA_MARKER)
+                .setTypedConfig(Any.pack(HeaderMutation.getDefaultInstance())).build());
+    }
+
+    /** The quota route's config of the marker. */
+    static Map<String, Any> quotaRouteConfig() {
+        return Map.of(QUOTA_MARKER, Any.pack(HeaderMutationPerRoute.newBuilder().setMutations(Mutations.newBuilder()
+                .addRequestMutations(io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutation.newBuilder()
+                        .setAppend(HeaderValueOption.newBuilder()
+                                .setHeader(HeaderValue.newBuilder().setKey(REFUSAL_HEADER).setValue(QUOTA))
+                                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))))
+                .build()));
+    }
+
+    static HeaderMatcher quotaMark() {
+        return HeaderMatcher.newBuilder().setName(REFUSAL_HEADER)
+                .setStringMatch(StringMatcher.newBuilder().setExact(QUOTA)).build();
+    }
+
     /** Headers that must not reach an instance: the client's credentials. */
     static List<String> credentialHeaders(ApiKeys keys) {
-        return keys.enforced() ? List.of(keys.headerName().toLowerCase(), AUTHORIZATION) : List.of();
+        return keys.enforced() ? List.of(keys.headerName().toLowerCase(), AUTHORIZATION, REFUSAL_HEADER) : List.of();
     }
 
     private static HeaderMatcher keyIdIs(List<String> ids) {
@@ -151,13 +194,5 @@ final class ClientKeys {
         String[] parts = address.split("/");
         int bits = parts.length == 2 ? Integer.parseInt(parts[1]) : (parts[0].contains(":") ? 128 : 32);
         return CidrRange.newBuilder().setAddressPrefix(parts[0]).setPrefixLen(UInt32Value.of(bits)).build();
-    }
-
-    private static Value object(Map<String, Value> fields) {
-        return Value.newBuilder().setStructValue(Protos.struct(new java.util.TreeMap<>(fields))).build();
-    }
-
-    private static Value list(List<Value> values) {
-        return Value.newBuilder().setListValue(com.google.protobuf.ListValue.newBuilder().addAllValues(values)).build();
     }
 }

@@ -28,7 +28,8 @@ public final class EnvoyJson {
                     Router.getDescriptor(), FilterConfig.getDescriptor(), HttpProtocolOptions.getDescriptor(),
                     HeaderMutation.getDescriptor(), UpstreamCodec.getDescriptor(), LeastRequest.getDescriptor(),
                     PreviousHostsPredicate.getDescriptor(), UpstreamTlsContext.getDescriptor(), Buffer.getDescriptor()))
-            .add(List.of(TypedStruct.getDescriptor(), RBAC.getDescriptor()))
+            .add(List.of(TypedStruct.getDescriptor(), RBAC.getDescriptor(),
+                    io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute.getDescriptor()))
             .build();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES).sortingMapKeys();
 

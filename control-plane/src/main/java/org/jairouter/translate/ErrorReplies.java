@@ -7,6 +7,7 @@ import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLogFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.AndFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.ComparisonFilter;
+import io.envoyproxy.envoy.config.accesslog.v3.HeaderFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.MetadataFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.ResponseFlagFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.StatusCodeFilter;
@@ -32,6 +33,7 @@ final class ErrorReplies {
     static final String MODEL_NOT_FOUND = "model not found";
     static final String METHOD_NOT_ALLOWED = "method not allowed";
     static final String MODEL_NOT_PERMITTED = "model not permitted";
+    static final String QUOTA_SPENT = "daily quota spent";
     private static final String MODEL = "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.MODEL_KEY + ")%";
     private static final String BODY = "%LOCAL_REPLY_BODY%";
     private static final String PATH = "%REQ(:PATH)%";
@@ -49,10 +51,17 @@ final class ErrorReplies {
         };
     }
 
-    static LocalReplyConfig localReplyConfig(long maxRequestBytes, boolean keysEnforced) {
+    static LocalReplyConfig localReplyConfig(long maxRequestBytes, boolean keysEnforced, boolean rateLimited) {
         LocalReplyConfig.Builder replies = LocalReplyConfig.newBuilder();
         if (keysEnforced) {
             keyReplies(replies);
+        }
+        if (rateLimited) {
+            // local_ratelimit, whose retry-after header stays. Its RL flag is set only after the reply
+            // is made, too late for a mapper; every other 429 Envoy makes is marked (above).
+            replies.addMappers(mapper(status(ComparisonFilter.Op.EQ, 429), error("Rate limit reached for your"
+                    + " requests; retry after the number of seconds in the retry-after header.", "requests", null,
+                    "rate_limit_exceeded")));
         }
         return replies
                 .addMappers(mapper(metadataIs(Names.ERROR_KEY, Names.MISSING_MODEL),
@@ -99,7 +108,14 @@ final class ErrorReplies {
                 // ...api_key_auth (service) and rbac (client address) before it was read.
                 .addMappers(mapper(status(ComparisonFilter.Op.EQ, 403),
                         error("Your API key may not call " + PATH + ", or not from your address.", PERMISSION_ERROR,
-                                null, "permission_denied")));
+                                null, "permission_denied")))
+                // A key whose daily budget is spent: the quota route marks the request.
+                .addMappers(mapper(AccessLogFilter.newBuilder().setAndFilter(AndFilter.newBuilder()
+                                .addFilters(status(ComparisonFilter.Op.EQ, 429))
+                                .addFilters(AccessLogFilter.newBuilder().setHeaderFilter(HeaderFilter.newBuilder()
+                                        .setHeader(ClientKeys.quotaMark())))).build(),
+                        error("You exceeded your daily quota for this API key; it resets at 00:00 UTC.",
+                                "insufficient_quota", null, "insufficient_quota")));
     }
 
     private static ResponseMapper mapper(AccessLogFilter filter, SubstitutionFormatString body) {

@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import org.jairouter.config.ApiKeys;
 import org.jairouter.config.ListenerSettings;
+import org.jairouter.config.RouterConfig;
 
 /**
  * The one listener, set up as an edge proxy facing untrusted clients (Envoy's edge best practices).
@@ -41,7 +42,9 @@ final class ListenerTranslator {
     private ListenerTranslator() {
     }
 
-    static Listener listener(ListenerSettings settings, ApiKeys keys) {
+    static Listener listener(RouterConfig config) {
+        ListenerSettings settings = config.listener();
+        ApiKeys keys = config.apiKeys();
         HttpConnectionManager connectionManager = HttpConnectionManager.newBuilder()
                 .setStatPrefix("jairouter")
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
@@ -49,7 +52,12 @@ final class ListenerTranslator {
                 // Keys first: nothing else runs, nor is any body read, for a client without one.
                 .addAllHttpFilters(ClientKeys.httpFilters(keys))
                 .addAllHttpFilters(ModelFilters.httpFilters(settings.maxRequestBytes()))
-                .setLocalReplyConfig(ErrorReplies.localReplyConfig(settings.maxRequestBytes(), keys.enforced()))
+                // Limits after the model readers: a model's bucket needs the model from the body.
+                .addAllHttpFilters(RateLimits.httpFilter(config).stream().toList())
+                .addAllHttpFilters(ClientKeys.quotaMarker(keys).stream().toList())
+                .addHttpFilters(ModelFilters.router())
+                .setLocalReplyConfig(ErrorReplies.localReplyConfig(settings.maxRequestBytes(), keys.enforced(),
+                        RateLimits.httpFilter(config).isPresent()))
                 .setStreamIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))
                 .setRequestHeadersTimeout(Protos.seconds(REQUEST_HEADERS_SECONDS))
                 .setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder()

@@ -47,10 +47,13 @@ final class ModelFilters {
                 HttpFilter.newBuilder().setName(MULTIPART_READER).setDisabled(true)
                         .setTypedConfig(Any.pack(Lua.newBuilder()
                                 .setDefaultSourceCode(DataSource.newBuilder().setInlineString(MULTIPART_SCRIPT))
-                                .build())).build(),
-                // No x-envoy-* headers in replies to clients (upstream service time, overloaded...).
-                HttpFilter.newBuilder().setName("envoy.filters.http.router")
-                        .setTypedConfig(Any.pack(Router.newBuilder().setSuppressEnvoyHeaders(true).build())).build());
+                                .build())).build());
+    }
+
+    /** The last filter. No x-envoy-* headers in replies to clients (upstream service time, overloaded...). */
+    static HttpFilter router() {
+        return HttpFilter.newBuilder().setName("envoy.filters.http.router")
+                .setTypedConfig(Any.pack(Router.newBuilder().setSuppressEnvoyHeaders(true).build())).build();
     }
 
     private static JsonToMetadata jsonReader() {

@@ -86,6 +86,14 @@ final class RouteTranslator {
                 .setDirectResponse(direct(400, ErrorReplies.MISSING_MODEL))
                 .putAllTypedPerFilterConfig(bodyReader)
                 .build());
+        // Matched again once the body is read, by when Envoy has set the key id.
+        ClientKeys.spentKeys(keys).ifPresent(spent -> routes.add(Route.newBuilder()
+                .setName(type.key() + ":quota_spent")
+                .setMatch(RouteMatch.newBuilder().setPath(path).addHeaders(spent))
+                .setDirectResponse(direct(429, ErrorReplies.QUOTA_SPENT))
+                .putAllTypedPerFilterConfig(bodyReader)
+                .putAllTypedPerFilterConfig(ClientKeys.quotaRouteConfig())
+                .build()));
         for (Map.Entry<String, List<Instance>> model : service.activeInstancesByModel().entrySet()) {
             Optional<HeaderMatcher> permittedKeys = ClientKeys.modelRouteMatch(keys, type, model.getKey());
             RouteMatch.Builder match = metadataMatch(path, Names.MODEL_KEY, model.getKey()).toBuilder();
