@@ -96,13 +96,13 @@ public final class Router implements AutoCloseable {
         try {
             String text = ConfigText.read(options.config());
             LoadedConfig first = ConfigLoader.parse(text, options.config().toString());
-            router.status = StatusServer.start(options.statusAddress(), options.statusPort(), StatusReport.live(
-                    () -> router.inForce, () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
-                    router.configStatus, router.fleet));
             router.budgets = BudgetLedger.open(options.workDir().resolve("budgets.json"), Clock.systemUTC(),
                     spent -> router.keyExpiry.execute(router::applyBudgets));
             router.keyExpiry.scheduleAtFixedRate(router.budgets::rollOver, untilMidnightUtc().toMillis(),
                     Duration.ofDays(1).toMillis(), TimeUnit.MILLISECONDS);
+            router.status = StatusServer.start(options.statusAddress(), options.statusPort(), StatusReport.live(
+                    () -> router.inForce, () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
+                    router.configStatus, router.fleet, router.budgets::usedToday));
             router.apply(first);
             router.lastText = text;
             router.xds = XdsServer.start(router.publisher, router.fleet, options.xdsAddress(), options.xdsPort());

@@ -14,7 +14,13 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.images.ImageGenerateParams;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Optional;
@@ -129,6 +135,14 @@ class ClientLimitsThroughEnvoyTest {
         String ledger = Files.readString(router.workDir().resolve("budgets.json"));
         assertTrue(ledger.contains("\"budgeted\"") && ledger.contains("120"), ledger);
         assertFalse(ledger.contains(BUDGETED), "the ledger must name keys by id only");
+        HttpResponse<String> status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(router.baseUrl() + "/status")).header("Authorization", "Bearer " + A).build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode budgeted = new ObjectMapper().readTree(status.body()).path("keys").path("budgeted");
+        assertEquals(120, budgeted.path("tokens_today").asLong(), status.body());
+        assertEquals(100, budgeted.path("daily_token_limit").asLong(), status.body());
+        assertTrue(budgeted.path("budget_spent").asBoolean(), status.body());
+        assertFalse(status.body().contains(BUDGETED) || status.body().contains(A), "a key value in the status");
     }
 
     @Test
