@@ -34,8 +34,8 @@ final class ApiKeyReader {
 
     static Optional<ApiKey> read(YamlSection item, Instant now) {
         Map<String, YamlSection> entries = item.entries(KEYS, IGNORED_KEYS);
-        Optional<String> id = required(item, entries, "key-id").flatMap(ApiKeyReader::id);
-        Optional<Secret> value = required(item, entries, "key-value").flatMap(ApiKeyReader::value);
+        Optional<String> id = item.required(entries, "key-id").flatMap(ApiKeyReader::id);
+        Optional<Secret> value = item.required(entries, "key-value").flatMap(ApiKeyReader::value);
         Set<ServiceType> services = Optional.ofNullable(entries.get("permissions")).map(ApiKeyReader::permissions)
                 .orElse(EnumSet.allOf(ServiceType.class));
         Set<String> models = new LinkedHashSet<>();
@@ -55,14 +55,6 @@ final class ApiKeyReader {
         }
         return Optional.of(new ApiKey(id.get(), value.get(), services, models, expiresAt, enabled, addresses,
                 perMinute, dailyRequests, dailyTokens));
-    }
-
-    private static Optional<YamlSection> required(YamlSection item, Map<String, YamlSection> entries, String key) {
-        YamlSection value = entries.get(key);
-        if (value == null) {
-            item.error("missing key '" + key + "'");
-        }
-        return Optional.ofNullable(value);
     }
 
     private static Optional<String> id(YamlSection id) {

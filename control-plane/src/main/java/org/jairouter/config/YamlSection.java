@@ -134,6 +134,15 @@ final class YamlSection {
         return entries;
     }
 
+    /** The entry under {@code key} of this mapping's entries; an error on this section if it is missing. */
+    Optional<YamlSection> required(Map<String, YamlSection> entries, String key) {
+        YamlSection value = entries.get(key);
+        if (value == null) {
+            error("missing key '" + key + "'");
+        }
+        return Optional.ofNullable(value);
+    }
+
     List<YamlSection> items() {
         List<YamlSection> items = new ArrayList<>();
         if (isNull()) {
