@@ -10,6 +10,7 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.UnauthorizedException;
+import com.openai.models.audio.speech.SpeechCreateParams;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.embeddings.EmbeddingCreateParams;
@@ -66,10 +67,13 @@ class ClientLimitsThroughEnvoyTest {
                     embedding:
                       rate-limit: {enabled: true, scope: key, capacity: 2, rate: 1}
                       instances: [{name: e, base-url: "%s"}]
+                    tts:
+                      rate-limit: {enabled: true, scope: model, capacity: 2, rate: 1}
+                      instances: [{name: v1, base-url: "%s"}, {name: v2, base-url: "%s"}]
                     img-gen:
                       rate-limit: {enabled: true, scope: client-ip, capacity: 2, rate: 1}
                       instances: [{name: i, base-url: "%s"}]
-                """.formatted(stub.baseUrl(), stub.baseUrl(), stub.baseUrl());
+                """.formatted(stub.baseUrl(), stub.baseUrl(), stub.baseUrl(), stub.baseUrl(), stub.baseUrl());
     }
 
     @BeforeEach
@@ -114,6 +118,14 @@ class ClientLimitsThroughEnvoyTest {
         image(fromOne);
         assertThrows(RateLimitException.class, () -> image(fromOne));
         image(fromTwo);
+    }
+
+    @Test
+    void eachModelHasItsOwnBucketKnownFromTheBody() {
+        speak("v1");
+        speak("v1");
+        assertThrows(RateLimitException.class, () -> speak("v1"));
+        speak("v2");
     }
 
     @Test
@@ -183,6 +195,11 @@ class ClientLimitsThroughEnvoyTest {
 
     private void embed(String key) {
         client(key).embeddings().create(EmbeddingCreateParams.builder().model("e").input("hi").build());
+    }
+
+    private void speak(String model) {
+        client(A).audio().speech().create(SpeechCreateParams.builder().model(model).input("hi").voice("alloy")
+                .build()).close();
     }
 
     private static void image(OpenAIClient client) {
