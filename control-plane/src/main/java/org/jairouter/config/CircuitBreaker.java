@@ -6,8 +6,8 @@ package org.jairouter.config;
  * tried again. JAiRouter closes the breaker after {@code successThreshold} successes in half-open
  * state; Envoy returns the instance at once, and a failure then ejects it again, for longer.
  *
- * @param maxConcurrentRequests ours: requests in flight per instance beyond which Envoy answers 503
- *                              at once; 0 for no limit
+ * @param maxConcurrentRequests ours: requests in flight per instance beyond which requests wait in
+ *                              Envoy's queue (a soft cap, see the README); 0 for no limit
  */
 public record CircuitBreaker(boolean enabled, int failureThreshold, long timeoutMillis, int successThreshold,
         int maxConcurrentRequests) {

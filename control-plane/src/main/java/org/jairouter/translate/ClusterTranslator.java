@@ -59,8 +59,8 @@ final class ClusterTranslator {
     /**
      * How many requests the cluster carries. With max-concurrent-requests, each instance gets at most
      * that many connections, and since instances speak HTTP/1.1, one request per connection: requests
-     * beyond it wait in Envoy's queue for a free connection, which holds as many again per instance;
-     * past that, Envoy answers 503 at once.
+     * beyond it wait in Envoy's queue for a free connection, bounded at as many again per instance. A
+     * soft cap: measured on Envoy 1.40 with 2 workers, a limit of 1 let 2 requests run at once.
      */
     private static CircuitBreakers limits(int maxConcurrentRequests, int instanceCount) {
         CircuitBreakers.Thresholds.Builder thresholds = CircuitBreakers.Thresholds.newBuilder()
