@@ -3,12 +3,19 @@ package org.jairouter.app;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.jairouter.budget.BudgetLedger;
+import org.jairouter.budget.KeyUsage;
 import org.jairouter.config.ConfigDiff;
 import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigLoader;
@@ -16,7 +23,9 @@ import org.jairouter.config.ConfigProblem;
 import org.jairouter.config.ConfigText;
 import org.jairouter.config.LoadBalancePolicy;
 import org.jairouter.config.LoadedConfig;
+import org.jairouter.config.RateLimit;
 import org.jairouter.config.RouterConfig;
+import org.jairouter.config.ServiceConfig;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
@@ -60,6 +69,14 @@ public final class Router implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    /** Re-translates when a client key expires, so that Envoy refuses it from that instant. */
+    private final ScheduledExecutorService keyExpiry = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "key-expiry");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private ScheduledFuture<?> nextExpiry;
+    private BudgetLedger budgets;
     private volatile ResolvedHosts resolved;
     private EnvoyProcess envoy;
     /** The config in force and what it was translated into: what the status side reads. */
@@ -82,9 +99,13 @@ public final class Router implements AutoCloseable {
         try {
             String text = ConfigText.read(options.config());
             LoadedConfig first = ConfigLoader.parse(text, options.config().toString());
+            router.budgets = BudgetLedger.open(options.workDir().resolve("budgets.json"), Clock.systemUTC(),
+                    spent -> router.keyExpiry.execute(router::applyBudgets));
+            router.keyExpiry.scheduleAtFixedRate(router.budgets::rollOver, untilMidnightUtc().toMillis(),
+                    Duration.ofDays(1).toMillis(), TimeUnit.MILLISECONDS);
             router.status = StatusServer.start(options.statusAddress(), options.statusPort(), StatusReport.live(
                     () -> router.inForce, () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
-                    router.configStatus, router.fleet), router.metrics.httpHandler());
+                    router.configStatus, router.fleet, router.budgets::usedToday), router.metrics.httpHandler());
             router.xds = XdsServer.start(router.publisher, router.fleet, router.metrics.requestRecords(),
                     options.xdsAddress(), options.xdsPort());
             // Envoy starts while the config is translated: it waits on the xDS stream for the first snapshot.
@@ -167,15 +188,50 @@ public final class Router implements AutoCloseable {
         configStatus.applied(version, options.config().toString(), changes, publisher.typeVersions());
         LOG.info("Config {} in force: {}", version, changes);
         logHashAlgorithms(loaded.config());
+        logRateLimitAlgorithms(loaded.config());
     }
 
+    /** Translates the config with the client keys usable now, and schedules the next key expiry. */
     private String publish(RouterConfig config, ResolvedHosts hosts) {
-        Translation translation = EnvoyTranslator.translate(config, hosts,
+        Instant now = Instant.now();
+        Set<String> spent = budgets.limits(config.apiKeys());
+        Translation translation = EnvoyTranslator.translate(config.keysAt(now, spent), hosts,
                 new StatusEndpoint(options.statusHostForEnvoy(), status.port()));
         String version = publisher.publish(translation.resources());
         inForce = translation;
         metrics.configure(translation);
+        if (nextExpiry != null) {
+            nextExpiry.cancel(false);
+        }
+        nextExpiry = config.apiKeys().nextExpiryAfter(now).map(at -> keyExpiry.schedule(this::expireKeys,
+                Math.max(0, at.toEpochMilli() - System.currentTimeMillis()), TimeUnit.MILLISECONDS)).orElse(null);
         return version;
+    }
+
+    /** Where the usage of client keys is reported (the access-log receiver, tests). */
+    public KeyUsage keyUsage() {
+        return budgets;
+    }
+
+    /** A key's budget was spent (or a new day began): every Envoy gets the keys' new state. */
+    private synchronized void applyBudgets() {
+        String version = publish(inForce.config(), resolved);
+        LOG.info("Keys past their daily budget now: {}; config {} in force", inForce.config().apiKeys().spent(),
+                version);
+        configStatus.applied(version, options.config().toString(), "daily budgets", publisher.typeVersions());
+    }
+
+    private static Duration untilMidnightUtc() {
+        Instant now = Instant.now();
+        return Duration.between(now, LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1).atStartOfDay(ZoneOffset.UTC)
+                .toInstant());
+    }
+
+    private synchronized void expireKeys() {
+        String version = publish(inForce.config(), resolved);
+        LOG.info("A client key expired; config {} in force", version);
+        configStatus.applied(version, options.config().toString(), "client key expired",
+                publisher.typeVersions());
     }
 
     /** Looks the base-url host names up again; Envoy gets the new addresses if any changed. */
@@ -201,6 +257,15 @@ public final class Router implements AutoCloseable {
                 .forEach(algorithm -> LOG.info("ip-hash: hash-algorithm '{}' is accepted, but Envoy's consistent-hash"
                         + " ring hashes client addresses with xxHash; a client still always reaches the same instance"
                         + " while the instances stay the same", algorithm));
+    }
+
+    /** Envoy has one rate-limit algorithm, the token bucket; say once how each other one maps onto it. */
+    private static void logRateLimitAlgorithms(RouterConfig config) {
+        config.services().values().stream().map(ServiceConfig::rateLimit).filter(RateLimit::enabled)
+                .map(RateLimit::algorithm).filter(algorithm -> algorithm != RateLimit.Algorithm.TOKEN_BUCKET)
+                .distinct()
+                .forEach(algorithm -> LOG.info("rate-limit: algorithm '{}' is enforced by Envoy's token bucket {}",
+                        algorithm.key(), algorithm.mapping()));
     }
 
     private void startEnvoy() throws IOException, InterruptedException {
@@ -279,6 +344,7 @@ public final class Router implements AutoCloseable {
     public void close() {
         dnsRefresh.shutdownNow();
         metrics.close();
+        keyExpiry.shutdownNow();
         closeQuietly(watcher);
         closeQuietly(envoy);
         closeQuietly(status);

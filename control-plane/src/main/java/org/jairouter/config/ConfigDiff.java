@@ -29,6 +29,7 @@ public final class ConfigDiff {
             }
             compareInstances(type, old, now, changes);
         }
+        compareKeys(before.apiKeys(), after.apiKeys(), changes);
         return changes;
     }
 
@@ -48,6 +49,22 @@ public final class ConfigDiff {
         });
         after.keySet().stream().filter(id -> !before.containsKey(id))
                 .forEach(id -> changes.add("+" + type.key() + " " + id));
+    }
+
+    /** Client keys by id only: a key's value never reaches a log line. */
+    private static void compareKeys(ApiKeys before, ApiKeys after, List<String> changes) {
+        if (before.enforced() != after.enforced()) {
+            changes.add(after.enforced() ? "client keys enforced" : "client keys no longer enforced");
+        }
+        before.keys().forEach(key -> after.byId(key.id()).ifPresentOrElse(
+                updated -> {
+                    if (!updated.equals(key)) {
+                        changes.add("key " + key.id() + " changed");
+                    }
+                },
+                () -> changes.add("-key " + key.id())));
+        after.keys().stream().filter(key -> before.byId(key.id()).isEmpty())
+                .forEach(key -> changes.add("+key " + key.id()));
     }
 
     /** Instances keyed by model and where they are served, the identity the config loader keeps unique. */

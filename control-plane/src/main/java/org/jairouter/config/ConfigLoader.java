@@ -20,12 +20,13 @@ public final class ConfigLoader {
     private static final ServerReader SERVER = new ServerReader();
     private static final ModelReader MODEL = new ModelReader();
     private static final MonitoringReader MONITORING = new MonitoringReader();
+    private static final JaiRouterReader JAIROUTER = new JaiRouterReader();
     /**
      * Every top-level section, each read by a reader of its own (nested sections by theirs: services,
      * instances, health-check...). A new section is a {@link SectionReader}, listed here and read in
      * {@link #readRoot}; keys no reader claims are warned about and ignored.
      */
-    private static final List<SectionReader<?>> SECTIONS = List.of(SERVER, MODEL, MONITORING);
+    private static final List<SectionReader<?>> SECTIONS = List.of(SERVER, MODEL, MONITORING, JAIROUTER);
 
     private ConfigLoader() {
     }
@@ -69,7 +70,8 @@ public final class ConfigLoader {
         ListenerSettings listener = read(SERVER, root, entries);
         ModelReader.Model model = read(MODEL, root, entries);
         Monitoring monitoring = read(MONITORING, root, entries);
-        return new RouterConfig(listener, model.services(), model.upstreamCaFile(), monitoring);
+        ApiKeys apiKeys = read(JAIROUTER, root, entries);
+        return new RouterConfig(listener, model.services(), model.upstreamCaFile(), monitoring, apiKeys);
     }
 
     private static <T> T read(SectionReader<T> reader, YamlSection root, Map<String, YamlSection> entries) {

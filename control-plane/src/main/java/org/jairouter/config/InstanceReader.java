@@ -26,8 +26,8 @@ final class InstanceReader {
         if (!item.isMapping() && !item.isNull()) {
             return Optional.empty();
         }
-        Optional<String> name = required(item, entries, "name").flatMap(InstanceReader::readName);
-        Optional<URI> baseUrl = required(item, entries, "base-url").flatMap(InstanceReader::readBaseUrl);
+        Optional<String> name = item.required(entries, "name").flatMap(InstanceReader::readName);
+        Optional<URI> baseUrl = item.required(entries, "base-url").flatMap(InstanceReader::readBaseUrl);
         Adapter adapter = Optional.ofNullable(entries.get("adapter")).flatMap(AdapterReader::read)
                 .orElse(serviceAdapter);
         Optional<String> path = Optional.ofNullable(entries.get("path")).map(YamlSection::path)
@@ -66,14 +66,6 @@ final class InstanceReader {
             item.error(adapter.key() + " has no " + type.key() + " endpoint that JAiRouter knows; give its 'path'");
         }
         return path;
-    }
-
-    private static Optional<YamlSection> required(YamlSection parent, Map<String, YamlSection> entries, String key) {
-        YamlSection section = entries.get(key);
-        if (section == null) {
-            parent.error("missing key '" + key + "'");
-        }
-        return Optional.ofNullable(section);
     }
 
     /** The model name requests ask for; bounded, as Envoy's model reader is (longer names are refused with 400). */

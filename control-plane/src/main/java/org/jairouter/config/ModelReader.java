@@ -11,9 +11,9 @@ import java.util.function.Function;
  */
 final class ModelReader implements SectionReader<ModelReader.Model> {
     private static final Set<String> KEYS = Set.of("services", "load-balance", "health-check", "retry", "tls",
-            "adapter");
+            "adapter", "rate-limit", "circuit-breaker");
     /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
-    private static final Set<String> IGNORED_KEYS = Set.of("rate-limit", "circuit-breaker", "fallback",
+    private static final Set<String> IGNORED_KEYS = Set.of("fallback",
             "adapter-definitions", "pools", "rules");
 
     /** What the model section configures. */
@@ -50,7 +50,11 @@ final class ModelReader implements SectionReader<ModelReader.Model> {
                         .orElse(HealthCheck.DEFAULT),
                 Optional.ofNullable(entries.get("retry")).map(r -> RetryReader.read(r, RetryPolicy.DEFAULT))
                         .orElse(RetryPolicy.DEFAULT),
-                Optional.ofNullable(entries.get("adapter")).flatMap(AdapterReader::read).orElse(Adapter.NORMAL));
+                Optional.ofNullable(entries.get("adapter")).flatMap(AdapterReader::read).orElse(Adapter.NORMAL),
+                Optional.ofNullable(entries.get("rate-limit")).map(r -> RateLimitReader.read(r, RateLimit.DEFAULT))
+                        .orElse(RateLimit.DEFAULT),
+                Optional.ofNullable(entries.get("circuit-breaker"))
+                        .map(c -> CircuitBreakerReader.read(c, CircuitBreaker.DEFAULT)).orElse(CircuitBreaker.DEFAULT));
         return new Model(ServicesReader.read(services, loadBalancing, defaults), caFile);
     }
 }

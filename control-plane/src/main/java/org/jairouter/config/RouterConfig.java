@@ -9,9 +9,10 @@ import java.util.Map;
  *
  * @param upstreamCaFile the CA bundle that verifies https instances' certificates
  * @param monitoring     what Envoy reports about each request
+ * @param apiKeys        the client keys; {@link ApiKeys#NONE} lets every client in
  */
 public record RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceConfig> services, String upstreamCaFile,
-                           Monitoring monitoring) {
+                           Monitoring monitoring, ApiKeys apiKeys) {
     /** Debian's and Ubuntu's bundle, also in the official Envoy image. */
     public static final String DEFAULT_CA_FILE = "/etc/ssl/certs/ca-certificates.crt";
 
@@ -23,7 +24,12 @@ public record RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceCo
     }
 
     public RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceConfig> services, String upstreamCaFile) {
-        this(listener, services, upstreamCaFile, Monitoring.DEFAULT);
+        this(listener, services, upstreamCaFile, Monitoring.DEFAULT, ApiKeys.NONE);
+    }
+
+    /** This config with the client keys as they stand at an instant: what Envoy is sent then. */
+    public RouterConfig keysAt(java.time.Instant now, java.util.Set<String> spentToday) {
+        return new RouterConfig(listener, services, upstreamCaFile, monitoring, apiKeys.at(now, spentToday));
     }
 
     public ServiceConfig service(ServiceType type) {

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /** A service's policies and its instances, in config order. */
 public record ServiceConfig(ServiceType type, LoadBalancing loadBalancing, HealthCheck healthCheck, RetryPolicy retry,
-                            List<Instance> instances) {
+                            RateLimit rateLimit, CircuitBreaker circuitBreaker, List<Instance> instances) {
 
     public ServiceConfig {
         instances = List.copyOf(instances);

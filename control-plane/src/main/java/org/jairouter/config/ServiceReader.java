@@ -9,9 +9,10 @@ import java.util.Set;
 
 /** {@code model.services.<service>}: a service's own policies, each defaulting to the model's, and its instances. */
 final class ServiceReader {
-    private static final Set<String> KEYS = Set.of("load-balance", "instances", "health-check", "retry", "adapter");
+    private static final Set<String> KEYS = Set.of("load-balance", "instances", "health-check", "retry", "adapter",
+            "rate-limit", "circuit-breaker");
     /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
-    private static final Set<String> IGNORED_KEYS = Set.of("rate-limit", "circuit-breaker", "fallback");
+    private static final Set<String> IGNORED_KEYS = Set.of("fallback");
 
     private ServiceReader() {
     }
@@ -24,6 +25,10 @@ final class ServiceReader {
                 .map(h -> HealthCheckReader.read(h, defaults.healthCheck())).orElse(defaults.healthCheck());
         RetryPolicy retry = Optional.ofNullable(entries.get("retry"))
                 .map(r -> RetryReader.read(r, defaults.retry())).orElse(defaults.retry());
+        RateLimit rateLimit = Optional.ofNullable(entries.get("rate-limit"))
+                .map(r -> RateLimitReader.read(r, defaults.rateLimit())).orElse(defaults.rateLimit());
+        CircuitBreaker circuitBreaker = Optional.ofNullable(entries.get("circuit-breaker"))
+                .map(c -> CircuitBreakerReader.read(c, defaults.circuitBreaker())).orElse(defaults.circuitBreaker());
         Adapter adapter = Optional.ofNullable(entries.get("adapter")).flatMap(AdapterReader::read)
                 .orElse(defaults.adapter());
         List<Instance> instances = new ArrayList<>();
@@ -39,6 +44,6 @@ final class ServiceReader {
                 }
             });
         }
-        return new ServiceConfig(type, loadBalancing, healthCheck, retry, instances);
+        return new ServiceConfig(type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, instances);
     }
 }

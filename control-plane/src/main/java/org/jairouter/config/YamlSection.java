@@ -137,6 +137,15 @@ final class YamlSection {
         return entries;
     }
 
+    /** The entry under {@code key} of this mapping's entries; an error on this section if it is missing. */
+    Optional<YamlSection> required(Map<String, YamlSection> entries, String key) {
+        YamlSection value = entries.get(key);
+        if (value == null) {
+            error("missing key '" + key + "'");
+        }
+        return Optional.ofNullable(value);
+    }
+
     List<YamlSection> items() {
         List<YamlSection> items = new ArrayList<>();
         if (isNull()) {
@@ -212,11 +221,16 @@ final class YamlSection {
 
     /** A whole number within bounds; an error and empty otherwise. */
     Optional<Integer> integer(long min, long max) {
+        return longInteger(min, Math.min(max, Integer.MAX_VALUE)).map(Long::intValue);
+    }
+
+    /** A whole number within bounds, beyond an int's range; an error and empty otherwise. */
+    Optional<Long> longInteger(long min, long max) {
         return text().flatMap(value -> {
             try {
                 long number = Long.parseLong(value);
                 if (number >= min && number <= max) {
-                    return Optional.of((int) number);
+                    return Optional.of(number);
                 }
             } catch (NumberFormatException notANumber) {
                 // reported below

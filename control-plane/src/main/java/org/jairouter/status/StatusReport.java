@@ -9,8 +9,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.jairouter.budget.BudgetLedger;
+import org.jairouter.config.ApiKey;
+import org.jairouter.config.ApiKeys;
 import org.jairouter.config.HealthCheck;
 import org.jairouter.config.Instance;
+import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.config.ServiceType;
 import org.jairouter.envoy.EnvoyAdmin;
@@ -30,17 +34,21 @@ public final class StatusReport {
     private final Supplier<Optional<List<HostStatus>>> envoyHosts;
     private final ConfigStatus configStatus;
     private final EnvoyFleet fleet;
+    private final Supplier<Map<String, BudgetLedger.Used>> usedToday;
 
     /**
      * @param inForce    the config in force and what it was translated into
      * @param envoyHosts Envoy's view of every endpoint, or empty when it cannot be read
+     * @param usedToday  what each client key used today, by key id
      */
     public StatusReport(Supplier<Translation> inForce, Supplier<Optional<List<HostStatus>>> envoyHosts,
-                        ConfigStatus configStatus, EnvoyFleet fleet) {
+                        ConfigStatus configStatus, EnvoyFleet fleet,
+                        Supplier<Map<String, BudgetLedger.Used>> usedToday) {
         this.inForce = inForce;
         this.envoyHosts = envoyHosts;
         this.configStatus = configStatus;
         this.fleet = fleet;
+        this.usedToday = usedToday;
     }
 
     /** Everything: the config in force, the Envoys served, every service. */
@@ -55,7 +63,27 @@ public final class StatusReport {
         Map<String, ServiceReport> services = new LinkedHashMap<>();
         current.config().services().values().forEach(s -> services.put(s.type().key(), service(s, current, hosts)));
         status.put("services", services);
+        if (current.config().apiKeys().enforced()) {
+            status.put("keys", keys(current.config().apiKeys()));
+        }
         return status;
+    }
+
+    /** Per client key, by id only: what it used today (UTC) against its daily budget (0 = none). */
+    private Map<String, Object> keys(ApiKeys keys) {
+        Map<String, BudgetLedger.Used> used = usedToday.get();
+        Map<String, Object> report = new LinkedHashMap<>();
+        for (ApiKey key : keys.keys()) {
+            BudgetLedger.Used today = used.getOrDefault(key.id(), new BudgetLedger.Used(0, 0));
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("requests_today", today.requests());
+            entry.put("daily_request_limit", key.dailyRequests());
+            entry.put("tokens_today", today.tokens());
+            entry.put("daily_token_limit", key.dailyTokens());
+            entry.put("budget_spent", keys.spent().contains(key.id()));
+            report.put(key.id(), entry);
+        }
+        return report;
     }
 
     public Optional<ServiceReport> service(ServiceType type) {
@@ -65,10 +93,15 @@ public final class StatusReport {
     }
 
     /** Every configured model with an active instance, in OpenAI's list format. */
-    public Map<String, Object> models() {
+    /** The models served, or those the client key with this id may use when keys are enforced. */
+    public Map<String, Object> models(Optional<String> keyId) {
         long created = configStatus.applied().map(a -> a.at().getEpochSecond()).orElse(0L);
+        RouterConfig config = inForce.get().config();
+        Optional<ApiKey> key = keyId.filter(id -> config.apiKeys().enforced()).flatMap(config.apiKeys()::byId);
         Set<String> models = new LinkedHashSet<>();
-        inForce.get().config().services().values().forEach(s -> models.addAll(s.activeInstancesByModel().keySet()));
+        config.services().values().forEach(s -> s.activeInstancesByModel().keySet().stream()
+                .filter(model -> key.map(k -> k.mayUse(s.type(), model)).orElse(true))
+                .forEach(models::add));
         List<Map<String, Object>> data = models.stream().map(id -> {
             Map<String, Object> model = new LinkedHashMap<>();
             model.put("id", id);
@@ -131,8 +164,10 @@ public final class StatusReport {
 
     /** A report on the live Envoy whose admin interface this gives, if any. */
     public static StatusReport live(Supplier<Translation> inForce, Supplier<Optional<EnvoyAdmin>> admin,
-                                    ConfigStatus configStatus, EnvoyFleet fleet) {
-        return new StatusReport(inForce, () -> admin.get().flatMap(StatusReport::hosts), configStatus, fleet);
+                                    ConfigStatus configStatus, EnvoyFleet fleet,
+                                    Supplier<Map<String, BudgetLedger.Used>> usedToday) {
+        return new StatusReport(inForce, () -> admin.get().flatMap(StatusReport::hosts), configStatus, fleet,
+                usedToday);
     }
 
     /** Envoy's view of every endpoint, or empty when it cannot be read (Envoy elsewhere or down). */

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import org.jairouter.config.ServiceType;
+import org.jairouter.translate.Names;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +67,9 @@ public final class StatusServer implements AutoCloseable {
         } else if (path.equals("/v1/status")) {
             reply(exchange, 200, report.overall());
         } else if (path.equals("/v1/models")) {
-            reply(exchange, 200, report.models());
+            // Envoy names the key that was accepted; the status port itself (loopback) lists every model.
+            reply(exchange, 200, report.models(Optional.ofNullable(
+                    exchange.getRequestHeaders().getFirst(Names.KEY_ID_HEADER))));
         } else if (DashboardAssets.at(path).isPresent()) {
             DashboardAssets.at(path).get().send(exchange);
         } else {

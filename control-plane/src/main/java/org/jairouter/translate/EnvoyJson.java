@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation;
 import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
+import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -29,6 +30,8 @@ public final class EnvoyJson {
                     HeaderMutation.getDescriptor(), UpstreamCodec.getDescriptor(), LeastRequest.getDescriptor(),
                     PreviousHostsPredicate.getDescriptor(), UpstreamTlsContext.getDescriptor(), Buffer.getDescriptor(),
                     TypedStruct.getDescriptor(), FileAccessLog.getDescriptor()))
+            .add(List.of(RBAC.getDescriptor(),
+                    io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute.getDescriptor()))
             .build();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES).sortingMapKeys();
 

@@ -28,7 +28,7 @@ public final class EnvoyTranslator {
             }
         }
         return new Translation(config, new EnvoyResources(
-                List.of(ListenerTranslator.listener(config.listener(), config.monitoring())),
+                List.of(ListenerTranslator.listener(config)),
                 List.of(RouteTranslator.routes(config, names)),
                 clusters,
                 endpoints), names);

@@ -7,6 +7,7 @@ import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLogFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.AndFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.ComparisonFilter;
+import io.envoyproxy.envoy.config.accesslog.v3.HeaderFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.MetadataFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.ResponseFlagFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.StatusCodeFilter;
@@ -33,10 +34,14 @@ final class ErrorReplies {
             + ServiceType.MAX_MODEL_NAME + " characters).";
     static final String MODEL_NOT_FOUND = "model not found";
     static final String METHOD_NOT_ALLOWED = "method not allowed";
+    static final String MODEL_NOT_PERMITTED = "model not permitted";
+    static final String QUOTA_SPENT = "daily quota spent";
     /** The model the request named, cut to the longest name a config can hold: replies never echo kilobytes. */
     private static final String MODEL = "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.MODEL_KEY + "):"
             + ServiceType.MAX_MODEL_NAME + "%";
     private static final String BODY = "%LOCAL_REPLY_BODY%";
+    private static final String PATH = "%REQ(:PATH)%";
+    private static final String PERMISSION_ERROR = "permission_error";
     private static final String CLIENT_ERROR = "invalid_request_error";
     private static final String SERVER_ERROR = "server_error";
 
@@ -50,8 +55,19 @@ final class ErrorReplies {
         };
     }
 
-    static LocalReplyConfig localReplyConfig(long maxRequestBytes) {
-        return LocalReplyConfig.newBuilder()
+    static LocalReplyConfig localReplyConfig(long maxRequestBytes, boolean keysEnforced, boolean rateLimited) {
+        LocalReplyConfig.Builder replies = LocalReplyConfig.newBuilder();
+        if (keysEnforced) {
+            keyReplies(replies);
+        }
+        if (rateLimited) {
+            // local_ratelimit, whose retry-after header stays. Its RL flag is set only after the reply
+            // is made, too late for a mapper; every other 429 Envoy makes is marked (above).
+            replies.addMappers(mapper(status(ComparisonFilter.Op.EQ, 429), error("Rate limit reached for your"
+                    + " requests; retry after the number of seconds in the retry-after header.", "requests", null,
+                    "rate_limit_exceeded")));
+        }
+        return replies
                 .addMappers(mapper(metadataIs(Names.ERROR_KEY, Names.MISSING_MODEL),
                         error(BODY, CLIENT_ERROR, "model", null)))
                 // Envoy's own 400s (a path it cannot normalise, a malformed header) come with no body.
@@ -85,6 +101,31 @@ final class ErrorReplies {
                         error("No instance of model '" + MODEL + "' could answer: " + BODY, SERVER_ERROR, null, null)))
                 .setBodyFormat(error(BODY, CLIENT_ERROR, null, null))
                 .build();
+    }
+
+    /** The refusals of client keys ({@link ClientKeys}), in the shape OpenAI's SDKs map to their exceptions. */
+    private static void keyReplies(LocalReplyConfig.Builder replies) {
+        // api_key_auth: no key, or one that is unknown (expired and disabled keys are not sent to Envoy).
+        replies.addMappers(mapper(status(ComparisonFilter.Op.EQ, 401),
+                        error("Incorrect or missing API key. Send a valid key as Authorization: Bearer <key>.",
+                                CLIENT_ERROR, null, "invalid_api_key")))
+                // The model routes refuse after the body named the model...
+                .addMappers(mapper(AccessLogFilter.newBuilder().setAndFilter(AndFilter.newBuilder()
+                                .addFilters(status(ComparisonFilter.Op.EQ, 403))
+                                .addFilters(metadataIs(Names.MODEL_KEY, null))).build(),
+                        error("Your API key may not use the model '" + MODEL + "'.", PERMISSION_ERROR, "model",
+                                "permission_denied")))
+                // ...api_key_auth (service) and rbac (client address) before it was read.
+                .addMappers(mapper(status(ComparisonFilter.Op.EQ, 403),
+                        error("Your API key may not call " + PATH + ", or not from your address.", PERMISSION_ERROR,
+                                null, "permission_denied")))
+                // A key whose daily budget is spent: the quota route marks the request.
+                .addMappers(mapper(AccessLogFilter.newBuilder().setAndFilter(AndFilter.newBuilder()
+                                .addFilters(status(ComparisonFilter.Op.EQ, 429))
+                                .addFilters(AccessLogFilter.newBuilder().setHeaderFilter(HeaderFilter.newBuilder()
+                                        .setHeader(ClientKeys.quotaMark())))).build(),
+                        error("You exceeded your daily quota for this API key; it resets at 00:00 UTC.",
+                                "insufficient_quota", null, "insufficient_quota")));
     }
 
     private static ResponseMapper mapper(AccessLogFilter filter, SubstitutionFormatString body) {

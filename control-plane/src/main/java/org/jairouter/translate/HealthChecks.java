@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import java.util.List;
 import java.util.Optional;
 import org.jairouter.config.Adapter;
+import org.jairouter.config.CircuitBreaker;
 import org.jairouter.config.HealthCheck;
 import org.jairouter.config.Instance;
 import org.jairouter.config.ServiceType;
@@ -69,7 +70,10 @@ final class HealthChecks {
     }
 
     /** Instances that fail requests are taken out for a while, even between active checks. */
-    static OutlierDetection passive() {
+    static OutlierDetection passive(CircuitBreaker breaker) {
+        if (breaker.enabled()) {
+            return circuitBreaker(breaker);
+        }
         return OutlierDetection.newBuilder()
                 .setConsecutive5Xx(UInt32Value.of(5))
                 // Connection failures count on their own, and eject faster than 5xx answers.
@@ -78,6 +82,30 @@ final class HealthChecks {
                 .setEnforcingConsecutiveLocalOriginFailure(UInt32Value.of(100))
                 .setInterval(Protos.seconds(5))
                 .setBaseEjectionTime(Protos.seconds(30))
+                .setMaxEjectionPercent(UInt32Value.of(MAX_EJECTION_PERCENT))
+                .build();
+    }
+
+    /**
+     * JAiRouter's circuit breaker as outlier detection: failure-threshold consecutive failures (5xx
+     * answers, or connection failures, counted apart) eject the instance at once, for timeout. Envoy
+     * brings it back at the first sweep after that (sweeps every second here), and each ejection in a
+     * row lasts timeout times their number, up to 10 times timeout. success-threshold has no
+     * counterpart: a returned instance takes traffic at once, and its next failures eject it again.
+     */
+    private static OutlierDetection circuitBreaker(CircuitBreaker breaker) {
+        Duration timeout = Duration.newBuilder().setSeconds(breaker.timeoutMillis() / 1000)
+                .setNanos((int) (breaker.timeoutMillis() % 1000) * 1_000_000).build();
+        Duration longest = Duration.newBuilder().setSeconds(breaker.timeoutMillis() * 10 / 1000)
+                .setNanos((int) (breaker.timeoutMillis() * 10 % 1000) * 1_000_000).build();
+        return OutlierDetection.newBuilder()
+                .setConsecutive5Xx(UInt32Value.of(breaker.failureThreshold()))
+                .setSplitExternalLocalOriginErrors(true)
+                .setConsecutiveLocalOriginFailure(UInt32Value.of(breaker.failureThreshold()))
+                .setEnforcingConsecutiveLocalOriginFailure(UInt32Value.of(100))
+                .setInterval(Protos.seconds(1))
+                .setBaseEjectionTime(timeout)
+                .setMaxEjectionTime(longest)
                 .setMaxEjectionPercent(UInt32Value.of(MAX_EJECTION_PERCENT))
                 .build();
     }

@@ -14,10 +14,10 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
-import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import org.jairouter.config.ApiKeys;
 import org.jairouter.config.ListenerSettings;
 import org.jairouter.config.Monitoring;
+import org.jairouter.config.RouterConfig;
 
 /**
  * The one listener, set up as an edge proxy facing untrusted clients (Envoy's edge best practices).
@@ -43,18 +43,25 @@ final class ListenerTranslator {
     private ListenerTranslator() {
     }
 
-    static Listener listener(ListenerSettings settings, Monitoring monitoring) {
+    static Listener listener(RouterConfig config) {
+        ListenerSettings settings = config.listener();
+        ApiKeys keys = config.apiKeys();
+        Monitoring monitoring = config.monitoring();
         HttpConnectionManager connectionManager = HttpConnectionManager.newBuilder()
                 .setStatPrefix("jairouter")
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
                 .setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(Names.ROUTE_CONFIG))
+                // Keys first: nothing else runs, nor is any body read, for a client without one.
+                .addAllHttpFilters(ClientKeys.httpFilters(keys))
                 .addAllHttpFilters(ModelFilters.httpFilters(settings.maxRequestBytes()))
+                // Limits after the model readers: a model's bucket needs the model from the body.
+                .addAllHttpFilters(RateLimits.httpFilter(config).stream().toList())
+                .addAllHttpFilters(ClientKeys.quotaMarker(keys).stream().toList())
                 .addAllHttpFilters(UsageFilters.httpFilters(monitoring))
-                // No x-envoy-* headers in replies to clients (upstream service time, overloaded...).
-                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
-                        .setTypedConfig(Any.pack(Router.newBuilder().setSuppressEnvoyHeaders(true).build())))
+                .addHttpFilters(ModelFilters.router())
                 .addAllAccessLog(AccessLogs.accessLogs(monitoring))
-                .setLocalReplyConfig(ErrorReplies.localReplyConfig(settings.maxRequestBytes()))
+                .setLocalReplyConfig(ErrorReplies.localReplyConfig(settings.maxRequestBytes(), keys.enforced(),
+                        RateLimits.httpFilter(config).isPresent()))
                 .setStreamIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))
                 .setRequestHeadersTimeout(Protos.seconds(REQUEST_HEADERS_SECONDS))
                 .setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder()

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
 import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import java.util.List;
@@ -48,6 +49,12 @@ final class ModelFilters {
                         .setTypedConfig(Any.pack(Lua.newBuilder()
                                 .setDefaultSourceCode(DataSource.newBuilder().setInlineString(MULTIPART_SCRIPT))
                                 .build())).build());
+    }
+
+    /** The last filter. No x-envoy-* headers in replies to clients (upstream service time, overloaded...). */
+    static HttpFilter router() {
+        return HttpFilter.newBuilder().setName("envoy.filters.http.router")
+                .setTypedConfig(Any.pack(Router.newBuilder().setSuppressEnvoyHeaders(true).build())).build();
     }
 
     private static JsonToMetadata jsonReader() {

@@ -6,6 +6,8 @@ public final class Names {
     public static final String METADATA_NAMESPACE = "jairouter";
     public static final String LISTENER = "jairouter_http";
     public static final String ROUTE_CONFIG = "jairouter_routes";
+    /** The id of the client key Envoy authenticated, as Envoy passes it to the router's own endpoints. */
+    public static final String KEY_ID_HEADER = "x-jairouter-key-id";
     /** Metadata keys: the requested model, and why no model could be read. */
     static final String MODEL_KEY = "model";
     static final String ERROR_KEY = "error";

@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.jairouter.config.ApiKeys;
 import org.jairouter.config.Instance;
 import org.jairouter.config.Monitoring;
 import org.jairouter.config.RouterConfig;
@@ -42,9 +44,10 @@ final class RouteTranslator {
 
     static RouteConfiguration routes(RouterConfig config, ClusterNames clusters) {
         VirtualHost.Builder host = VirtualHost.newBuilder().setName("jairouter").addDomains("*")
-                .addAllRoutes(StatusRoutes.routes(config.listener().exposeStatus()));
+                .addAllRoutes(StatusRoutes.routes(config.listener().exposeStatus()))
+                .addAllRequestHeadersToRemove(ClientKeys.credentialHeaders(config.apiKeys()));
         for (ServiceConfig service : config.services().values()) {
-            host.addAllRoutes(serviceRoutes(service, clusters, config.monitoring()));
+            host.addAllRoutes(serviceRoutes(service, clusters, config.monitoring(), config.apiKeys()));
         }
         return RouteConfiguration.newBuilder()
                 .setName(Names.ROUTE_CONFIG)
@@ -52,10 +55,13 @@ final class RouteTranslator {
                 .build();
     }
 
-    private static List<Route> serviceRoutes(ServiceConfig service, ClusterNames clusters, Monitoring monitoring) {
+    private static List<Route> serviceRoutes(ServiceConfig service, ClusterNames clusters, Monitoring monitoring,
+                                             ApiKeys keys) {
         ServiceType type = service.type();
         String path = type.publicPath();
         List<Route> routes = new ArrayList<>();
+        // Every route of the path admits only the keys permitted for the service.
+        Map<String, Any> keyCheck = ClientKeys.serviceRouteConfig(keys, type);
         routes.add(Route.newBuilder()
                 .setName(type.key() + ":method_not_allowed")
                 .setMatch(RouteMatch.newBuilder().setPath(path).addHeaders(HeaderMatcher.newBuilder()
@@ -63,11 +69,13 @@ final class RouteTranslator {
                         .setStringMatch(StringMatcher.newBuilder().setExact("POST"))
                         .setInvertMatch(true)))
                 .setDirectResponse(direct(405, ErrorReplies.METHOD_NOT_ALLOWED))
+                .putAllTypedPerFilterConfig(keyCheck)
                 .build());
         // Every route that can match before the body is read switches the body buffer and reader on, and the
         // usage readers: Envoy builds a request's filter chain from the route matched first (the 404 below).
         Any enabled = Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
-        Map<String, Any> bodyReader = new HashMap<>(UsageFilters.perRoute(type, monitoring));
+        Map<String, Any> bodyReader = new HashMap<>(keyCheck);
+        bodyReader.putAll(UsageFilters.perRoute(type, monitoring));
         bodyReader.put(ModelFilters.BODY_BUFFER, enabled);
         bodyReader.put(ModelFilters.filterFor(type.body()), enabled);
         routes.add(Route.newBuilder()
@@ -82,13 +90,34 @@ final class RouteTranslator {
                 .setDirectResponse(direct(400, ErrorReplies.MISSING_MODEL))
                 .putAllTypedPerFilterConfig(bodyReader)
                 .build());
+        // Matched again once the body is read, by when Envoy has set the key id.
+        ClientKeys.spentKeys(keys).ifPresent(spent -> routes.add(Route.newBuilder()
+                .setName(type.key() + ":quota_spent")
+                .setMatch(RouteMatch.newBuilder().setPath(path).addHeaders(spent))
+                .setDirectResponse(direct(429, ErrorReplies.QUOTA_SPENT))
+                .putAllTypedPerFilterConfig(bodyReader)
+                .putAllTypedPerFilterConfig(ClientKeys.quotaRouteConfig())
+                .build()));
         for (Map.Entry<String, List<Instance>> model : service.activeInstancesByModel().entrySet()) {
+            Optional<HeaderMatcher> permittedKeys = ClientKeys.modelRouteMatch(keys, type, model.getKey());
+            RouteMatch.Builder match = metadataMatch(path, Names.MODEL_KEY, model.getKey()).toBuilder();
+            permittedKeys.ifPresent(match::addHeaders);
             routes.add(Route.newBuilder()
                     .setName(type.key() + ":" + model.getKey())
-                    .setMatch(metadataMatch(path, Names.MODEL_KEY, model.getKey()))
+                    .setMatch(match)
                     .setRoute(modelRoute(service, clusters.of(type, model.getKey()).orElseThrow(), model.getValue()))
                     .putAllTypedPerFilterConfig(bodyReader)
+                    // The key id is for the router's own endpoints only.
+                    .addAllRequestHeadersToRemove(keys.enforced() ? List.of(ClientKeys.KEY_ID_HEADER) : List.of())
                     .build());
+            if (permittedKeys.isPresent()) {
+                routes.add(Route.newBuilder()
+                        .setName(type.key() + ":" + model.getKey() + ":model_not_permitted")
+                        .setMatch(metadataMatch(path, Names.MODEL_KEY, model.getKey()))
+                        .setDirectResponse(direct(403, ErrorReplies.MODEL_NOT_PERMITTED))
+                        .putAllTypedPerFilterConfig(bodyReader)
+                        .build());
+            }
         }
         routes.add(Route.newBuilder()
                 .setName(type.key() + ":model_not_found")

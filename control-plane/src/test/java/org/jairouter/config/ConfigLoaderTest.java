@@ -3,8 +3,11 @@ package org.jairouter.config;
 import static org.jairouter.config.ConfigTexts.assertProblem;
 import static org.jairouter.config.ConfigTexts.load;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -276,22 +279,54 @@ class ConfigLoaderTest {
                 spring:
                   application:
                     name: jairouter
+                jairouter:
+                  monitoring: {enabled: true}
+                  security:
+                    jwt: {enabled: true}
                 model:
-                  rate-limit:
+                  fallback:
                     enabled: true
                   services:
                     chat:
-                      circuit-breaker:
-                        enabled: true
                       instances:
                         - name: m
                           base-url: http://h
-                          adapter: gpustack
+                          rate-limit: {enabled: true}
                 """).warnings();
-        assertEquals(3, warnings.size(), warnings::toString);
+        assertEquals(5, warnings.size(), warnings::toString);
         assertProblem(warnings.get(0), 1, "spring", "not used by JAiRouter");
-        assertProblem(warnings.get(1), 5, "model.rate-limit", "not supported yet");
-        assertProblem(warnings.get(2), 9, "model.services.chat.circuit-breaker", "not supported yet");
+        assertProblem(warnings.get(1), 9, "model.fallback", "not supported yet");
+        assertProblem(warnings.get(2), 16, "model.services.chat.instances[0].rate-limit", "not supported yet");
+        assertProblem(warnings.get(3), 5, "jairouter.monitoring", "not used by this router");
+        assertProblem(warnings.get(4), 7, "jairouter.security.jwt", "not supported yet");
+    }
+
+    @Test
+    void clientKeysAreReadWithJaiRoutersDefaultsAndAnExpiredKeyIsAWarning() throws ConfigException {
+        LoadedConfig loaded = ConfigLoader.parse("""
+                jairouter:
+                  security:
+                    enabled: true
+                    api-key:
+                      keys:
+                        - {key-id: a, key-value: "${KEY_A}", permissions: [read]}
+                        - {key-id: b, key-value: "sk-second-key-value", permissions: [imgGen, embedding],
+                           expires-at: "2020-01-01 00:00:00", models: [x]}
+                model:
+                  services:
+                    chat:
+                      instances: [{name: m, base-url: "http://h"}]
+                """, "test.yml", Map.of("KEY_A", "sk-first-key-value-00"));
+        ApiKeys keys = loaded.config().apiKeys();
+        assertTrue(keys.enforced());
+        assertEquals("X-API-Key", keys.headerName());
+        assertEquals(EnumSet.allOf(ServiceType.class), keys.keys().get(0).services());
+        assertEquals("sk-first-key-value-00", keys.keys().get(0).value().value());
+        assertEquals(EnumSet.of(ServiceType.IMG_GEN, ServiceType.EMBEDDING), keys.keys().get(1).services());
+        assertFalse(keys.keys().get(1).usableAt(java.time.Instant.now()));
+        assertEquals(1, loaded.warnings().size(), loaded.warnings()::toString);
+        assertProblem(loaded.warnings().get(0), 8, "jairouter.security.api-key.keys[1].expires-at", "expired");
+        assertFalse(loaded.warnings().toString().contains("sk-second-key-value"));
     }
 
     @Test

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,7 +16,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import javax.net.SocketFactory;
 import okhttp3.ConnectionPool;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -261,48 +258,5 @@ class LoadBalancingThroughEnvoyTest {
 
     private static StubBackend stub(String name) {
         return STUBS.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
-    }
-
-
-    /** Connects from a chosen loopback address, so that Envoy sees distinct clients. */
-    private static final class BoundSocketFactory extends SocketFactory {
-        private final InetAddress source;
-
-        BoundSocketFactory(InetAddress source) {
-            this.source = source;
-        }
-
-        @Override
-        public Socket createSocket() throws IOException {
-            Socket socket = new Socket();
-            socket.bind(new InetSocketAddress(source, 0));
-            return socket;
-        }
-
-        @Override
-        public Socket createSocket(String host, int port) throws IOException {
-            return connected(new InetSocketAddress(host, port));
-        }
-
-        @Override
-        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-            return connected(new InetSocketAddress(host, port));
-        }
-
-        @Override
-        public Socket createSocket(InetAddress host, int port) throws IOException {
-            return connected(new InetSocketAddress(host, port));
-        }
-
-        @Override
-        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
-            return connected(new InetSocketAddress(address, port));
-        }
-
-        private Socket connected(InetSocketAddress target) throws IOException {
-            Socket socket = createSocket();
-            socket.connect(target);
-            return socket;
-        }
     }
 }

@@ -79,6 +79,11 @@ final class RouterHarness implements AutoCloseable {
         return router;
     }
 
+    /** Where the router keeps its state (Envoy's bootstrap, the budget ledger). */
+    Path workDir() {
+        return workDir;
+    }
+
     Path configFile() {
         return config;
     }

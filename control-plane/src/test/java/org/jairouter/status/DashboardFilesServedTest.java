@@ -45,7 +45,7 @@ class DashboardFilesServedTest {
                 """, "test.yml").config(), new ResolvedHosts(Map.of("127.0.0.1", "127.0.0.1")),
                 new StatusEndpoint("127.0.0.1", 18001));
         server = StatusServer.start("127.0.0.1", 0,
-                new StatusReport(() -> translation, Optional::empty, new ConfigStatus(), new EnvoyFleet()),
+                new StatusReport(() -> translation, Optional::empty, new ConfigStatus(), new EnvoyFleet(), Map::of),
                 exchange -> {
                     exchange.sendResponseHeaders(404, -1);
                     exchange.close();

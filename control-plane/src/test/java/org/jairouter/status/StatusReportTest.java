@@ -43,7 +43,7 @@ class StatusReportTest {
     }
 
     private static StatusReport report(Optional<List<HostStatus>> hosts) {
-        return new StatusReport(() -> translation, () -> hosts, new ConfigStatus(), new EnvoyFleet());
+        return new StatusReport(() -> translation, () -> hosts, new ConfigStatus(), new EnvoyFleet(), Map::of);
     }
 
     private static ServiceReport live(ServiceType service) {

@@ -1,0 +1,141 @@
+package org.jairouter.budget;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.jairouter.config.ApiKey;
+import org.jairouter.config.ApiKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Requests and tokens per key for the current UTC day, written to a file in the work dir after each
+ * change (so a restarted control plane counts on), and forgotten when the day changes. When a record
+ * makes a key spent, the listener hears the new set of spent keys at once.
+ */
+public final class BudgetLedger implements KeyUsage {
+    private static final Logger LOG = LoggerFactory.getLogger(BudgetLedger.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path file;
+    private final Clock clock;
+    private final Consumer<Set<String>> onSpentChange;
+    private ApiKeys keys = ApiKeys.NONE;
+    private LocalDate day;
+    private Map<String, Used> used = new TreeMap<>();
+    private Set<String> spent = Set.of();
+
+    /** What one key used on one day. */
+    public record Used(long requests, long tokens) {
+        Used plus(long moreRequests, long moreTokens) {
+            return new Used(requests + moreRequests, tokens + moreTokens);
+        }
+    }
+
+    /** The file's day and counts, as written. */
+    private record Saved(String day, Map<String, Used> used) {
+    }
+
+    private BudgetLedger(Path file, Clock clock, Consumer<Set<String>> onSpentChange) {
+        this.file = file;
+        this.clock = clock;
+        this.onSpentChange = onSpentChange;
+    }
+
+    /**
+     * The ledger kept in this file; what it holds for today counts on.
+     *
+     * @param onSpentChange hears the new set of spent key ids, called with the ledger locked: it must
+     *                      hand the work to another thread
+     */
+    public static BudgetLedger open(Path file, Clock clock, Consumer<Set<String>> onSpentChange) {
+        BudgetLedger ledger = new BudgetLedger(file, clock, onSpentChange);
+        ledger.day = ledger.today();
+        if (Files.exists(file)) {
+            try {
+                Saved saved = JSON.readValue(file.toFile(), new TypeReference<Saved>() { });
+                if (ledger.day.toString().equals(saved.day())) {
+                    ledger.used = new TreeMap<>(saved.used());
+                }
+            } catch (IOException e) {
+                LOG.warn("Budget ledger {} is unreadable; today's counts start from zero: {}", file, e.getMessage());
+            }
+        }
+        return ledger;
+    }
+
+    /** The keys in force, with their limits; returns those spent today. */
+    public synchronized Set<String> limits(ApiKeys inForce) {
+        keys = inForce;
+        rollOver();
+        spent = computeSpent();
+        return spent;
+    }
+
+    @Override
+    public synchronized void record(String keyId, long requests, long tokens) {
+        rollOver();
+        used.merge(keyId, new Used(requests, tokens), (old, now) -> old.plus(now.requests(), now.tokens()));
+        save();
+        changed();
+    }
+
+    /** Starts a new day if the date changed; the router calls it at midnight UTC too. */
+    public synchronized void rollOver() {
+        if (!today().equals(day)) {
+            day = today();
+            used = new TreeMap<>();
+            save();
+            changed();
+        }
+    }
+
+    public synchronized Map<String, Used> usedToday() {
+        rollOver();
+        return Map.copyOf(used);
+    }
+
+    private void changed() {
+        Set<String> now = computeSpent();
+        if (!now.equals(spent)) {
+            spent = now;
+            onSpentChange.accept(now);
+        }
+    }
+
+    private Set<String> computeSpent() {
+        return keys.keys().stream().filter(this::isSpent).map(ApiKey::id).collect(Collectors.toUnmodifiableSet());
+    }
+
+    private boolean isSpent(ApiKey key) {
+        Used today = used.getOrDefault(key.id(), new Used(0, 0));
+        return key.dailyRequests() > 0 && today.requests() >= key.dailyRequests()
+                || key.dailyTokens() > 0 && today.tokens() >= key.dailyTokens();
+    }
+
+    private LocalDate today() {
+        return LocalDate.now(clock.withZone(ZoneOffset.UTC));
+    }
+
+    /** Written beside and renamed over, so a crash never leaves half a file. */
+    private void save() {
+        try {
+            Path next = file.resolveSibling(file.getFileName() + ".tmp");
+            JSON.writeValue(next.toFile(), new Saved(day.toString(), used));
+            Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the budget ledger " + file, e);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package org.jairouter.config;
+
+/**
+ * A {@code circuit-breaker} section (JAiRouter's), per service and so per instance of it: an instance
+ * that fails {@code failureThreshold} times in a row gets no traffic for {@code timeoutMillis}, then is
+ * tried again. JAiRouter closes the breaker after {@code successThreshold} successes in half-open
+ * state; Envoy returns the instance at once, and a failure then ejects it again, for longer.
+ *
+ * @param maxConcurrentRequests ours: requests in flight per instance beyond which requests wait in
+ *                              Envoy's queue (a soft cap, see the README); 0 for no limit
+ */
+public record CircuitBreaker(boolean enabled, int failureThreshold, long timeoutMillis, int successThreshold,
+        int maxConcurrentRequests) {
+    /** JAiRouter's defaults: off, 5 failures, 60 s, 2 successes. */
+    public static final CircuitBreaker DEFAULT = new CircuitBreaker(false, 5, 60_000, 2, 0);
+}

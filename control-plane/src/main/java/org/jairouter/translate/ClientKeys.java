@@ -1,0 +1,198 @@
+package org.jairouter.translate;
+
+import com.github.xds.type.v3.TypedStruct;
+import com.google.protobuf.Any;
+import com.google.protobuf.Struct;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.CidrRange;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.rbac.v3.Permission;
+import io.envoyproxy.envoy.config.rbac.v3.Policy;
+import io.envoyproxy.envoy.config.rbac.v3.Principal;
+import io.envoyproxy.envoy.config.rbac.v3.RBAC;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation;
+import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.Mutations;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jairouter.config.ApiKey;
+import org.jairouter.config.ApiKeys;
+import org.jairouter.config.ServiceType;
+
+/**
+ * Client API keys, enforced by Envoy's own filters, which need no round trip to anyone:
+ * {@code api_key_auth} authenticates (the key in the configured header or as {@code Authorization:
+ * Bearer}, the client name is the key id) and, per route, admits the keys permitted for the route's
+ * service; {@code rbac} then refuses a key used from an address outside its allow-list. Both act on
+ * headers, before the body names the model: a key limited to some models is held to them by the model
+ * routes, which match only the key ids allowed for their model (the key id header below).
+ *
+ * <p>The filter writes the authenticated key id into {@link Names#KEY_ID_HEADER}, replacing any the
+ * client sent; the status endpoints read it, and it is removed before a request reaches an instance.
+ * The credentials themselves never leave Envoy: the virtual host removes both headers.
+ */
+final class ClientKeys {
+    static final String AUTH_FILTER = "envoy.filters.http.api_key_auth";
+    static final String KEY_ID_HEADER = Names.KEY_ID_HEADER;
+    private static final String AUTHORIZATION = "authorization";
+    private static final String ADDRESS_FILTER = "envoy.filters.http.rbac";
+    private static final String QUOTA_MARKER = "jairouter.quota_marker";
+    private static final String REFUSAL_HEADER = "x-jairouter-refusal";
+    private static final String QUOTA = "quota";
+    private static final String AUTH_TYPE = "type.googleapis.com/envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth";
+    private static final String PER_ROUTE_TYPE =
+            "type.googleapis.com/envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuthPerRoute";
+    private static final Value FORWARDING = Protos.object(Map.of("header", Protos.string(KEY_ID_HEADER)));
+    /** No key may call a service: a client name no key id can take (ids start with a letter or digit). */
+    private static final String NOBODY = "-";
+
+    private ClientKeys() {
+    }
+
+    /**
+     * The authentication filter and, if a key has an address allow-list, the address check after it.
+     * The filter's {@code forwarding} (Envoy 1.35) is newer than the 1.34 protos we build with, so its
+     * configs are TypedStructs that Envoy reads as its own ApiKeyAuth and ApiKeyAuthPerRoute.
+     */
+    static List<HttpFilter> httpFilters(ApiKeys keys) {
+        if (!keys.enforced()) {
+            return List.of();
+        }
+        List<Value> credentials = keys.accepted().stream().map(key -> Protos.object(Map.of(
+                "key", Protos.string(key.value().value()), "client", Protos.string(key.id())))).toList();
+        Struct config = Struct.newBuilder()
+                .putFields("credentials", Protos.list(credentials))
+                .putFields("key_sources", Protos.list(List.of(
+                        Protos.object(Map.of("header", Protos.string(keys.headerName().toLowerCase()))),
+                        Protos.object(Map.of("header", Protos.string(AUTHORIZATION))))))
+                .putFields("forwarding", FORWARDING)
+                .build();
+        List<HttpFilter> filters = new ArrayList<>();
+        filters.add(HttpFilter.newBuilder().setName(AUTH_FILTER)
+                .setTypedConfig(Any.pack(TypedStruct.newBuilder().setTypeUrl(AUTH_TYPE).setValue(config).build()))
+                .build());
+        addressCheck(keys).ifPresent(filters::add);
+        return filters;
+    }
+
+    /** Denies each key with an allow-list when the client address is outside it. */
+    private static Optional<HttpFilter> addressCheck(ApiKeys keys) {
+        RBAC.Builder rules = RBAC.newBuilder().setAction(RBAC.Action.DENY);
+        for (ApiKey key : keys.accepted()) {
+            if (key.allowedAddresses().isEmpty()) {
+                continue;
+            }
+            Principal.Set.Builder allowed = Principal.Set.newBuilder();
+            key.allowedAddresses().forEach(address -> allowed.addIds(Principal.newBuilder().setRemoteIp(cidr(address))));
+            rules.putPolicies("address:" + key.id(), Policy.newBuilder()
+                    .addPermissions(Permission.newBuilder().setAny(true))
+                    .addPrincipals(Principal.newBuilder().setAndIds(Principal.Set.newBuilder()
+                            .addIds(Principal.newBuilder().setHeader(keyIdIs(List.of(key.id()))))
+                            .addIds(Principal.newBuilder().setNotId(Principal.newBuilder().setOrIds(allowed)))))
+                    .build());
+        }
+        if (rules.getPoliciesCount() == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(HttpFilter.newBuilder().setName(ADDRESS_FILTER)
+                .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.newBuilder()
+                        .setRules(rules).build()))
+                .build());
+    }
+
+    /** The per-route config of a service's routes: only keys permitted for the service pass. */
+    static Map<String, Any> serviceRouteConfig(ApiKeys keys, ServiceType service) {
+        if (!keys.enforced()) {
+            return Map.of();
+        }
+        List<String> allowed = keys.accepted().stream().filter(key -> key.services().contains(service))
+                .map(ApiKey::id).toList();
+        List<Value> clients = (allowed.isEmpty() ? List.of(NOBODY) : allowed).stream().map(Protos::string).toList();
+        // A route's forwarding replaces the filter's, even when left out: it is repeated here.
+        Struct config = Struct.newBuilder()
+                .putFields("allowed_clients", Protos.list(clients))
+                .putFields("forwarding", FORWARDING)
+                .build();
+        return Map.of(AUTH_FILTER, Any.pack(TypedStruct.newBuilder().setTypeUrl(PER_ROUTE_TYPE).setValue(config)
+                .build()));
+    }
+
+    /**
+     * The key ids a model route must match, when keys are enforced and some key of the service may
+     * not use this model; empty when every key that reaches the route may.
+     */
+    static Optional<HeaderMatcher> modelRouteMatch(ApiKeys keys, ServiceType service, String model) {
+        if (!keys.enforced()) {
+            return Optional.empty();
+        }
+        List<ApiKey> ofService = keys.accepted().stream().filter(key -> key.services().contains(service)).toList();
+        List<String> allowed = ofService.stream().filter(key -> key.mayUse(service, model)).map(ApiKey::id).toList();
+        if (allowed.size() == ofService.size()) {
+            return Optional.empty();
+        }
+        return Optional.of(keyIdIs(allowed.isEmpty() ? List.of(NOBODY) : allowed));
+    }
+
+    /** The keys whose daily budget is spent, if any: they meet a 429 instead of their model. */
+    static Optional<HeaderMatcher> spentKeys(ApiKeys keys) {
+        if (!keys.enforced() || keys.spent().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(keyIdIs(keys.spent().stream().sorted().toList()));
+    }
+
+    /**
+     * Marks a request refused for its spent budget, so that the local reply says so: the filter runs
+     * after the model readers, on the route matched again once the body was read (the quota route).
+     */
+    static Optional<HttpFilter> quotaMarker(ApiKeys keys) {
+        if (!keys.enforced()) {
+            return Optional.empty();
+        }
+        return Optional.of(HttpFilter.newBuilder().setName(QUOTA_MARKER)
+                .setTypedConfig(Any.pack(HeaderMutation.getDefaultInstance())).build());
+    }
+
+    /** The quota route's config of the marker. */
+    static Map<String, Any> quotaRouteConfig() {
+        return Map.of(QUOTA_MARKER, Any.pack(HeaderMutationPerRoute.newBuilder().setMutations(Mutations.newBuilder()
+                .addRequestMutations(io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutation.newBuilder()
+                        .setAppend(HeaderValueOption.newBuilder()
+                                .setHeader(HeaderValue.newBuilder().setKey(REFUSAL_HEADER).setValue(QUOTA))
+                                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))))
+                .build()));
+    }
+
+    static HeaderMatcher quotaMark() {
+        return HeaderMatcher.newBuilder().setName(REFUSAL_HEADER)
+                .setStringMatch(StringMatcher.newBuilder().setExact(QUOTA)).build();
+    }
+
+    /** Headers that must not reach an instance: the client's credentials. */
+    static List<String> credentialHeaders(ApiKeys keys) {
+        return keys.enforced() ? List.of(keys.headerName().toLowerCase(), AUTHORIZATION, REFUSAL_HEADER) : List.of();
+    }
+
+    private static HeaderMatcher keyIdIs(List<String> ids) {
+        // Ids are letters, digits and . _ @ -; only the dot means something in a regex.
+        String alternatives = String.join("|", ids.stream().map(id -> id.replace(".", "\\.")).toList());
+        return HeaderMatcher.newBuilder().setName(KEY_ID_HEADER)
+                .setStringMatch(StringMatcher.newBuilder().setSafeRegex(RegexMatcher.newBuilder()
+                        .setRegex(ids.size() == 1 ? alternatives : "(" + alternatives + ")")))
+                .build();
+    }
+
+    private static CidrRange cidr(String address) {
+        String[] parts = address.split("/");
+        int bits = parts.length == 2 ? Integer.parseInt(parts[1]) : (parts[0].contains(":") ? 128 : 32);
+        return CidrRange.newBuilder().setAddressPrefix(parts[0]).setPrefixLen(UInt32Value.of(bits)).build();
+    }
+}
