@@ -21,10 +21,12 @@ import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyProcess;
+import org.jairouter.load.LoadScraper;
 import org.jairouter.status.ConfigStatus;
 import org.jairouter.status.StatusReport;
 import org.jairouter.status.StatusServer;
 import org.jairouter.translate.EnvoyTranslator;
+import org.jairouter.translate.LoadWeights;
 import org.jairouter.translate.Names;
 import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
@@ -58,6 +60,9 @@ public final class Router implements AutoCloseable {
         return thread;
     });
     private volatile ResolvedHosts resolved;
+    /** What load-aware last learnt from the model servers; every publish carries it. */
+    private LoadWeights load = LoadWeights.NONE;
+    private LoadScraper scraper;
     private EnvoyProcess envoy;
     /** The config in force and what it was translated into: what the status side reads. */
     private volatile Translation inForce;
@@ -86,6 +91,7 @@ public final class Router implements AutoCloseable {
             router.lastText = text;
             router.xds = XdsServer.start(router.publisher, router.fleet, options.xdsAddress(), options.xdsPort());
             router.watcher = ConfigWatcher.start(options.config(), router::reload);
+            router.scraper = LoadScraper.start(() -> router.inForce, router::publishLoad);
             router.dnsRefresh.scheduleWithFixedDelay(router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(),
                     TimeUnit.MILLISECONDS);
             if (options.runEnvoy()) {
@@ -162,11 +168,21 @@ public final class Router implements AutoCloseable {
     }
 
     private String publish(RouterConfig config, ResolvedHosts hosts) {
-        Translation translation = EnvoyTranslator.translate(config, hosts,
+        Translation translation = EnvoyTranslator.translate(config, hosts, load,
                 new StatusEndpoint(options.statusHostForEnvoy(), status.port()));
         String version = publisher.publish(translation.resources());
         inForce = translation;
         return version;
+    }
+
+    /**
+     * Publishes new load-aware weights with the config in force: only the endpoints change, so Envoy
+     * is sent EDS alone. Not a config change, so the status keeps the config's version and changes.
+     */
+    synchronized void publishLoad(LoadWeights weights) {
+        load = weights;
+        String version = publish(inForce.config(), resolved);
+        LOG.debug("load-aware weights {}; snapshot {}", weights.shareByEndpoint(), version);
     }
 
     /** Looks the base-url host names up again; Envoy gets the new addresses if any changed. */
@@ -253,6 +269,7 @@ public final class Router implements AutoCloseable {
     @Override
     public void close() {
         dnsRefresh.shutdownNow();
+        closeQuietly(scraper);
         closeQuietly(watcher);
         closeQuietly(envoy);
         closeQuietly(status);

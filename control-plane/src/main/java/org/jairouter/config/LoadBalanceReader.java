@@ -1,5 +1,6 @@
 package org.jairouter.config;
 
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -7,7 +8,7 @@ import java.util.Set;
 
 /** A {@code load-balance} section, model-wide or per service; each key it leaves out keeps the inherited value. */
 final class LoadBalanceReader {
-    private static final Set<String> KEYS = Set.of("type", "hash-algorithm");
+    private static final Set<String> KEYS = Set.of("type", "hash-algorithm", "scrape-interval");
 
     private LoadBalanceReader() {
     }
@@ -24,6 +25,8 @@ final class LoadBalanceReader {
         })).orElse(inherited.policy());
         String hashAlgorithm = Optional.ofNullable(entries.get("hash-algorithm")).flatMap(YamlSection::text)
                 .orElse(inherited.hashAlgorithm());
-        return new LoadBalancing(policy, hashAlgorithm);
+        Duration scrapeInterval = Optional.ofNullable(entries.get("scrape-interval"))
+                .flatMap(HealthCheckReader::readDuration).orElse(inherited.scrapeInterval());
+        return new LoadBalancing(policy, hashAlgorithm, scrapeInterval);
     }
 }

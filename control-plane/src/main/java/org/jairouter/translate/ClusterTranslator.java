@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 import org.jairouter.config.Instance;
 import org.jairouter.config.ServiceConfig;
@@ -87,7 +88,8 @@ final class ClusterTranslator {
     }
 
     /** The cluster's endpoints: every active instance whose host resolved, with its weight. */
-    static ClusterLoadAssignment endpoints(String name, List<Instance> instances, ResolvedHosts hosts) {
+    static ClusterLoadAssignment endpoints(String name, List<Instance> instances, ResolvedHosts hosts,
+                                           ToIntFunction<Instance> weight) {
         LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
         for (Instance instance : instances) {
             hosts.ipOf(instance.host()).ifPresent(ip -> locality.addLbEndpoints(LbEndpoint.newBuilder()
@@ -97,7 +99,7 @@ final class ClusterTranslator {
                                     .setPortValue(instance.port())))
                             .setHostname(hostname(instance))
                             .setHealthCheckConfig(Endpoint.HealthCheckConfig.newBuilder().setHostname(hostname(instance))))
-                    .setLoadBalancingWeight(UInt32Value.of(instance.weight()))
+                    .setLoadBalancingWeight(UInt32Value.of(weight.applyAsInt(instance)))
                     .setMetadata(Metadata.newBuilder()
                             .putFilterMetadata(Names.METADATA_NAMESPACE, Protos.struct(instanceMetadata(instance)))
                             .putAllFilterMetadata(instance.tls() ? Map.of("envoy.transport_socket_match",

@@ -23,6 +23,9 @@ import org.jairouter.config.LoadBalancePolicy;
  * weight / (requests in flight + 1).</li>
  * <li>ip-hash: a consistent-hash ring keyed on the client address; weights size each instance's
  * share of the ring.</li>
+ * <li>load-aware: least-connections, with endpoint weights that the control plane lowers for
+ * instances reporting a queue or a full KV cache (see {@link LoadWeights}); the weights make Envoy
+ * schedule by weight / (requests in flight + 1).</li>
  * </ul>
  */
 final class LoadBalancingPolicies {
@@ -34,7 +37,7 @@ final class LoadBalancingPolicies {
         switch (policy) {
             case RANDOM -> cluster.setLbPolicy(Cluster.LbPolicy.MAGLEV);
             case ROUND_ROBIN -> cluster.setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN);
-            case LEAST_CONNECTIONS -> cluster.setLoadBalancingPolicy(LoadBalancingPolicy.newBuilder()
+            case LEAST_CONNECTIONS, LOAD_AWARE -> cluster.setLoadBalancingPolicy(LoadBalancingPolicy.newBuilder()
                     .addPolicies(LoadBalancingPolicy.Policy.newBuilder().setTypedExtensionConfig(
                             TypedExtensionConfig.newBuilder()
                                     .setName("envoy.load_balancing_policies.least_request")
