@@ -44,9 +44,9 @@ final class ClusterTranslator {
                                 .setMaxConnections(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))
                                 .setMaxPendingRequests(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))
                                 .setMaxRequests(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))));
-        LoadBalancingPolicies.apply(service.loadBalancing().policy(), cluster);
+        LoadBalancingPolicies.apply(service.loadBalancing(), cluster);
         // Never send traffic to an instance known to be down (Envoy's default panics below 50% healthy).
-        cluster.setCommonLbConfig(Cluster.CommonLbConfig.newBuilder().setHealthyPanicThreshold(Percent.newBuilder().setValue(0)));
+        cluster.getCommonLbConfigBuilder().setHealthyPanicThreshold(Percent.newBuilder().setValue(0));
         HealthChecks.active(service.type(), service.healthCheck(), instances).ifPresent(cluster::addHealthChecks);
         // An instance removed from the config leaves at once; by default Envoy would keep sending it
         // traffic for as long as it still passes health checks.

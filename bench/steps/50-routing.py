@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Routing on what the model servers know: five policies side by side against simulated vLLM servers."""
+import http.client
+import json
+import random
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import benchlib as b
+
+MODEL = "sim-chat"
+TIME_SCALE = 1.0            # real time: a simulated second is a second
+MAX_TOKENS = 16
+INSTANCES = {"full-1": "", "full-2": "", "full-3": "", "half": "speed=0.5"}
+# Defaults of SimulatorProfile.DEFAULT, for the fleet's capacity: 8 sequences, 20 ms + 2 ms a sequence per step.
+CAPACITY, STEP_MS, STEP_MS_PER_SEQUENCE = 8, 20, 2
+FLEET_SPEED = 3.5
+SYSTEM_PROMPTS = 4           # distinct long system prompts, shared by the sessions
+SYSTEM_WORDS = 400
+SESSIONS = 48
+LOADS = [0.7] if b.SMOKE else [0.7, 0.9]
+SECONDS = 2 if b.SMOKE else 20
+POLICIES = [("random", "random", False), ("round-robin", "round-robin", False),
+            ("least-connections", "least-connections", False), ("load-aware", "load-aware", False),
+            ("load-aware + session affinity", "load-aware", True)]
+
+
+def fleet_capacity():
+    """Completed requests/s of the fleet with full batches and every prefix cached (decode-bound)."""
+    seconds_per_request = MAX_TOKENS * (STEP_MS + STEP_MS_PER_SEQUENCE * CAPACITY) / 1000
+    return FLEET_SPEED * CAPACITY / seconds_per_request
+
+
+class Sessions:
+    """Chats that share long system prompts and grow turn by turn, as multi-turn traffic does."""
+
+    def __init__(self, seed):
+        rng = random.Random(seed)
+        words = [f"w{seed}x{i}" for i in range(5000)]
+        prompts = [" ".join(rng.choice(words) for _ in range(SYSTEM_WORDS)) for _ in range(SYSTEM_PROMPTS)]
+        self.history = [[{"role": "system", "content": prompts[s % SYSTEM_PROMPTS]}] for s in range(SESSIONS)]
+        self.rng = rng
+        self.lock = threading.Lock()
+
+    def next_turn(self):
+        with self.lock:
+            session = self.rng.randrange(SESSIONS)
+            messages = self.history[session]
+            messages.append({"role": "user", "content": f"question {len(messages)} of session {session}"})
+            body = json.dumps({"model": MODEL, "stream": True, "max_tokens": MAX_TOKENS, "messages": messages})
+            messages.append({"role": "assistant", "content": "tok " * MAX_TOKENS})
+            return f"session-{session}", body
+
+
+def one_request(url, session, body):
+    """(TTFT, end-to-end) seconds of one streamed chat through the router."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    try:
+        started = time.perf_counter()
+        conn.request("POST", "/v1/chat/completions", body,
+                     {"Content-Type": "application/json", "x-session-id": session})
+        response = conn.getresponse()
+        first = None
+        while chunk := response.read1(65536):
+            if first is None and b"data:" in chunk:
+                first = time.perf_counter()
+        if response.status != 200 or first is None:
+            raise RuntimeError(f"status {response.status}")
+        return first - started, time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+def cache_counters(urls):
+    """(hits, queries) in tokens, summed over the instances."""
+    hits = queries = 0.0
+    for url in urls:
+        parts = urlsplit(url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+        conn.close()
+        hits += sum(float(v) for v in re.findall(r"^vllm:prefix_cache_hits_total\S* (\S+)$", text, re.M))
+        queries += sum(float(v) for v in re.findall(r"^vllm:prefix_cache_queries_total\S* (\S+)$", text, re.M))
+    return hits, queries
+
+
+def run(url, rate, seed, instance_urls):
+    """Poisson arrivals at `rate` for SECONDS; returns the row's figures."""
+    sessions = Sessions(seed)
+    rng = random.Random(seed + 1)
+    results, failures = [], []
+    hits0, queries0 = cache_counters(instance_urls)
+    started = time.perf_counter()
+
+    def task(session, body):
+        try:
+            results.append(one_request(url, session, body))
+        except Exception as e:  # counted and shown; a failed request has no latency
+            failures.append(str(e))
+
+    with ThreadPoolExecutor(max_workers=400) as pool:
+        at = started
+        while at < started + SECONDS:
+            at += rng.expovariate(rate)
+            delay = at - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(task, *sessions.next_turn())
+    elapsed = time.perf_counter() - started
+    hits1, queries1 = cache_counters(instance_urls)
+    ttft = sorted(r[0] for r in results)
+    e2e = sorted(r[1] for r in results)
+    hit_rate = (hits1 - hits0) / max(1.0, queries1 - queries0)
+    return ttft, e2e, len(results) / elapsed, hit_rate, len(failures)
+
+
+def config(policy, affinity, urls):
+    session = ", session-header: x-session-id" if affinity else ""
+    instances = "".join(f'        - {{name: {MODEL}, base-url: "{u}"}}\n' for u in urls.values())
+    return (f"server:\n  address: 127.0.0.1\n  port: {b.free_port()}\nmodel:\n  adapter: vllm\n  services:\n"
+            f"    chat:\n      load-balance: {{type: {policy}{session}}}\n      instances:\n{instances}")
+
+
+def main():
+    rows, by_name = [], {}
+    with b.simulators(MODEL, TIME_SCALE, INSTANCES) as urls:
+        for index, (name, policy, affinity) in enumerate(POLICIES):
+            with b.router(f"routing-{index}", config(policy, affinity, urls)) as router:
+                for load in LOADS:
+                    rate = load * fleet_capacity()
+                    b.log(f"{name} at {load:.0%}: {rate:.1f} req/s for {SECONDS} s")
+                    ttft, e2e, done, hit_rate, failed = run(router.url, rate, index * 100 + int(load * 10),
+                                                            list(urls.values()))
+                    p = lambda v, q: b.ms(b.percentile(v, q), 0)
+                    rows.append([name, f"{load:.0%}", p(ttft, 50), p(ttft, 90), p(ttft, 99), p(e2e, 50), p(e2e, 99),
+                                 f"{done:.1f}", f"{hit_rate:.1%}", failed])
+                    by_name[(name, load)] = (b.percentile(ttft, 99), hit_rate)
+    print("## Routing on model-server load (simulated vLLM fleet)\n")
+    print(f"4 simulated vLLM instances (`test-fixtures` simulator, time scale {TIME_SCALE}), one at half speed; "
+          f"each {CAPACITY} sequences, {STEP_MS} ms + {STEP_MS_PER_SEQUENCE} ms per running sequence per decode step, "
+          "prefill 250 µs per uncached prompt token, prefix cache 4,096 blocks of 16 tokens. "
+          f"Streamed chats of {MAX_TOKENS} tokens; {SESSIONS} sessions over {SYSTEM_PROMPTS} shared system prompts of "
+          f"{SYSTEM_WORDS} tokens, each turn resending the whole conversation. Poisson arrivals for {SECONDS} s per row "
+          f"at a share of the fleet's decode-bound capacity ({fleet_capacity():.0f} req/s). TTFT is to the first SSE "
+          "data; cache hit rate is cached / prompt tokens over the row, from the servers' own counters. "
+          "Each policy runs on its own router; the servers keep their caches between rows (each row uses new prompts).\n")
+    print(b.table(["policy", "load", "TTFT p50 ms", "TTFT p90 ms", "TTFT p99 ms", "e2e p50 ms", "e2e p99 ms",
+                   "completed/s", "cache hit rate", "failed"], rows))
+    top = max(LOADS)
+    lc, la = by_name[("least-connections", top)][0], by_name[("load-aware", top)][0]
+    random_hits, affinity_hits = by_name[("random", top)][1], by_name[("load-aware + session affinity", top)][1]
+    print(b.target("load-aware TTFT p99 at %d%% load" % (top * 100), "at least 30% below least-connections",
+                   f"{b.ms(la, 0)} ms vs {b.ms(lc, 0)} ms", la <= 0.7 * lc))
+    print()
+    print(b.target("cache hit rate with session affinity", "at least 2x random",
+                   f"{affinity_hits:.1%} vs {random_hits:.1%}", affinity_hits >= 2 * random_hits))
+    print()
+
+
+if __name__ == "__main__":
+    main()
