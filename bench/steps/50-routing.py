@@ -14,13 +14,16 @@ import benchlib as b
 MODEL = "sim-chat"
 TIME_SCALE = 1.0            # real time: a simulated second is a second
 MAX_TOKENS = 16
-INSTANCES = {"full-1": "", "full-2": "", "full-3": "", "half": "speed=0.5"}
+CACHE_BLOCKS = 768           # smaller than the fleet's working set, so where a session goes matters
+INSTANCES = {name: f"cache-blocks={CACHE_BLOCKS}" + extra for name, extra in
+             [("full-1", ""), ("full-2", ""), ("full-3", ""), ("half", ":speed=0.5")]}
 # Defaults of SimulatorProfile.DEFAULT, for the fleet's capacity: 8 sequences, 20 ms + 2 ms a sequence per step.
 CAPACITY, STEP_MS, STEP_MS_PER_SEQUENCE = 8, 20, 2
 FLEET_SPEED = 3.5
-SYSTEM_PROMPTS = 4           # distinct long system prompts, shared by the sessions
+SYSTEM_PROMPTS = 8           # distinct long system prompts, shared by the sessions
 SYSTEM_WORDS = 400
 SESSIONS = 48
+SCRAPE_INTERVAL = "500ms"
 LOADS = [0.7] if b.SMOKE else [0.7, 0.9]
 SECONDS = 2 if b.SMOKE else 20
 POLICIES = [("random", "random", False), ("round-robin", "round-robin", False),
@@ -121,6 +124,7 @@ def run(url, rate, seed, instance_urls):
 
 def config(policy, affinity, urls):
     session = ", session-header: x-session-id" if affinity else ""
+    session += f", scrape-interval: {SCRAPE_INTERVAL}" if policy == "load-aware" else ""
     instances = "".join(f'        - {{name: {MODEL}, base-url: "{u}"}}\n' for u in urls.values())
     return (f"server:\n  address: 127.0.0.1\n  port: {b.free_port()}\nmodel:\n  adapter: vllm\n  services:\n"
             f"    chat:\n      load-balance: {{type: {policy}{session}}}\n      instances:\n{instances}")
@@ -143,12 +147,12 @@ def main():
     print("## Routing on model-server load (simulated vLLM fleet)\n")
     print(f"4 simulated vLLM instances (`test-fixtures` simulator, time scale {TIME_SCALE}), one at half speed; "
           f"each {CAPACITY} sequences, {STEP_MS} ms + {STEP_MS_PER_SEQUENCE} ms per running sequence per decode step, "
-          "prefill 250 µs per uncached prompt token, prefix cache 4,096 blocks of 16 tokens. "
+          f"prefill 250 µs per uncached prompt token, prefix cache {CACHE_BLOCKS} blocks of 16 tokens. "
           f"Streamed chats of {MAX_TOKENS} tokens; {SESSIONS} sessions over {SYSTEM_PROMPTS} shared system prompts of "
           f"{SYSTEM_WORDS} tokens, each turn resending the whole conversation. Poisson arrivals for {SECONDS} s per row "
           f"at a share of the fleet's decode-bound capacity ({fleet_capacity():.0f} req/s). TTFT is to the first SSE "
           "data; cache hit rate is cached / prompt tokens over the row, from the servers' own counters. "
-          "Each policy runs on its own router; the servers keep their caches between rows (each row uses new prompts).\n")
+          f"load-aware reads the metrics every {SCRAPE_INTERVAL}. Each policy runs on its own router; the servers keep their caches between rows (each row uses new prompts).\n")
     print(b.table(["policy", "load", "TTFT p50 ms", "TTFT p90 ms", "TTFT p99 ms", "e2e p50 ms", "e2e p99 ms",
                    "completed/s", "cache hit rate", "failed"], rows))
     top = max(LOADS)

@@ -5,10 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.jairouter.config.ConfigDiff;
 import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigLoader;
@@ -21,6 +23,7 @@ import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyProcess;
+import org.jairouter.envoy.HostStatus;
 import org.jairouter.load.LoadScraper;
 import org.jairouter.status.ConfigStatus;
 import org.jairouter.status.StatusReport;
@@ -91,7 +94,7 @@ public final class Router implements AutoCloseable {
             router.lastText = text;
             router.xds = XdsServer.start(router.publisher, router.fleet, options.xdsAddress(), options.xdsPort());
             router.watcher = ConfigWatcher.start(options.config(), router::reload);
-            router.scraper = LoadScraper.start(() -> router.inForce, router::publishLoad);
+            router.scraper = LoadScraper.start(() -> router.inForce, router::envoyActiveRequests, router::publishLoad);
             router.dnsRefresh.scheduleWithFixedDelay(router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(),
                     TimeUnit.MILLISECONDS);
             if (options.runEnvoy()) {
@@ -183,6 +186,24 @@ public final class Router implements AutoCloseable {
         load = weights;
         String version = publish(inForce.config(), resolved);
         LOG.debug("load-aware weights {}; snapshot {}", weights.shareByEndpoint(), version);
+    }
+
+    /** Requests the supervised Envoy has in flight per endpoint; empty without one, or while it does not answer. */
+    private Map<Translation.EndpointId, Long> envoyActiveRequests() {
+        Optional<EnvoyAdmin> admin = envoyAdminAddress().map(EnvoyAdmin::new);
+        if (admin.isEmpty()) {
+            return Map.of();
+        }
+        try {
+            return admin.get().hostStatuses().stream().collect(Collectors.toMap(
+                    host -> new Translation.EndpointId(host.cluster(), host.hostname()), HostStatus::requestsActive,
+                    Long::sum));
+        } catch (IOException e) {
+            return Map.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Map.of();
+        }
     }
 
     /** Looks the base-url host names up again; Envoy gets the new addresses if any changed. */

@@ -34,6 +34,7 @@ public final class LoadScraper implements AutoCloseable {
 
     private final Supplier<Translation> inForce;
     private final Consumer<LoadWeights> publish;
+    private final Supplier<Map<Translation.EndpointId, Long>> envoyActive;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(MAX_TIMEOUT).build();
     private final Thread loop;
@@ -41,19 +42,24 @@ public final class LoadScraper implements AutoCloseable {
     private final Set<Translation.EndpointId> failing = new HashSet<>();
     private LoadWeights published = LoadWeights.NONE;
 
-    private LoadScraper(Supplier<Translation> inForce, Consumer<LoadWeights> publish) {
+    private LoadScraper(Supplier<Translation> inForce, Supplier<Map<Translation.EndpointId, Long>> envoyActive,
+                        Consumer<LoadWeights> publish) {
         this.inForce = inForce;
+        this.envoyActive = envoyActive;
         this.publish = publish;
         this.loop = new Thread(this::run, "load-scraper");
         loop.setDaemon(true);
     }
 
     /**
-     * @param inForce the translation in force: which instances to read, and under which endpoint names
-     * @param publish receives the weights each time they change
+     * @param inForce     the translation in force: which instances to read, and under which endpoint names
+     * @param envoyActive the requests Envoy has in flight to each endpoint (empty when it cannot be read)
+     * @param publish     receives the weights each time they change
      */
-    public static LoadScraper start(Supplier<Translation> inForce, Consumer<LoadWeights> publish) {
-        LoadScraper scraper = new LoadScraper(inForce, publish);
+    public static LoadScraper start(Supplier<Translation> inForce,
+                                    Supplier<Map<Translation.EndpointId, Long>> envoyActive,
+                                    Consumer<LoadWeights> publish) {
+        LoadScraper scraper = new LoadScraper(inForce, envoyActive, publish);
         scraper.loop.start();
         return scraper;
     }
@@ -92,12 +98,13 @@ public final class LoadScraper implements AutoCloseable {
         Map<ScrapeTarget, CompletableFuture<Optional<ServerLoad>>> scrapes = new HashMap<>();
         targets.forEach(target -> scrapes.put(target, scrape(target, timeout)));
         Map<Translation.EndpointId, Integer> shares = new HashMap<>();
+        Map<Translation.EndpointId, Long> active = targets.isEmpty() ? Map.of() : envoyActive.get();
         scrapes.forEach((target, scrape) -> {
             String problem;
             try {
                 Optional<ServerLoad> load = scrape.join();
                 if (load.isPresent()) {
-                    shares.put(target.endpoint(), LoadWeighting.share(load.get()));
+                    shares.put(target.endpoint(), LoadWeighting.share(load.get(), active.getOrDefault(target.endpoint(), 0L)));
                     if (failing.remove(target.endpoint())) {
                         LOG.info("load-aware: metrics of {} readable again", target.metrics());
                     }

@@ -48,10 +48,16 @@ class ServerLoadReadingTest {
     }
 
     @Test
-    void aQueueOrAFullCacheLowersTheShareButNeverToZero() {
-        assertEquals(100, LoadWeighting.share(new ServerLoad(0, 8, 0.5)));
-        assertEquals(50, LoadWeighting.share(new ServerLoad(1, 8, 0.5)));
-        assertEquals(20, LoadWeighting.share(new ServerLoad(0, 8, 1.0)));
-        assertEquals(1, LoadWeighting.share(new ServerLoad(10_000, 8, 1.0)));
+    void loadEnvoyAlreadySeesKeepsTheFullShare() {
+        assertEquals(100, LoadWeighting.share(new ServerLoad(2, 8, 0.5), 10));
+        assertEquals(100, LoadWeighting.share(new ServerLoad(1, 8, 0.5), 9), "read a moment apart");
+    }
+
+    @Test
+    void loadEnvoyCannotSeeOrAFullCacheLowersTheShareButNeverToZero() {
+        assertEquals(50, LoadWeighting.share(new ServerLoad(0, 1, 0.5), 0));
+        assertEquals(25, LoadWeighting.share(new ServerLoad(4, 3, 0.5), 1));
+        assertEquals(20, LoadWeighting.share(new ServerLoad(0, 0, 1.0), 0));
+        assertEquals(1, LoadWeighting.share(new ServerLoad(10_000, 8, 1.0), 0));
     }
 }
