@@ -18,7 +18,10 @@ CACHE_BLOCKS = 768           # smaller than the fleet's working set, so where a 
 INSTANCES = {name: f"cache-blocks={CACHE_BLOCKS}" + extra for name, extra in
              [("full-1", ""), ("full-2", ""), ("full-3", ""), ("half", ":speed=0.5")]}
 # Defaults of SimulatorProfile.DEFAULT, for the fleet's capacity: 8 sequences, 20 ms + 2 ms a sequence per step.
-CAPACITY, STEP_MS, STEP_MS_PER_SEQUENCE = 8, 20, 2
+CAPACITY, STEP_MS, STEP_MS_PER_SEQUENCE, PREFILL_MS_PER_TOKEN = 8, 20, 2, 0.25
+# Prompt tokens a request prefills, on average, when its prefix is only partly cached (measured in a
+# first run: about a fifth of an 800-token conversation); it slows every step it is admitted in.
+UNCACHED_TOKENS = 150
 FLEET_SPEED = 3.5
 SYSTEM_PROMPTS = 8           # distinct long system prompts, shared by the sessions
 SYSTEM_WORDS = 400
@@ -32,9 +35,11 @@ POLICIES = [("random", "random", False), ("round-robin", "round-robin", False),
 
 
 def fleet_capacity():
-    """Completed requests/s of the fleet with full batches and every prefix cached (decode-bound)."""
-    seconds_per_request = MAX_TOKENS * (STEP_MS + STEP_MS_PER_SEQUENCE * CAPACITY) / 1000
-    return FLEET_SPEED * CAPACITY / seconds_per_request
+    """Completed requests/s of the fleet with full batches: each step decodes CAPACITY sequences and
+    admits CAPACITY / MAX_TOKENS new ones, whose uncached tokens it prefills."""
+    admitted_per_step = CAPACITY / MAX_TOKENS
+    step_ms = STEP_MS + STEP_MS_PER_SEQUENCE * CAPACITY + admitted_per_step * UNCACHED_TOKENS * PREFILL_MS_PER_TOKEN
+    return FLEET_SPEED * admitted_per_step / (step_ms / 1000)
 
 
 class Sessions:
@@ -150,7 +155,8 @@ def main():
           f"prefill 250 µs per uncached prompt token, prefix cache {CACHE_BLOCKS} blocks of 16 tokens. "
           f"Streamed chats of {MAX_TOKENS} tokens; {SESSIONS} sessions over {SYSTEM_PROMPTS} shared system prompts of "
           f"{SYSTEM_WORDS} tokens, each turn resending the whole conversation. Poisson arrivals for {SECONDS} s per row "
-          f"at a share of the fleet's decode-bound capacity ({fleet_capacity():.0f} req/s). TTFT is to the first SSE "
+          f"at a share of the fleet's capacity ({fleet_capacity():.0f} req/s: full batches, {UNCACHED_TOKENS} uncached "
+          "prompt tokens per request). TTFT is to the first SSE "
           "data; cache hit rate is cached / prompt tokens over the row, from the servers' own counters. "
           f"load-aware reads the metrics every {SCRAPE_INTERVAL}. Each policy runs on its own router; the servers keep their caches between rows (each row uses new prompts).\n")
     print(b.table(["policy", "load", "TTFT p50 ms", "TTFT p90 ms", "TTFT p99 ms", "e2e p50 ms", "e2e p99 ms",
