@@ -28,10 +28,13 @@ SYSTEM_WORDS = 400
 SESSIONS = 48
 SCRAPE_INTERVAL = "500ms"
 LOADS = [0.7] if b.SMOKE else [0.7, 0.9]
-SECONDS = 2 if b.SMOKE else 20
+SECONDS = 2 if b.SMOKE else 15
 POLICIES = [("random", "random", False), ("round-robin", "round-robin", False),
             ("least-connections", "least-connections", False), ("load-aware", "load-aware", False),
             ("load-aware + session affinity", "load-aware", True)]
+# The case load-aware is for: other clients load one instance directly, which Envoy cannot see.
+OUTSIDE_INSTANCE, OUTSIDE_LOAD, ROUTER_LOAD_WITH_OUTSIDE = "full-1", 0.25, 0.6
+OUTSIDE_POLICIES = [("least-connections", "least-connections"), ("load-aware", "load-aware")]
 
 
 def fleet_capacity():
@@ -97,13 +100,10 @@ def cache_counters(urls):
     return hits, queries
 
 
-def run(url, rate, seed, instance_urls):
-    """Poisson arrivals at `rate` for SECONDS; returns the row's figures."""
-    sessions = Sessions(seed)
-    rng = random.Random(seed + 1)
+def poisson(url, rate, seed, pool, until):
+    """Submits chat turns to `url` at Poisson-distributed times until `until`; returns (results, failures)."""
+    sessions, rng = Sessions(seed), random.Random(seed + 1)
     results, failures = [], []
-    hits0, queries0 = cache_counters(instance_urls)
-    started = time.perf_counter()
 
     def task(session, body):
         try:
@@ -111,14 +111,29 @@ def run(url, rate, seed, instance_urls):
         except Exception as e:  # counted and shown; a failed request has no latency
             failures.append(str(e))
 
+    at = time.perf_counter()
+    while at < until:
+        at += rng.expovariate(rate)
+        delay = at - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        pool.submit(task, *sessions.next_turn())
+    return results, failures
+
+
+def run(url, rate, seed, instance_urls, outside_url=None):
+    """Poisson arrivals at `rate` for SECONDS (and, with `outside_url`, OUTSIDE_LOAD of the fleet's
+    capacity sent straight to that instance by clients the router does not see); the row's figures."""
+    hits0, queries0 = cache_counters(instance_urls)
+    started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=400) as pool:
-        at = started
-        while at < started + SECONDS:
-            at += rng.expovariate(rate)
-            delay = at - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            pool.submit(task, *sessions.next_turn())
+        outside = threading.Thread(target=poisson, daemon=True, args=(
+            outside_url, OUTSIDE_LOAD * fleet_capacity(), seed + 50, pool, started + SECONDS))
+        if outside_url:
+            outside.start()
+        results, failures = poisson(url, rate, seed, pool, started + SECONDS)
+        if outside_url:
+            outside.join()  # it submits until the same moment; the pool then waits for every request
     elapsed = time.perf_counter() - started
     hits1, queries1 = cache_counters(instance_urls)
     ttft = sorted(r[0] for r in results)
@@ -135,6 +150,10 @@ def config(policy, affinity, urls):
             f"    chat:\n      load-balance: {{type: {policy}{session}}}\n      instances:\n{instances}")
 
 
+def p(values, q):
+    return b.ms(b.percentile(values, q), 0)
+
+
 def main():
     rows, by_name = [], {}
     with b.simulators(MODEL, TIME_SCALE, INSTANCES) as urls:
@@ -145,10 +164,19 @@ def main():
                     b.log(f"{name} at {load:.0%}: {rate:.1f} req/s for {SECONDS} s")
                     ttft, e2e, done, hit_rate, failed = run(router.url, rate, index * 100 + int(load * 10),
                                                             list(urls.values()))
-                    p = lambda v, q: b.ms(b.percentile(v, q), 0)
                     rows.append([name, f"{load:.0%}", p(ttft, 50), p(ttft, 90), p(ttft, 99), p(e2e, 50), p(e2e, 99),
                                  f"{done:.1f}", f"{hit_rate:.1%}", failed])
                     by_name[(name, load)] = (b.percentile(ttft, 99), hit_rate)
+        outside_rows = []
+        for index, (name, policy) in enumerate(OUTSIDE_POLICIES):
+            with b.router(f"routing-outside-{index}", config(policy, False, urls)) as router:
+                rate = ROUTER_LOAD_WITH_OUTSIDE * fleet_capacity()
+                b.log(f"{name} at {ROUTER_LOAD_WITH_OUTSIDE:.0%} + outside load on {OUTSIDE_INSTANCE}")
+                ttft, e2e, done, hit_rate, failed = run(router.url, rate, 1000 + index, list(urls.values()),
+                                                        urls[OUTSIDE_INSTANCE])
+                outside_rows.append([name, p(ttft, 50), p(ttft, 90), p(ttft, 99), p(e2e, 50), p(e2e, 99),
+                                     f"{done:.1f}", failed])
+                by_name[(name, "outside")] = b.percentile(ttft, 99)
     print("## Routing on model-server load (simulated vLLM fleet)\n")
     print(f"4 simulated vLLM instances (`test-fixtures` simulator, time scale {TIME_SCALE}), one at half speed; "
           f"each {CAPACITY} sequences, {STEP_MS} ms + {STEP_MS_PER_SEQUENCE} ms per running sequence per decode step, "
@@ -161,11 +189,20 @@ def main():
           f"load-aware reads the metrics every {SCRAPE_INTERVAL}. Each policy runs on its own router; the servers keep their caches between rows (each row uses new prompts).\n")
     print(b.table(["policy", "load", "TTFT p50 ms", "TTFT p90 ms", "TTFT p99 ms", "e2e p50 ms", "e2e p99 ms",
                    "completed/s", "cache hit rate", "failed"], rows))
+    print(f"With load the router cannot see: other clients send {OUTSIDE_LOAD:.0%} of the fleet's capacity straight "
+          f"to {OUTSIDE_INSTANCE} (Poisson, the same kind of chats), while the router carries "
+          f"{ROUTER_LOAD_WITH_OUTSIDE:.0%}; figures are the router's requests only.\n")
+    print(b.table(["policy", "TTFT p50 ms", "TTFT p90 ms", "TTFT p99 ms", "e2e p50 ms", "e2e p99 ms",
+                   "completed/s", "failed"], outside_rows))
     top = max(LOADS)
     lc, la = by_name[("least-connections", top)][0], by_name[("load-aware", top)][0]
     random_hits, affinity_hits = by_name[("random", top)][1], by_name[("load-aware + session affinity", top)][1]
     print(b.target("load-aware TTFT p99 at %d%% load" % (top * 100), "at least 30% below least-connections",
                    f"{b.ms(la, 0)} ms vs {b.ms(lc, 0)} ms", la <= 0.7 * lc))
+    print()
+    lc_out, la_out = by_name[("least-connections", "outside")], by_name[("load-aware", "outside")]
+    print(b.target("load-aware TTFT p99 with load the router cannot see", "at least 30% below least-connections",
+                   f"{b.ms(la_out, 0)} ms vs {b.ms(lc_out, 0)} ms", la_out <= 0.7 * lc_out))
     print()
     print(b.target("cache hit rate with session affinity", "at least 2x random",
                    f"{affinity_hits:.1%} vs {random_hits:.1%}", affinity_hits >= 2 * random_hits))
