@@ -35,6 +35,7 @@ import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
 import org.jairouter.translate.Translation;
 import org.jairouter.xds.EnvoyFleet;
+import org.jairouter.usage.RouterMetrics;
 import org.jairouter.xds.SnapshotPublisher;
 import org.jairouter.xds.XdsServer;
 import org.slf4j.Logger;
@@ -51,6 +52,8 @@ public final class Router implements AutoCloseable {
     private final SnapshotPublisher publisher = new SnapshotPublisher();
     private final ConfigStatus configStatus = new ConfigStatus();
     private final EnvoyFleet fleet = new EnvoyFleet();
+    private final RouterMetrics metrics = new RouterMetrics(() -> fleet.members().size(), fleet::rejections,
+            () -> this.envoy == null ? 0 : this.envoy.restarts());
     private final RouterOptions options;
     private XdsServer xds;
     private StatusServer status;
@@ -89,16 +92,18 @@ public final class Router implements AutoCloseable {
             LoadedConfig first = ConfigLoader.parse(text, options.config().toString());
             router.status = StatusServer.start(options.statusAddress(), options.statusPort(), StatusReport.live(
                     () -> router.inForce, () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
-                    router.configStatus, router.fleet));
+                    router.configStatus, router.fleet), router.metrics.httpHandler());
             router.apply(first);
             router.lastText = text;
-            router.xds = XdsServer.start(router.publisher, router.fleet, options.xdsAddress(), options.xdsPort());
+            router.xds = XdsServer.start(router.publisher, router.fleet, router.metrics.requestRecords(),
+                    options.xdsAddress(), options.xdsPort());
             router.watcher = ConfigWatcher.start(options.config(), router::reload);
             router.scraper = LoadScraper.start(() -> router.inForce, router::envoyActiveRequests, router::publishLoad);
             router.dnsRefresh.scheduleWithFixedDelay(router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(),
                     TimeUnit.MILLISECONDS);
             if (options.runEnvoy()) {
                 router.startEnvoy();
+                router.metrics.watch(() -> router.envoyAdminAddress().map(EnvoyAdmin::new));
             }
             return router;
         } catch (IOException | RuntimeException e) {
@@ -155,6 +160,7 @@ public final class Router implements AutoCloseable {
     private void refuse(ConfigException e) {
         LOG.warn("Config edit refused; config {} stays in force:\n{}", configVersion(), e.getMessage());
         configStatus.refused(e.problems().stream().map(ConfigProblem::toString).toList());
+        metrics.reloaded(false);
     }
 
     /** Publishes a validated config to every Envoy. */
@@ -165,7 +171,8 @@ public final class Router implements AutoCloseable {
                 : ConfigDiff.describe(ConfigDiff.between(inForce.config(), loaded.config()));
         String version = publish(loaded.config(), hosts);
         resolved = hosts;
-        configStatus.applied(version, options.config().toString(), changes);
+        metrics.reloaded(true);
+        configStatus.applied(version, options.config().toString(), changes, publisher.typeVersions());
         LOG.info("Config {} in force: {}", version, changes);
         logHashAlgorithms(loaded.config());
     }
@@ -175,17 +182,19 @@ public final class Router implements AutoCloseable {
                 new StatusEndpoint(options.statusHostForEnvoy(), status.port()));
         String version = publisher.publish(translation.resources());
         inForce = translation;
+        metrics.configure(translation);
         return version;
     }
 
     /**
      * Publishes new load-aware weights with the config in force: only the endpoints change, so Envoy
-     * is sent EDS alone. Not a config change, so the status keeps the config's version and changes.
+     * is sent EDS alone. Not a config change: the status keeps the config's version and changes.
      */
     synchronized void publishLoad(LoadWeights weights) {
         load = weights;
-        String version = publish(inForce.config(), resolved);
-        LOG.debug("load-aware weights {}; snapshot {}", weights.shareByEndpoint(), version);
+        String snapshot = publish(inForce.config(), resolved);
+        configStatus.reweighted(publisher.typeVersions());
+        LOG.debug("load-aware weights {}; snapshot {}", weights.shareByEndpoint(), snapshot);
     }
 
     /** Requests the supervised Envoy has in flight per endpoint; empty without one, or while it does not answer. */
@@ -215,7 +224,8 @@ public final class Router implements AutoCloseable {
             LOG.info("Host addresses changed ({} -> {}); config {} in force", resolved.ipByHost(), hosts.ipByHost(),
                     version);
             resolved = hosts;
-            configStatus.applied(version, options.config().toString(), "host addresses changed");
+            configStatus.applied(version, options.config().toString(), "host addresses changed",
+                    publisher.typeVersions());
         }
     }
 
@@ -291,6 +301,7 @@ public final class Router implements AutoCloseable {
     public void close() {
         dnsRefresh.shutdownNow();
         closeQuietly(scraper);
+        metrics.close();
         closeQuietly(watcher);
         closeQuietly(envoy);
         closeQuietly(status);

@@ -19,12 +19,13 @@ import org.yaml.snakeyaml.nodes.Node;
 public final class ConfigLoader {
     private static final ServerReader SERVER = new ServerReader();
     private static final ModelReader MODEL = new ModelReader();
+    private static final MonitoringReader MONITORING = new MonitoringReader();
     /**
      * Every top-level section, each read by a reader of its own (nested sections by theirs: services,
      * instances, health-check...). A new section is a {@link SectionReader}, listed here and read in
      * {@link #readRoot}; keys no reader claims are warned about and ignored.
      */
-    private static final List<SectionReader<?>> SECTIONS = List.of(SERVER, MODEL);
+    private static final List<SectionReader<?>> SECTIONS = List.of(SERVER, MODEL, MONITORING);
 
     private ConfigLoader() {
     }
@@ -67,7 +68,8 @@ public final class ConfigLoader {
                 .forEach(k -> entries.get(k).warn("not used by JAiRouter; ignored"));
         ListenerSettings listener = read(SERVER, root, entries);
         ModelReader.Model model = read(MODEL, root, entries);
-        return new RouterConfig(listener, model.services(), model.upstreamCaFile());
+        Monitoring monitoring = read(MONITORING, root, entries);
+        return new RouterConfig(listener, model.services(), model.upstreamCaFile(), monitoring);
     }
 
     private static <T> T read(SectionReader<T> reader, YamlSection root, Map<String, YamlSection> entries) {

@@ -27,7 +27,7 @@ final class InstanceHeadersReader {
                     valid = false;
                     continue;
                 }
-                Optional<String> value = header.getValue().secretText();
+                Optional<String> value = header.getValue().secretText().filter(v -> printable(v, header.getValue()));
                 valid &= value.isPresent();
                 value.ifPresent(v -> result.put(name, new Secret(v)));
             }
@@ -37,10 +37,23 @@ final class InstanceHeadersReader {
                 apiKey.error("give either api-key or an Authorization header, not both");
                 return Optional.empty();
             }
-            Optional<String> key = apiKey.secretText();
+            Optional<String> key = apiKey.secretText().filter(k -> printable(k, apiKey));
             valid &= key.isPresent();
             key.ifPresent(k -> result.put("authorization", new Secret("Bearer " + k)));
         }
         return valid ? Optional.of(result) : Optional.empty();
+    }
+
+    /**
+     * Envoy refuses a header value with control characters only when it sends a request, so such a
+     * value would break every request to the instance; and CR/LF could smuggle another header. The
+     * value itself is a secret: the error does not show it.
+     */
+    private static boolean printable(String value, YamlSection section) {
+        if (value.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+            section.error("a header value may not contain control characters (CR, LF, NUL...); the value is not shown");
+            return false;
+        }
+        return true;
     }
 }

@@ -26,7 +26,7 @@ final class InstanceReader {
         if (!item.isMapping() && !item.isNull()) {
             return Optional.empty();
         }
-        Optional<String> name = required(item, entries, "name").flatMap(YamlSection::text);
+        Optional<String> name = required(item, entries, "name").flatMap(InstanceReader::readName);
         Optional<URI> baseUrl = required(item, entries, "base-url").flatMap(InstanceReader::readBaseUrl);
         Adapter adapter = Optional.ofNullable(entries.get("adapter")).flatMap(AdapterReader::read)
                 .orElse(serviceAdapter);
@@ -76,6 +76,18 @@ final class InstanceReader {
         return Optional.ofNullable(section);
     }
 
+    /** The model name requests ask for; bounded, as Envoy's model reader is (longer names are refused with 400). */
+    private static Optional<String> readName(YamlSection section) {
+        return section.text().filter(name -> {
+            if (name.length() <= ServiceType.MAX_MODEL_NAME) {
+                return true;
+            }
+            section.error("expected a model name of at most " + ServiceType.MAX_MODEL_NAME + " characters, got "
+                    + name.length());
+            return false;
+        });
+    }
+
     private static Optional<URI> readBaseUrl(YamlSection section) {
         return section.text().flatMap(text -> {
             try {
@@ -86,6 +98,8 @@ final class InstanceReader {
                     section.error("expected a URL with a host, such as http://10.0.0.5:8000, got '" + text + "'");
                 } else if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
                     section.error("expected scheme, host, port and an optional path prefix only, got '" + text + "'");
+                } else if (uri.getPort() == 0 || uri.getPort() > 65535) {
+                    section.error("expected a port from 1 to 65535, got " + uri.getPort() + " in '" + text + "'");
                 } else {
                     return Optional.of(uri);
                 }

@@ -10,6 +10,11 @@ import java.util.Set;
 final class LoadBalanceReader {
     private static final Set<String> KEYS = Set.of("type", "hash-algorithm", "scrape-interval", "session-header",
             "session-balance-factor");
+    /**
+     * The digests JAiRouter's ip-hash accepts (its validator: md5, sha1, sha256; its console also offers
+     * murmur) and their usual spellings. Envoy's ring hashes with xxHash whichever is named.
+     */
+    private static final Set<String> HASH_ALGORITHMS = Set.of("md5", "sha1", "sha-1", "sha256", "sha-256", "murmur");
 
     private LoadBalanceReader() {
     }
@@ -24,7 +29,7 @@ final class LoadBalanceReader {
             }
             return known;
         })).orElse(inherited.policy());
-        String hashAlgorithm = Optional.ofNullable(entries.get("hash-algorithm")).flatMap(YamlSection::text)
+        String hashAlgorithm = Optional.ofNullable(entries.get("hash-algorithm")).flatMap(LoadBalanceReader::readHashAlgorithm)
                 .orElse(inherited.hashAlgorithm());
         Duration scrapeInterval = Optional.ofNullable(entries.get("scrape-interval"))
                 .flatMap(HealthCheckReader::readDuration).orElse(inherited.scrapeInterval());
@@ -39,5 +44,15 @@ final class LoadBalanceReader {
         int factor = Optional.ofNullable(entries.get("session-balance-factor")).flatMap(f -> f.integer(100, 10_000))
                 .or(() -> inherited.map(SessionAffinity::balanceFactor)).orElse(SessionAffinity.DEFAULT_BALANCE_FACTOR);
         return header.map(name -> new SessionAffinity(name, factor));
+    }
+
+    private static Optional<String> readHashAlgorithm(YamlSection section) {
+        return section.text().filter(name -> {
+            if (HASH_ALGORITHMS.contains(name.toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+            section.error("unknown hash-algorithm '" + name + "'; expected one of md5, sha1, sha256, murmur");
+            return false;
+        });
     }
 }

@@ -8,8 +8,10 @@ import java.util.Map;
  * A validated router configuration: what the translator turns into Envoy resources. Services in enum order.
  *
  * @param upstreamCaFile the CA bundle that verifies https instances' certificates
+ * @param monitoring     what Envoy reports about each request
  */
-public record RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceConfig> services, String upstreamCaFile) {
+public record RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceConfig> services, String upstreamCaFile,
+                           Monitoring monitoring) {
     /** Debian's and Ubuntu's bundle, also in the official Envoy image. */
     public static final String DEFAULT_CA_FILE = "/etc/ssl/certs/ca-certificates.crt";
 
@@ -18,6 +20,10 @@ public record RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceCo
         Map<ServiceType, ServiceConfig> copy = new EnumMap<>(ServiceType.class);
         copy.putAll(services);
         services = Collections.unmodifiableMap(copy);
+    }
+
+    public RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceConfig> services, String upstreamCaFile) {
+        this(listener, services, upstreamCaFile, Monitoring.DEFAULT);
     }
 
     public ServiceConfig service(ServiceType type) {

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 
 /** {@code server}: where the router accepts traffic. */
 final class ServerReader implements SectionReader<ListenerSettings> {
-    private static final Set<String> KEYS = Set.of("port", "address", "max-request-size", "trusted-proxy-hops");
+    private static final Set<String> KEYS = Set.of("port", "address", "max-request-size", "trusted-proxy-hops",
+            "expose-status");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,10})\\s*([KMG]?)(I?B)?", Pattern.CASE_INSENSITIVE);
 
     @Override
@@ -34,7 +35,9 @@ final class ServerReader implements SectionReader<ListenerSettings> {
                 .orElse(ListenerSettings.DEFAULT_MAX_REQUEST_BYTES);
         int trustedProxyHops = Optional.ofNullable(entries.get("trusted-proxy-hops")).flatMap(h -> h.integer(0, 10))
                 .orElse(0);
-        return new ListenerSettings(address, port, maxRequestBytes, trustedProxyHops);
+        boolean exposeStatus = Optional.ofNullable(entries.get("expose-status")).flatMap(YamlSection::bool)
+                .orElse(true);
+        return new ListenerSettings(address, port, maxRequestBytes, trustedProxyHops, exposeStatus);
     }
 
     /** A size as Spring writes it: 1048576, 512KB, 32MB, 1GB (binary units, as Spring's DataSize). */

@@ -13,6 +13,8 @@ public enum ServiceType {
     STT("stt", "/v1/audio/transcriptions", "/v1/audio/transcriptions/status", RequestBody.MULTIPART),
     IMG_GEN("img-gen", "/v1/images/generations", "/v1/images/generations/status", RequestBody.JSON, "imgGen"),
     IMG_EDIT("img-edit", "/v1/images/edits", "/v1/images/edits/status", RequestBody.MULTIPART, "imgEdit");
+    /** The longest model name a request may ask for (and the config may name); real names are far shorter. */
+    public static final int MAX_MODEL_NAME = 256;
 
     /** Where the request's {@code model} is found. */
     public enum RequestBody { JSON, MULTIPART }

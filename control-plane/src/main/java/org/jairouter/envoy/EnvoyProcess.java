@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,7 @@ public final class EnvoyProcess implements AutoCloseable {
     private final Thread supervisor;
     private volatile ProcessHandle process;
     private volatile boolean stopping;
+    private final AtomicLong restarts = new AtomicLong();
 
     private EnvoyProcess(List<String> command, Path workDir) {
         this.command = command;
@@ -111,6 +113,11 @@ public final class EnvoyProcess implements AutoCloseable {
         }
     }
 
+    /** Times Envoy exited on its own and was started again. */
+    public long restarts() {
+        return restarts.get();
+    }
+
     private void launch() throws IOException {
         Files.deleteIfExists(adminAddressFile);
         Process started = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -148,6 +155,7 @@ public final class EnvoyProcess implements AutoCloseable {
             backoff = wasReady ? MIN_BACKOFF
                     : backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             LOG.error("Envoy (pid {}) exited; restarting in {} ms", current.pid(), wait.toMillis());
+            restarts.incrementAndGet();
             try {
                 Thread.sleep(wait.toMillis());
                 if (!stopping) {

@@ -46,8 +46,9 @@ public final class StatusReport {
     /** Everything: the config in force, the Envoys served, every service. */
     public Map<String, Object> overall() {
         Map<String, Object> status = new LinkedHashMap<>();
-        status.put("config", configStatus);
-        status.put("envoys", fleet.members());
+        List<EnvoyFleet.Member> envoys = fleet.members();
+        status.put("config", ConfigReport.of(configStatus, envoys));
+        status.put("envoys", ConfigReport.envoys(configStatus, envoys));
         // One config and one read of Envoy for the whole document, even if a reload lands meanwhile.
         Translation current = inForce.get();
         Optional<List<HostStatus>> hosts = envoyHosts.get();

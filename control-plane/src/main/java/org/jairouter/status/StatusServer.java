@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -16,7 +17,7 @@ import org.jairouter.config.ServiceType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Serves the router's status as JSON. Binds loopback unless told otherwise. */
+/** Serves the router's status as JSON, and the live dashboard at {@code /}. Binds loopback unless told otherwise. */
 public final class StatusServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -30,8 +31,10 @@ public final class StatusServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static StatusServer start(String address, int port, StatusReport report) throws IOException {
+    public static StatusServer start(String address, int port, StatusReport report, HttpHandler metrics)
+            throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(address, port), 64);
+        server.createContext("/metrics", metrics);
         server.createContext("/", exchange -> {
             try (exchange) {
                 answer(exchange, report);
@@ -46,7 +49,8 @@ public final class StatusServer implements AutoCloseable {
             return thread;
         }));
         server.start();
-        LOG.info("Status on http://{}:{}/v1/status", address, server.getAddress().getPort());
+        LOG.info("Status on http://{}:{}/v1/status, dashboard on http://{}:{}/", address, server.getAddress().getPort(),
+                address, server.getAddress().getPort());
         return new StatusServer(server);
     }
 
@@ -56,13 +60,15 @@ public final class StatusServer implements AutoCloseable {
 
     private static void answer(HttpExchange exchange, StatusReport report) throws IOException {
         String path = exchange.getRequestURI().getPath();
-        if (!exchange.getRequestMethod().equals("GET")) {
+        if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
             reply(exchange, 405, OpenAiError.of("Invalid method for URL (" + exchange.getRequestMethod() + " " + path
-                    + "); use GET."));
+                    + "); use GET or HEAD."));
         } else if (path.equals("/v1/status")) {
             reply(exchange, 200, report.overall());
         } else if (path.equals("/v1/models")) {
             reply(exchange, 200, report.models());
+        } else if (DashboardAssets.at(path).isPresent()) {
+            DashboardAssets.at(path).get().send(exchange);
         } else {
             Optional<ServiceType> service = Arrays.stream(ServiceType.values())
                     .filter(type -> type.statusPath().equals(path)).findFirst();
@@ -80,6 +86,10 @@ public final class StatusServer implements AutoCloseable {
     private static void reply(HttpExchange exchange, int status, Object body) throws IOException {
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
         exchange.getResponseHeaders().set("content-type", "application/json");
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.sendResponseHeaders(status, -1);
+            return;
+        }
         exchange.sendResponseHeaders(status, bytes.length);
         exchange.getResponseBody().write(bytes);
     }

@@ -1,10 +1,12 @@
 package org.jairouter.translate;
 
+import com.github.xds.type.v3.TypedStruct;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
+import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation;
 import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
@@ -25,7 +27,8 @@ public final class EnvoyJson {
             .add(List.of(HttpConnectionManager.getDescriptor(), JsonToMetadata.getDescriptor(), Lua.getDescriptor(),
                     Router.getDescriptor(), FilterConfig.getDescriptor(), HttpProtocolOptions.getDescriptor(),
                     HeaderMutation.getDescriptor(), UpstreamCodec.getDescriptor(), LeastRequest.getDescriptor(),
-                    PreviousHostsPredicate.getDescriptor(), UpstreamTlsContext.getDescriptor(), Buffer.getDescriptor()))
+                    PreviousHostsPredicate.getDescriptor(), UpstreamTlsContext.getDescriptor(), Buffer.getDescriptor(),
+                    TypedStruct.getDescriptor(), FileAccessLog.getDescriptor()))
             .build();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES).sortingMapKeys();
 

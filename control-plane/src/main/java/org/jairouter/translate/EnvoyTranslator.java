@@ -39,7 +39,7 @@ public final class EnvoyTranslator {
             }
         }
         return new Translation(config, new EnvoyResources(
-                List.of(ListenerTranslator.listener(config.listener())),
+                List.of(ListenerTranslator.listener(config.listener(), config.monitoring())),
                 List.of(RouteTranslator.routes(config, names)),
                 clusters,
                 endpoints), names);

@@ -28,10 +28,14 @@ import org.jairouter.config.ServiceType;
  * Direct responses carry their message as the body; the mappers here pick type, param and code.
  */
 final class ErrorReplies {
-    static final String MISSING_MODEL = "You must provide a model parameter.";
+    /** Envoy's model reader also finds no model in a value of many kilobytes: the message covers both. */
+    static final String MISSING_MODEL = "You must provide a model parameter (a model name of at most "
+            + ServiceType.MAX_MODEL_NAME + " characters).";
     static final String MODEL_NOT_FOUND = "model not found";
     static final String METHOD_NOT_ALLOWED = "method not allowed";
-    private static final String MODEL = "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.MODEL_KEY + ")%";
+    /** The model the request named, cut to the longest name a config can hold: replies never echo kilobytes. */
+    private static final String MODEL = "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.MODEL_KEY + "):"
+            + ServiceType.MAX_MODEL_NAME + "%";
     private static final String BODY = "%LOCAL_REPLY_BODY%";
     private static final String CLIENT_ERROR = "invalid_request_error";
     private static final String SERVER_ERROR = "server_error";
@@ -50,6 +54,12 @@ final class ErrorReplies {
         return LocalReplyConfig.newBuilder()
                 .addMappers(mapper(metadataIs(Names.ERROR_KEY, Names.MISSING_MODEL),
                         error(BODY, CLIENT_ERROR, "model", null)))
+                // Envoy's own 400s (a path it cannot normalise, a malformed header) come with no body.
+                .addMappers(mapper(AccessLogFilter.newBuilder().setAndFilter(AndFilter.newBuilder()
+                                .addFilters(status(ComparisonFilter.Op.EQ, 400))
+                                .addFilters(metadataAbsent(Names.ERROR_KEY))
+                                .addFilters(metadataAbsent(Names.MODEL_KEY))).build(),
+                        error("The request could not be read (%RESPONSE_CODE_DETAILS%).", CLIENT_ERROR, null, null)))
                 .addMappers(mapper(AccessLogFilter.newBuilder().setAndFilter(AndFilter.newBuilder()
                                 .addFilters(status(ComparisonFilter.Op.EQ, 404))
                                 .addFilters(metadataIs(Names.MODEL_KEY, null))).build(),
@@ -109,6 +119,20 @@ final class ErrorReplies {
     private static AccessLogFilter flag(String responseFlag) {
         return AccessLogFilter.newBuilder()
                 .setResponseFlagFilter(ResponseFlagFilter.newBuilder().addFlags(responseFlag))
+                .build();
+    }
+
+    /**
+     * No such dynamic metadata key. The filter ignores a matcher's {@code invert}, so: a missing key
+     * passes, and a present one (always a string here) fails a match that only a null value passes.
+     */
+    private static AccessLogFilter metadataAbsent(String key) {
+        return AccessLogFilter.newBuilder().setMetadataFilter(MetadataFilter.newBuilder()
+                .setMatcher(MetadataMatcher.newBuilder()
+                        .setFilter(Names.METADATA_NAMESPACE)
+                        .addPath(MetadataMatcher.PathSegment.newBuilder().setKey(key))
+                        .setValue(ValueMatcher.newBuilder().setNullMatch(ValueMatcher.NullMatch.getDefaultInstance())))
+                .setMatchIfKeyNotFound(BoolValue.of(true)))
                 .build();
     }
 

@@ -14,7 +14,10 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import org.jairouter.config.ListenerSettings;
+import org.jairouter.config.Monitoring;
 
 /**
  * The one listener, set up as an edge proxy facing untrusted clients (Envoy's edge best practices).
@@ -40,12 +43,17 @@ final class ListenerTranslator {
     private ListenerTranslator() {
     }
 
-    static Listener listener(ListenerSettings settings) {
+    static Listener listener(ListenerSettings settings, Monitoring monitoring) {
         HttpConnectionManager connectionManager = HttpConnectionManager.newBuilder()
                 .setStatPrefix("jairouter")
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
                 .setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(Names.ROUTE_CONFIG))
                 .addAllHttpFilters(ModelFilters.httpFilters(settings.maxRequestBytes()))
+                .addAllHttpFilters(UsageFilters.httpFilters(monitoring))
+                // No x-envoy-* headers in replies to clients (upstream service time, overloaded...).
+                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
+                        .setTypedConfig(Any.pack(Router.newBuilder().setSuppressEnvoyHeaders(true).build())))
+                .addAllAccessLog(AccessLogs.accessLogs(monitoring))
                 .setLocalReplyConfig(ErrorReplies.localReplyConfig(settings.maxRequestBytes()))
                 .setStreamIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))
                 .setRequestHeadersTimeout(Protos.seconds(REQUEST_HEADERS_SECONDS))

@@ -6,7 +6,6 @@ import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
 import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
-import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import java.util.List;
@@ -37,6 +36,7 @@ final class ModelFilters {
         };
     }
 
+    /** The body buffer and the readers, all switched off; the router filter comes after them (and after the usage readers). */
     static List<HttpFilter> httpFilters(long maxRequestBytes) {
         return List.of(
                 HttpFilter.newBuilder().setName(BODY_BUFFER).setDisabled(true)
@@ -47,10 +47,7 @@ final class ModelFilters {
                 HttpFilter.newBuilder().setName(MULTIPART_READER).setDisabled(true)
                         .setTypedConfig(Any.pack(Lua.newBuilder()
                                 .setDefaultSourceCode(DataSource.newBuilder().setInlineString(MULTIPART_SCRIPT))
-                                .build())).build(),
-                // No x-envoy-* headers in replies to clients (upstream service time, overloaded...).
-                HttpFilter.newBuilder().setName("envoy.filters.http.router")
-                        .setTypedConfig(Any.pack(Router.newBuilder().setSuppressEnvoyHeaders(true).build())).build());
+                                .build())).build());
     }
 
     private static JsonToMetadata jsonReader() {

@@ -11,6 +11,12 @@ public final class Names {
     static final String ERROR_KEY = "error";
     static final String INVALID_BODY = "invalid_body";
     static final String MISSING_MODEL = "missing_model";
+    /** Dynamic metadata namespace and keys of the token counts read from responses. */
+    static final String USAGE_NAMESPACE = "jairouter.usage";
+    static final String INPUT_TOKENS = "input_tokens";
+    static final String OUTPUT_TOKENS = "output_tokens";
+    /** The bootstrap's cluster to the control plane: xDS, and the request records sent back. */
+    static final String CONTROL_PLANE_CLUSTER = "jairouter_xds";
 
     private Names() {
     }

@@ -18,9 +18,11 @@ import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jairouter.config.Instance;
+import org.jairouter.config.Monitoring;
 import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.config.ServiceType;
@@ -40,9 +42,9 @@ final class RouteTranslator {
 
     static RouteConfiguration routes(RouterConfig config, ClusterNames clusters) {
         VirtualHost.Builder host = VirtualHost.newBuilder().setName("jairouter").addDomains("*")
-                .addAllRoutes(StatusRoutes.routes());
+                .addAllRoutes(StatusRoutes.routes(config.listener().exposeStatus()));
         for (ServiceConfig service : config.services().values()) {
-            host.addAllRoutes(serviceRoutes(service, clusters));
+            host.addAllRoutes(serviceRoutes(service, clusters, config.monitoring()));
         }
         return RouteConfiguration.newBuilder()
                 .setName(Names.ROUTE_CONFIG)
@@ -50,7 +52,7 @@ final class RouteTranslator {
                 .build();
     }
 
-    private static List<Route> serviceRoutes(ServiceConfig service, ClusterNames clusters) {
+    private static List<Route> serviceRoutes(ServiceConfig service, ClusterNames clusters, Monitoring monitoring) {
         ServiceType type = service.type();
         String path = type.publicPath();
         List<Route> routes = new ArrayList<>();
@@ -62,9 +64,12 @@ final class RouteTranslator {
                         .setInvertMatch(true)))
                 .setDirectResponse(direct(405, ErrorReplies.METHOD_NOT_ALLOWED))
                 .build());
-        // Every route that can match before the body is read switches the body reader on.
+        // Every route that can match before the body is read switches the body buffer and reader on, and the
+        // usage readers: Envoy builds a request's filter chain from the route matched first (the 404 below).
         Any enabled = Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
-        Map<String, Any> bodyReader = Map.of(ModelFilters.BODY_BUFFER, enabled, ModelFilters.filterFor(type.body()), enabled);
+        Map<String, Any> bodyReader = new HashMap<>(UsageFilters.perRoute(type, monitoring));
+        bodyReader.put(ModelFilters.BODY_BUFFER, enabled);
+        bodyReader.put(ModelFilters.filterFor(type.body()), enabled);
         routes.add(Route.newBuilder()
                 .setName(type.key() + ":" + Names.INVALID_BODY)
                 .setMatch(metadataMatch(path, Names.ERROR_KEY, Names.INVALID_BODY))

@@ -25,10 +25,17 @@ final class StatusRoutes {
     private StatusRoutes() {
     }
 
-    static List<Route> routes() {
-        List<String> paths = new ArrayList<>(List.of("/v1/status", "/v1/models"));
-        for (ServiceType type : ServiceType.values()) {
-            paths.add(type.statusPath());
+    /**
+     * @param exposeStatus false keeps the status documents (base-urls, config problems) off the router
+     *                     port; {@code /v1/models} is part of the OpenAI API and always served
+     */
+    static List<Route> routes(boolean exposeStatus) {
+        List<String> paths = new ArrayList<>(List.of("/v1/models"));
+        if (exposeStatus) {
+            paths.add(0, "/v1/status");
+            for (ServiceType type : ServiceType.values()) {
+                paths.add(type.statusPath());
+            }
         }
         return paths.stream().map(path -> Route.newBuilder()
                 .setName("status:" + path)

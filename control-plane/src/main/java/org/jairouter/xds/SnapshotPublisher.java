@@ -13,6 +13,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import io.envoyproxy.controlplane.cache.Resources;
 import org.jairouter.translate.EnvoyResources;
 
 /**
@@ -25,6 +27,7 @@ public final class SnapshotPublisher {
     static final String GROUP = "jairouter";
 
     private final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
+    private volatile Map<String, String> typeVersions = Map.of();
 
     public SimpleCache<String> cache() {
         return cache;
@@ -43,7 +46,14 @@ public final class SnapshotPublisher {
                 resources.routes(), routes,
                 List.of(), "none");
         cache.setSnapshot(GROUP, snapshot);
+        typeVersions = Map.of(Resources.V3.CLUSTER_TYPE_URL, clusters, Resources.V3.ENDPOINT_TYPE_URL, endpoints,
+                Resources.V3.LISTENER_TYPE_URL, listeners, Resources.V3.ROUTE_TYPE_URL, routes);
         return digest(List.of(clusters, endpoints, listeners, routes));
+    }
+
+    /** The version of each resource type (by type URL) last published: what an Envoy acknowledges. */
+    public Map<String, String> typeVersions() {
+        return typeVersions;
     }
 
     /** Map entries (Struct fields) in key order, so equal content always digests alike. */

@@ -4,6 +4,7 @@ import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -12,7 +13,10 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The ADS gRPC server Envoys connect to. Tracks who is connected and logs every config an Envoy rejects. */
+/**
+ * The ADS gRPC server Envoys connect to. Tracks who is connected and what each accepted, and logs every
+ * config an Envoy rejects.
+ */
 public final class XdsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(XdsServer.class);
     private final Server server;
@@ -21,11 +25,13 @@ public final class XdsServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static XdsServer start(SnapshotPublisher publisher, EnvoyFleet fleet, String address, int port)
-            throws IOException {
+    /** Serves ADS, and beside it {@code requestRecords}, which receives what the Envoys report about requests. */
+    public static XdsServer start(SnapshotPublisher publisher, EnvoyFleet fleet, BindableService requestRecords,
+                                  String address, int port) throws IOException {
         V3DiscoveryServer discovery = new V3DiscoveryServer(new FleetTracker(fleet), publisher.cache());
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(address, port))
                 .addService(discovery.getAggregatedDiscoveryServiceImpl())
+                .addService(requestRecords)
                 .build()
                 .start();
         LOG.info("xDS server listening on {}:{}", address, server.getPort());
@@ -54,6 +60,9 @@ public final class XdsServer implements AutoCloseable {
                 String node = fleet.rejected(streamId, type, request.getErrorDetail().getMessage());
                 LOG.error("Envoy {} rejected the {} config it was sent: {}", node, type,
                         request.getErrorDetail().getMessage());
+            } else if (!request.getVersionInfo().isEmpty()) {
+                // Without an error, the version a request names is one the Envoy has applied.
+                fleet.accepted(streamId, request.getTypeUrl(), request.getVersionInfo());
             }
         }
 

@@ -229,7 +229,7 @@ class ConfigLoaderTest {
 
     @Test
     void serverSectionSetsAddressPortAndMaxRequestSize() {
-        assertEquals(new ListenerSettings("127.0.0.1", 9090, 64L << 20, 0), full().listener());
+        assertEquals(new ListenerSettings("127.0.0.1", 9090, 64L << 20, 0, true), full().listener());
     }
 
     @Test
@@ -253,7 +253,7 @@ class ConfigLoaderTest {
                     chat:
                       instances: [{name: m, base-url: "http://h"}]
                 """).config();
-        assertEquals(new ListenerSettings("0.0.0.0", 8080, 32L * 1024 * 1024, 0), config.listener());
+        assertEquals(new ListenerSettings("0.0.0.0", 8080, 32L * 1024 * 1024, 0, true), config.listener());
     }
 
     @ParameterizedTest

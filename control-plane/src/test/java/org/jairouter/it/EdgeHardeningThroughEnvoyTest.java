@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.Socket;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
 /** Nothing a client sends steers Envoy, and nothing in a reply tells the client what runs the router. */
 class EdgeHardeningThroughEnvoyTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CHAT = "{\"model\":\"qwen3\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     private static StubBackend first;
     private static StubBackend second;
@@ -119,6 +121,45 @@ class EdgeHardeningThroughEnvoyTest {
 
             assertTrue(statusLine.matches("HTTP/1\\.[01] 200 .*"), statusLine);
         }
+    }
+
+    @Test
+    void headWorksWhereGetDoes() throws Exception {
+        HttpResponse<Void> head = HTTP.send(HttpRequest.newBuilder(URI.create(router.baseUrl() + "/models"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+
+        assertEquals(200, head.statusCode());
+    }
+
+    @Test
+    void aPathEnvoyCannotReadGetsAnOpenAiErrorThatSaysWhy() throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                URI.create(router.baseUrl() + "/chat/completions%00")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(400, response.statusCode());
+        String message = JSON.readTree(response.body()).path("error").path("message").asText();
+        assertTrue(message.contains("could not be read (path_normalization_failed)"), response.body());
+    }
+
+    @Test
+    void longModelNamesAreNeverEchoedAndHugeOnesAreExplained() throws Exception {
+        HttpResponse<String> long_ = postChat("m".repeat(4000));
+        HttpResponse<String> huge = postChat("m".repeat(100_000));
+
+        assertEquals(404, long_.statusCode());
+        String message = JSON.readTree(long_.body()).path("error").path("message").asText();
+        assertTrue(message.length() < 400, "echoed " + message.length() + " characters");
+        assertEquals(400, huge.statusCode());
+        assertTrue(JSON.readTree(huge.body()).path("error").path("message").asText()
+                .contains("a model name of at most 256 characters"), huge.body());
+    }
+
+    private static HttpResponse<String> postChat(String model) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"messages\":[]}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpRequest.Builder chat() {

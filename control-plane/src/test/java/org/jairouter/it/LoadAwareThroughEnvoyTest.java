@@ -3,6 +3,7 @@ package org.jairouter.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,6 +34,7 @@ class LoadAwareThroughEnvoyTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final int REQUESTS = 60;
     private static final String MODEL = "sim";
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** Each simulated second lasts 10 ms. */
     private static final SimulatedTime TIME = SimulatedTime.scaled(0.01);
 
@@ -117,6 +119,12 @@ class LoadAwareThroughEnvoyTest {
         }
         Conditions.await("Envoy lowering the weight of the queued instance", TIMEOUT,
                 () -> uncheck(() -> weightOf(queued) < 30 && weightOf(idle) == 100));
+
+        // New weights are the same config: once Envoy has them, the status still shows that config in force.
+        URI status = URI.create("http://127.0.0.1:" + router.router().statusPort() + "/v1/status");
+        Conditions.await("the status showing the config in force", TIMEOUT, () -> uncheck(() -> JSON.readTree(
+                http.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString()).body())
+                .at("/config/in_force/version").asText().equals(router.router().configVersion())));
 
         Map<String, Integer> served = servedBy(router.baseUrl(), REQUESTS);
 

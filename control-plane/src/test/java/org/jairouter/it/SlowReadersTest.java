@@ -49,7 +49,6 @@ class SlowReadersTest {
                                   base-url: "%s"
                         """.formatted(tts.baseUrl()))) {
             tts.setChunkInterval(Duration.ZERO);
-            tts.setSpeechBytes(RESPONSE_BYTES);
             HttpClient http = HttpClient.newHttpClient();
             String admin = "http://" + router.admin().address();
             long before = allocatedBytes(http, admin);
@@ -79,7 +78,9 @@ class SlowReadersTest {
         Socket socket = new Socket();
         socket.setReceiveBufferSize(4096);
         socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
-        byte[] body = "{\"model\":\"voice\",\"input\":\"a long text\",\"voice\":\"alloy\"}".getBytes(UTF_8);
+        // The stub speaks 4 KiB of audio per word.
+        String text = "word ".repeat((int) (RESPONSE_BYTES / 4096));
+        byte[] body = ("{\"model\":\"voice\",\"input\":\"" + text + "\",\"voice\":\"alloy\"}").getBytes(UTF_8);
         OutputStream out = socket.getOutputStream();
         out.write(("POST " + uri.getPath() + " HTTP/1.1\r\nHost: " + uri.getAuthority()
                         + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")

@@ -50,13 +50,13 @@ class ServerLoadReadingTest {
     @Test
     void loadEnvoyAlreadySeesKeepsTheFullShare() {
         assertEquals(100, LoadWeighting.share(new ServerLoad(2, 8, 0.5), 10));
-        assertEquals(100, LoadWeighting.share(new ServerLoad(1, 8, 0.5), 9), "read a moment apart");
+        assertEquals(100, LoadWeighting.share(new ServerLoad(1, 1, 0.5), 1), "one request of read-time skew");
     }
 
     @Test
     void loadEnvoyCannotSeeOrAFullCacheLowersTheShareButNeverToZero() {
-        assertEquals(50, LoadWeighting.share(new ServerLoad(0, 1, 0.5), 0));
-        assertEquals(25, LoadWeighting.share(new ServerLoad(4, 3, 0.5), 1));
+        assertEquals(50, LoadWeighting.share(new ServerLoad(0, 2, 0.5), 0));
+        assertEquals(25, LoadWeighting.share(new ServerLoad(5, 3, 0.5), 1));
         assertEquals(20, LoadWeighting.share(new ServerLoad(0, 0, 1.0), 0));
         assertEquals(1, LoadWeighting.share(new ServerLoad(10_000, 8, 1.0), 0));
     }

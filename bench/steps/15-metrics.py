@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""What usage reading, request records and the access log cost: the same small chat completions through
+two routers, one with monitoring off, one with the records to the control plane and a JSON access log."""
+import benchlib as b
+import clients as c
+
+WARMUP_SECONDS = 1 if b.SMOKE else 3
+SECONDS = 1 if b.SMOKE else 10
+CONNECTIONS = 16
+ROUNDS = 1 if b.SMOKE else 3
+
+
+def config(base_url, monitoring):
+    return ("server:\n  port: 0\n  address: 127.0.0.1\n" + monitoring + "model:\n  services:\n    chat:\n"
+            f"      instances:\n        - name: \"bench-chat\"\n          base-url: \"{base_url}\"\n")
+
+
+def measure(router):
+    """wrk against the router; requests/s and CPU µs per request of its Envoy and of its control plane."""
+    url = router.url + "/v1/chat/completions"
+    c.wrk(url, b.CHAT_BODY, CONNECTIONS, WARMUP_SECONDS)
+    envoy, java = b.cpu_seconds(router.envoy_pid), b.cpu_seconds(router.pid)
+    command, s = c.wrk(url, b.CHAT_BODY, CONNECTIONS, SECONDS)
+    requests = s["requests"]
+    return (command, requests / s["duration_us"] * 1e6, (b.cpu_seconds(router.envoy_pid) - envoy) / requests * 1e6,
+            (b.cpu_seconds(router.pid) - java) / requests * 1e6, s["errors"])
+
+
+def main():
+    print("## Metrics and access log: on vs off\n")
+    if not c.WRK:
+        print("wrk is not installed: not measured (Debian package `wrk`; outside smoke mode `bench/run` "
+              "installs it).\n")
+        return
+    access_log = b.work_path("access.log")
+    variants = [("off", "monitoring:\n  enabled: false\n"),
+                ("on", f"monitoring:\n  enabled: true\n  access-log: {access_log}\n")]
+    with b.traffic_setup() as setup:
+        base = setup.direct["bench-chat"].removesuffix("/v1/chat/completions")
+        results = {name: [] for name, _ in variants}
+        commands = []
+        with b.router("metrics-off", config(base, variants[0][1])) as off, \
+                b.router("metrics-on", config(base, variants[1][1])) as on:
+            routers = {"off": off, "on": on}
+            # Alternate the two, so that a change in the machine's load hits both alike.
+            for _ in range(ROUNDS):
+                for name, _ in variants:
+                    command, *figures = measure(routers[name])
+                    results[name].append(figures)
+                    commands.append(command)
+    rows, median = [], {}
+    for name, runs in results.items():
+        runs.sort(key=lambda r: r[1])
+        median[name] = runs[len(runs) // 2]
+        rps, envoy_us, java_us, errors = median[name]
+        rows.append([name, f"{rps:,.0f}", f"{envoy_us:.0f}", f"{java_us:.0f}", f"{envoy_us + java_us:.0f}", errors])
+    extra = (median["on"][1] + median["on"][2]) / (median["off"][1] + median["off"][2]) - 1
+    print(b.notes(setup.notes) + b.table(["monitoring", "requests/s", "Envoy CPU µs/request",
+                                          "control plane CPU µs/request", "total CPU µs/request",
+                                          "socket errors"], rows)
+          + f"\nOne chat model on the benchmark backend, wrk at {CONNECTIONS} connections for {SECONDS} s per run "
+          f"after a {WARMUP_SECONDS} s warm-up, {ROUNDS} alternating run(s) per router, the run with the median "
+          "Envoy CPU shown. Off: `monitoring.enabled: false`, no access log (no usage reading, no records). On: "
+          "usage read from every answer, a record per request to the control plane (OTLP, which turns them "
+          "into /metrics) and a JSON access-log line to a file. CPU is user + system time of each process "
+          "during the run, per request.\n\n"
+          + b.target("extra CPU per request with metrics and access log", "≤ 10 %", f"{extra:+.0%}", extra <= 0.10)
+          + "\n" + b.commands_block(commands[:2]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+package org.jairouter.translate;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The one record Envoy writes per request, as field name -> Envoy command operator. Both sinks use it: the
+ * JSON access log and the records sent to the control plane, which reads them back by these names. No field
+ * carries a header value that could hold a secret, or any body text.
+ */
+public final class AccessLogFields {
+    public static final String TIME = "time";
+    public static final String REQUEST_ID = "request_id";
+    public static final String CLIENT_ADDRESS = "client_address";
+    public static final String METHOD = "method";
+    public static final String PATH = "path";
+    public static final String MODEL = "model";
+    public static final String CLUSTER = "upstream_cluster";
+    public static final String INSTANCE = "instance";
+    public static final String UPSTREAM_HOST = "upstream_host";
+    public static final String UPSTREAM_PATH = "upstream_path";
+    public static final String STATUS = "status";
+    public static final String RESPONSE_FLAGS = "response_flags";
+    public static final String CONTENT_TYPE = "content_type";
+    public static final String BYTES_RECEIVED = "bytes_received";
+    public static final String BYTES_SENT = "bytes_sent";
+    public static final String DURATION_MS = "duration_ms";
+    public static final String FIRST_BYTE_MS = "time_to_first_byte_ms";
+    public static final String INPUT_TOKENS = "input_tokens";
+    public static final String OUTPUT_TOKENS = "output_tokens";
+    public static final String UPSTREAM_ATTEMPTS = "upstream_attempts";
+
+    /** In the order the JSON access log shows them. */
+    static final Map<String, String> OPERATORS = operators();
+    /**
+     * The fields sent to the control plane: those it reads. Each costs Envoy formatting and the control plane
+     * parsing on every request, so the others stay in the file log.
+     */
+    static final Set<String> READ_BY_CONTROL_PLANE = Set.of(CLUSTER, INSTANCE, STATUS, RESPONSE_FLAGS, CONTENT_TYPE,
+            DURATION_MS, FIRST_BYTE_MS, INPUT_TOKENS, OUTPUT_TOKENS, UPSTREAM_ATTEMPTS);
+
+    private AccessLogFields() {
+    }
+
+    private static Map<String, String> operators() {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put(TIME, "%START_TIME(%Y-%m-%dT%H:%M:%S.%3fZ)%");
+        fields.put(REQUEST_ID, "%REQ(X-REQUEST-ID)%");
+        fields.put(CLIENT_ADDRESS, "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%");
+        fields.put(METHOD, "%REQ(:METHOD)%");
+        fields.put(PATH, "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%");
+        fields.put(MODEL, "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.MODEL_KEY + ")%");
+        fields.put(CLUSTER, "%UPSTREAM_CLUSTER%");
+        // The endpoint's hostname is the instance's host[:port] as configured.
+        fields.put(INSTANCE, "%UPSTREAM_HOST_NAME%");
+        fields.put(UPSTREAM_HOST, "%UPSTREAM_HOST%");
+        fields.put(UPSTREAM_PATH, "%REQ(:PATH)%");
+        fields.put(STATUS, "%RESPONSE_CODE%");
+        fields.put(RESPONSE_FLAGS, "%RESPONSE_FLAGS%");
+        fields.put(CONTENT_TYPE, "%RESP(CONTENT-TYPE)%");
+        fields.put(BYTES_RECEIVED, "%BYTES_RECEIVED%");
+        fields.put(BYTES_SENT, "%BYTES_SENT%");
+        fields.put(DURATION_MS, "%DURATION%");
+        // The first body byte from the instance (the first token of a stream), not its response headers.
+        fields.put(FIRST_BYTE_MS, "%COMMON_DURATION(DS_RX_BEG:US_RX_BODY_BEG:ms)%");
+        fields.put(INPUT_TOKENS, "%DYNAMIC_METADATA(" + Names.USAGE_NAMESPACE + ":" + Names.INPUT_TOKENS + ")%");
+        fields.put(OUTPUT_TOKENS, "%DYNAMIC_METADATA(" + Names.USAGE_NAMESPACE + ":" + Names.OUTPUT_TOKENS + ")%");
+        fields.put(UPSTREAM_ATTEMPTS, "%UPSTREAM_REQUEST_ATTEMPT_COUNT%");
+        return Collections.unmodifiableMap(fields);
+    }
+}

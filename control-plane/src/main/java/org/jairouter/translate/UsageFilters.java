@@ -1,0 +1,115 @@
+package org.jairouter.translate;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.route.v3.FilterConfig;
+import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
+import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import java.util.List;
+import java.util.Map;
+import org.jairouter.config.Monitoring;
+import org.jairouter.config.ServiceType;
+
+/**
+ * The HTTP filters that read token usage from responses into dynamic metadata ({@link Names#USAGE_NAMESPACE}),
+ * where the access logs pick it up. None holds a stream back or fails a large answer:
+ * <ul>
+ * <li>SSE streams (chat): Envoy's {@code sse_to_metadata} (1.38+, TypedStruct) parses each event as it
+ *     passes and keeps the last {@code usage} seen, the final usage chunk of OpenAI-style streams.</li>
+ * <li>JSON chat answers: {@code json_to_metadata}'s response rules, native and cheapest. They buffer the
+ *     answer, which a non-streamed client waits for whole anyway; a body over the buffer limit would fail
+ *     with a 500 (measured on 1.40 with 40 MB), which a chat answer never approaches.</li>
+ * <li>JSON answers of embeddings (many MiB for a batch) and rerank (only {@code total_tokens}, which
+ *     json_to_metadata cannot take as a fallback: it writes all rules at once, so
+ *     {@code preserve_existing_metadata_value} does not see an earlier rule's value): a small Lua filter that
+ *     lets every chunk pass at once and keeps only the body's last few KiB, where servers put {@code usage}.</li>
+ * </ul>
+ * {@code ai_protocol_manager}'s token usage (1.40, alpha) covers chat APIs only and wrote no metadata in our
+ * runs. All three are off by default and switched on by the routes of the services that report usage.
+ */
+final class UsageFilters {
+    static final String JSON_USAGE = "jairouter.usage.json";
+    static final String JSON_TAIL_USAGE = "jairouter.usage.json_tail";
+    static final String SSE_USAGE = "jairouter.usage.sse";
+    /** The usage chunk of a long stream carries only counts; larger events are not usage. */
+    private static final int MAX_EVENT_BYTES = 64 * 1024;
+    private static final String JSON_TAIL_SCRIPT = Resources.text("usage-json.lua");
+
+    private UsageFilters() {
+    }
+
+    /** None when Envoy writes no request records: the usage would go nowhere. */
+    static List<HttpFilter> httpFilters(Monitoring monitoring) {
+        if (!monitoring.recordsRequests()) {
+            return List.of();
+        }
+        return List.of(
+                HttpFilter.newBuilder().setName(JSON_USAGE).setDisabled(true)
+                        .setTypedConfig(Any.pack(jsonReader())).build(),
+                HttpFilter.newBuilder().setName(JSON_TAIL_USAGE).setDisabled(true)
+                        .setTypedConfig(Any.pack(Lua.newBuilder()
+                                .setDefaultSourceCode(DataSource.newBuilder().setInlineString(JSON_TAIL_SCRIPT))
+                                .build())).build(),
+                HttpFilter.newBuilder().setName(SSE_USAGE).setDisabled(true)
+                        .setTypedConfig(sseReader()).build());
+    }
+
+    /** The per-route configs that switch this service's readers on (none for services without usage). */
+    static Map<String, Any> perRoute(ServiceType type, Monitoring monitoring) {
+        if (!monitoring.recordsRequests()) {
+            return Map.of();
+        }
+        Any enabled = Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
+        return switch (type) {
+            case CHAT -> Map.of(JSON_USAGE, enabled, SSE_USAGE, enabled);
+            case EMBEDDING, RERANK -> Map.of(JSON_TAIL_USAGE, enabled);
+            default -> Map.of();
+        };
+    }
+
+    private static JsonToMetadata jsonReader() {
+        return JsonToMetadata.newBuilder().setResponseRules(JsonToMetadata.MatchRules.newBuilder()
+                        .addRules(jsonRule("prompt_tokens", Names.INPUT_TOKENS))
+                        .addRules(jsonRule("completion_tokens", Names.OUTPUT_TOKENS))
+                        .setAllowContentTypesRegex(RegexMatcher.newBuilder().setRegex("application/json(;.*)?")))
+                .build();
+    }
+
+    private static Any sseReader() {
+        Struct parser = Struct.newBuilder().putFields("rules", TypedStructs.list(List.of(
+                rule("prompt_tokens", Names.INPUT_TOKENS), rule("completion_tokens", Names.OUTPUT_TOKENS)))).build();
+        Struct contentParser = Struct.newBuilder()
+                .putFields("name", Protos.string("envoy.content_parsers.json"))
+                .putFields("typed_config", TypedStructs.nested(
+                        "envoy.extensions.content_parsers.json.v3.JsonContentParser", parser))
+                .build();
+        Struct rules = Struct.newBuilder()
+                .putFields("content_parser", TypedStructs.value(contentParser))
+                .putFields("max_event_size", Value.newBuilder().setNumberValue(MAX_EVENT_BYTES).build())
+                .build();
+        return TypedStructs.of("envoy.extensions.filters.http.sse_to_metadata.v3.SseToMetadata",
+                Struct.newBuilder().putFields("response_rules", TypedStructs.value(rules)).build());
+    }
+
+    /** usage.FIELD of an SSE event; the last event that has it wins (stop_processing_after_matches 0). */
+    private static Value rule(String field, String key) {
+        return TypedStructs.value(Struct.newBuilder()
+                .putFields("rule", TypedStructs.value(TypedStructs.struct(jsonRule(field, key)))).build());
+    }
+
+    /** usage.FIELD -> a number in our namespace. */
+    private static JsonToMetadata.Rule jsonRule(String field, String key) {
+        return JsonToMetadata.Rule.newBuilder()
+                .addSelectors(JsonToMetadata.Selector.newBuilder().setKey("usage"))
+                .addSelectors(JsonToMetadata.Selector.newBuilder().setKey(field))
+                .setOnPresent(JsonToMetadata.KeyValuePair.newBuilder()
+                        .setMetadataNamespace(Names.USAGE_NAMESPACE)
+                        .setKey(key)
+                        .setType(JsonToMetadata.ValueType.NUMBER))
+                .build();
+    }
+}

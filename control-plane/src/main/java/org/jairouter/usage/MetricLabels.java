@@ -1,0 +1,64 @@
+package org.jairouter.usage;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jairouter.config.Instance;
+import org.jairouter.config.ServiceConfig;
+import org.jairouter.config.ServiceType;
+import org.jairouter.translate.Translation;
+
+/**
+ * Label values of the config in force, looked up by what Envoy reports: its cluster name gives service and
+ * model, the chosen endpoint's hostname gives the instance. Nothing a client sent can become a label value.
+ */
+final class MetricLabels {
+    /** The labels of one model. {@code operation} is the OpenTelemetry gen_ai operation name. */
+    record Model(String service, String operation, String model) {
+    }
+
+    private final Map<String, Model> byCluster = new HashMap<>();
+    private final Map<String, String> instanceByClusterAndHost = new HashMap<>();
+
+    /** The labels of a translation: the cluster and endpoint names are the ones the translator chose. */
+    MetricLabels(Translation translation) {
+        for (ServiceConfig service : translation.config().services().values()) {
+            for (Map.Entry<String, List<Instance>> model : service.activeInstancesByModel().entrySet()) {
+                translation.clusters().of(service.type(), model.getKey()).ifPresent(cluster -> byCluster.put(cluster,
+                        new Model(service.type().key(), operation(service.type()), model.getKey())));
+                // Two instances on one host:port in one model are one endpoint to Envoy: the first names it.
+                model.getValue().forEach(instance -> translation.endpoint(service.type(), instance).ifPresent(id ->
+                        instanceByClusterAndHost.putIfAbsent(id.cluster() + " " + id.hostname(), instance.baseUrl())));
+            }
+        }
+    }
+
+    private MetricLabels() {
+    }
+
+    static MetricLabels empty() {
+        return new MetricLabels();
+    }
+
+    Optional<Model> model(String cluster) {
+        return Optional.ofNullable(byCluster.get(cluster));
+    }
+
+    /**
+     * The instance's base-url (the config refuses credentials in one), or "" when no instance was chosen or
+     * the host is not (or no longer) configured.
+     */
+    String instance(String cluster, String host) {
+        return instanceByClusterAndHost.getOrDefault(cluster + " " + host, "");
+    }
+
+    /** OpenTelemetry's gen_ai.operation.name where one exists, else the service key. */
+    private static String operation(ServiceType type) {
+        return switch (type) {
+            case CHAT -> "chat";
+            case EMBEDDING -> "embeddings";
+            default -> type.key();
+        };
+    }
+}

@@ -1,0 +1,46 @@
+package org.jairouter.usage;
+
+import io.grpc.stub.StreamObserver;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The OTLP logs service Envoys send their request records to (over the connection they get their config on).
+ * Every batch is acknowledged at once; Envoy never waits on what is done with it.
+ */
+final class RequestRecordReceiver extends LogsServiceGrpc.LogsServiceImplBase {
+    private final Consumer<RequestRecord> records;
+
+    RequestRecordReceiver(Consumer<RequestRecord> records) {
+        this.records = records;
+    }
+
+    @Override
+    public void export(ExportLogsServiceRequest request, StreamObserver<ExportLogsServiceResponse> response) {
+        for (ResourceLogs resource : request.getResourceLogsList()) {
+            for (ScopeLogs scope : resource.getScopeLogsList()) {
+                for (LogRecord log : scope.getLogRecordsList()) {
+                    records.accept(RequestRecord.of(attributes(log)));
+                }
+            }
+        }
+        response.onNext(ExportLogsServiceResponse.getDefaultInstance());
+        response.onCompleted();
+    }
+
+    private static Map<String, String> attributes(LogRecord log) {
+        Map<String, String> fields = new HashMap<>();
+        for (KeyValue attribute : log.getAttributesList()) {
+            fields.put(attribute.getKey(), attribute.getValue().getStringValue());
+        }
+        return fields;
+    }
+}

@@ -1,0 +1,86 @@
+package org.jairouter.usage;
+
+import com.sun.net.httpserver.HttpHandler;
+import io.grpc.BindableService;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.jairouter.translate.Translation;
+import org.jairouter.envoy.EnvoyAdmin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything behind {@code GET /metrics}: the per-request metrics from the records Envoys send, the
+ * per-instance gauges read from the supervised Envoy's admin, and the control plane's own counters.
+ * Java only observes: no request waits on anything here.
+ */
+public final class RouterMetrics implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RouterMetrics.class);
+    /** How often the in-flight and health gauges are read from Envoy's admin. */
+    private static final Duration ADMIN_PERIOD = Duration.ofSeconds(1);
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final RequestMetrics requests = new RequestMetrics(registry);
+    private final InstanceMetrics instances = new InstanceMetrics(registry);
+    private final ControlPlaneMetrics controlPlane;
+    private final ScheduledExecutorService adminReader = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "metrics-envoy-admin");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile MetricLabels labels = MetricLabels.empty();
+
+    public RouterMetrics(LongSupplier envoysConnected, LongSupplier envoyNacks, LongSupplier envoyRestarts) {
+        controlPlane = new ControlPlaneMetrics(registry, envoysConnected, envoyNacks, envoyRestarts);
+    }
+
+    /** The OTLP logs service the Envoys' request records arrive at. */
+    public BindableService requestRecords() {
+        return new RequestRecordReceiver(requests::record);
+    }
+
+    public HttpHandler httpHandler() {
+        return new MetricsHandler(registry);
+    }
+
+    /** Label values come from this translation (the config in force and the names it chose) from now on. */
+    public void configure(Translation translation) {
+        labels = new MetricLabels(translation);
+        requests.configure(labels);
+    }
+
+    public void reloaded(boolean applied) {
+        controlPlane.reloaded(applied);
+    }
+
+    /** Reads the instance gauges from this Envoy's admin, when there is one, until closed. */
+    public void watch(Supplier<Optional<EnvoyAdmin>> admin) {
+        adminReader.scheduleWithFixedDelay(() -> admin.get().ifPresent(this::readInstances),
+                0, ADMIN_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void readInstances(EnvoyAdmin admin) {
+        try {
+            instances.update(admin.hostStatuses(), labels);
+        } catch (IOException e) {
+            LOG.debug("Envoy admin not readable right now: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("Reading instance metrics failed", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        adminReader.shutdownNow();
+    }
+}
