@@ -198,6 +198,18 @@ def stub_backends(*names):
         yield {m.group(1): m.group(2) for m in running.matches}
 
 
+@contextmanager
+def simulators(model, time_scale, specs):
+    """Simulated vLLM servers (test-fixtures' SimulatorMain) in one JVM: {name: base URL}.
+
+    specs maps a name to its settings, e.g. {"half": "speed=0.5:capacity=8"} ("" keeps the defaults).
+    """
+    argv = ["java", "-cp", FIXTURES_JAR, "org.jairouter.fixtures.sim.SimulatorMain", "--model", model,
+            "--time-scale", time_scale] + [f"{n}=0" + (f":{s}" if s else "") for n, s in specs.items()]
+    with process("simulators", argv, ready=r"sim (\S+) listening on (\S+)", expect=len(specs)) as running:
+        yield {m.group(1): m.group(2) for m in running.matches}
+
+
 NGINX = shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin")  # not on a user's PATH
 
 # A complete chat.completion as an OpenAI server returns it, fixed so that nginx answers it from memory.

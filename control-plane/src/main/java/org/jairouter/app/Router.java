@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -16,6 +17,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jairouter.budget.BudgetLedger;
 import org.jairouter.budget.KeyUsage;
+import java.util.stream.Collectors;
 import org.jairouter.config.ConfigDiff;
 import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigLoader;
@@ -30,10 +32,13 @@ import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyProcess;
+import org.jairouter.envoy.HostStatus;
+import org.jairouter.load.LoadScraper;
 import org.jairouter.status.ConfigStatus;
 import org.jairouter.status.StatusReport;
 import org.jairouter.status.StatusServer;
 import org.jairouter.translate.EnvoyTranslator;
+import org.jairouter.translate.LoadWeights;
 import org.jairouter.translate.Names;
 import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
@@ -78,6 +83,9 @@ public final class Router implements AutoCloseable {
     private ScheduledFuture<?> nextExpiry;
     private BudgetLedger budgets;
     private volatile ResolvedHosts resolved;
+    /** What load-aware last learnt from the model servers; every publish carries it. */
+    private LoadWeights load = LoadWeights.NONE;
+    private LoadScraper scraper;
     private EnvoyProcess envoy;
     /** The config in force and what it was translated into: what the status side reads. */
     private volatile Translation inForce;
@@ -116,6 +124,7 @@ public final class Router implements AutoCloseable {
             router.apply(first);
             router.lastText = text;
             router.watcher = ConfigWatcher.start(options.config(), router::reload);
+            router.scraper = LoadScraper.start(() -> router.inForce, router::envoyActiveRequests, router::publishLoad);
             router.dnsRefresh.scheduleWithFixedDelay(router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(),
                     TimeUnit.MILLISECONDS);
             return router;
@@ -195,7 +204,7 @@ public final class Router implements AutoCloseable {
     private String publish(RouterConfig config, ResolvedHosts hosts) {
         Instant now = Instant.now();
         Set<String> spent = budgets.limits(config.apiKeys());
-        Translation translation = EnvoyTranslator.translate(config.keysAt(now, spent), hosts,
+        Translation translation = EnvoyTranslator.translate(config.keysAt(now, spent), hosts, load,
                 new StatusEndpoint(options.statusHostForEnvoy(), status.port()));
         String version = publisher.publish(translation.resources());
         inForce = translation;
@@ -232,6 +241,35 @@ public final class Router implements AutoCloseable {
         LOG.info("A client key expired; config {} in force", version);
         configStatus.applied(version, options.config().toString(), "client key expired",
                 publisher.typeVersions());
+    }
+
+    /**
+     * Publishes new load-aware weights with the config in force: only the endpoints change, so Envoy
+     * is sent EDS alone. Not a config change: the status keeps the config's version and changes.
+     */
+    synchronized void publishLoad(LoadWeights weights) {
+        load = weights;
+        String snapshot = publish(inForce.config(), resolved);
+        configStatus.reweighted(publisher.typeVersions());
+        LOG.debug("load-aware weights {}; snapshot {}", weights.shareByEndpoint(), snapshot);
+    }
+
+    /** Requests the supervised Envoy has in flight per endpoint; empty without one, or while it does not answer. */
+    private Map<Translation.EndpointId, Long> envoyActiveRequests() {
+        Optional<EnvoyAdmin> admin = envoyAdminAddress().map(EnvoyAdmin::new);
+        if (admin.isEmpty()) {
+            return Map.of();
+        }
+        try {
+            return admin.get().hostStatuses().stream().collect(Collectors.toMap(
+                    host -> new Translation.EndpointId(host.cluster(), host.hostname()), HostStatus::requestsActive,
+                    Long::sum));
+        } catch (IOException e) {
+            return Map.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Map.of();
+        }
     }
 
     /** Looks the base-url host names up again; Envoy gets the new addresses if any changed. */
@@ -343,6 +381,7 @@ public final class Router implements AutoCloseable {
     @Override
     public void close() {
         dnsRefresh.shutdownNow();
+        closeQuietly(scraper);
         metrics.close();
         keyExpiry.shutdownNow();
         closeQuietly(watcher);

@@ -20,6 +20,7 @@ public enum Adapter {
     OLLAMA("ollama", "/", EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING, ServiceType.STT, ServiceType.IMG_GEN,
             ServiceType.IMG_EDIT)),
     VLLM("vllm", "/health", EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING, ServiceType.RERANK, ServiceType.STT)),
+    SGLANG("sglang", "/health", EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING)),
     XINFERENCE("xinference", "/status", EnumSet.allOf(ServiceType.class)),
     LOCALAI("localai", "/readyz", EnumSet.complementOf(EnumSet.of(ServiceType.IMG_EDIT)));
 

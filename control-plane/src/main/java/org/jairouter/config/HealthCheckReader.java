@@ -42,7 +42,7 @@ final class HealthCheckReader {
     }
 
     /** A duration as 500ms, 5s or 2m. */
-    private static Optional<Duration> readDuration(YamlSection section) {
+    static Optional<Duration> readDuration(YamlSection section) {
         return section.text().flatMap(text -> {
             Matcher m = DURATION.matcher(text);
             if (m.matches()) {

@@ -4,12 +4,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
-/** JAiRouter's load-balancing policies; every one honours instance weights. */
+/**
+ * JAiRouter's load-balancing policies; every one honours instance weights. {@code load-aware} is ours:
+ * least-connections steered by what the model servers report about their own queues.
+ */
 public enum LoadBalancePolicy {
     RANDOM("random"),
     ROUND_ROBIN("round-robin"),
     LEAST_CONNECTIONS("least-connections"),
-    IP_HASH("ip-hash", "consistent-hash");
+    IP_HASH("ip-hash", "consistent-hash"),
+    LOAD_AWARE("load-aware");
 
     private final String key;
     private final List<String> aliases;

@@ -8,10 +8,11 @@ import java.util.List;
  * One endpoint of one cluster as Envoy's admin interface reports it.
  *
  * @param hostname the endpoint's hostname (JAiRouter sets it to the instance's host[:port])
+ * @param weight   the load-balancing weight Envoy uses now (load-aware changes it as servers report load)
  */
 public record HostStatus(String cluster, String hostname, boolean failedActiveHealthCheck, boolean ejected,
                          boolean awaitingFirstCheck, long requestsActive, long requestsTotal, long requestsFailed,
-                         long connectFailures) {
+                         long connectFailures, long weight) {
 
     /** Gets traffic: not failing its checks, not ejected, and past its first check (new instances). */
     public boolean healthy() {
@@ -29,7 +30,7 @@ public record HostStatus(String cluster, String hostname, boolean failedActiveHe
                         health.path("failed_outlier_check").asBoolean(false),
                         health.path("pending_active_hc").asBoolean(false),
                         stat(host, "rq_active"), stat(host, "rq_total"), stat(host, "rq_error"),
-                        stat(host, "cx_connect_fail")));
+                        stat(host, "cx_connect_fail"), host.path("weight").asLong(1)));
             }
         }
         return hosts;

@@ -38,6 +38,18 @@ public final class ConfigStatus {
         }
     }
 
+    /**
+     * The config last published was sent again with new endpoint weights (load-aware): the same config,
+     * so the same version and changes, under new type versions. The entry with the previous weights is
+     * kept until then, so the config stays in force while Envoy acknowledges the new weights.
+     */
+    public synchronized void reweighted(Map<String, String> typeVersions) {
+        Applied latest = published.get(published.size() - 1);
+        published.removeIf(applied -> applied != latest && applied.version().equals(latest.version()));
+        published.add(new Applied(latest.version(), latest.source(), latest.at(), latest.changes(),
+                Map.copyOf(typeVersions)));
+    }
+
     public void refused(List<String> problems) {
         lastRefused = new Refused(Instant.now(), List.copyOf(problems));
     }

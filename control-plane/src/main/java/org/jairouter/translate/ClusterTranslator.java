@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 import org.jairouter.config.Instance;
 import org.jairouter.config.ServiceConfig;
@@ -39,9 +40,9 @@ final class ClusterTranslator {
                         .setServiceName(name))
                 .setConnectTimeout(Protos.seconds(5))
                 .setCircuitBreakers(limits(service.circuitBreaker().maxConcurrentRequests(), instances.size()));
-        LoadBalancingPolicies.apply(service.loadBalancing().policy(), cluster);
+        LoadBalancingPolicies.apply(service.loadBalancing(), cluster);
         // Never send traffic to an instance known to be down (Envoy's default panics below 50% healthy).
-        cluster.setCommonLbConfig(Cluster.CommonLbConfig.newBuilder().setHealthyPanicThreshold(Percent.newBuilder().setValue(0)));
+        cluster.getCommonLbConfigBuilder().setHealthyPanicThreshold(Percent.newBuilder().setValue(0));
         HealthChecks.active(service.type(), service.healthCheck(), instances).ifPresent(cluster::addHealthChecks);
         // An instance removed from the config leaves at once; by default Envoy would keep sending it
         // traffic for as long as it still passes health checks.
@@ -104,7 +105,8 @@ final class ClusterTranslator {
     }
 
     /** The cluster's endpoints: every active instance whose host resolved, with its weight. */
-    static ClusterLoadAssignment endpoints(String name, List<Instance> instances, ResolvedHosts hosts) {
+    static ClusterLoadAssignment endpoints(String name, List<Instance> instances, ResolvedHosts hosts,
+                                           ToIntFunction<Instance> weight) {
         LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
         for (Instance instance : instances) {
             hosts.ipOf(instance.host()).ifPresent(ip -> locality.addLbEndpoints(LbEndpoint.newBuilder()
@@ -114,7 +116,7 @@ final class ClusterTranslator {
                                     .setPortValue(instance.port())))
                             .setHostname(hostname(instance))
                             .setHealthCheckConfig(Endpoint.HealthCheckConfig.newBuilder().setHostname(hostname(instance))))
-                    .setLoadBalancingWeight(UInt32Value.of(instance.weight()))
+                    .setLoadBalancingWeight(UInt32Value.of(weight.applyAsInt(instance)))
                     .setMetadata(Metadata.newBuilder()
                             .putFilterMetadata(Names.METADATA_NAMESPACE, Protos.struct(instanceMetadata(instance)))
                             .putAllFilterMetadata(instance.tls() ? Map.of("envoy.transport_socket_match",

@@ -5,7 +5,9 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 import org.jairouter.config.Instance;
+import org.jairouter.config.LoadBalancePolicy;
 import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
 
@@ -14,8 +16,14 @@ public final class EnvoyTranslator {
     private EnvoyTranslator() {
     }
 
-    /** The resources for the config, and the names chosen for them. */
+    /** The resources for the config, and the names chosen for them, before any load has been observed. */
     public static Translation translate(RouterConfig config, ResolvedHosts hosts, StatusEndpoint status) {
+        return translate(config, hosts, LoadWeights.NONE, status);
+    }
+
+    /** As {@link #translate(RouterConfig, ResolvedHosts, StatusEndpoint)}, with what load-aware has observed. */
+    public static Translation translate(RouterConfig config, ResolvedHosts hosts, LoadWeights load,
+                                        StatusEndpoint status) {
         ClusterNames names = new ClusterNames(config);
         List<Cluster> clusters = new ArrayList<>();
         clusters.add(StatusRoutes.cluster(status));
@@ -24,7 +32,10 @@ public final class EnvoyTranslator {
             for (Map.Entry<String, List<Instance>> model : service.activeInstancesByModel().entrySet()) {
                 String name = names.of(service.type(), model.getKey()).orElseThrow();
                 clusters.add(ClusterTranslator.cluster(name, service, model.getValue(), config.upstreamCaFile()));
-                endpoints.add(ClusterTranslator.endpoints(name, model.getValue(), hosts));
+                ToIntFunction<Instance> weight = service.loadBalancing().policy() == LoadBalancePolicy.LOAD_AWARE
+                        ? i -> load.weight(new Translation.EndpointId(name, ClusterTranslator.hostname(i)), i.weight())
+                        : Instance::weight;
+                endpoints.add(ClusterTranslator.endpoints(name, model.getValue(), hosts, weight));
             }
         }
         return new Translation(config, new EnvoyResources(

@@ -138,7 +138,7 @@ final class RouteTranslator {
         if (ClusterTranslator.sharePath(instances)) {
             action.setPrefixRewrite(instances.get(0).upstreamPath());
         }
-        LoadBalancingPolicies.hashPolicy(service.loadBalancing().policy()).ifPresent(action::addHashPolicy);
+        action.addAllHashPolicy(LoadBalancingPolicies.hashPolicies(service.loadBalancing()));
         if (service.retry().attempts() > 0) {
             action.setRetryPolicy(retryPolicy(service.retry()));
         }

@@ -7,6 +7,7 @@ import io.envoyproxy.controlplane.cache.Resources.ResourceType;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -15,10 +16,13 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.RouterConfig;
+import org.jairouter.config.ServiceType;
 import org.jairouter.translate.EnvoyResources;
 import org.jairouter.translate.EnvoyTranslator;
+import org.jairouter.translate.LoadWeights;
 import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
+import org.jairouter.translate.Translation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -31,6 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SnapshotPublisherVersionsTest {
     private static final Set<ResourceType> XDS_TYPES = EnumSet.of(ResourceType.LISTENER, ResourceType.ROUTE,
             ResourceType.CLUSTER, ResourceType.ENDPOINT);
+    private static final StatusEndpoint STATUS = new StatusEndpoint("127.0.0.1", 18001);
     private static final String CONFIG = """
             server:
               max-request-size: 32MB
@@ -139,6 +144,30 @@ class SnapshotPublisherVersionsTest {
         return versions;
     }
 
+    @Test
+    void newLoadAwareWeightsChangeOnlyTheEndpoints() throws Exception {
+        String loadAware = CONFIG.replace("      retry:", "      load-balance:\n        type: load-aware\n      retry:");
+        RouterConfig config = ConfigLoader.parse(loadAware, "application.yml", Map.of()).config();
+        SnapshotPublisher publisher = new SnapshotPublisher();
+        Translation before = EnvoyTranslator.translate(config, hostsOf(config), STATUS);
+        publisher.publish(before.resources());
+        Map<ResourceType, String> first = versions(publisher);
+
+        Translation.EndpointId busy = before.endpoint(ServiceType.CHAT,
+                config.services().get(ServiceType.CHAT).instances().get(1)).orElseThrow();
+        Translation after = EnvoyTranslator.translate(config, hostsOf(config), new LoadWeights(Map.of(busy, 25)),
+                STATUS);
+        publisher.publish(after.resources());
+        Map<ResourceType, String> second = versions(publisher);
+
+        assertEquals(EnumSet.of(ResourceType.ENDPOINT), XDS_TYPES.stream()
+                .filter(type -> !first.get(type).equals(second.get(type)))
+                .collect(Collectors.toCollection(() -> EnumSet.noneOf(ResourceType.class))));
+        List<Integer> weights = after.resources().endpoints().get(0).getEndpoints(0).getLbEndpointsList().stream()
+                .map(endpoint -> endpoint.getLoadBalancingWeight().getValue()).toList();
+        assertEquals(List.of(100, 25), weights, "configured weight 1 times the share; the unread instance keeps 100");
+    }
+
     private static Map<ResourceType, String> versions(SnapshotPublisher publisher) {
         Snapshot snapshot = publisher.cache().getSnapshot(SnapshotPublisher.GROUP);
         return XDS_TYPES.stream().collect(Collectors.toMap(type -> type, snapshot::version));
@@ -147,9 +176,12 @@ class SnapshotPublisherVersionsTest {
     /** Each call loads and translates anew, as a reload does: equal content must still version alike. */
     private static EnvoyResources translate(String yaml) throws Exception {
         RouterConfig config = ConfigLoader.parse(yaml, "application.yml", Map.of()).config();
-        Map<String, String> ips = config.services().values().stream().flatMap(s -> s.instances().stream())
-                .collect(Collectors.toMap(i -> i.host(), i -> i.host(), (a, b) -> a));
-        return EnvoyTranslator.translate(config, new ResolvedHosts(ips), new StatusEndpoint("127.0.0.1", 18001))
-                .resources();
+        return EnvoyTranslator.translate(config, hostsOf(config), STATUS).resources();
+    }
+
+    /** The hosts are IP literals: each resolves to itself. */
+    private static ResolvedHosts hostsOf(RouterConfig config) {
+        return new ResolvedHosts(config.services().values().stream().flatMap(s -> s.instances().stream())
+                .collect(Collectors.toMap(i -> i.host(), i -> i.host(), (a, b) -> a)));
     }
 }

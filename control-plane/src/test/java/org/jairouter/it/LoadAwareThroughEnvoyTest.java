@@ -1,0 +1,162 @@
+package org.jairouter.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jairouter.envoy.HostStatus;
+import org.jairouter.fixtures.Conditions;
+import org.jairouter.fixtures.sim.MetricsFault;
+import org.jairouter.fixtures.sim.SimulatedModelServer;
+import org.jairouter.fixtures.sim.SimulatedTime;
+import org.jairouter.fixtures.sim.SimulatorProfile;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * load-aware through a real Envoy, against simulated vLLM servers. The queue that matters is one Envoy
+ * cannot see: other clients fill it directly, so Envoy's own count of requests in flight is equal for
+ * both instances, and only the servers' metrics tell them apart.
+ */
+class LoadAwareThroughEnvoyTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final int REQUESTS = 60;
+    private static final String MODEL = "sim";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Each simulated second lasts 10 ms. */
+    private static final SimulatedTime TIME = SimulatedTime.scaled(0.01);
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final ExecutorService outsideClients = Executors.newCachedThreadPool();
+    private final AtomicBoolean stopOutsideClients = new AtomicBoolean();
+    private final List<SimulatedModelServer> servers = new ArrayList<>();
+    private RouterHarness router;
+
+    @AfterEach
+    void stop() throws Exception {
+        stopOutsideClients.set(true);
+        outsideClients.shutdownNow();
+        if (router != null) {
+            router.close();
+        }
+        servers.forEach(SimulatedModelServer::close);
+    }
+
+    private SimulatedModelServer server(String name, int capacity) {
+        SimulatedModelServer server = SimulatedModelServer.start(name, MODEL, 0, SimulatorProfile.of(1, capacity, 0),
+                TIME);
+        servers.add(server);
+        return server;
+    }
+
+    private void startRouter() throws Exception {
+        StringBuilder instances = new StringBuilder();
+        servers.forEach(s -> instances.append("        - {name: sim, base-url: \"").append(s.baseUrl()).append("\"}\n"));
+        router = RouterHarness.start("""
+                model:
+                  adapter: vllm
+                  services:
+                    chat:
+                      load-balance: {type: load-aware, scrape-interval: 200ms}
+                      instances:
+                """ + instances);
+    }
+
+    private static String chat(int maxTokens) {
+        return "{\"model\":\"" + MODEL + "\",\"max_tokens\":" + maxTokens
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}";
+    }
+
+    /** Sends the requests one at a time, so Envoy sees no request of its own in flight when it picks. */
+    private Map<String, Integer> servedBy(String url, int requests) throws Exception {
+        Map<String, Integer> served = new HashMap<>();
+        for (int i = 0; i < requests; i++) {
+            HttpResponse<String> response = post(url, chat(1));
+            assertEquals(200, response.statusCode(), response.body());
+            served.merge(response.headers().firstValue(SimulatedModelServer.INSTANCE_HEADER).orElseThrow(), 1,
+                    Integer::sum);
+        }
+        return served;
+    }
+
+    private HttpResponse<String> post(String url, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url + "/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private long weightOf(SimulatedModelServer server) throws Exception {
+        String hostname = URI.create(server.baseUrl()).getAuthority();
+        return router.admin().hostStatuses().stream().filter(h -> h.hostname().equals(hostname))
+                .mapToLong(HostStatus::weight).findFirst().orElse(-1);
+    }
+
+    @Test
+    void anInstanceWithALongQueueGetsFewerRequests() throws Exception {
+        SimulatedModelServer idle = server("idle", 4);
+        SimulatedModelServer queued = server("queued", 1);
+        startRouter();
+        // Twelve clients straight to the server, each 200 tokens (about 45 ms) at a time: eleven always wait.
+        for (int i = 0; i < 12; i++) {
+            outsideClients.submit(() -> {
+                while (!stopOutsideClients.get()) {
+                    post(queued.baseUrl() + "/v1", chat(200));
+                }
+                return null;
+            });
+        }
+        Conditions.await("Envoy lowering the weight of the queued instance", TIMEOUT,
+                () -> uncheck(() -> weightOf(queued) < 30 && weightOf(idle) == 100));
+
+        // New weights are the same config: once Envoy has them, the status still shows that config in force.
+        URI status = URI.create("http://127.0.0.1:" + router.router().statusPort() + "/v1/status");
+        Conditions.await("the status showing the config in force", TIMEOUT, () -> uncheck(() -> JSON.readTree(
+                http.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString()).body())
+                .at("/config/in_force/version").asText().equals(router.router().configVersion())));
+
+        Map<String, Integer> served = servedBy(router.baseUrl(), REQUESTS);
+
+        int toQueued = served.getOrDefault("queued", 0);
+        // Plain least-request would split these about evenly (30 each); the weights give the queued one ~1/10.
+        assertTrue(toQueued < REQUESTS / 3, "the queued instance served " + served);
+    }
+
+    @Test
+    void scrapesThatHangFailOrAnswerGarbageNeverStopTraffic() throws Exception {
+        SimulatedModelServer hangs = server("hangs", 4);
+        SimulatedModelServer fails = server("fails", 4);
+        SimulatedModelServer garbage = server("garbage", 4);
+        hangs.setMetricsFault(MetricsFault.HANG);
+        fails.setMetricsFault(MetricsFault.ERROR);
+        garbage.setMetricsFault(MetricsFault.GARBAGE);
+        startRouter();
+
+        Map<String, Integer> served = servedBy(router.baseUrl(), REQUESTS);
+
+        for (SimulatedModelServer server : servers) {
+            assertTrue(served.getOrDefault(server.name(), 0) >= REQUESTS / 10, server.name() + " served " + served);
+            assertEquals(100, weightOf(server), server.name() + " keeps its full weight");
+        }
+    }
+
+    /** Conditions take a plain boolean; the admin calls throw. */
+    private static boolean uncheck(java.util.concurrent.Callable<Boolean> check) {
+        try {
+            return check.call();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}
