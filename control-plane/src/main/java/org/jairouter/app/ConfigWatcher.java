@@ -39,7 +39,10 @@ final class ConfigWatcher implements AutoCloseable {
         this.onChange = onChange;
         Path folder = file.toAbsolutePath().getParent();
         this.watch = FileSystems.getDefault().newWatchService();
-        folder.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+        folder.register(
+                watch,
+                StandardWatchEventKinds.ENTRY_CREATE,
+                StandardWatchEventKinds.ENTRY_MODIFY,
                 StandardWatchEventKinds.ENTRY_DELETE);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "config-reload");

@@ -2,8 +2,8 @@ package org.jairouter.app;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.util.Arrays;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.jairouter.config.Instance;
@@ -16,12 +16,14 @@ import org.slf4j.LoggerFactory;
 final class HostResolver {
     private static final Logger LOG = LoggerFactory.getLogger(HostResolver.class);
 
-    private HostResolver() {
-    }
+    private HostResolver() {}
 
     /** IPv4 first, as Envoy's own DNS clusters prefer it: "localhost" may list ::1 before 127.0.0.1. */
     private static InetAddress preferIpv4(InetAddress[] addresses) {
-        return Arrays.stream(addresses).filter(a -> a instanceof Inet4Address).findFirst().orElse(addresses[0]);
+        return Arrays.stream(addresses)
+                .filter(a -> a instanceof Inet4Address)
+                .findFirst()
+                .orElse(addresses[0]);
     }
 
     static ResolvedHosts resolve(RouterConfig config) {
@@ -32,7 +34,8 @@ final class HostResolver {
                 .distinct()
                 .forEach(host -> {
                     try {
-                        ipByHost.put(host, preferIpv4(InetAddress.getAllByName(host)).getHostAddress());
+                        ipByHost.put(
+                                host, preferIpv4(InetAddress.getAllByName(host)).getHostAddress());
                     } catch (UnknownHostException e) {
                         LOG.warn("Host '{}' does not resolve; its instances get no traffic until it does", host);
                     }

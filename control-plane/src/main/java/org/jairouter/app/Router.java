@@ -1,7 +1,6 @@
 package org.jairouter.app;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,9 +14,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.jairouter.budget.BudgetLedger;
 import org.jairouter.budget.KeyUsage;
-import java.util.stream.Collectors;
 import org.jairouter.config.ConfigDiff;
 import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigLoader;
@@ -43,8 +42,8 @@ import org.jairouter.translate.Names;
 import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
 import org.jairouter.translate.Translation;
-import org.jairouter.xds.EnvoyFleet;
 import org.jairouter.usage.RouterMetrics;
+import org.jairouter.xds.EnvoyFleet;
 import org.jairouter.xds.SnapshotPublisher;
 import org.jairouter.xds.XdsServer;
 import org.slf4j.Logger;
@@ -61,14 +60,15 @@ public final class Router implements AutoCloseable {
     private final SnapshotPublisher publisher = new SnapshotPublisher();
     private final ConfigStatus configStatus = new ConfigStatus();
     private final EnvoyFleet fleet = new EnvoyFleet();
-    private final RouterMetrics metrics = new RouterMetrics(() -> fleet.members().size(), fleet::rejections,
-            () -> this.envoy == null ? 0 : this.envoy.restarts());
+    private final RouterMetrics metrics = new RouterMetrics(
+            () -> fleet.members().size(), fleet::rejections, () -> this.envoy == null ? 0 : this.envoy.restarts());
     private final RouterOptions options;
     private XdsServer xds;
     private StatusServer status;
     private ConfigWatcher watcher;
     /** Host names in base-urls are looked up again on this period; a changed address is published. */
     private static final Duration DNS_REFRESH = Duration.ofSeconds(30);
+
     private final ScheduledExecutorService dnsRefresh = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "dns-refresh");
         thread.setDaemon(true);
@@ -80,11 +80,13 @@ public final class Router implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+
     private ScheduledFuture<?> nextExpiry;
     private BudgetLedger budgets;
     private volatile ResolvedHosts resolved;
     /** What load-aware last learnt from the model servers; every publish carries it. */
     private LoadWeights load = LoadWeights.NONE;
+
     private LoadScraper scraper;
     private EnvoyProcess envoy;
     /** The config in force and what it was translated into: what the status side reads. */
@@ -94,8 +96,7 @@ public final class Router implements AutoCloseable {
     /** Why the config file cannot be read as text, since when, and whether that was reported; null while it can. */
     private Unreadable unreadable;
 
-    private record Unreadable(String problem, Instant since, boolean reported) {
-    }
+    private record Unreadable(String problem, Instant since, boolean reported) {}
 
     private Router(RouterOptions options) {
         this.options = options;
@@ -107,15 +108,31 @@ public final class Router implements AutoCloseable {
         try {
             String text = ConfigText.read(options.config());
             LoadedConfig first = ConfigLoader.parse(text, options.config().toString());
-            router.budgets = BudgetLedger.open(options.workDir().resolve("budgets.json"), Clock.systemUTC(),
+            router.budgets = BudgetLedger.open(
+                    options.workDir().resolve("budgets.json"),
+                    Clock.systemUTC(),
                     spent -> router.keyExpiry.execute(router::applyBudgets));
-            router.keyExpiry.scheduleAtFixedRate(router.budgets::rollOver, untilMidnightUtc().toMillis(),
-                    Duration.ofDays(1).toMillis(), TimeUnit.MILLISECONDS);
-            router.status = StatusServer.start(options.statusAddress(), options.statusPort(), StatusReport.live(
-                    () -> router.inForce, () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
-                    router.configStatus, router.fleet, router.budgets::usedToday), router.metrics.httpHandler());
-            router.xds = XdsServer.start(router.publisher, router.fleet, router.metrics.requestRecords(),
-                    options.xdsAddress(), options.xdsPort());
+            router.keyExpiry.scheduleAtFixedRate(
+                    router.budgets::rollOver,
+                    untilMidnightUtc().toMillis(),
+                    Duration.ofDays(1).toMillis(),
+                    TimeUnit.MILLISECONDS);
+            router.status = StatusServer.start(
+                    options.statusAddress(),
+                    options.statusPort(),
+                    StatusReport.live(
+                            () -> router.inForce,
+                            () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
+                            router.configStatus,
+                            router.fleet,
+                            router.budgets::usedToday),
+                    router.metrics.httpHandler());
+            router.xds = XdsServer.start(
+                    router.publisher,
+                    router.fleet,
+                    router.metrics.requestRecords(),
+                    options.xdsAddress(),
+                    options.xdsPort());
             // Envoy starts while the config is translated: it waits on the xDS stream for the first snapshot.
             if (options.runEnvoy()) {
                 router.startEnvoy();
@@ -125,8 +142,8 @@ public final class Router implements AutoCloseable {
             router.lastText = text;
             router.watcher = ConfigWatcher.start(options.config(), router::reload);
             router.scraper = LoadScraper.start(() -> router.inForce, router::envoyActiveRequests, router::publishLoad);
-            router.dnsRefresh.scheduleWithFixedDelay(router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            router.dnsRefresh.scheduleWithFixedDelay(
+                    router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
             return router;
         } catch (IOException | RuntimeException e) {
             router.close();
@@ -189,7 +206,8 @@ public final class Router implements AutoCloseable {
     private void apply(LoadedConfig loaded) {
         loaded.warnings().forEach(w -> LOG.warn("{}", w));
         ResolvedHosts hosts = HostResolver.resolve(loaded.config());
-        String changes = inForce == null ? Summary.of(loaded.config())
+        String changes = inForce == null
+                ? Summary.of(loaded.config())
                 : ConfigDiff.describe(ConfigDiff.between(inForce.config(), loaded.config()));
         String version = publish(loaded.config(), hosts);
         resolved = hosts;
@@ -204,7 +222,10 @@ public final class Router implements AutoCloseable {
     private String publish(RouterConfig config, ResolvedHosts hosts) {
         Instant now = Instant.now();
         Set<String> spent = budgets.limits(config.apiKeys());
-        Translation translation = EnvoyTranslator.translate(config.keysAt(now, spent), hosts, load,
+        Translation translation = EnvoyTranslator.translate(
+                config.keysAt(now, spent),
+                hosts,
+                load,
                 new StatusEndpoint(options.statusHostForEnvoy(), status.port()));
         String version = publisher.publish(translation.resources());
         inForce = translation;
@@ -212,8 +233,13 @@ public final class Router implements AutoCloseable {
         if (nextExpiry != null) {
             nextExpiry.cancel(false);
         }
-        nextExpiry = config.apiKeys().nextExpiryAfter(now).map(at -> keyExpiry.schedule(this::expireKeys,
-                Math.max(0, at.toEpochMilli() - System.currentTimeMillis()), TimeUnit.MILLISECONDS)).orElse(null);
+        nextExpiry = config.apiKeys()
+                .nextExpiryAfter(now)
+                .map(at -> keyExpiry.schedule(
+                        this::expireKeys,
+                        Math.max(0, at.toEpochMilli() - System.currentTimeMillis()),
+                        TimeUnit.MILLISECONDS))
+                .orElse(null);
         return version;
     }
 
@@ -225,22 +251,27 @@ public final class Router implements AutoCloseable {
     /** A key's budget was spent (or a new day began): every Envoy gets the keys' new state. */
     private synchronized void applyBudgets() {
         String version = publish(inForce.config(), resolved);
-        LOG.info("Keys past their daily budget now: {}; config {} in force", inForce.config().apiKeys().spent(),
+        LOG.info(
+                "Keys past their daily budget now: {}; config {} in force",
+                inForce.config().apiKeys().spent(),
                 version);
         configStatus.applied(version, options.config().toString(), "daily budgets", publisher.typeVersions());
     }
 
     private static Duration untilMidnightUtc() {
         Instant now = Instant.now();
-        return Duration.between(now, LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1).atStartOfDay(ZoneOffset.UTC)
-                .toInstant());
+        return Duration.between(
+                now,
+                LocalDate.ofInstant(now, ZoneOffset.UTC)
+                        .plusDays(1)
+                        .atStartOfDay(ZoneOffset.UTC)
+                        .toInstant());
     }
 
     private synchronized void expireKeys() {
         String version = publish(inForce.config(), resolved);
         LOG.info("A client key expired; config {} in force", version);
-        configStatus.applied(version, options.config().toString(), "client key expired",
-                publisher.typeVersions());
+        configStatus.applied(version, options.config().toString(), "client key expired", publisher.typeVersions());
     }
 
     /**
@@ -261,9 +292,11 @@ public final class Router implements AutoCloseable {
             return Map.of();
         }
         try {
-            return admin.get().hostStatuses().stream().collect(Collectors.toMap(
-                    host -> new Translation.EndpointId(host.cluster(), host.hostname()), HostStatus::requestsActive,
-                    Long::sum));
+            return admin.get().hostStatuses().stream()
+                    .collect(Collectors.toMap(
+                            host -> new Translation.EndpointId(host.cluster(), host.hostname()),
+                            HostStatus::requestsActive,
+                            Long::sum));
         } catch (IOException e) {
             return Map.of();
         } catch (InterruptedException e) {
@@ -278,11 +311,14 @@ public final class Router implements AutoCloseable {
         ResolvedHosts hosts = HostResolver.resolve(current);
         if (!hosts.equals(resolved)) {
             String version = publish(current, hosts);
-            LOG.info("Host addresses changed ({} -> {}); config {} in force", resolved.ipByHost(), hosts.ipByHost(),
+            LOG.info(
+                    "Host addresses changed ({} -> {}); config {} in force",
+                    resolved.ipByHost(),
+                    hosts.ipByHost(),
                     version);
             resolved = hosts;
-            configStatus.applied(version, options.config().toString(), "host addresses changed",
-                    publisher.typeVersions());
+            configStatus.applied(
+                    version, options.config().toString(), "host addresses changed", publisher.typeVersions());
         }
     }
 
@@ -292,40 +328,54 @@ public final class Router implements AutoCloseable {
                 .filter(service -> service.loadBalancing().policy() == LoadBalancePolicy.IP_HASH)
                 .map(service -> service.loadBalancing().hashAlgorithm())
                 .distinct()
-                .forEach(algorithm -> LOG.info("ip-hash: hash-algorithm '{}' is accepted, but Envoy's consistent-hash"
-                        + " ring hashes client addresses with xxHash; a client still always reaches the same instance"
-                        + " while the instances stay the same", algorithm));
+                .forEach(algorithm -> LOG.info(
+                        "ip-hash: hash-algorithm '{}' is accepted, but Envoy's consistent-hash"
+                                + " ring hashes client addresses with xxHash; a client still always reaches the same instance"
+                                + " while the instances stay the same",
+                        algorithm));
     }
 
     /** Envoy has one rate-limit algorithm, the token bucket; say once how each other one maps onto it. */
     private static void logRateLimitAlgorithms(RouterConfig config) {
-        config.services().values().stream().map(ServiceConfig::rateLimit).filter(RateLimit::enabled)
-                .map(RateLimit::algorithm).filter(algorithm -> algorithm != RateLimit.Algorithm.TOKEN_BUCKET)
+        config.services().values().stream()
+                .map(ServiceConfig::rateLimit)
+                .filter(RateLimit::enabled)
+                .map(RateLimit::algorithm)
+                .filter(algorithm -> algorithm != RateLimit.Algorithm.TOKEN_BUCKET)
                 .distinct()
-                .forEach(algorithm -> LOG.info("rate-limit: algorithm '{}' is enforced by Envoy's token bucket {}",
-                        algorithm.key(), algorithm.mapping()));
+                .forEach(algorithm -> LOG.info(
+                        "rate-limit: algorithm '{}' is enforced by Envoy's token bucket {}",
+                        algorithm.key(),
+                        algorithm.mapping()));
     }
 
     private void startEnvoy() throws IOException, InterruptedException {
         Path binary = EnvoyBinary.locate(options.envoyBinary(), options.envoyInstallDir());
         logVersion(binary);
-        String bootstrap = EnvoyBootstrap.render(options.nodeId(), options.adminAddress(), options.adminPort(),
-                options.xdsAddress(), xds.port(), options.envoyLimits());
-        envoy = EnvoyProcess.startOrAdopt(binary, bootstrap, options.workDir(), options.envoyLogLevel(),
-                options.concurrency());
+        String bootstrap = EnvoyBootstrap.render(
+                options.nodeId(),
+                options.adminAddress(),
+                options.adminPort(),
+                options.xdsAddress(),
+                xds.port(),
+                options.envoyLimits());
+        envoy = EnvoyProcess.startOrAdopt(
+                binary, bootstrap, options.workDir(), options.envoyLogLevel(), options.concurrency());
     }
 
     /** Asking the binary its version runs it once more: off the start path, for the log alone. */
     private static void logVersion(Path binary) {
-        Thread thread = new Thread(() -> {
-            try {
-                LOG.info("Envoy: {} ({})", binary, EnvoyBinary.version(binary));
-            } catch (IOException e) {
-                LOG.warn("Envoy: {} (its version is unknown: {})", binary, e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "envoy-version");
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        LOG.info("Envoy: {} ({})", binary, EnvoyBinary.version(binary));
+                    } catch (IOException e) {
+                        LOG.warn("Envoy: {} (its version is unknown: {})", binary, e.toString());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "envoy-version");
         thread.setDaemon(true);
         thread.start();
     }
@@ -364,8 +414,11 @@ public final class Router implements AutoCloseable {
                 if (admin.isPresent() && admin.get().isReady()) {
                     Optional<Integer> port = admin.get().listenerPort(Names.LISTENER);
                     if (port.isPresent()) {
-                        LOG.info("JAiRouter ready: http://{}:{}/v1 (Envoy admin on {})",
-                                inForce.config().listener().address(), port.get(), admin.get().address());
+                        LOG.info(
+                                "JAiRouter ready: http://{}:{}/v1 (Envoy admin on {})",
+                                inForce.config().listener().address(),
+                                port.get(),
+                                admin.get().address());
                         return port.get();
                     }
                 }

@@ -20,11 +20,23 @@ import org.jairouter.envoy.EnvoyLimits;
  * @param advertiseAddress how Envoys reach this control plane's status server (a host name in compose or
  *                    Kubernetes); empty: the status address, or loopback when that is a wildcard
  */
-public record RouterOptions(Path config, String xdsAddress, int xdsPort, String statusAddress, int statusPort,
-                            String adminAddress, int adminPort,
-                            boolean runEnvoy, Optional<Path> envoyBinary, Path envoyInstallDir, Path workDir,
-                            String envoyLogLevel, int concurrency, String nodeId, Optional<String> advertiseAddress,
-                            EnvoyLimits envoyLimits) {
+public record RouterOptions(
+        Path config,
+        String xdsAddress,
+        int xdsPort,
+        String statusAddress,
+        int statusPort,
+        String adminAddress,
+        int adminPort,
+        boolean runEnvoy,
+        Optional<Path> envoyBinary,
+        Path envoyInstallDir,
+        Path workDir,
+        String envoyLogLevel,
+        int concurrency,
+        String nodeId,
+        Optional<String> advertiseAddress,
+        EnvoyLimits envoyLimits) {
 
     /**
      * Starts options for a router on loopback and free ports that runs its own Envoy: the defaults
@@ -115,15 +127,29 @@ public record RouterOptions(Path config, String xdsAddress, int xdsPort, String 
         }
 
         public RouterOptions build() {
-            return new RouterOptions(config, xdsAddress, xdsPort, statusAddress, statusPort, adminAddress, adminPort,
-                    runEnvoy, envoyBinary, envoyInstallDir != null ? envoyInstallDir : EnvoyBinary.defaultInstallDir(),
-                    workDir, envoyLogLevel, concurrency, nodeId, advertiseAddress, envoyLimits);
+            return new RouterOptions(
+                    config,
+                    xdsAddress,
+                    xdsPort,
+                    statusAddress,
+                    statusPort,
+                    adminAddress,
+                    adminPort,
+                    runEnvoy,
+                    envoyBinary,
+                    envoyInstallDir != null ? envoyInstallDir : EnvoyBinary.defaultInstallDir(),
+                    workDir,
+                    envoyLogLevel,
+                    concurrency,
+                    nodeId,
+                    advertiseAddress,
+                    envoyLimits);
         }
     }
 
     /** The address Envoys use to reach the status server. */
     public String statusHostForEnvoy() {
-        return advertiseAddress.orElse(statusAddress.equals("0.0.0.0") || statusAddress.equals("::")
-                ? "127.0.0.1" : statusAddress);
+        return advertiseAddress.orElse(
+                statusAddress.equals("0.0.0.0") || statusAddress.equals("::") ? "127.0.0.1" : statusAddress);
     }
 }

@@ -44,8 +44,7 @@ public final class BudgetLedger implements KeyUsage {
     }
 
     /** The file's day and counts, as written. */
-    private record Saved(String day, Map<String, Used> used) {
-    }
+    private record Saved(String day, Map<String, Used> used) {}
 
     private BudgetLedger(Path file, Clock clock, Consumer<Set<String>> onSpentChange) {
         this.file = file;
@@ -64,7 +63,7 @@ public final class BudgetLedger implements KeyUsage {
         ledger.day = ledger.today();
         if (Files.exists(file)) {
             try {
-                Saved saved = JSON.readValue(file.toFile(), new TypeReference<Saved>() { });
+                Saved saved = JSON.readValue(file.toFile(), new TypeReference<Saved>() {});
                 if (ledger.day.toString().equals(saved.day())) {
                     ledger.used = new TreeMap<>(saved.used());
                 }

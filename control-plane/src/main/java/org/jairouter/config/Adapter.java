@@ -17,8 +17,15 @@ public enum Adapter {
     /** Any OpenAI-compatible server; rerank as the common /v1/rerank (TEI, Infinity, Jina-style servers). */
     NORMAL("normal", "/v1/models", EnumSet.allOf(ServiceType.class), "openai"),
     GPUSTACK("gpustack", "/healthz", EnumSet.allOf(ServiceType.class)),
-    OLLAMA("ollama", "/", EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING, ServiceType.STT, ServiceType.IMG_GEN,
-            ServiceType.IMG_EDIT)),
+    OLLAMA(
+            "ollama",
+            "/",
+            EnumSet.of(
+                    ServiceType.CHAT,
+                    ServiceType.EMBEDDING,
+                    ServiceType.STT,
+                    ServiceType.IMG_GEN,
+                    ServiceType.IMG_EDIT)),
     VLLM("vllm", "/health", EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING, ServiceType.RERANK, ServiceType.STT)),
     SGLANG("sglang", "/health", EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING)),
     XINFERENCE("xinference", "/status", EnumSet.allOf(ServiceType.class)),
@@ -52,7 +59,9 @@ public enum Adapter {
 
     public static Optional<Adapter> fromKey(String key) {
         String name = key.toLowerCase(Locale.ROOT);
-        return Arrays.stream(values()).filter(a -> a.key.equals(name) || a.aliases.contains(name)).findFirst();
+        return Arrays.stream(values())
+                .filter(a -> a.key.equals(name) || a.aliases.contains(name))
+                .findFirst();
     }
 
     public static List<String> keys() {

@@ -4,8 +4,7 @@ import java.util.Optional;
 
 /** An {@code adapter} key, model-wide, per service or per instance: the kind of backend. */
 final class AdapterReader {
-    private AdapterReader() {
-    }
+    private AdapterReader() {}
 
     static Optional<Adapter> read(YamlSection section) {
         return section.text().flatMap(name -> {

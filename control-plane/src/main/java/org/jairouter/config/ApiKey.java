@@ -16,9 +16,17 @@ import java.util.Set;
  * @param dailyRequests    requests per day over the fleet, 0 for no limit
  * @param dailyTokens      tokens per day over the fleet, 0 for no limit
  */
-public record ApiKey(String id, Secret value, Set<ServiceType> services, Set<String> models,
-        Optional<Instant> expiresAt, boolean enabled, List<String> allowedAddresses, int ratePerMinute,
-        long dailyRequests, long dailyTokens) {
+public record ApiKey(
+        String id,
+        Secret value,
+        Set<ServiceType> services,
+        Set<String> models,
+        Optional<Instant> expiresAt,
+        boolean enabled,
+        List<String> allowedAddresses,
+        int ratePerMinute,
+        long dailyRequests,
+        long dailyTokens) {
 
     public ApiKey {
         services = Set.copyOf(services);

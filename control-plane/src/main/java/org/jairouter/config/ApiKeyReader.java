@@ -17,33 +17,57 @@ import java.util.Set;
 
 /** One item of {@code jairouter.security.api-key.keys}. */
 final class ApiKeyReader {
-    private static final Set<String> KEYS = Set.of("key-id", "key-value", "permissions", "expires-at", "enabled",
-            "allowed-ip-addresses", "rate-limit-per-minute", "daily-request-limit", "daily-token-limit", "models");
+    private static final Set<String> KEYS = Set.of(
+            "key-id",
+            "key-value",
+            "permissions",
+            "expires-at",
+            "enabled",
+            "allowed-ip-addresses",
+            "rate-limit-per-minute",
+            "daily-request-limit",
+            "daily-token-limit",
+            "models");
     /** JAiRouter keys that describe a key but change nothing at the door. */
-    private static final Set<String> IGNORED_KEYS = Set.of("description", "created-at", "created-by",
-            "creator-ip-address", "rotation-period-days", "last-rotated-at", "metadata", "usage", "key-hash",
-            "key-prefix", "quota-alert-threshold");
+    private static final Set<String> IGNORED_KEYS = Set.of(
+            "description",
+            "created-at",
+            "created-by",
+            "creator-ip-address",
+            "rotation-period-days",
+            "last-rotated-at",
+            "metadata",
+            "usage",
+            "key-hash",
+            "key-prefix",
+            "quota-alert-threshold");
     /** JAiRouter's legacy permissions, each of which means every service. */
     private static final Set<String> ALL_SERVICES = Set.of("read", "write", "admin");
     /** Ids are Envoy client names, header values and metric labels. */
     private static final String ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9._@-]{0,63}";
+
     static final int MIN_VALUE_LENGTH = 16;
 
-    private ApiKeyReader() {
-    }
+    private ApiKeyReader() {}
 
     static Optional<ApiKey> read(YamlSection item, Instant now) {
         Map<String, YamlSection> entries = item.entries(KEYS, IGNORED_KEYS);
         Optional<String> id = item.required(entries, "key-id").flatMap(ApiKeyReader::id);
         Optional<Secret> value = item.required(entries, "key-value").flatMap(ApiKeyReader::value);
-        Set<ServiceType> services = Optional.ofNullable(entries.get("permissions")).map(ApiKeyReader::permissions)
+        Set<ServiceType> services = Optional.ofNullable(entries.get("permissions"))
+                .map(ApiKeyReader::permissions)
                 .orElse(EnumSet.allOf(ServiceType.class));
         Set<String> models = new LinkedHashSet<>();
-        Optional.ofNullable(entries.get("models")).ifPresent(list -> list.items().forEach(m -> m.text().ifPresent(models::add)));
-        Optional<Instant> expiresAt = Optional.ofNullable(entries.get("expires-at")).flatMap(ApiKeyReader::instant);
-        expiresAt.filter(at -> !now.isBefore(at)).ifPresent(at -> entries.get("expires-at")
-                .warn("this key expired at " + at + "; it is refused"));
-        boolean enabled = Optional.ofNullable(entries.get("enabled")).flatMap(YamlSection::bool).orElse(true);
+        Optional.ofNullable(entries.get("models"))
+                .ifPresent(list -> list.items().forEach(m -> m.text().ifPresent(models::add)));
+        Optional<Instant> expiresAt =
+                Optional.ofNullable(entries.get("expires-at")).flatMap(ApiKeyReader::instant);
+        expiresAt
+                .filter(at -> !now.isBefore(at))
+                .ifPresent(at -> entries.get("expires-at").warn("this key expired at " + at + "; it is refused"));
+        boolean enabled = Optional.ofNullable(entries.get("enabled"))
+                .flatMap(YamlSection::bool)
+                .orElse(true);
         List<String> addresses = new ArrayList<>();
         Optional.ofNullable(entries.get("allowed-ip-addresses"))
                 .ifPresent(list -> list.items().forEach(a -> address(a).ifPresent(addresses::add)));
@@ -53,8 +77,17 @@ final class ApiKeyReader {
         if (id.isEmpty() || value.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new ApiKey(id.get(), value.get(), services, models, expiresAt, enabled, addresses,
-                perMinute, dailyRequests, dailyTokens));
+        return Optional.of(new ApiKey(
+                id.get(),
+                value.get(),
+                services,
+                models,
+                expiresAt,
+                enabled,
+                addresses,
+                perMinute,
+                dailyRequests,
+                dailyTokens));
     }
 
     private static Optional<String> id(YamlSection id) {
@@ -68,13 +101,15 @@ final class ApiKeyReader {
     }
 
     private static Optional<Secret> value(YamlSection value) {
-        return value.secretText().filter(text -> {
-            if (text.length() >= MIN_VALUE_LENGTH) {
-                return true;
-            }
-            value.error("a key value needs at least " + MIN_VALUE_LENGTH + " characters, got " + text.length());
-            return false;
-        }).map(Secret::new);
+        return value.secretText()
+                .filter(text -> {
+                    if (text.length() >= MIN_VALUE_LENGTH) {
+                        return true;
+                    }
+                    value.error("a key value needs at least " + MIN_VALUE_LENGTH + " characters, got " + text.length());
+                    return false;
+                })
+                .map(Secret::new);
     }
 
     private static Set<ServiceType> permissions(YamlSection list) {
@@ -85,9 +120,12 @@ final class ApiKeyReader {
                     services.addAll(EnumSet.allOf(ServiceType.class));
                     return;
                 }
-                ServiceType.fromKey(permission).ifPresentOrElse(services::add, () -> item.error(
-                        "unknown permission '" + permission + "'; expected one of chat, embedding, rerank, tts, stt,"
-                                + " imgGen, imgEdit, or read, write, admin (all services)"));
+                ServiceType.fromKey(permission)
+                        .ifPresentOrElse(
+                                services::add,
+                                () -> item.error("unknown permission '" + permission
+                                        + "'; expected one of chat, embedding, rerank, tts, stt,"
+                                        + " imgGen, imgEdit, or read, write, admin (all services)"));
             });
         }
         return services;
@@ -100,7 +138,8 @@ final class ApiKeyReader {
                 return Optional.of(OffsetDateTime.parse(text).toInstant());
             } catch (DateTimeParseException withoutOffset) {
                 try {
-                    return Optional.of(LocalDateTime.parse(text.replace(' ', 'T')).toInstant(ZoneOffset.UTC));
+                    return Optional.of(
+                            LocalDateTime.parse(text.replace(' ', 'T')).toInstant(ZoneOffset.UTC));
                 } catch (DateTimeParseException e) {
                     at.error("expected a date and time such as 2026-12-31T23:59:59 (UTC) or"
                             + " 2026-12-31T23:59:59+01:00, got '" + text + "'");
@@ -115,9 +154,11 @@ final class ApiKeyReader {
         return item.text().filter(text -> {
             String[] parts = text.split("/", -1);
             boolean ipv6 = parts[0].contains(":");
-            boolean valid = parts.length <= 2 && parts[0].matches("[0-9.]+|[0-9a-fA-F:]+")
-                    && literal(parts[0]) && (parts.length == 1 || parts[1].matches("\\d{1,3}")
-                    && Integer.parseInt(parts[1]) <= (ipv6 ? 128 : 32));
+            boolean valid = parts.length <= 2
+                    && parts[0].matches("[0-9.]+|[0-9a-fA-F:]+")
+                    && literal(parts[0])
+                    && (parts.length == 1
+                            || parts[1].matches("\\d{1,3}") && Integer.parseInt(parts[1]) <= (ipv6 ? 128 : 32));
             if (!valid) {
                 item.error("expected an IP address or CIDR range such as 10.0.0.0/8, got '" + text + "'");
             }

@@ -25,7 +25,11 @@ public record ApiKeys(boolean enforced, String headerName, List<ApiKey> keys, Se
 
     /** These keys as Envoy is sent them at an instant: the expired ones left out, the spent ones marked. */
     public ApiKeys at(Instant now, Set<String> spentToday) {
-        return new ApiKeys(enforced, headerName, keys.stream().filter(key -> key.usableAt(now)).toList(), spentToday);
+        return new ApiKeys(
+                enforced,
+                headerName,
+                keys.stream().filter(key -> key.usableAt(now)).toList(),
+                spentToday);
     }
 
     /** The keys Envoy is sent: the enabled ones (expired ones are left out by {@link #at}). */
@@ -35,8 +39,11 @@ public record ApiKeys(boolean enforced, String headerName, List<ApiKey> keys, Se
 
     /** The first expiry after an instant, when the keys Envoy accepts change by themselves. */
     public Optional<Instant> nextExpiryAfter(Instant now) {
-        return keys.stream().filter(ApiKey::enabled).flatMap(key -> key.expiresAt().stream())
-                .filter(now::isBefore).min(Instant::compareTo);
+        return keys.stream()
+                .filter(ApiKey::enabled)
+                .flatMap(key -> key.expiresAt().stream())
+                .filter(now::isBefore)
+                .min(Instant::compareTo);
     }
 
     public Optional<ApiKey> byId(String id) {

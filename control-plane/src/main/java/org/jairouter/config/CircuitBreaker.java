@@ -9,8 +9,8 @@ package org.jairouter.config;
  * @param maxConcurrentRequests ours: requests in flight per instance beyond which requests wait in
  *                              Envoy's queue (a soft cap, see the README); 0 for no limit
  */
-public record CircuitBreaker(boolean enabled, int failureThreshold, long timeoutMillis, int successThreshold,
-        int maxConcurrentRequests) {
+public record CircuitBreaker(
+        boolean enabled, int failureThreshold, long timeoutMillis, int successThreshold, int maxConcurrentRequests) {
     /** JAiRouter's defaults: off, 5 failures, 60 s, 2 successes. */
     public static final CircuitBreaker DEFAULT = new CircuitBreaker(false, 5, 60_000, 2, 0);
 }

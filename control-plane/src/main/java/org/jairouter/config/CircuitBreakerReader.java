@@ -6,25 +6,29 @@ import java.util.Set;
 
 /** A {@code circuit-breaker} section, model-wide or per service; each key it leaves out keeps the inherited value. */
 final class CircuitBreakerReader {
-    private static final Set<String> KEYS = Set.of("enabled", "failure-threshold", "timeout", "success-threshold",
-            "max-concurrent-requests");
+    private static final Set<String> KEYS =
+            Set.of("enabled", "failure-threshold", "timeout", "success-threshold", "max-concurrent-requests");
 
-    private CircuitBreakerReader() {
-    }
+    private CircuitBreakerReader() {}
 
     static CircuitBreaker read(YamlSection section, CircuitBreaker inherited) {
         Map<String, YamlSection> entries = section.entries(KEYS, Set.of());
-        boolean enabled = Optional.ofNullable(entries.get("enabled")).flatMap(YamlSection::bool)
+        boolean enabled = Optional.ofNullable(entries.get("enabled"))
+                .flatMap(YamlSection::bool)
                 .orElse(inherited.enabled());
-        int failures = Optional.ofNullable(entries.get("failure-threshold")).flatMap(n -> n.integer(1, 1000))
+        int failures = Optional.ofNullable(entries.get("failure-threshold"))
+                .flatMap(n -> n.integer(1, 1000))
                 .orElse(inherited.failureThreshold());
         // JAiRouter's timeout is in milliseconds.
-        long timeout = Optional.ofNullable(entries.get("timeout")).flatMap(n -> n.longInteger(100, 86_400_000))
+        long timeout = Optional.ofNullable(entries.get("timeout"))
+                .flatMap(n -> n.longInteger(100, 86_400_000))
                 .orElse(inherited.timeoutMillis());
-        int successes = Optional.ofNullable(entries.get("success-threshold")).flatMap(n -> n.integer(1, 1000))
+        int successes = Optional.ofNullable(entries.get("success-threshold"))
+                .flatMap(n -> n.integer(1, 1000))
                 .orElse(inherited.successThreshold());
         int concurrent = Optional.ofNullable(entries.get("max-concurrent-requests"))
-                .flatMap(n -> n.integer(0, 1_000_000)).orElse(inherited.maxConcurrentRequests());
+                .flatMap(n -> n.integer(0, 1_000_000))
+                .orElse(inherited.maxConcurrentRequests());
         return new CircuitBreaker(enabled, failures, timeout, successes, concurrent);
     }
 }

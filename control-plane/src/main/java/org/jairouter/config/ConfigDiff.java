@@ -7,8 +7,7 @@ import java.util.Map;
 
 /** What changed between two configs, in words an operator reads in one log line. */
 public final class ConfigDiff {
-    private ConfigDiff() {
-    }
+    private ConfigDiff() {}
 
     public static List<String> between(RouterConfig before, RouterConfig after) {
         List<String> changes = new ArrayList<>();
@@ -23,9 +22,12 @@ public final class ConfigDiff {
             } else if (old != null && now == null) {
                 changes.add("-service " + type.key());
             }
-            if (old != null && now != null && old.loadBalancing().policy() != now.loadBalancing().policy()) {
-                changes.add(type.key() + " policy " + old.loadBalancing().policy().key() + " -> "
-                        + now.loadBalancing().policy().key());
+            if (old != null
+                    && now != null
+                    && old.loadBalancing().policy() != now.loadBalancing().policy()) {
+                changes.add(
+                        type.key() + " policy " + old.loadBalancing().policy().key() + " -> "
+                                + now.loadBalancing().policy().key());
             }
             compareInstances(type, old, now, changes);
         }
@@ -47,7 +49,8 @@ public final class ConfigDiff {
                 changes.add(type.key() + " " + id + (updated.active() ? " active" : " inactive"));
             }
         });
-        after.keySet().stream().filter(id -> !before.containsKey(id))
+        after.keySet().stream()
+                .filter(id -> !before.containsKey(id))
                 .forEach(id -> changes.add("+" + type.key() + " " + id));
     }
 
@@ -56,14 +59,17 @@ public final class ConfigDiff {
         if (before.enforced() != after.enforced()) {
             changes.add(after.enforced() ? "client keys enforced" : "client keys no longer enforced");
         }
-        before.keys().forEach(key -> after.byId(key.id()).ifPresentOrElse(
-                updated -> {
-                    if (!updated.equals(key)) {
-                        changes.add("key " + key.id() + " changed");
-                    }
-                },
-                () -> changes.add("-key " + key.id())));
-        after.keys().stream().filter(key -> before.byId(key.id()).isEmpty())
+        before.keys()
+                .forEach(key -> after.byId(key.id())
+                        .ifPresentOrElse(
+                                updated -> {
+                                    if (!updated.equals(key)) {
+                                        changes.add("key " + key.id() + " changed");
+                                    }
+                                },
+                                () -> changes.add("-key " + key.id())));
+        after.keys().stream()
+                .filter(key -> before.byId(key.id()).isEmpty())
                 .forEach(key -> changes.add("+key " + key.id()));
     }
 

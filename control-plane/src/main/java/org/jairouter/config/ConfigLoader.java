@@ -28,8 +28,7 @@ public final class ConfigLoader {
      */
     private static final List<SectionReader<?>> SECTIONS = List.of(SERVER, MODEL, MONITORING, JAIROUTER);
 
-    private ConfigLoader() {
-    }
+    private ConfigLoader() {}
 
     public static LoadedConfig load(Path file) throws ConfigException {
         return parse(ConfigText.read(file), file.toString());
@@ -40,7 +39,8 @@ public final class ConfigLoader {
     }
 
     /** Parses with the given environment for ${NAME} placeholders. */
-    public static LoadedConfig parse(String text, String source, Map<String, String> environment) throws ConfigException {
+    public static LoadedConfig parse(String text, String source, Map<String, String> environment)
+            throws ConfigException {
         YamlSection.Problems problems = new YamlSection.Problems(source, environment);
         Node root;
         try {
@@ -52,7 +52,8 @@ public final class ConfigLoader {
             throw new ConfigException(List.of(new ConfigProblem(source, 0, "", "invalid YAML: " + e.getMessage())));
         }
         if (root == null) {
-            throw new ConfigException(List.of(new ConfigProblem(source, 1, "model", "the file is empty; expected model.services")));
+            throw new ConfigException(
+                    List.of(new ConfigProblem(source, 1, "model", "the file is empty; expected model.services")));
         }
         RouterConfig config = readRoot(new YamlSection(root, "", problems));
         if (!problems.errors.isEmpty()) {
@@ -65,7 +66,8 @@ public final class ConfigLoader {
         Map<String, YamlSection> entries = root.entries();
         // Other top-level keys belong to other tools (spring, logging...) that share the file.
         Set<String> known = SECTIONS.stream().map(SectionReader::key).collect(Collectors.toSet());
-        entries.keySet().stream().filter(k -> !known.contains(k))
+        entries.keySet().stream()
+                .filter(k -> !known.contains(k))
                 .forEach(k -> entries.get(k).warn("not used by JAiRouter; ignored"));
         ListenerSettings listener = read(SERVER, root, entries);
         ModelReader.Model model = read(MODEL, root, entries);

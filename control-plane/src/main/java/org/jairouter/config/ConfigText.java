@@ -18,8 +18,8 @@ import java.util.List;
  */
 public final class ConfigText {
     public static final String NOT_FOUND = "file not found";
-    private ConfigText() {
-    }
+
+    private ConfigText() {}
 
     public static String read(Path file) throws ConfigException {
         if (Files.isDirectory(file)) {
@@ -40,20 +40,26 @@ public final class ConfigText {
 
     /** Strict UTF-8: a stray byte is reported with its line, never replaced or skipped silently. */
     private static String decode(Path file, byte[] bytes) throws ConfigException {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        CharsetDecoder decoder = StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         try {
             return decoder.decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             int offset = firstInvalidByte(bytes);
-            throw problem(file, lineOf(bytes, offset), String.format(
-                    "not UTF-8 text: byte 0x%02x at offset %d; save the file as UTF-8", bytes[offset] & 0xff, offset));
+            throw problem(
+                    file,
+                    lineOf(bytes, offset),
+                    String.format(
+                            "not UTF-8 text: byte 0x%02x at offset %d; save the file as UTF-8",
+                            bytes[offset] & 0xff, offset));
         }
     }
 
     private static int firstInvalidByte(byte[] bytes) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        CharsetDecoder decoder = StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);

@@ -8,8 +8,13 @@ import java.util.Optional;
  *
  * @param path the HTTP path to GET; empty means "the models path derived from the instances' paths"
  */
-public record HealthCheck(Type type, Optional<String> path, Duration interval, Duration timeout,
-                          int unhealthyThreshold, int healthyThreshold) {
+public record HealthCheck(
+        Type type,
+        Optional<String> path,
+        Duration interval,
+        Duration timeout,
+        int unhealthyThreshold,
+        int healthyThreshold) {
     public enum Type {
         /** HTTP on the instances' models path where one can be derived, TCP otherwise. */
         AUTO,
@@ -34,8 +39,7 @@ public record HealthCheck(Type type, Optional<String> path, Duration interval, D
         private int unhealthyThreshold = 3;
         private int healthyThreshold = 1;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder type(Type type) {
             this.type = type;

@@ -10,35 +10,46 @@ import java.util.regex.Pattern;
 
 /** A {@code health-check} section, model-wide or per service; each key it leaves out keeps the inherited value. */
 final class HealthCheckReader {
-    private static final Set<String> KEYS = Set.of("type", "path", "interval", "timeout",
-            "unhealthy-threshold", "healthy-threshold");
+    private static final Set<String> KEYS =
+            Set.of("type", "path", "interval", "timeout", "unhealthy-threshold", "healthy-threshold");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m)");
 
-    private HealthCheckReader() {
-    }
+    private HealthCheckReader() {}
 
     static HealthCheck read(YamlSection section, HealthCheck inherited) {
         Map<String, YamlSection> entries = section.entries(KEYS, Set.of());
-        HealthCheck.Type type = Optional.ofNullable(entries.get("type")).flatMap(t -> t.text().flatMap(name -> {
-            try {
-                return Optional.of(HealthCheck.Type.valueOf(name.toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException unknown) {
-                t.error("unknown health-check type '" + name + "'; expected one of auto, http, tcp, none");
-                return Optional.empty();
-            }
-        })).orElse(inherited.type());
-        Optional<String> path = Optional.ofNullable(entries.get("path")).map(YamlSection::path)
-                .orElse(inherited.path());
-        Duration interval = Optional.ofNullable(entries.get("interval")).flatMap(HealthCheckReader::readDuration)
+        HealthCheck.Type type = Optional.ofNullable(entries.get("type"))
+                .flatMap(t -> t.text().flatMap(name -> {
+                    try {
+                        return Optional.of(HealthCheck.Type.valueOf(name.toUpperCase(Locale.ROOT)));
+                    } catch (IllegalArgumentException unknown) {
+                        t.error("unknown health-check type '" + name + "'; expected one of auto, http, tcp, none");
+                        return Optional.empty();
+                    }
+                }))
+                .orElse(inherited.type());
+        Optional<String> path =
+                Optional.ofNullable(entries.get("path")).map(YamlSection::path).orElse(inherited.path());
+        Duration interval = Optional.ofNullable(entries.get("interval"))
+                .flatMap(HealthCheckReader::readDuration)
                 .orElse(inherited.interval());
-        Duration timeout = Optional.ofNullable(entries.get("timeout")).flatMap(HealthCheckReader::readDuration)
+        Duration timeout = Optional.ofNullable(entries.get("timeout"))
+                .flatMap(HealthCheckReader::readDuration)
                 .orElse(inherited.timeout());
-        int unhealthy = Optional.ofNullable(entries.get("unhealthy-threshold")).flatMap(n -> n.integer(1, 100))
+        int unhealthy = Optional.ofNullable(entries.get("unhealthy-threshold"))
+                .flatMap(n -> n.integer(1, 100))
                 .orElse(inherited.unhealthyThreshold());
-        int healthy = Optional.ofNullable(entries.get("healthy-threshold")).flatMap(n -> n.integer(1, 100))
+        int healthy = Optional.ofNullable(entries.get("healthy-threshold"))
+                .flatMap(n -> n.integer(1, 100))
                 .orElse(inherited.healthyThreshold());
-        return HealthCheck.builder().type(type).path(path).interval(interval).timeout(timeout)
-                .unhealthyThreshold(unhealthy).healthyThreshold(healthy).build();
+        return HealthCheck.builder()
+                .type(type)
+                .path(path)
+                .interval(interval)
+                .timeout(timeout)
+                .unhealthyThreshold(unhealthy)
+                .healthyThreshold(healthy)
+                .build();
     }
 
     /** A duration as 500ms, 5s or 2m. */

@@ -21,8 +21,17 @@ import java.util.TreeMap;
  * @param tls          true for an https base-url: Envoy verifies the server's certificate
  * @param adapter      the kind of backend, for its health-check path
  */
-public record Instance(String model, String host, int port, String upstreamPath, int weight, String baseUrl,
-                       boolean active, Map<String, Secret> headers, boolean tls, Adapter adapter) {
+public record Instance(
+        String model,
+        String host,
+        int port,
+        String upstreamPath,
+        int weight,
+        String baseUrl,
+        boolean active,
+        Map<String, Secret> headers,
+        boolean tls,
+        Adapter adapter) {
     public Instance {
         headers = Collections.unmodifiableMap(new TreeMap<>(headers));
     }
@@ -45,8 +54,7 @@ public record Instance(String model, String host, int port, String upstreamPath,
         private boolean tls;
         private Adapter adapter = Adapter.NORMAL;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder model(String model) {
             this.model = model;
@@ -99,9 +107,17 @@ public record Instance(String model, String host, int port, String upstreamPath,
         }
 
         public Instance build() {
-            return new Instance(Objects.requireNonNull(model, "model"), Objects.requireNonNull(host, "host"), port,
-                    Objects.requireNonNull(upstreamPath, "upstreamPath"), weight,
-                    Objects.requireNonNull(baseUrl, "baseUrl"), active, headers, tls, adapter);
+            return new Instance(
+                    Objects.requireNonNull(model, "model"),
+                    Objects.requireNonNull(host, "host"),
+                    port,
+                    Objects.requireNonNull(upstreamPath, "upstreamPath"),
+                    weight,
+                    Objects.requireNonNull(baseUrl, "baseUrl"),
+                    active,
+                    headers,
+                    tls,
+                    adapter);
         }
     }
 

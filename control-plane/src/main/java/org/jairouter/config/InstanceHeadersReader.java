@@ -11,8 +11,7 @@ import java.util.TreeMap;
  * backend accepts. Values are kept as secrets and never echoed.
  */
 final class InstanceHeadersReader {
-    private InstanceHeadersReader() {
-    }
+    private InstanceHeadersReader() {}
 
     /** The instance's own headers (lower-case names), or empty when they have errors. */
     static Optional<Map<String, Secret>> read(YamlSection headers, YamlSection apiKey) {
@@ -22,8 +21,9 @@ final class InstanceHeadersReader {
             for (Map.Entry<String, YamlSection> header : headers.entries().entrySet()) {
                 String name = header.getKey().toLowerCase(Locale.ROOT);
                 if (!name.matches("[a-z0-9!#$%&'*+.^_`|~-]+") || name.equals("host") || name.equals("content-length")) {
-                    header.getValue().error("expected a header name that may be set per instance, got '"
-                            + header.getKey() + "'");
+                    header.getValue()
+                            .error("expected a header name that may be set per instance, got '" + header.getKey()
+                                    + "'");
                     valid = false;
                     continue;
                 }

@@ -9,15 +9,15 @@ import java.util.Set;
 
 /** One item of a service's {@code instances}: a backend serving one model. */
 final class InstanceReader {
-    private static final Set<String> KEYS = Set.of("name", "base-url", "path", "weight", "status", "headers",
-            "api-key", "adapter");
+    private static final Set<String> KEYS =
+            Set.of("name", "base-url", "path", "weight", "status", "headers", "api-key", "adapter");
     /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
-    private static final Set<String> IGNORED_KEYS = Set.of("health-check",
-            "instance-id", "rate-limit", "circuit-breaker");
+    private static final Set<String> IGNORED_KEYS =
+            Set.of("health-check", "instance-id", "rate-limit", "circuit-breaker");
+
     private static final int MAX_WEIGHT = 1_000_000;
 
-    private InstanceReader() {
-    }
+    private InstanceReader() {}
 
     /** An instance, or empty when it has errors. */
     static Optional<Instance> read(ServiceType type, YamlSection item, Adapter serviceAdapter) {
@@ -28,16 +28,25 @@ final class InstanceReader {
         }
         Optional<String> name = item.required(entries, "name").flatMap(InstanceReader::readName);
         Optional<URI> baseUrl = item.required(entries, "base-url").flatMap(InstanceReader::readBaseUrl);
-        Adapter adapter = Optional.ofNullable(entries.get("adapter")).flatMap(AdapterReader::read)
+        Adapter adapter = Optional.ofNullable(entries.get("adapter"))
+                .flatMap(AdapterReader::read)
                 .orElse(serviceAdapter);
-        Optional<String> path = Optional.ofNullable(entries.get("path")).map(YamlSection::path)
+        Optional<String> path = Optional.ofNullable(entries.get("path"))
+                .map(YamlSection::path)
                 .orElseGet(() -> defaultPath(item, type, adapter));
-        Optional<Integer> weight = Optional.ofNullable(entries.get("weight")).map(w -> w.integer(1, MAX_WEIGHT))
+        Optional<Integer> weight = Optional.ofNullable(entries.get("weight"))
+                .map(w -> w.integer(1, MAX_WEIGHT))
                 .orElse(Optional.of(1));
-        Optional<Boolean> active = Optional.ofNullable(entries.get("status")).map(InstanceReader::readActive)
+        Optional<Boolean> active = Optional.ofNullable(entries.get("status"))
+                .map(InstanceReader::readActive)
                 .orElse(Optional.of(true));
-        Optional<Map<String, Secret>> headers = InstanceHeadersReader.read(entries.get("headers"), entries.get("api-key"));
-        if (name.isEmpty() || baseUrl.isEmpty() || path.isEmpty() || weight.isEmpty() || active.isEmpty()
+        Optional<Map<String, Secret>> headers =
+                InstanceHeadersReader.read(entries.get("headers"), entries.get("api-key"));
+        if (name.isEmpty()
+                || baseUrl.isEmpty()
+                || path.isEmpty()
+                || weight.isEmpty()
+                || active.isEmpty()
                 || headers.isEmpty()) {
             return Optional.empty();
         }
@@ -85,7 +94,8 @@ final class InstanceReader {
             try {
                 URI uri = new URI(text);
                 if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
-                    section.error("expected an http:// or https:// URL such as http://10.0.0.5:8000, got '" + text + "'");
+                    section.error(
+                            "expected an http:// or https:// URL such as http://10.0.0.5:8000, got '" + text + "'");
                 } else if (uri.getHost() == null) {
                     section.error("expected a URL with a host, such as http://10.0.0.5:8000, got '" + text + "'");
                 } else if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
@@ -96,7 +106,8 @@ final class InstanceReader {
                     return Optional.of(uri);
                 }
             } catch (URISyntaxException e) {
-                section.error("expected a URL such as http://10.0.0.5:8000, got '" + text + "' (" + e.getReason() + ")");
+                section.error(
+                        "expected a URL such as http://10.0.0.5:8000, got '" + text + "' (" + e.getReason() + ")");
             }
             return Optional.empty();
         });

@@ -45,16 +45,23 @@ final class JaiRouterReader implements SectionReader<ApiKeys> {
     private static ApiKeys security(YamlSection security) {
         Map<String, YamlSection> entries = security.entries(SECURITY_KEYS, SECURITY_IGNORED);
         // JAiRouter's defaults: security off, and the api-key part on once security is.
-        boolean securityOn = Optional.ofNullable(entries.get("enabled")).flatMap(YamlSection::bool).orElse(false);
+        boolean securityOn = Optional.ofNullable(entries.get("enabled"))
+                .flatMap(YamlSection::bool)
+                .orElse(false);
         YamlSection apiKey = entries.get("api-key");
         if (apiKey == null) {
             return ApiKeys.NONE;
         }
         Map<String, YamlSection> keyEntries = apiKey.entries(API_KEY_KEYS, API_KEY_IGNORED);
-        boolean keysOn = Optional.ofNullable(keyEntries.get("enabled")).flatMap(YamlSection::bool).orElse(true);
-        String header = Optional.ofNullable(keyEntries.get("header-name")).flatMap(JaiRouterReader::headerName)
+        boolean keysOn = Optional.ofNullable(keyEntries.get("enabled"))
+                .flatMap(YamlSection::bool)
+                .orElse(true);
+        String header = Optional.ofNullable(keyEntries.get("header-name"))
+                .flatMap(JaiRouterReader::headerName)
                 .orElse(ApiKeys.DEFAULT_HEADER);
-        List<ApiKey> keys = Optional.ofNullable(keyEntries.get("keys")).map(JaiRouterReader::keys).orElse(List.of());
+        List<ApiKey> keys = Optional.ofNullable(keyEntries.get("keys"))
+                .map(JaiRouterReader::keys)
+                .orElse(List.of());
         if (keysOn && !securityOn) {
             security.warn("api-key is set up but jairouter.security.enabled is not true: keys are not enforced,"
                     + " as in JAiRouter");

@@ -10,11 +10,11 @@ package org.jairouter.config;
  * @param exposeStatus     whether the router port also serves {@code /v1/status} and the services' status
  *                         paths (they show base-urls and config problems); the status port always does
  */
-public record ListenerSettings(String address, int port, long maxRequestBytes, int trustedProxyHops,
-                               boolean exposeStatus) {
+public record ListenerSettings(
+        String address, int port, long maxRequestBytes, int trustedProxyHops, boolean exposeStatus) {
     public static final String DEFAULT_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final long DEFAULT_MAX_REQUEST_BYTES = 32L * 1024 * 1024;
-    public static final ListenerSettings DEFAULT = new ListenerSettings(DEFAULT_ADDRESS, DEFAULT_PORT,
-            DEFAULT_MAX_REQUEST_BYTES, 0, true);
+    public static final ListenerSettings DEFAULT =
+            new ListenerSettings(DEFAULT_ADDRESS, DEFAULT_PORT, DEFAULT_MAX_REQUEST_BYTES, 0, true);
 }

@@ -8,41 +8,48 @@ import java.util.Set;
 
 /** A {@code load-balance} section, model-wide or per service; each key it leaves out keeps the inherited value. */
 final class LoadBalanceReader {
-    private static final Set<String> KEYS = Set.of("type", "hash-algorithm", "scrape-interval", "session-header",
-            "session-balance-factor");
+    private static final Set<String> KEYS =
+            Set.of("type", "hash-algorithm", "scrape-interval", "session-header", "session-balance-factor");
     /**
      * The digests JAiRouter's ip-hash accepts (its validator: md5, sha1, sha256; its console also offers
      * murmur) and their usual spellings. Envoy's ring hashes with xxHash whichever is named.
      */
     private static final Set<String> HASH_ALGORITHMS = Set.of("md5", "sha1", "sha-1", "sha256", "sha-256", "murmur");
 
-    private LoadBalanceReader() {
-    }
+    private LoadBalanceReader() {}
 
     static LoadBalancing read(YamlSection section, LoadBalancing inherited) {
         Map<String, YamlSection> entries = section.entries(KEYS, Set.of());
-        LoadBalancePolicy policy = Optional.ofNullable(entries.get("type")).flatMap(type -> type.text().flatMap(name -> {
-            Optional<LoadBalancePolicy> known = LoadBalancePolicy.fromKey(name.toLowerCase(Locale.ROOT));
-            if (known.isEmpty()) {
-                type.error("unknown load-balance type '" + name + "'; expected one of "
-                        + String.join(", ", LoadBalancePolicy.keys()));
-            }
-            return known;
-        })).orElse(inherited.policy());
-        String hashAlgorithm = Optional.ofNullable(entries.get("hash-algorithm")).flatMap(LoadBalanceReader::readHashAlgorithm)
+        LoadBalancePolicy policy = Optional.ofNullable(entries.get("type"))
+                .flatMap(type -> type.text().flatMap(name -> {
+                    Optional<LoadBalancePolicy> known = LoadBalancePolicy.fromKey(name.toLowerCase(Locale.ROOT));
+                    if (known.isEmpty()) {
+                        type.error("unknown load-balance type '" + name + "'; expected one of "
+                                + String.join(", ", LoadBalancePolicy.keys()));
+                    }
+                    return known;
+                }))
+                .orElse(inherited.policy());
+        String hashAlgorithm = Optional.ofNullable(entries.get("hash-algorithm"))
+                .flatMap(LoadBalanceReader::readHashAlgorithm)
                 .orElse(inherited.hashAlgorithm());
         Duration scrapeInterval = Optional.ofNullable(entries.get("scrape-interval"))
-                .flatMap(HealthCheckReader::readDuration).orElse(inherited.scrapeInterval());
+                .flatMap(HealthCheckReader::readDuration)
+                .orElse(inherited.scrapeInterval());
         return new LoadBalancing(policy, hashAlgorithm, scrapeInterval, session(entries, inherited.session()));
     }
 
     /** A session header given here replaces the inherited one; a balance factor alone keeps the inherited header. */
-    private static Optional<SessionAffinity> session(Map<String, YamlSection> entries,
-                                                     Optional<SessionAffinity> inherited) {
-        Optional<String> header = Optional.ofNullable(entries.get("session-header")).flatMap(YamlSection::text)
-                .map(name -> name.toLowerCase(Locale.ROOT)).or(() -> inherited.map(SessionAffinity::header));
-        int factor = Optional.ofNullable(entries.get("session-balance-factor")).flatMap(f -> f.integer(100, 10_000))
-                .or(() -> inherited.map(SessionAffinity::balanceFactor)).orElse(SessionAffinity.DEFAULT_BALANCE_FACTOR);
+    private static Optional<SessionAffinity> session(
+            Map<String, YamlSection> entries, Optional<SessionAffinity> inherited) {
+        Optional<String> header = Optional.ofNullable(entries.get("session-header"))
+                .flatMap(YamlSection::text)
+                .map(name -> name.toLowerCase(Locale.ROOT))
+                .or(() -> inherited.map(SessionAffinity::header));
+        int factor = Optional.ofNullable(entries.get("session-balance-factor"))
+                .flatMap(f -> f.integer(100, 10_000))
+                .or(() -> inherited.map(SessionAffinity::balanceFactor))
+                .orElse(SessionAffinity.DEFAULT_BALANCE_FACTOR);
         return header.map(name -> new SessionAffinity(name, factor));
     }
 

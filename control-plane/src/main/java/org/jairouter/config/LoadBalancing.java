@@ -10,8 +10,8 @@ import java.util.Optional;
  * @param scrapeInterval how often {@code load-aware} reads each instance's metrics
  * @param session        keeps a session on one instance, with any policy
  */
-public record LoadBalancing(LoadBalancePolicy policy, String hashAlgorithm, Duration scrapeInterval,
-                            Optional<SessionAffinity> session) {
+public record LoadBalancing(
+        LoadBalancePolicy policy, String hashAlgorithm, Duration scrapeInterval, Optional<SessionAffinity> session) {
     public static final Duration DEFAULT_SCRAPE_INTERVAL = Duration.ofSeconds(1);
     public static final LoadBalancing DEFAULT = new LoadBalancing(LoadBalancePolicy.RANDOM, "md5");
 

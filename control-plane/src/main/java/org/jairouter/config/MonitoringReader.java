@@ -8,8 +8,14 @@ import java.util.Set;
 final class MonitoringReader implements SectionReader<Monitoring> {
     private static final Set<String> KEYS = Set.of("enabled", "access-log");
     /** JAiRouter's own monitoring keys: its Micrometer tuning has no counterpart here. */
-    private static final Set<String> IGNORED_KEYS = Set.of("prefix", "collection-interval", "enabled-categories",
-            "custom-tags", "sampling", "performance", "thresholds");
+    private static final Set<String> IGNORED_KEYS = Set.of(
+            "prefix",
+            "collection-interval",
+            "enabled-categories",
+            "custom-tags",
+            "sampling",
+            "performance",
+            "thresholds");
 
     @Override
     public String key() {
@@ -24,9 +30,11 @@ final class MonitoringReader implements SectionReader<Monitoring> {
     @Override
     public Monitoring read(YamlSection section) {
         Map<String, YamlSection> entries = section.entries(KEYS, IGNORED_KEYS);
-        boolean enabled = Optional.ofNullable(entries.get("enabled")).flatMap(YamlSection::bool)
+        boolean enabled = Optional.ofNullable(entries.get("enabled"))
+                .flatMap(YamlSection::bool)
                 .orElse(Monitoring.DEFAULT.enabled());
-        Optional<String> accessLog = Optional.ofNullable(entries.get("access-log")).flatMap(MonitoringReader::path);
+        Optional<String> accessLog =
+                Optional.ofNullable(entries.get("access-log")).flatMap(MonitoringReader::path);
         return new Monitoring(enabled, accessLog);
     }
 

@@ -15,12 +15,18 @@ public record RateLimit(boolean enabled, Algorithm algorithm, long capacity, lon
     /** JAiRouter's algorithms; Envoy has one, the token bucket, and each maps onto it. */
     public enum Algorithm {
         TOKEN_BUCKET("token-bucket", "exactly"),
-        SLIDING_WINDOW("sliding-window", "as a bucket of capacity refilled at rate: a burst of capacity is let"
-                + " through at once, rather than spread over the window"),
-        LEAKY_BUCKET("leaky-bucket", "as a bucket of capacity refilled at rate: requests over the rate are refused"
-                + " (429) rather than queued until the bucket drains"),
-        WARM_UP("warm-up", "as a bucket of capacity refilled at rate: the full rate applies from the start,"
-                + " without a warm-up ramp");
+        SLIDING_WINDOW(
+                "sliding-window",
+                "as a bucket of capacity refilled at rate: a burst of capacity is let"
+                        + " through at once, rather than spread over the window"),
+        LEAKY_BUCKET(
+                "leaky-bucket",
+                "as a bucket of capacity refilled at rate: requests over the rate are refused"
+                        + " (429) rather than queued until the bucket drains"),
+        WARM_UP(
+                "warm-up",
+                "as a bucket of capacity refilled at rate: the full rate applies from the start,"
+                        + " without a warm-up ramp");
 
         private final String key;
         private final String mapping;
@@ -46,7 +52,10 @@ public record RateLimit(boolean enabled, Algorithm algorithm, long capacity, lon
 
     /** What one bucket counts. Per instance is not among them: Envoy picks the instance after the limit. */
     public enum Scope {
-        SERVICE("service"), MODEL("model"), CLIENT_IP("client-ip"), KEY("key");
+        SERVICE("service"),
+        MODEL("model"),
+        CLIENT_IP("client-ip"),
+        KEY("key");
 
         private final String key;
 

@@ -8,14 +8,15 @@ import java.util.Set;
 final class RetryReader {
     private static final Set<String> KEYS = Set.of("attempts", "on-server-error");
 
-    private RetryReader() {
-    }
+    private RetryReader() {}
 
     static RetryPolicy read(YamlSection section, RetryPolicy inherited) {
         Map<String, YamlSection> entries = section.entries(KEYS, Set.of());
-        int attempts = Optional.ofNullable(entries.get("attempts")).flatMap(n -> n.integer(0, 10))
+        int attempts = Optional.ofNullable(entries.get("attempts"))
+                .flatMap(n -> n.integer(0, 10))
                 .orElse(inherited.attempts());
-        boolean onServerError = Optional.ofNullable(entries.get("on-server-error")).flatMap(YamlSection::bool)
+        boolean onServerError = Optional.ofNullable(entries.get("on-server-error"))
+                .flatMap(YamlSection::bool)
                 .orElse(inherited.onServerError());
         return new RetryPolicy(attempts, onServerError);
     }

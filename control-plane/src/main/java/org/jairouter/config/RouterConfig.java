@@ -11,8 +11,12 @@ import java.util.Map;
  * @param monitoring     what Envoy reports about each request
  * @param apiKeys        the client keys; {@link ApiKeys#NONE} lets every client in
  */
-public record RouterConfig(ListenerSettings listener, Map<ServiceType, ServiceConfig> services, String upstreamCaFile,
-                           Monitoring monitoring, ApiKeys apiKeys) {
+public record RouterConfig(
+        ListenerSettings listener,
+        Map<ServiceType, ServiceConfig> services,
+        String upstreamCaFile,
+        Monitoring monitoring,
+        ApiKeys apiKeys) {
     /** Debian's and Ubuntu's bundle, also in the official Envoy image. */
     public static final String DEFAULT_CA_FILE = "/etc/ssl/certs/ca-certificates.crt";
 

@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 
 /** {@code server}: where the router accepts traffic. */
 final class ServerReader implements SectionReader<ListenerSettings> {
-    private static final Set<String> KEYS = Set.of("port", "address", "max-request-size", "trusted-proxy-hops",
-            "expose-status");
+    private static final Set<String> KEYS =
+            Set.of("port", "address", "max-request-size", "trusted-proxy-hops", "expose-status");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,10})\\s*([KMG]?)(I?B)?", Pattern.CASE_INSENSITIVE);
 
     @Override
@@ -27,15 +27,20 @@ final class ServerReader implements SectionReader<ListenerSettings> {
     public ListenerSettings read(YamlSection server) {
         Map<String, YamlSection> entries = server.entries(KEYS, Set.of());
         // Port 0 binds any free port (tests); the router logs the one it got.
-        int port = Optional.ofNullable(entries.get("port")).flatMap(p -> p.integer(0, 65535))
+        int port = Optional.ofNullable(entries.get("port"))
+                .flatMap(p -> p.integer(0, 65535))
                 .orElse(ListenerSettings.DEFAULT_PORT);
-        String address = Optional.ofNullable(entries.get("address")).flatMap(YamlSection::text)
+        String address = Optional.ofNullable(entries.get("address"))
+                .flatMap(YamlSection::text)
                 .orElse(ListenerSettings.DEFAULT_ADDRESS);
-        long maxRequestBytes = Optional.ofNullable(entries.get("max-request-size")).flatMap(ServerReader::readSize)
+        long maxRequestBytes = Optional.ofNullable(entries.get("max-request-size"))
+                .flatMap(ServerReader::readSize)
                 .orElse(ListenerSettings.DEFAULT_MAX_REQUEST_BYTES);
-        int trustedProxyHops = Optional.ofNullable(entries.get("trusted-proxy-hops")).flatMap(h -> h.integer(0, 10))
+        int trustedProxyHops = Optional.ofNullable(entries.get("trusted-proxy-hops"))
+                .flatMap(h -> h.integer(0, 10))
                 .orElse(0);
-        boolean exposeStatus = Optional.ofNullable(entries.get("expose-status")).flatMap(YamlSection::bool)
+        boolean exposeStatus = Optional.ofNullable(entries.get("expose-status"))
+                .flatMap(YamlSection::bool)
                 .orElse(true);
         return new ListenerSettings(address, port, maxRequestBytes, trustedProxyHops, exposeStatus);
     }

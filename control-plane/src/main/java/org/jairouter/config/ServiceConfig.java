@@ -6,8 +6,14 @@ import java.util.List;
 import java.util.Map;
 
 /** A service's policies and its instances, in config order. */
-public record ServiceConfig(ServiceType type, LoadBalancing loadBalancing, HealthCheck healthCheck, RetryPolicy retry,
-                            RateLimit rateLimit, CircuitBreaker circuitBreaker, List<Instance> instances) {
+public record ServiceConfig(
+        ServiceType type,
+        LoadBalancing loadBalancing,
+        HealthCheck healthCheck,
+        RetryPolicy retry,
+        RateLimit rateLimit,
+        CircuitBreaker circuitBreaker,
+        List<Instance> instances) {
 
     public ServiceConfig {
         instances = List.copyOf(instances);

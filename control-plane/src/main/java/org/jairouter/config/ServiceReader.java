@@ -9,31 +9,38 @@ import java.util.Set;
 
 /** {@code model.services.<service>}: a service's own policies, each defaulting to the model's, and its instances. */
 final class ServiceReader {
-    private static final Set<String> KEYS = Set.of("load-balance", "instances", "health-check", "retry", "adapter",
-            "rate-limit", "circuit-breaker");
+    private static final Set<String> KEYS =
+            Set.of("load-balance", "instances", "health-check", "retry", "adapter", "rate-limit", "circuit-breaker");
     /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
     private static final Set<String> IGNORED_KEYS = Set.of("fallback");
 
-    private ServiceReader() {
-    }
+    private ServiceReader() {}
 
     static ServiceConfig read(ServiceType type, YamlSection service, ServiceDefaults defaults) {
         Map<String, YamlSection> entries = service.entries(KEYS, IGNORED_KEYS);
         LoadBalancing loadBalancing = Optional.ofNullable(entries.get("load-balance"))
-                .map(lb -> LoadBalanceReader.read(lb, defaults.loadBalancing())).orElse(defaults.loadBalancing());
+                .map(lb -> LoadBalanceReader.read(lb, defaults.loadBalancing()))
+                .orElse(defaults.loadBalancing());
         HealthCheck healthCheck = Optional.ofNullable(entries.get("health-check"))
-                .map(h -> HealthCheckReader.read(h, defaults.healthCheck())).orElse(defaults.healthCheck());
+                .map(h -> HealthCheckReader.read(h, defaults.healthCheck()))
+                .orElse(defaults.healthCheck());
         RetryPolicy retry = Optional.ofNullable(entries.get("retry"))
-                .map(r -> RetryReader.read(r, defaults.retry())).orElse(defaults.retry());
+                .map(r -> RetryReader.read(r, defaults.retry()))
+                .orElse(defaults.retry());
         RateLimit rateLimit = Optional.ofNullable(entries.get("rate-limit"))
-                .map(r -> RateLimitReader.read(r, defaults.rateLimit())).orElse(defaults.rateLimit());
+                .map(r -> RateLimitReader.read(r, defaults.rateLimit()))
+                .orElse(defaults.rateLimit());
         CircuitBreaker circuitBreaker = Optional.ofNullable(entries.get("circuit-breaker"))
-                .map(c -> CircuitBreakerReader.read(c, defaults.circuitBreaker())).orElse(defaults.circuitBreaker());
-        Adapter adapter = Optional.ofNullable(entries.get("adapter")).flatMap(AdapterReader::read)
+                .map(c -> CircuitBreakerReader.read(c, defaults.circuitBreaker()))
+                .orElse(defaults.circuitBreaker());
+        Adapter adapter = Optional.ofNullable(entries.get("adapter"))
+                .flatMap(AdapterReader::read)
                 .orElse(defaults.adapter());
         List<Instance> instances = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (YamlSection item : Optional.ofNullable(entries.get("instances")).map(YamlSection::items).orElse(List.of())) {
+        for (YamlSection item : Optional.ofNullable(entries.get("instances"))
+                .map(YamlSection::items)
+                .orElse(List.of())) {
             InstanceReader.read(type, item, adapter).ifPresent(instance -> {
                 // By endpoint, not by base-url text: http://h, http://h:80 and http://h/ are one backend.
                 if (!seen.add(instance.model() + " " + instance.authority() + " " + instance.upstreamPath())) {

@@ -17,7 +17,10 @@ public enum ServiceType {
     public static final int MAX_MODEL_NAME = 256;
 
     /** Where the request's {@code model} is found. */
-    public enum RequestBody { JSON, MULTIPART }
+    public enum RequestBody {
+        JSON,
+        MULTIPART
+    }
 
     private final String key;
     private final String publicPath;

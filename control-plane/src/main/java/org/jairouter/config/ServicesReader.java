@@ -9,22 +9,23 @@ import java.util.function.Function;
 
 /** {@code model.services}: one entry per service type, under any of its names. */
 final class ServicesReader {
-    private ServicesReader() {
-    }
+    private ServicesReader() {}
 
     /**
      * @param modelLoadBalancing {@code model.load-balance}, the default when the services do not set one
      * @param defaults           the model-wide defaults, given the load-balancing every service inherits
      */
-    static Map<ServiceType, ServiceConfig> read(YamlSection services, LoadBalancing modelLoadBalancing,
-                                                Function<LoadBalancing, ServiceDefaults> defaults) {
+    static Map<ServiceType, ServiceConfig> read(
+            YamlSection services, LoadBalancing modelLoadBalancing, Function<LoadBalancing, ServiceDefaults> defaults) {
         Map<String, YamlSection> serviceEntries = services.entries();
         // JAiRouter's README puts the global default beside the services; later versions under model.
         // Service keys have their own aliases (imgGen); only this one key is spelt two ways here.
         YamlSection servicesLoadBalance = serviceEntries.remove("load-balance");
         YamlSection camelCaseLoadBalance = serviceEntries.remove("loadBalance");
-        LoadBalancing loadBalancing = Optional.ofNullable(servicesLoadBalance).or(() -> Optional.ofNullable(camelCaseLoadBalance))
-                .map(lb -> LoadBalanceReader.read(lb, modelLoadBalancing)).orElse(modelLoadBalancing);
+        LoadBalancing loadBalancing = Optional.ofNullable(servicesLoadBalance)
+                .or(() -> Optional.ofNullable(camelCaseLoadBalance))
+                .map(lb -> LoadBalanceReader.read(lb, modelLoadBalancing))
+                .orElse(modelLoadBalancing);
         ServiceDefaults globalDefault = defaults.apply(loadBalancing);
         Map<ServiceType, ServiceConfig> configs = new EnumMap<>(ServiceType.class);
         serviceEntries.forEach((key, section) -> {
@@ -32,8 +33,10 @@ final class ServicesReader {
             if (type.isEmpty()) {
                 Set<String> known = new HashSet<>(ServiceType.keys());
                 known.add("load-balance");
-                section.error("unknown service" + YamlSection.closest(key, known).map(k -> "; did you mean '" + k + "'?")
-                        .orElse("; expected one of " + String.join(", ", ServiceType.keys())));
+                section.error("unknown service"
+                        + YamlSection.closest(key, known)
+                                .map(k -> "; did you mean '" + k + "'?")
+                                .orElse("; expected one of " + String.join(", ", ServiceType.keys())));
             } else if (configs.containsKey(type.get())) {
                 section.error("service '" + type.get().key() + "' is configured twice (under two of its names)");
             } else {

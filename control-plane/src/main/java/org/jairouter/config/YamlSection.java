@@ -44,6 +44,7 @@ final class YamlSection {
     /** Spring's property placeholders, as JAiRouter configs use them: ${NAME} or ${NAME:default}. */
     /** Compiled once: every key of every instance is looked up through {@link #kebabCase}. */
     private static final Pattern CAMEL_CASE = Pattern.compile("[a-z][a-z0-9]*([A-Z][a-z0-9]*)+");
+
     private static final Pattern UPPER_CASE = Pattern.compile("([A-Z])");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.-]*)(?::([^}]*))?}");
 
@@ -129,8 +130,14 @@ final class YamlSection {
             if (ignored.contains(name)) {
                 entry.getValue().warn("not supported yet; ignored");
             } else {
-                entry.getValue().error("unknown key" + closest(name, known).map(k -> "; did you mean '" + k + "'?")
-                        .orElse("; expected one of " + String.join(", ", known.stream().sorted().toList())));
+                entry.getValue()
+                        .error("unknown key"
+                                + closest(name, known)
+                                        .map(k -> "; did you mean '" + k + "'?")
+                                        .orElse("; expected one of "
+                                                + String.join(
+                                                        ", ",
+                                                        known.stream().sorted().toList())));
             }
             return true;
         });

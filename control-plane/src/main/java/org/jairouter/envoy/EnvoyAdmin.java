@@ -26,8 +26,7 @@ public final class EnvoyAdmin {
     private static final int READ_TIMEOUT_MS = 5_000;
     private final String address;
 
-    private record Response(int statusCode, String body) {
-    }
+    private record Response(int statusCode, String body) {}
 
     /** @param address host:port of the admin interface */
     public EnvoyAdmin(String address) {
@@ -51,7 +50,8 @@ public final class EnvoyAdmin {
         }
         for (JsonNode listener : JSON.readTree(response.body()).path("listener_statuses")) {
             if (name.equals(listener.path("name").asText())) {
-                JsonNode port = listener.path("local_address").path("socket_address").path("port_value");
+                JsonNode port =
+                        listener.path("local_address").path("socket_address").path("port_value");
                 return port.isInt() && port.asInt() > 0 ? Optional.of(port.asInt()) : Optional.empty();
             }
         }
@@ -65,7 +65,8 @@ public final class EnvoyAdmin {
             Set<String> hosts = new TreeSet<>();
             for (JsonNode host : cluster.path("host_statuses")) {
                 JsonNode address = host.path("address").path("socket_address");
-                hosts.add(address.path("address").asText() + ":" + address.path("port_value").asInt());
+                hosts.add(address.path("address").asText() + ":"
+                        + address.path("port_value").asInt());
             }
             endpoints.put(cluster.path("name").asText(), hosts);
         }
@@ -86,8 +87,8 @@ public final class EnvoyAdmin {
     }
 
     private Response get(String path) throws IOException {
-        HttpURLConnection connection = (HttpURLConnection) URI.create("http://" + address + path).toURL()
-                .openConnection(Proxy.NO_PROXY);
+        HttpURLConnection connection = (HttpURLConnection)
+                URI.create("http://" + address + path).toURL().openConnection(Proxy.NO_PROXY);
         connection.setConnectTimeout(CONNECT_TIMEOUT_MS);
         connection.setReadTimeout(READ_TIMEOUT_MS);
         int status = connection.getResponseCode();

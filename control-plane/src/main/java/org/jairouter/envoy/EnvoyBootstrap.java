@@ -12,11 +12,10 @@ import java.util.regex.Pattern;
 public final class EnvoyBootstrap {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z_]+)}");
 
-    private EnvoyBootstrap() {
-    }
+    private EnvoyBootstrap() {}
 
-    public static String render(String nodeId, String adminAddress, int adminPort, String xdsAddress, int xdsPort,
-            EnvoyLimits limits) {
+    public static String render(
+            String nodeId, String adminAddress, int adminPort, String xdsAddress, int xdsPort, EnvoyLimits limits) {
         Map<String, String> values = Map.of(
                 "NODE_ID", nodeId,
                 "ADMIN_ADDRESS", adminAddress,

@@ -54,24 +54,34 @@ public final class EnvoyProcess implements AutoCloseable {
      *
      * @param concurrency worker threads; 0 lets Envoy use one per core
      */
-    public static EnvoyProcess startOrAdopt(Path binary, String bootstrap, Path workDir, String logLevel,
-                                            int concurrency) throws IOException {
+    public static EnvoyProcess startOrAdopt(
+            Path binary, String bootstrap, Path workDir, String logLevel, int concurrency) throws IOException {
         Files.createDirectories(workDir);
         Path bootstrapFile = workDir.resolve("envoy-bootstrap.yaml");
-        List<String> command = new ArrayList<>(List.of(binary.toString(), "-c", bootstrapFile.toString(),
+        List<String> command = new ArrayList<>(List.of(
+                binary.toString(),
+                "-c",
+                bootstrapFile.toString(),
                 // Several Envoys may share a machine (tests, fleets): no shared-memory hot restart.
-                "--disable-hot-restart", "--log-level", logLevel,
+                "--disable-hot-restart",
+                "--log-level",
+                logLevel,
                 // Envoy writes the admin address it bound, so the admin port may be 0.
-                "--admin-address-path", workDir.resolve("envoy-admin-address").toString()));
+                "--admin-address-path",
+                workDir.resolve("envoy-admin-address").toString()));
         if (concurrency > 0) {
             command.addAll(List.of("--concurrency", Integer.toString(concurrency)));
         }
         EnvoyProcess envoy = new EnvoyProcess(command, workDir);
         Optional<ProcessHandle> running = envoy.runningEnvoy();
-        boolean sameBootstrap = Files.exists(bootstrapFile) && Files.readString(bootstrapFile).equals(bootstrap);
+        boolean sameBootstrap =
+                Files.exists(bootstrapFile) && Files.readString(bootstrapFile).equals(bootstrap);
         if (running.isPresent() && sameBootstrap) {
             envoy.process = running.get();
-            LOG.info("Adopted the Envoy (pid {}) left running in {}", running.get().pid(), workDir);
+            LOG.info(
+                    "Adopted the Envoy (pid {}) left running in {}",
+                    running.get().pid(),
+                    workDir);
         } else {
             running.ifPresent(old -> {
                 LOG.warn("Stopping the Envoy (pid {}) left running in {}: its bootstrap differs", old.pid(), workDir);
@@ -91,8 +101,12 @@ public final class EnvoyProcess implements AutoCloseable {
         }
         try {
             long pid = Long.parseLong(Files.readString(pidFile).trim());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                    .filter(p -> p.info().command().map(c -> c.equals(command.get(0))).orElse(false));
+            return ProcessHandle.of(pid)
+                    .filter(ProcessHandle::isAlive)
+                    .filter(p -> p.info()
+                            .command()
+                            .map(c -> c.equals(command.get(0)))
+                            .orElse(false));
         } catch (NumberFormatException corrupt) {
             return Optional.empty();
         }
@@ -152,7 +166,8 @@ public final class EnvoyProcess implements AutoCloseable {
                 return;
             }
             Duration wait = wasReady ? Duration.ZERO : backoff;
-            backoff = wasReady ? MIN_BACKOFF
+            backoff = wasReady
+                    ? MIN_BACKOFF
                     : backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             LOG.error("Envoy (pid {}) exited; restarting in {} ms", current.pid(), wait.toMillis());
             restarts.incrementAndGet();
@@ -186,8 +201,8 @@ public final class EnvoyProcess implements AutoCloseable {
     }
 
     private static void pumpOutput(Process process) {
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader reader =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
                 LOG.info("[envoy] {}", line);

@@ -10,9 +10,17 @@ import java.util.List;
  * @param hostname the endpoint's hostname (JAiRouter sets it to the instance's host[:port])
  * @param weight   the load-balancing weight Envoy uses now (load-aware changes it as servers report load)
  */
-public record HostStatus(String cluster, String hostname, boolean failedActiveHealthCheck, boolean ejected,
-                         boolean awaitingFirstCheck, long requestsActive, long requestsTotal, long requestsFailed,
-                         long connectFailures, long weight) {
+public record HostStatus(
+        String cluster,
+        String hostname,
+        boolean failedActiveHealthCheck,
+        boolean ejected,
+        boolean awaitingFirstCheck,
+        long requestsActive,
+        long requestsTotal,
+        long requestsFailed,
+        long connectFailures,
+        long weight) {
 
     /** Gets traffic: not failing its checks, not ejected, and past its first check (new instances). */
     public boolean healthy() {
@@ -25,12 +33,17 @@ public record HostStatus(String cluster, String hostname, boolean failedActiveHe
         for (JsonNode cluster : clusterStatuses) {
             for (JsonNode host : cluster.path("host_statuses")) {
                 JsonNode health = host.path("health_status");
-                hosts.add(new HostStatus(cluster.path("name").asText(), host.path("hostname").asText(),
+                hosts.add(new HostStatus(
+                        cluster.path("name").asText(),
+                        host.path("hostname").asText(),
                         health.path("failed_active_health_check").asBoolean(false),
                         health.path("failed_outlier_check").asBoolean(false),
                         health.path("pending_active_hc").asBoolean(false),
-                        stat(host, "rq_active"), stat(host, "rq_total"), stat(host, "rq_error"),
-                        stat(host, "cx_connect_fail"), host.path("weight").asLong(1)));
+                        stat(host, "rq_active"),
+                        stat(host, "rq_total"),
+                        stat(host, "rq_error"),
+                        stat(host, "cx_connect_fail"),
+                        host.path("weight").asLong(1)));
             }
         }
         return hosts;

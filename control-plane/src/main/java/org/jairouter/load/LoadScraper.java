@@ -35,15 +35,20 @@ public final class LoadScraper implements AutoCloseable {
     private final Supplier<Translation> inForce;
     private final Consumer<LoadWeights> publish;
     private final Supplier<Map<Translation.EndpointId, Long>> envoyActive;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(MAX_TIMEOUT).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(MAX_TIMEOUT)
+            .build();
     private final Thread loop;
     /** Endpoints whose last scrape failed, so that a failure is logged once, not every round. */
     private final Set<Translation.EndpointId> failing = new HashSet<>();
+
     private LoadWeights published = LoadWeights.NONE;
 
-    private LoadScraper(Supplier<Translation> inForce, Supplier<Map<Translation.EndpointId, Long>> envoyActive,
-                        Consumer<LoadWeights> publish) {
+    private LoadScraper(
+            Supplier<Translation> inForce,
+            Supplier<Map<Translation.EndpointId, Long>> envoyActive,
+            Consumer<LoadWeights> publish) {
         this.inForce = inForce;
         this.envoyActive = envoyActive;
         this.publish = publish;
@@ -56,9 +61,10 @@ public final class LoadScraper implements AutoCloseable {
      * @param envoyActive the requests Envoy has in flight to each endpoint (empty when it cannot be read)
      * @param publish     receives the weights each time they change
      */
-    public static LoadScraper start(Supplier<Translation> inForce,
-                                    Supplier<Map<Translation.EndpointId, Long>> envoyActive,
-                                    Consumer<LoadWeights> publish) {
+    public static LoadScraper start(
+            Supplier<Translation> inForce,
+            Supplier<Map<Translation.EndpointId, Long>> envoyActive,
+            Consumer<LoadWeights> publish) {
         LoadScraper scraper = new LoadScraper(inForce, envoyActive, publish);
         scraper.loop.start();
         return scraper;
@@ -85,9 +91,12 @@ public final class LoadScraper implements AutoCloseable {
         if (translation == null) {
             return MAX_TIMEOUT;
         }
-        return translation.config().services().values().stream().map(service -> service.loadBalancing())
-                .filter(lb -> lb.policy() == LoadBalancePolicy.LOAD_AWARE).map(LoadBalancing::scrapeInterval)
-                .min(Duration::compareTo).orElse(MAX_TIMEOUT);
+        return translation.config().services().values().stream()
+                .map(service -> service.loadBalancing())
+                .filter(lb -> lb.policy() == LoadBalancePolicy.LOAD_AWARE)
+                .map(LoadBalancing::scrapeInterval)
+                .min(Duration::compareTo)
+                .orElse(MAX_TIMEOUT);
     }
 
     private void round(Translation translation, Duration timeout) {
@@ -104,19 +113,25 @@ public final class LoadScraper implements AutoCloseable {
             try {
                 Optional<ServerLoad> load = scrape.join();
                 if (load.isPresent()) {
-                    shares.put(target.endpoint(), LoadWeighting.share(load.get(), active.getOrDefault(target.endpoint(), 0L)));
+                    shares.put(
+                            target.endpoint(),
+                            LoadWeighting.share(load.get(), active.getOrDefault(target.endpoint(), 0L)));
                     if (failing.remove(target.endpoint())) {
                         LOG.info("load-aware: metrics of {} readable again", target.metrics());
                     }
                     return;
                 }
-                problem = "no " + target.names().waiting() + " / " + target.names().running() + " in the answer";
+                problem = "no " + target.names().waiting() + " / "
+                        + target.names().running() + " in the answer";
             } catch (CompletionException e) {
                 problem = e.getCause().toString();
             }
             if (failing.add(target.endpoint())) {
-                LOG.warn("load-aware: cannot read {} ({}); the instance is balanced on requests in flight alone"
-                        + " until it can", target.metrics(), problem);
+                LOG.warn(
+                        "load-aware: cannot read {} ({}); the instance is balanced on requests in flight alone"
+                                + " until it can",
+                        target.metrics(),
+                        problem);
             }
         });
         failing.retainAll(targets.stream().map(ScrapeTarget::endpoint).toList());
@@ -128,7 +143,8 @@ public final class LoadScraper implements AutoCloseable {
     }
 
     private CompletableFuture<Optional<ServerLoad>> scrape(ScrapeTarget target, Duration timeout) {
-        HttpRequest request = HttpRequest.newBuilder(target.metrics()).timeout(timeout).GET().build();
+        HttpRequest request =
+                HttpRequest.newBuilder(target.metrics()).timeout(timeout).GET().build();
         return client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
             if (response.statusCode() != 200) {
                 throw new CompletionException(new IllegalStateException("HTTP " + response.statusCode()));

@@ -28,15 +28,16 @@ final class LoadWeighting {
     /** Requests of difference between the server's count and Envoy's that are read-time skew, not load. */
     static final double SKEW = 1;
 
-    private LoadWeighting() {
-    }
+    private LoadWeighting() {}
 
     /** @param envoyActive requests this Envoy has in flight to the instance */
     static int share(ServerLoad load, long envoyActive) {
         double realLoad = Math.max(0, load.running()) + Math.max(0, load.waiting());
         double unseen = Math.max(0, realLoad - envoyActive - SKEW);
         double kvPressure = Math.max(0, (load.kvCacheUsage() - KV_PRESSURE_FROM) / (1 - KV_PRESSURE_FROM));
-        double share = LoadWeights.FULL * (envoyActive + 1.0) / (envoyActive + 1.0 + unseen)
+        double share = LoadWeights.FULL
+                * (envoyActive + 1.0)
+                / (envoyActive + 1.0 + unseen)
                 / (1 + KV_FULL_PENALTY * kvPressure);
         return (int) Math.max(1, Math.round(share));
     }

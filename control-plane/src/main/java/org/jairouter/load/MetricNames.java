@@ -14,10 +14,14 @@ import org.jairouter.config.Adapter;
  * @param kvCache  KV-cache use, 0 to 1; later names are older spellings
  */
 record MetricNames(String path, String waiting, String running, String... kvCache) {
-    static final MetricNames VLLM = new MetricNames("/metrics", "vllm:num_requests_waiting",
-            "vllm:num_requests_running", "vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc");
-    static final MetricNames SGLANG = new MetricNames("/metrics", "sglang:num_queue_reqs", "sglang:num_running_reqs",
-            "sglang:token_usage");
+    static final MetricNames VLLM = new MetricNames(
+            "/metrics",
+            "vllm:num_requests_waiting",
+            "vllm:num_requests_running",
+            "vllm:kv_cache_usage_perc",
+            "vllm:gpu_cache_usage_perc");
+    static final MetricNames SGLANG =
+            new MetricNames("/metrics", "sglang:num_queue_reqs", "sglang:num_running_reqs", "sglang:token_usage");
 
     static Optional<MetricNames> of(Adapter adapter) {
         return switch (adapter) {

@@ -18,22 +18,25 @@ final class PrometheusText {
 
     static PrometheusText parse(String text) {
         Map<String, Double> sums = new HashMap<>();
-        text.lines().map(String::strip).filter(line -> !line.isEmpty() && !line.startsWith("#")).forEach(line -> {
-            int nameEnd = indexOfAny(line, "{ ");
-            int valueStart = line.indexOf('{') == nameEnd ? line.indexOf('}', nameEnd) + 1 : nameEnd;
-            if (nameEnd <= 0 || valueStart <= 0) {
-                return;
-            }
-            String[] rest = line.substring(valueStart).strip().split("\\s+");
-            try {
-                double value = Double.parseDouble(rest[0]);
-                if (Double.isFinite(value)) {
-                    sums.merge(line.substring(0, nameEnd), value, Double::sum);
-                }
-            } catch (NumberFormatException notASample) {
-                // skipped, as the class says
-            }
-        });
+        text.lines()
+                .map(String::strip)
+                .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+                .forEach(line -> {
+                    int nameEnd = indexOfAny(line, "{ ");
+                    int valueStart = line.indexOf('{') == nameEnd ? line.indexOf('}', nameEnd) + 1 : nameEnd;
+                    if (nameEnd <= 0 || valueStart <= 0) {
+                        return;
+                    }
+                    String[] rest = line.substring(valueStart).strip().split("\\s+");
+                    try {
+                        double value = Double.parseDouble(rest[0]);
+                        if (Double.isFinite(value)) {
+                            sums.merge(line.substring(0, nameEnd), value, Double::sum);
+                        }
+                    } catch (NumberFormatException notASample) {
+                        // skipped, as the class says
+                    }
+                });
         return new PrometheusText(sums);
     }
 

@@ -19,10 +19,15 @@ record ScrapeTarget(Translation.EndpointId endpoint, URI metrics, MetricNames na
                 continue;
             }
             for (Instance instance : service.instances()) {
-                MetricNames.of(instance.adapter()).ifPresent(names -> translation.endpoint(service.type(), instance)
-                        .ifPresent(endpoint -> targets.add(new ScrapeTarget(endpoint,
-                                URI.create((instance.tls() ? "https://" : "http://") + instance.authority()
-                                        + names.path()), names))));
+                MetricNames.of(instance.adapter())
+                        .ifPresent(names -> translation
+                                .endpoint(service.type(), instance)
+                                .ifPresent(endpoint -> targets.add(new ScrapeTarget(
+                                        endpoint,
+                                        URI.create((instance.tls() ? "https://" : "http://")
+                                                + instance.authority()
+                                                + names.path()),
+                                        names))));
             }
         }
         return targets.stream().distinct().toList();

@@ -7,5 +7,4 @@ package org.jairouter.load;
  * @param running requests in the running batch
  * @param kvCacheUsage share of the KV cache in use, 0 to 1
  */
-record ServerLoad(double waiting, double running, double kvCacheUsage) {
-}
+record ServerLoad(double waiting, double running, double kvCacheUsage) {}

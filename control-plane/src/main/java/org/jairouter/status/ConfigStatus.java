@@ -20,13 +20,15 @@ public final class ConfigStatus {
      *
      * @param typeVersions the version of each resource type (by type URL) that an Envoy acknowledges
      */
-    public record Applied(String version, String source, Instant at, String changes,
-                          @JsonIgnore Map<String, String> typeVersions) {
-    }
+    public record Applied(
+            String version,
+            String source,
+            Instant at,
+            String changes,
+            @JsonIgnore Map<String, String> typeVersions) {}
 
     /** An edit that was not applied; the config in force stayed. */
-    public record Refused(Instant at, List<String> problems) {
-    }
+    public record Refused(Instant at, List<String> problems) {}
 
     private final List<Applied> published = new ArrayList<>();
     private volatile Refused lastRefused;
@@ -46,8 +48,8 @@ public final class ConfigStatus {
     public synchronized void reweighted(Map<String, String> typeVersions) {
         Applied latest = published.get(published.size() - 1);
         published.removeIf(applied -> applied != latest && applied.version().equals(latest.version()));
-        published.add(new Applied(latest.version(), latest.source(), latest.at(), latest.changes(),
-                Map.copyOf(typeVersions)));
+        published.add(new Applied(
+                latest.version(), latest.source(), latest.at(), latest.changes(), Map.copyOf(typeVersions)));
     }
 
     public void refused(List<String> problems) {

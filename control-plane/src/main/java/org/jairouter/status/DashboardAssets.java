@@ -31,8 +31,7 @@ final class DashboardAssets {
             "/dashboard/dashboard.js", read("dashboard.js", "text/javascript; charset=utf-8"),
             "/dashboard/prometheus.js", read("prometheus.js", "text/javascript; charset=utf-8"));
 
-    private DashboardAssets() {
-    }
+    private DashboardAssets() {}
 
     static Optional<Asset> at(String path) {
         return Optional.ofNullable(BY_PATH.get(path));

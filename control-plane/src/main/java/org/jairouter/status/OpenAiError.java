@@ -5,8 +5,7 @@ import java.util.Map;
 
 /** OpenAI's error body, for the status server's own error replies. */
 final class OpenAiError {
-    private OpenAiError() {
-    }
+    private OpenAiError() {}
 
     static Map<String, Object> of(String message) {
         Map<String, Object> error = new LinkedHashMap<>();

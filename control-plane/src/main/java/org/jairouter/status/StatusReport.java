@@ -41,9 +41,12 @@ public final class StatusReport {
      * @param envoyHosts Envoy's view of every endpoint, or empty when it cannot be read
      * @param usedToday  what each client key used today, by key id
      */
-    public StatusReport(Supplier<Translation> inForce, Supplier<Optional<List<HostStatus>>> envoyHosts,
-                        ConfigStatus configStatus, EnvoyFleet fleet,
-                        Supplier<Map<String, BudgetLedger.Used>> usedToday) {
+    public StatusReport(
+            Supplier<Translation> inForce,
+            Supplier<Optional<List<HostStatus>>> envoyHosts,
+            ConfigStatus configStatus,
+            EnvoyFleet fleet,
+            Supplier<Map<String, BudgetLedger.Used>> usedToday) {
         this.inForce = inForce;
         this.envoyHosts = envoyHosts;
         this.configStatus = configStatus;
@@ -99,38 +102,53 @@ public final class StatusReport {
         RouterConfig config = inForce.get().config();
         Optional<ApiKey> key = keyId.filter(id -> config.apiKeys().enforced()).flatMap(config.apiKeys()::byId);
         Set<String> models = new LinkedHashSet<>();
-        config.services().values().forEach(s -> s.activeInstancesByModel().keySet().stream()
-                .filter(model -> key.map(k -> k.mayUse(s.type(), model)).orElse(true))
-                .forEach(models::add));
-        List<Map<String, Object>> data = models.stream().map(id -> {
-            Map<String, Object> model = new LinkedHashMap<>();
-            model.put("id", id);
-            model.put("object", "model");
-            model.put("created", created);
-            model.put("owned_by", "jairouter");
-            return model;
-        }).toList();
+        config.services()
+                .values()
+                .forEach(s -> s.activeInstancesByModel().keySet().stream()
+                        .filter(model -> key.map(k -> k.mayUse(s.type(), model)).orElse(true))
+                        .forEach(models::add));
+        List<Map<String, Object>> data = models.stream()
+                .map(id -> {
+                    Map<String, Object> model = new LinkedHashMap<>();
+                    model.put("id", id);
+                    model.put("object", "model");
+                    model.put("created", created);
+                    model.put("owned_by", "jairouter");
+                    return model;
+                })
+                .toList();
         Map<String, Object> list = new LinkedHashMap<>();
         list.put("object", "list");
         list.put("data", data);
         return list;
     }
 
-    private static ServiceReport service(ServiceConfig service, Translation translation,
-                                         Optional<List<HostStatus>> hosts) {
+    private static ServiceReport service(
+            ServiceConfig service, Translation translation, Optional<List<HostStatus>> hosts) {
         List<ServiceReport.InstanceReport> instances = new ArrayList<>();
         Map<String, List<Instance>> byModel = service.activeInstancesByModel();
         for (Instance instance : service.instances()) {
-            Optional<HostStatus> host = translation.endpoint(service.type(), instance).flatMap(endpoint ->
-                    hosts.flatMap(all -> all.stream()
-                            .filter(h -> h.cluster().equals(endpoint.cluster()) && h.hostname().equals(endpoint.hostname()))
+            Optional<HostStatus> host = translation
+                    .endpoint(service.type(), instance)
+                    .flatMap(endpoint -> hosts.flatMap(all -> all.stream()
+                            .filter(h -> h.cluster().equals(endpoint.cluster())
+                                    && h.hostname().equals(endpoint.hostname()))
                             .findFirst()));
             instances.add(instance(instance, host, hosts.isPresent()));
         }
-        int healthy = (int) instances.stream().filter(i -> Boolean.TRUE.equals(i.healthy())).count();
-        return new ServiceReport(service.type().key(), service.type().publicPath(),
-                service.loadBalancing().policy().key(), List.copyOf(byModel.keySet()), service.instances().size(),
-                healthy > 0, healthy, describe(service.healthCheck()), hosts.isPresent(), instances);
+        int healthy = (int)
+                instances.stream().filter(i -> Boolean.TRUE.equals(i.healthy())).count();
+        return new ServiceReport(
+                service.type().key(),
+                service.type().publicPath(),
+                service.loadBalancing().policy().key(),
+                List.copyOf(byModel.keySet()),
+                service.instances().size(),
+                healthy > 0,
+                healthy,
+                describe(service.healthCheck()),
+                hosts.isPresent(),
+                instances);
     }
 
     private static ServiceReport.InstanceReport instance(Instance instance, Optional<HostStatus> host, boolean live) {
@@ -148,26 +166,38 @@ public final class StatusReport {
         } else if (host.isPresent() && host.get().ejected()) {
             reason = "ejected after failed requests";
         }
-        return new ServiceReport.InstanceReport(instance.model(), instance.baseUrl(), instance.upstreamPath(),
-                instance.weight(), instance.active() ? "active" : "inactive", healthy, reason,
-                host.map(HostStatus::requestsActive).orElse(0L), host.map(HostStatus::requestsTotal).orElse(0L),
-                host.map(HostStatus::requestsFailed).orElse(0L), host.map(HostStatus::connectFailures).orElse(0L));
+        return new ServiceReport.InstanceReport(
+                instance.model(),
+                instance.baseUrl(),
+                instance.upstreamPath(),
+                instance.weight(),
+                instance.active() ? "active" : "inactive",
+                healthy,
+                reason,
+                host.map(HostStatus::requestsActive).orElse(0L),
+                host.map(HostStatus::requestsTotal).orElse(0L),
+                host.map(HostStatus::requestsFailed).orElse(0L),
+                host.map(HostStatus::connectFailures).orElse(0L));
     }
 
     private static String describe(HealthCheck check) {
         if (check.type() == HealthCheck.Type.NONE) {
             return "none";
         }
-        return check.type().name().toLowerCase() + check.path().map(p -> " " + p).orElse("")
-                + " every " + check.interval().toMillis() + " ms";
+        return check.type().name().toLowerCase()
+                + check.path().map(p -> " " + p).orElse("") + " every "
+                + check.interval().toMillis() + " ms";
     }
 
     /** A report on the live Envoy whose admin interface this gives, if any. */
-    public static StatusReport live(Supplier<Translation> inForce, Supplier<Optional<EnvoyAdmin>> admin,
-                                    ConfigStatus configStatus, EnvoyFleet fleet,
-                                    Supplier<Map<String, BudgetLedger.Used>> usedToday) {
-        return new StatusReport(inForce, () -> admin.get().flatMap(StatusReport::hosts), configStatus, fleet,
-                usedToday);
+    public static StatusReport live(
+            Supplier<Translation> inForce,
+            Supplier<Optional<EnvoyAdmin>> admin,
+            ConfigStatus configStatus,
+            EnvoyFleet fleet,
+            Supplier<Map<String, BudgetLedger.Used>> usedToday) {
+        return new StatusReport(
+                inForce, () -> admin.get().flatMap(StatusReport::hosts), configStatus, fleet, usedToday);
     }
 
     /** Envoy's view of every endpoint, or empty when it cannot be read (Envoy elsewhere or down). */

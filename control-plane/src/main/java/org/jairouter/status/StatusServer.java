@@ -50,8 +50,12 @@ public final class StatusServer implements AutoCloseable {
             return thread;
         }));
         server.start();
-        LOG.info("Status on http://{}:{}/v1/status, dashboard on http://{}:{}/", address, server.getAddress().getPort(),
-                address, server.getAddress().getPort());
+        LOG.info(
+                "Status on http://{}:{}/v1/status, dashboard on http://{}:{}/",
+                address,
+                server.getAddress().getPort(),
+                address,
+                server.getAddress().getPort());
         return new StatusServer(server);
     }
 
@@ -61,27 +65,39 @@ public final class StatusServer implements AutoCloseable {
 
     private static void answer(HttpExchange exchange, StatusReport report) throws IOException {
         String path = exchange.getRequestURI().getPath();
-        if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
-            reply(exchange, 405, OpenAiError.of("Invalid method for URL (" + exchange.getRequestMethod() + " " + path
-                    + "); use GET or HEAD."));
+        if (!exchange.getRequestMethod().equals("GET")
+                && !exchange.getRequestMethod().equals("HEAD")) {
+            reply(
+                    exchange,
+                    405,
+                    OpenAiError.of("Invalid method for URL (" + exchange.getRequestMethod() + " " + path
+                            + "); use GET or HEAD."));
         } else if (path.equals("/v1/status")) {
             reply(exchange, 200, report.overall());
         } else if (path.equals("/v1/models")) {
             // Envoy names the key that was accepted; the status port itself (loopback) lists every model.
-            reply(exchange, 200, report.models(Optional.ofNullable(
-                    exchange.getRequestHeaders().getFirst(Names.KEY_ID_HEADER))));
+            reply(
+                    exchange,
+                    200,
+                    report.models(
+                            Optional.ofNullable(exchange.getRequestHeaders().getFirst(Names.KEY_ID_HEADER))));
         } else if (DashboardAssets.at(path).isPresent()) {
             DashboardAssets.at(path).get().send(exchange);
         } else {
             Optional<ServiceType> service = Arrays.stream(ServiceType.values())
-                    .filter(type -> type.statusPath().equals(path)).findFirst();
+                    .filter(type -> type.statusPath().equals(path))
+                    .findFirst();
             Optional<ServiceReport> status = service.flatMap(report::service);
             if (status.isPresent()) {
                 reply(exchange, 200, status.get());
             } else {
-                reply(exchange, 404, OpenAiError.of(service.isPresent()
-                        ? "Service '" + service.get().key() + "' is not configured."
-                        : "Invalid URL (GET " + path + ")"));
+                reply(
+                        exchange,
+                        404,
+                        OpenAiError.of(
+                                service.isPresent()
+                                        ? "Service '" + service.get().key() + "' is not configured."
+                                        : "Invalid URL (GET " + path + ")"));
             }
         }
     }

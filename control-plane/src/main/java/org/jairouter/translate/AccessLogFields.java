@@ -38,11 +38,19 @@ public final class AccessLogFields {
      * The fields sent to the control plane: those it reads. Each costs Envoy formatting and the control plane
      * parsing on every request, so the others stay in the file log.
      */
-    static final Set<String> READ_BY_CONTROL_PLANE = Set.of(CLUSTER, INSTANCE, STATUS, RESPONSE_FLAGS, CONTENT_TYPE,
-            DURATION_MS, FIRST_BYTE_MS, INPUT_TOKENS, OUTPUT_TOKENS, UPSTREAM_ATTEMPTS);
+    static final Set<String> READ_BY_CONTROL_PLANE = Set.of(
+            CLUSTER,
+            INSTANCE,
+            STATUS,
+            RESPONSE_FLAGS,
+            CONTENT_TYPE,
+            DURATION_MS,
+            FIRST_BYTE_MS,
+            INPUT_TOKENS,
+            OUTPUT_TOKENS,
+            UPSTREAM_ATTEMPTS);
 
-    private AccessLogFields() {
-    }
+    private AccessLogFields() {}
 
     private static Map<String, String> operators() {
         Map<String, String> fields = new LinkedHashMap<>();

@@ -31,24 +31,29 @@ final class AccessLogs {
      * still sends at least every {@link #FLUSH_INTERVAL}.
      */
     private static final int BUFFER_BYTES = 1024 * 1024;
+
     private static final String FLUSH_INTERVAL = "1s";
 
-    private AccessLogs() {
-    }
+    private AccessLogs() {}
 
     static List<AccessLog> accessLogs(Monitoring monitoring) {
         List<AccessLog> logs = new ArrayList<>();
         if (monitoring.enabled()) {
-            logs.add(AccessLog.newBuilder().setName("envoy.access_loggers.open_telemetry")
-                    .setTypedConfig(toControlPlane()).build());
+            logs.add(AccessLog.newBuilder()
+                    .setName("envoy.access_loggers.open_telemetry")
+                    .setTypedConfig(toControlPlane())
+                    .build());
         }
-        monitoring.accessLogPath().ifPresent(path -> logs.add(AccessLog.newBuilder()
-                .setName("envoy.access_loggers.file")
-                .setTypedConfig(Any.pack(FileAccessLog.newBuilder()
-                        .setPath(path)
-                        .setLogFormat(SubstitutionFormatString.newBuilder().setJsonFormat(jsonFormat()))
-                        .build()))
-                .build()));
+        monitoring
+                .accessLogPath()
+                .ifPresent(path -> logs.add(AccessLog.newBuilder()
+                        .setName("envoy.access_loggers.file")
+                        .setTypedConfig(Any.pack(FileAccessLog.newBuilder()
+                                .setPath(path)
+                                .setLogFormat(
+                                        SubstitutionFormatString.newBuilder().setJsonFormat(jsonFormat()))
+                                .build()))
+                        .build()));
         return logs;
     }
 
@@ -68,18 +73,24 @@ final class AccessLogs {
             if (!AccessLogFields.READ_BY_CONTROL_PLANE.contains(field.getKey())) {
                 continue;
             }
-            attributes.addValues(KeyValue.newBuilder().setKey(field.getKey())
+            attributes.addValues(KeyValue.newBuilder()
+                    .setKey(field.getKey())
                     .setValue(AnyValue.newBuilder().setStringValue(field.getValue())));
         }
         Struct config = Struct.newBuilder()
                 .putFields("log_name", Protos.string(LOG_NAME))
-                .putFields("grpc_service", TypedStructs.value(TypedStructs.struct(GrpcService.newBuilder()
-                        .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName(Names.CONTROL_PLANE_CLUSTER)))))
+                .putFields(
+                        "grpc_service",
+                        TypedStructs.value(TypedStructs.struct(GrpcService.newBuilder()
+                                .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder()
+                                        .setClusterName(Names.CONTROL_PLANE_CLUSTER)))))
                 .putFields("buffer_flush_interval", Protos.string(FLUSH_INTERVAL))
-                .putFields("buffer_size_bytes", Value.newBuilder().setNumberValue(BUFFER_BYTES).build())
+                .putFields(
+                        "buffer_size_bytes",
+                        Value.newBuilder().setNumberValue(BUFFER_BYTES).build())
                 .putFields("attributes", TypedStructs.value(TypedStructs.struct(attributes)))
                 .build();
-        return TypedStructs.of("envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig",
-                config);
+        return TypedStructs.of(
+                "envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig", config);
     }
 }

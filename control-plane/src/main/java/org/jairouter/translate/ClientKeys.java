@@ -47,15 +47,15 @@ final class ClientKeys {
     private static final String QUOTA_MARKER = "jairouter.quota_marker";
     private static final String REFUSAL_HEADER = "x-jairouter-refusal";
     private static final String QUOTA = "quota";
-    private static final String AUTH_TYPE = "type.googleapis.com/envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth";
+    private static final String AUTH_TYPE =
+            "type.googleapis.com/envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth";
     private static final String PER_ROUTE_TYPE =
             "type.googleapis.com/envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuthPerRoute";
     private static final Value FORWARDING = Protos.object(Map.of("header", Protos.string(KEY_ID_HEADER)));
     /** No key may call a service: a client name no key id can take (ids start with a letter or digit). */
     private static final String NOBODY = "-";
 
-    private ClientKeys() {
-    }
+    private ClientKeys() {}
 
     /**
      * The authentication filter and, if a key has an address allow-list, the address check after it.
@@ -66,18 +66,28 @@ final class ClientKeys {
         if (!keys.enforced()) {
             return List.of();
         }
-        List<Value> credentials = keys.accepted().stream().map(key -> Protos.object(Map.of(
-                "key", Protos.string(key.value().value()), "client", Protos.string(key.id())))).toList();
+        List<Value> credentials = keys.accepted().stream()
+                .map(key -> Protos.object(
+                        Map.of("key", Protos.string(key.value().value()), "client", Protos.string(key.id()))))
+                .toList();
         Struct config = Struct.newBuilder()
                 .putFields("credentials", Protos.list(credentials))
-                .putFields("key_sources", Protos.list(List.of(
-                        Protos.object(Map.of("header", Protos.string(keys.headerName().toLowerCase()))),
-                        Protos.object(Map.of("header", Protos.string(AUTHORIZATION))))))
+                .putFields(
+                        "key_sources",
+                        Protos.list(List.of(
+                                Protos.object(Map.of(
+                                        "header",
+                                        Protos.string(keys.headerName().toLowerCase()))),
+                                Protos.object(Map.of("header", Protos.string(AUTHORIZATION))))))
                 .putFields("forwarding", FORWARDING)
                 .build();
         List<HttpFilter> filters = new ArrayList<>();
-        filters.add(HttpFilter.newBuilder().setName(AUTH_FILTER)
-                .setTypedConfig(Any.pack(TypedStruct.newBuilder().setTypeUrl(AUTH_TYPE).setValue(config).build()))
+        filters.add(HttpFilter.newBuilder()
+                .setName(AUTH_FILTER)
+                .setTypedConfig(Any.pack(TypedStruct.newBuilder()
+                        .setTypeUrl(AUTH_TYPE)
+                        .setValue(config)
+                        .build()))
                 .build());
         addressCheck(keys).ifPresent(filters::add);
         return filters;
@@ -91,20 +101,36 @@ final class ClientKeys {
                 continue;
             }
             Principal.Set.Builder allowed = Principal.Set.newBuilder();
-            key.allowedAddresses().forEach(address -> allowed.addIds(Principal.newBuilder().setRemoteIp(cidr(address))));
-            rules.putPolicies("address:" + key.id(), Policy.newBuilder()
-                    .addPermissions(Permission.newBuilder().setAny(true))
-                    .addPrincipals(Principal.newBuilder().setAndIds(Principal.Set.newBuilder()
-                            .addIds(Principal.newBuilder().setHeader(keyIdIs(List.of(key.id()))))
-                            .addIds(Principal.newBuilder().setNotId(Principal.newBuilder().setOrIds(allowed)))))
-                    .build());
+            key.allowedAddresses()
+                    .forEach(address -> allowed.addIds(Principal.newBuilder().setRemoteIp(cidr(address))));
+            rules.putPolicies(
+                    "address:" + key.id(),
+                    Policy.newBuilder()
+                            .addPermissions(Permission.newBuilder().setAny(true))
+                            .addPrincipals(Principal.newBuilder()
+                                    .setAndIds(Principal.Set.newBuilder()
+                                            .addIds(Principal.newBuilder().setHeader(keyIdIs(List.of(key.id()))))
+                                            .addIds(Principal.newBuilder()
+                                                    .setNotId(Principal.newBuilder()
+                                                            .setOrIds(allowed)))))
+                            .build());
         }
         if (rules.getPoliciesCount() == 0) {
             return Optional.empty();
         }
-        return Optional.of(HttpFilter.newBuilder().setName(ADDRESS_FILTER)
-                .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.newBuilder()
-                        .setRules(rules).build()))
+        return Optional.of(HttpFilter.newBuilder()
+                .setName(ADDRESS_FILTER)
+                .setTypedConfig(Any.pack(io.envoyproxy
+                        .envoy
+                        .extensions
+                        .filters
+                        .http
+                        .rbac
+                        .v3
+                        .RBAC
+                        .newBuilder()
+                        .setRules(rules)
+                        .build()))
                 .build());
     }
 
@@ -113,16 +139,23 @@ final class ClientKeys {
         if (!keys.enforced()) {
             return Map.of();
         }
-        List<String> allowed = keys.accepted().stream().filter(key -> key.services().contains(service))
-                .map(ApiKey::id).toList();
-        List<Value> clients = (allowed.isEmpty() ? List.of(NOBODY) : allowed).stream().map(Protos::string).toList();
+        List<String> allowed = keys.accepted().stream()
+                .filter(key -> key.services().contains(service))
+                .map(ApiKey::id)
+                .toList();
+        List<Value> clients = (allowed.isEmpty() ? List.of(NOBODY) : allowed)
+                .stream().map(Protos::string).toList();
         // A route's forwarding replaces the filter's, even when left out: it is repeated here.
         Struct config = Struct.newBuilder()
                 .putFields("allowed_clients", Protos.list(clients))
                 .putFields("forwarding", FORWARDING)
                 .build();
-        return Map.of(AUTH_FILTER, Any.pack(TypedStruct.newBuilder().setTypeUrl(PER_ROUTE_TYPE).setValue(config)
-                .build()));
+        return Map.of(
+                AUTH_FILTER,
+                Any.pack(TypedStruct.newBuilder()
+                        .setTypeUrl(PER_ROUTE_TYPE)
+                        .setValue(config)
+                        .build()));
     }
 
     /**
@@ -133,8 +166,13 @@ final class ClientKeys {
         if (!keys.enforced()) {
             return Optional.empty();
         }
-        List<ApiKey> ofService = keys.accepted().stream().filter(key -> key.services().contains(service)).toList();
-        List<String> allowed = ofService.stream().filter(key -> key.mayUse(service, model)).map(ApiKey::id).toList();
+        List<ApiKey> ofService = keys.accepted().stream()
+                .filter(key -> key.services().contains(service))
+                .toList();
+        List<String> allowed = ofService.stream()
+                .filter(key -> key.mayUse(service, model))
+                .map(ApiKey::id)
+                .toList();
         if (allowed.size() == ofService.size()) {
             return Optional.empty();
         }
@@ -157,23 +195,35 @@ final class ClientKeys {
         if (!keys.enforced()) {
             return Optional.empty();
         }
-        return Optional.of(HttpFilter.newBuilder().setName(QUOTA_MARKER)
-                .setTypedConfig(Any.pack(HeaderMutation.getDefaultInstance())).build());
+        return Optional.of(HttpFilter.newBuilder()
+                .setName(QUOTA_MARKER)
+                .setTypedConfig(Any.pack(HeaderMutation.getDefaultInstance()))
+                .build());
     }
 
     /** The quota route's config of the marker. */
     static Map<String, Any> quotaRouteConfig() {
-        return Map.of(QUOTA_MARKER, Any.pack(HeaderMutationPerRoute.newBuilder().setMutations(Mutations.newBuilder()
-                .addRequestMutations(io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutation.newBuilder()
-                        .setAppend(HeaderValueOption.newBuilder()
-                                .setHeader(HeaderValue.newBuilder().setKey(REFUSAL_HEADER).setValue(QUOTA))
-                                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))))
-                .build()));
+        return Map.of(
+                QUOTA_MARKER,
+                Any.pack(HeaderMutationPerRoute.newBuilder()
+                        .setMutations(Mutations.newBuilder()
+                                .addRequestMutations(
+                                        io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutation.newBuilder()
+                                                .setAppend(HeaderValueOption.newBuilder()
+                                                        .setHeader(HeaderValue.newBuilder()
+                                                                .setKey(REFUSAL_HEADER)
+                                                                .setValue(QUOTA))
+                                                        .setAppendAction(
+                                                                HeaderValueOption.HeaderAppendAction
+                                                                        .OVERWRITE_IF_EXISTS_OR_ADD))))
+                        .build()));
     }
 
     static HeaderMatcher quotaMark() {
-        return HeaderMatcher.newBuilder().setName(REFUSAL_HEADER)
-                .setStringMatch(StringMatcher.newBuilder().setExact(QUOTA)).build();
+        return HeaderMatcher.newBuilder()
+                .setName(REFUSAL_HEADER)
+                .setStringMatch(StringMatcher.newBuilder().setExact(QUOTA))
+                .build();
     }
 
     /** Headers that must not reach an instance: the client's credentials. */
@@ -183,16 +233,22 @@ final class ClientKeys {
 
     private static HeaderMatcher keyIdIs(List<String> ids) {
         // Ids are letters, digits and . _ @ -; only the dot means something in a regex.
-        String alternatives = String.join("|", ids.stream().map(id -> id.replace(".", "\\.")).toList());
-        return HeaderMatcher.newBuilder().setName(KEY_ID_HEADER)
-                .setStringMatch(StringMatcher.newBuilder().setSafeRegex(RegexMatcher.newBuilder()
-                        .setRegex(ids.size() == 1 ? alternatives : "(" + alternatives + ")")))
+        String alternatives =
+                String.join("|", ids.stream().map(id -> id.replace(".", "\\.")).toList());
+        return HeaderMatcher.newBuilder()
+                .setName(KEY_ID_HEADER)
+                .setStringMatch(StringMatcher.newBuilder()
+                        .setSafeRegex(RegexMatcher.newBuilder()
+                                .setRegex(ids.size() == 1 ? alternatives : "(" + alternatives + ")")))
                 .build();
     }
 
     private static CidrRange cidr(String address) {
         String[] parts = address.split("/");
         int bits = parts.length == 2 ? Integer.parseInt(parts[1]) : (parts[0].contains(":") ? 128 : 32);
-        return CidrRange.newBuilder().setAddressPrefix(parts[0]).setPrefixLen(UInt32Value.of(bits)).build();
+        return CidrRange.newBuilder()
+                .setAddressPrefix(parts[0])
+                .setPrefixLen(UInt32Value.of(bits))
+                .build();
     }
 }

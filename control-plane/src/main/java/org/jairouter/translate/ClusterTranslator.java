@@ -12,6 +12,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.type.v3.Percent;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,15 +22,13 @@ import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 import org.jairouter.config.Instance;
 import org.jairouter.config.ServiceConfig;
-import io.envoyproxy.envoy.type.v3.Percent;
 
 /** One cluster per (service, model), its endpoints delivered by EDS so that instance changes never touch the cluster. */
 final class ClusterTranslator {
     /** Envoy's defaults (1024) are too low for many long-lived streams to one model. */
     private static final int CIRCUIT_BREAKER_LIMIT = 100_000;
 
-    private ClusterTranslator() {
-    }
+    private ClusterTranslator() {}
 
     static Cluster cluster(String name, ServiceConfig service, List<Instance> instances, String caFile) {
         Cluster.Builder cluster = Cluster.newBuilder()
@@ -42,18 +41,25 @@ final class ClusterTranslator {
                 .setCircuitBreakers(limits(service.circuitBreaker().maxConcurrentRequests(), instances.size()));
         LoadBalancingPolicies.apply(service.loadBalancing(), cluster);
         // Never send traffic to an instance known to be down (Envoy's default panics below 50% healthy).
-        cluster.getCommonLbConfigBuilder().setHealthyPanicThreshold(Percent.newBuilder().setValue(0));
+        cluster.getCommonLbConfigBuilder()
+                .setHealthyPanicThreshold(Percent.newBuilder().setValue(0));
         HealthChecks.active(service.type(), service.healthCheck(), instances).ifPresent(cluster::addHealthChecks);
         // An instance removed from the config leaves at once; by default Envoy would keep sending it
         // traffic for as long as it still passes health checks.
         cluster.setIgnoreHealthOnHostRemoval(true);
         cluster.setOutlierDetection(HealthChecks.passive(service.circuitBreaker()));
-        Set<String> headerNames = instances.stream().flatMap(i -> i.headers().keySet().stream())
+        Set<String> headerNames = instances.stream()
+                .flatMap(i -> i.headers().keySet().stream())
                 .collect(Collectors.toCollection(TreeSet::new));
-        cluster.putTypedExtensionProtocolOptions(UpstreamHttp.PROTOCOL_OPTIONS,
-                Any.pack(UpstreamHttp.options(!sharePath(instances), headerNames)));
-        UpstreamTls.apply(cluster, instances.stream().filter(Instance::tls).map(Instance::host)
-                .collect(Collectors.toCollection(TreeSet::new)), caFile);
+        cluster.putTypedExtensionProtocolOptions(
+                UpstreamHttp.PROTOCOL_OPTIONS, Any.pack(UpstreamHttp.options(!sharePath(instances), headerNames)));
+        UpstreamTls.apply(
+                cluster,
+                instances.stream()
+                        .filter(Instance::tls)
+                        .map(Instance::host)
+                        .collect(Collectors.toCollection(TreeSet::new)),
+                caFile);
         return cluster.build();
     }
 
@@ -86,7 +92,9 @@ final class ClusterTranslator {
         if (!instance.headers().isEmpty()) {
             Map<String, Value> headers = new TreeMap<>();
             instance.headers().forEach((name, value) -> headers.put(name, Protos.string(value.value())));
-            metadata.put(UpstreamHttp.HEADERS_KEY, Value.newBuilder().setStructValue(Protos.struct(headers)).build());
+            metadata.put(
+                    UpstreamHttp.HEADERS_KEY,
+                    Value.newBuilder().setStructValue(Protos.struct(headers)).build());
         }
         return metadata;
     }
@@ -105,28 +113,43 @@ final class ClusterTranslator {
     }
 
     /** The cluster's endpoints: every active instance whose host resolved, with its weight. */
-    static ClusterLoadAssignment endpoints(String name, List<Instance> instances, ResolvedHosts hosts,
-                                           ToIntFunction<Instance> weight) {
+    static ClusterLoadAssignment endpoints(
+            String name, List<Instance> instances, ResolvedHosts hosts, ToIntFunction<Instance> weight) {
         LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
         for (Instance instance : instances) {
-            hosts.ipOf(instance.host()).ifPresent(ip -> locality.addLbEndpoints(LbEndpoint.newBuilder()
-                    .setEndpoint(Endpoint.newBuilder()
-                            .setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder()
-                                    .setAddress(ip)
-                                    .setPortValue(instance.port())))
-                            .setHostname(hostname(instance))
-                            .setHealthCheckConfig(Endpoint.HealthCheckConfig.newBuilder().setHostname(hostname(instance))))
-                    .setLoadBalancingWeight(UInt32Value.of(weight.applyAsInt(instance)))
-                    .setMetadata(Metadata.newBuilder()
-                            .putFilterMetadata(Names.METADATA_NAMESPACE, Protos.struct(instanceMetadata(instance)))
-                            .putAllFilterMetadata(instance.tls() ? Map.of("envoy.transport_socket_match",
-                                    Protos.struct(Map.of(UpstreamTls.MATCH_KEY, Protos.string(instance.host()))))
-                                    : Map.of())
-                            // ip-hash places instances on its ring by this key, not by IP address,
-                            // so a backend whose address changes keeps its clients.
-                            .putFilterMetadata("envoy.lb", Protos.struct(Map.of(
-                                    "hash_key", Protos.string(instance.authority() + instance.upstreamPath())))))));
+            hosts.ipOf(instance.host())
+                    .ifPresent(ip -> locality.addLbEndpoints(LbEndpoint.newBuilder()
+                            .setEndpoint(Endpoint.newBuilder()
+                                    .setAddress(Address.newBuilder()
+                                            .setSocketAddress(SocketAddress.newBuilder()
+                                                    .setAddress(ip)
+                                                    .setPortValue(instance.port())))
+                                    .setHostname(hostname(instance))
+                                    .setHealthCheckConfig(Endpoint.HealthCheckConfig.newBuilder()
+                                            .setHostname(hostname(instance))))
+                            .setLoadBalancingWeight(UInt32Value.of(weight.applyAsInt(instance)))
+                            .setMetadata(Metadata.newBuilder()
+                                    .putFilterMetadata(
+                                            Names.METADATA_NAMESPACE, Protos.struct(instanceMetadata(instance)))
+                                    .putAllFilterMetadata(
+                                            instance.tls()
+                                                    ? Map.of(
+                                                            "envoy.transport_socket_match",
+                                                            Protos.struct(Map.of(
+                                                                    UpstreamTls.MATCH_KEY,
+                                                                    Protos.string(instance.host()))))
+                                                    : Map.of())
+                                    // ip-hash places instances on its ring by this key, not by IP address,
+                                    // so a backend whose address changes keeps its clients.
+                                    .putFilterMetadata(
+                                            "envoy.lb",
+                                            Protos.struct(Map.of(
+                                                    "hash_key",
+                                                    Protos.string(instance.authority() + instance.upstreamPath())))))));
         }
-        return ClusterLoadAssignment.newBuilder().setClusterName(name).addEndpoints(locality).build();
+        return ClusterLoadAssignment.newBuilder()
+                .setClusterName(name)
+                .addEndpoints(locality)
+                .build();
     }
 }

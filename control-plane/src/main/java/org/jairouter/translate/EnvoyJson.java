@@ -5,8 +5,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
-import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
+import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation;
 import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
@@ -25,18 +25,31 @@ import java.util.stream.Collectors;
 public final class EnvoyJson {
     /** Every message type the translator packs into an Any. */
     private static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
-            .add(List.of(HttpConnectionManager.getDescriptor(), JsonToMetadata.getDescriptor(), Lua.getDescriptor(),
-                    Router.getDescriptor(), FilterConfig.getDescriptor(), HttpProtocolOptions.getDescriptor(),
-                    HeaderMutation.getDescriptor(), UpstreamCodec.getDescriptor(), LeastRequest.getDescriptor(),
-                    PreviousHostsPredicate.getDescriptor(), UpstreamTlsContext.getDescriptor(), Buffer.getDescriptor(),
-                    TypedStruct.getDescriptor(), FileAccessLog.getDescriptor()))
-            .add(List.of(RBAC.getDescriptor(),
-                    io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute.getDescriptor()))
+            .add(List.of(
+                    HttpConnectionManager.getDescriptor(),
+                    JsonToMetadata.getDescriptor(),
+                    Lua.getDescriptor(),
+                    Router.getDescriptor(),
+                    FilterConfig.getDescriptor(),
+                    HttpProtocolOptions.getDescriptor(),
+                    HeaderMutation.getDescriptor(),
+                    UpstreamCodec.getDescriptor(),
+                    LeastRequest.getDescriptor(),
+                    PreviousHostsPredicate.getDescriptor(),
+                    UpstreamTlsContext.getDescriptor(),
+                    Buffer.getDescriptor(),
+                    TypedStruct.getDescriptor(),
+                    FileAccessLog.getDescriptor()))
+            .add(List.of(
+                    RBAC.getDescriptor(),
+                    io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute
+                            .getDescriptor()))
             .build();
-    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES).sortingMapKeys();
 
-    private EnvoyJson() {
-    }
+    private static final JsonFormat.Printer PRINTER =
+            JsonFormat.printer().usingTypeRegistry(TYPES).sortingMapKeys();
+
+    private EnvoyJson() {}
 
     public static String print(Message message) {
         try {
@@ -51,7 +64,8 @@ public final class EnvoyJson {
         if (messages.isEmpty()) {
             return "[]\n";
         }
-        return messages.stream().map(EnvoyJson::print)
+        return messages.stream()
+                .map(EnvoyJson::print)
                 .map(json -> json.replace("\n", "\n  "))
                 .collect(Collectors.joining(",\n  ", "[\n  ", "\n]\n"));
     }

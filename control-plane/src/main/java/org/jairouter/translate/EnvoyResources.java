@@ -7,8 +7,11 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import java.util.List;
 
 /** Everything Envoy needs to serve one config, as xDS resources. */
-public record EnvoyResources(List<Listener> listeners, List<RouteConfiguration> routes, List<Cluster> clusters,
-                             List<ClusterLoadAssignment> endpoints) {
+public record EnvoyResources(
+        List<Listener> listeners,
+        List<RouteConfiguration> routes,
+        List<Cluster> clusters,
+        List<ClusterLoadAssignment> endpoints) {
     public EnvoyResources {
         listeners = List.copyOf(listeners);
         routes = List.copyOf(routes);

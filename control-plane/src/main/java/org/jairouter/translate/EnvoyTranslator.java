@@ -13,8 +13,7 @@ import org.jairouter.config.ServiceConfig;
 
 /** Translates a validated config into Envoy resources. A pure function: same input, same resources. */
 public final class EnvoyTranslator {
-    private EnvoyTranslator() {
-    }
+    private EnvoyTranslator() {}
 
     /** The resources for the config, and the names chosen for them, before any load has been observed. */
     public static Translation translate(RouterConfig config, ResolvedHosts hosts, StatusEndpoint status) {
@@ -22,14 +21,15 @@ public final class EnvoyTranslator {
     }
 
     /** As {@link #translate(RouterConfig, ResolvedHosts, StatusEndpoint)}, with what load-aware has observed. */
-    public static Translation translate(RouterConfig config, ResolvedHosts hosts, LoadWeights load,
-                                        StatusEndpoint status) {
+    public static Translation translate(
+            RouterConfig config, ResolvedHosts hosts, LoadWeights load, StatusEndpoint status) {
         ClusterNames names = new ClusterNames(config);
         List<Cluster> clusters = new ArrayList<>();
         clusters.add(StatusRoutes.cluster(status));
         List<ClusterLoadAssignment> endpoints = new ArrayList<>();
         for (ServiceConfig service : config.services().values()) {
-            for (Map.Entry<String, List<Instance>> model : service.activeInstancesByModel().entrySet()) {
+            for (Map.Entry<String, List<Instance>> model :
+                    service.activeInstancesByModel().entrySet()) {
                 String name = names.of(service.type(), model.getKey()).orElseThrow();
                 clusters.add(ClusterTranslator.cluster(name, service, model.getValue(), config.upstreamCaFile()));
                 ToIntFunction<Instance> weight = service.loadBalancing().policy() == LoadBalancePolicy.LOAD_AWARE
@@ -38,10 +38,13 @@ public final class EnvoyTranslator {
                 endpoints.add(ClusterTranslator.endpoints(name, model.getValue(), hosts, weight));
             }
         }
-        return new Translation(config, new EnvoyResources(
-                List.of(ListenerTranslator.listener(config)),
-                List.of(RouteTranslator.routes(config, names)),
-                clusters,
-                endpoints), names);
+        return new Translation(
+                config,
+                new EnvoyResources(
+                        List.of(ListenerTranslator.listener(config)),
+                        List.of(RouteTranslator.routes(config, names)),
+                        clusters,
+                        endpoints),
+                names);
     }
 }

@@ -32,6 +32,7 @@ final class ErrorReplies {
     /** Envoy's model reader also finds no model in a value of many kilobytes: the message covers both. */
     static final String MISSING_MODEL = "You must provide a model parameter (a model name of at most "
             + ServiceType.MAX_MODEL_NAME + " characters).";
+
     static final String MODEL_NOT_FOUND = "model not found";
     static final String METHOD_NOT_ALLOWED = "method not allowed";
     static final String MODEL_NOT_PERMITTED = "model not permitted";
@@ -39,18 +40,19 @@ final class ErrorReplies {
     /** The model the request named, cut to the longest name a config can hold: replies never echo kilobytes. */
     private static final String MODEL = "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.MODEL_KEY + "):"
             + ServiceType.MAX_MODEL_NAME + "%";
+
     private static final String BODY = "%LOCAL_REPLY_BODY%";
     private static final String PATH = "%REQ(:PATH)%";
     private static final String PERMISSION_ERROR = "permission_error";
     private static final String CLIENT_ERROR = "invalid_request_error";
     private static final String SERVER_ERROR = "server_error";
 
-    private ErrorReplies() {
-    }
+    private ErrorReplies() {}
 
     static String invalidBody(ServiceType.RequestBody body) {
         return switch (body) {
-            case JSON -> "We could not parse the JSON body of your request; expected a JSON object with a 'model' field.";
+            case JSON ->
+                "We could not parse the JSON body of your request; expected a JSON object with a 'model' field.";
             case MULTIPART -> "Expected a multipart/form-data body with a 'model' field.";
         };
     }
@@ -63,41 +65,71 @@ final class ErrorReplies {
         if (rateLimited) {
             // local_ratelimit, whose retry-after header stays. Its RL flag is set only after the reply
             // is made, too late for a mapper; every other 429 Envoy makes is marked (above).
-            replies.addMappers(mapper(status(ComparisonFilter.Op.EQ, 429), error("Rate limit reached for your"
-                    + " requests; retry after the number of seconds in the retry-after header.", "requests", null,
-                    "rate_limit_exceeded")));
+            replies.addMappers(mapper(
+                    status(ComparisonFilter.Op.EQ, 429),
+                    error(
+                            "Rate limit reached for your"
+                                    + " requests; retry after the number of seconds in the retry-after header.",
+                            "requests",
+                            null,
+                            "rate_limit_exceeded")));
         }
-        return replies
-                .addMappers(mapper(metadataIs(Names.ERROR_KEY, Names.MISSING_MODEL),
-                        error(BODY, CLIENT_ERROR, "model", null)))
+        return replies.addMappers(mapper(
+                        metadataIs(Names.ERROR_KEY, Names.MISSING_MODEL), error(BODY, CLIENT_ERROR, "model", null)))
                 // Envoy's own 400s (a path it cannot normalise, a malformed header) come with no body.
-                .addMappers(mapper(AccessLogFilter.newBuilder().setAndFilter(AndFilter.newBuilder()
-                                .addFilters(status(ComparisonFilter.Op.EQ, 400))
-                                .addFilters(metadataAbsent(Names.ERROR_KEY))
-                                .addFilters(metadataAbsent(Names.MODEL_KEY))).build(),
+                .addMappers(mapper(
+                        AccessLogFilter.newBuilder()
+                                .setAndFilter(AndFilter.newBuilder()
+                                        .addFilters(status(ComparisonFilter.Op.EQ, 400))
+                                        .addFilters(metadataAbsent(Names.ERROR_KEY))
+                                        .addFilters(metadataAbsent(Names.MODEL_KEY)))
+                                .build(),
                         error("The request could not be read (%RESPONSE_CODE_DETAILS%).", CLIENT_ERROR, null, null)))
-                .addMappers(mapper(AccessLogFilter.newBuilder().setAndFilter(AndFilter.newBuilder()
-                                .addFilters(status(ComparisonFilter.Op.EQ, 404))
-                                .addFilters(metadataIs(Names.MODEL_KEY, null))).build(),
-                        error("The model '" + MODEL + "' does not exist or is not served by this router.",
-                                CLIENT_ERROR, "model", "model_not_found")))
-                .addMappers(mapper(status(ComparisonFilter.Op.EQ, 405),
-                        error("Invalid method for URL (%REQ(:METHOD)% %REQ(:PATH)%); use POST.", CLIENT_ERROR, null,
-                                null)))
-                .addMappers(mapper(flag("NR"),
-                        error("Invalid URL (%REQ(:METHOD)% %REQ(:PATH)%)", CLIENT_ERROR, null, null)))
-                .addMappers(mapper(status(ComparisonFilter.Op.EQ, 413),
-                        error("Request body too large; this router accepts at most " + maxRequestBytes + " bytes.",
-                                CLIENT_ERROR, null, "request_too_large")))
-                .addMappers(mapper(flag("UH"),
-                        error("No healthy instance of model '" + MODEL + "' is available.", SERVER_ERROR, null,
+                .addMappers(mapper(
+                        AccessLogFilter.newBuilder()
+                                .setAndFilter(AndFilter.newBuilder()
+                                        .addFilters(status(ComparisonFilter.Op.EQ, 404))
+                                        .addFilters(metadataIs(Names.MODEL_KEY, null)))
+                                .build(),
+                        error(
+                                "The model '" + MODEL + "' does not exist or is not served by this router.",
+                                CLIENT_ERROR,
+                                "model",
+                                "model_not_found")))
+                .addMappers(mapper(
+                        status(ComparisonFilter.Op.EQ, 405),
+                        error(
+                                "Invalid method for URL (%REQ(:METHOD)% %REQ(:PATH)%); use POST.",
+                                CLIENT_ERROR, null, null)))
+                .addMappers(mapper(
+                        flag("NR"), error("Invalid URL (%REQ(:METHOD)% %REQ(:PATH)%)", CLIENT_ERROR, null, null)))
+                .addMappers(mapper(
+                        status(ComparisonFilter.Op.EQ, 413),
+                        error(
+                                "Request body too large; this router accepts at most " + maxRequestBytes + " bytes.",
+                                CLIENT_ERROR,
+                                null,
+                                "request_too_large")))
+                .addMappers(mapper(
+                        flag("UH"),
+                        error(
+                                "No healthy instance of model '" + MODEL + "' is available.",
+                                SERVER_ERROR,
+                                null,
                                 "service_unavailable")))
-                .addMappers(mapper(flag("OM"),
+                .addMappers(mapper(
+                        flag("OM"),
                         error("The router is overloaded; try again later.", SERVER_ERROR, null, "overloaded")))
-                .addMappers(mapper(flag("UC"),
-                        error("The instance of model '" + MODEL + "' that took the request closed the connection"
-                                + " before answering.", SERVER_ERROR, null, "instance_closed_connection")))
-                .addMappers(mapper(status(ComparisonFilter.Op.GE, 500),
+                .addMappers(mapper(
+                        flag("UC"),
+                        error(
+                                "The instance of model '" + MODEL + "' that took the request closed the connection"
+                                        + " before answering.",
+                                SERVER_ERROR,
+                                null,
+                                "instance_closed_connection")))
+                .addMappers(mapper(
+                        status(ComparisonFilter.Op.GE, 500),
                         error("No instance of model '" + MODEL + "' could answer: " + BODY, SERVER_ERROR, null, null)))
                 .setBodyFormat(error(BODY, CLIENT_ERROR, null, null))
                 .build();
@@ -106,30 +138,54 @@ final class ErrorReplies {
     /** The refusals of client keys ({@link ClientKeys}), in the shape OpenAI's SDKs map to their exceptions. */
     private static void keyReplies(LocalReplyConfig.Builder replies) {
         // api_key_auth: no key, or one that is unknown (expired and disabled keys are not sent to Envoy).
-        replies.addMappers(mapper(status(ComparisonFilter.Op.EQ, 401),
-                        error("Incorrect or missing API key. Send a valid key as Authorization: Bearer <key>.",
-                                CLIENT_ERROR, null, "invalid_api_key")))
+        replies.addMappers(mapper(
+                        status(ComparisonFilter.Op.EQ, 401),
+                        error(
+                                "Incorrect or missing API key. Send a valid key as Authorization: Bearer <key>.",
+                                CLIENT_ERROR,
+                                null,
+                                "invalid_api_key")))
                 // The model routes refuse after the body named the model...
-                .addMappers(mapper(AccessLogFilter.newBuilder().setAndFilter(AndFilter.newBuilder()
-                                .addFilters(status(ComparisonFilter.Op.EQ, 403))
-                                .addFilters(metadataIs(Names.MODEL_KEY, null))).build(),
-                        error("Your API key may not use the model '" + MODEL + "'.", PERMISSION_ERROR, "model",
+                .addMappers(mapper(
+                        AccessLogFilter.newBuilder()
+                                .setAndFilter(AndFilter.newBuilder()
+                                        .addFilters(status(ComparisonFilter.Op.EQ, 403))
+                                        .addFilters(metadataIs(Names.MODEL_KEY, null)))
+                                .build(),
+                        error(
+                                "Your API key may not use the model '" + MODEL + "'.",
+                                PERMISSION_ERROR,
+                                "model",
                                 "permission_denied")))
                 // ...api_key_auth (service) and rbac (client address) before it was read.
-                .addMappers(mapper(status(ComparisonFilter.Op.EQ, 403),
-                        error("Your API key may not call " + PATH + ", or not from your address.", PERMISSION_ERROR,
-                                null, "permission_denied")))
+                .addMappers(mapper(
+                        status(ComparisonFilter.Op.EQ, 403),
+                        error(
+                                "Your API key may not call " + PATH + ", or not from your address.",
+                                PERMISSION_ERROR,
+                                null,
+                                "permission_denied")))
                 // A key whose daily budget is spent: the quota route marks the request.
-                .addMappers(mapper(AccessLogFilter.newBuilder().setAndFilter(AndFilter.newBuilder()
-                                .addFilters(status(ComparisonFilter.Op.EQ, 429))
-                                .addFilters(AccessLogFilter.newBuilder().setHeaderFilter(HeaderFilter.newBuilder()
-                                        .setHeader(ClientKeys.quotaMark())))).build(),
-                        error("You exceeded your daily quota for this API key; it resets at 00:00 UTC.",
-                                "insufficient_quota", null, "insufficient_quota")));
+                .addMappers(mapper(
+                        AccessLogFilter.newBuilder()
+                                .setAndFilter(AndFilter.newBuilder()
+                                        .addFilters(status(ComparisonFilter.Op.EQ, 429))
+                                        .addFilters(AccessLogFilter.newBuilder()
+                                                .setHeaderFilter(HeaderFilter.newBuilder()
+                                                        .setHeader(ClientKeys.quotaMark()))))
+                                .build(),
+                        error(
+                                "You exceeded your daily quota for this API key; it resets at 00:00 UTC.",
+                                "insufficient_quota",
+                                null,
+                                "insufficient_quota")));
     }
 
     private static ResponseMapper mapper(AccessLogFilter filter, SubstitutionFormatString body) {
-        return ResponseMapper.newBuilder().setFilter(filter).setBodyFormatOverride(body).build();
+        return ResponseMapper.newBuilder()
+                .setFilter(filter)
+                .setBodyFormatOverride(body)
+                .build();
     }
 
     private static SubstitutionFormatString error(String message, String type, String param, String code) {
@@ -138,22 +194,29 @@ final class ErrorReplies {
         fields.put("type", Protos.string(type));
         fields.put("param", orNull(param));
         fields.put("code", orNull(code));
-        Struct error = Struct.newBuilder().putFields("error",
-                Value.newBuilder().setStructValue(Protos.struct(fields)).build()).build();
+        Struct error = Struct.newBuilder()
+                .putFields(
+                        "error",
+                        Value.newBuilder().setStructValue(Protos.struct(fields)).build())
+                .build();
         return SubstitutionFormatString.newBuilder().setJsonFormat(error).build();
     }
 
     private static Value orNull(String value) {
-        return value == null ? Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build() : Protos.string(value);
+        return value == null
+                ? Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build()
+                : Protos.string(value);
     }
 
     private static AccessLogFilter status(ComparisonFilter.Op op, int code) {
-        return AccessLogFilter.newBuilder().setStatusCodeFilter(StatusCodeFilter.newBuilder()
-                .setComparison(ComparisonFilter.newBuilder()
-                        .setOp(op)
-                        .setValue(RuntimeUInt32.newBuilder()
-                                .setDefaultValue(code)
-                                .setRuntimeKey("jairouter.local_reply." + op.name().toLowerCase() + "_" + code))))
+        return AccessLogFilter.newBuilder()
+                .setStatusCodeFilter(StatusCodeFilter.newBuilder()
+                        .setComparison(ComparisonFilter.newBuilder()
+                                .setOp(op)
+                                .setValue(RuntimeUInt32.newBuilder()
+                                        .setDefaultValue(code)
+                                        .setRuntimeKey("jairouter.local_reply."
+                                                + op.name().toLowerCase() + "_" + code))))
                 .build();
     }
 
@@ -168,12 +231,15 @@ final class ErrorReplies {
      * passes, and a present one (always a string here) fails a match that only a null value passes.
      */
     private static AccessLogFilter metadataAbsent(String key) {
-        return AccessLogFilter.newBuilder().setMetadataFilter(MetadataFilter.newBuilder()
-                .setMatcher(MetadataMatcher.newBuilder()
-                        .setFilter(Names.METADATA_NAMESPACE)
-                        .addPath(MetadataMatcher.PathSegment.newBuilder().setKey(key))
-                        .setValue(ValueMatcher.newBuilder().setNullMatch(ValueMatcher.NullMatch.getDefaultInstance())))
-                .setMatchIfKeyNotFound(BoolValue.of(true)))
+        return AccessLogFilter.newBuilder()
+                .setMetadataFilter(MetadataFilter.newBuilder()
+                        .setMatcher(MetadataMatcher.newBuilder()
+                                .setFilter(Names.METADATA_NAMESPACE)
+                                .addPath(
+                                        MetadataMatcher.PathSegment.newBuilder().setKey(key))
+                                .setValue(ValueMatcher.newBuilder()
+                                        .setNullMatch(ValueMatcher.NullMatch.getDefaultInstance())))
+                        .setMatchIfKeyNotFound(BoolValue.of(true)))
                 .build();
     }
 
@@ -185,12 +251,14 @@ final class ErrorReplies {
         } else {
             matcher.setStringMatch(StringMatcher.newBuilder().setExact(value));
         }
-        return AccessLogFilter.newBuilder().setMetadataFilter(MetadataFilter.newBuilder()
-                .setMatcher(MetadataMatcher.newBuilder()
-                        .setFilter(Names.METADATA_NAMESPACE)
-                        .addPath(MetadataMatcher.PathSegment.newBuilder().setKey(key))
-                        .setValue(matcher))
-                .setMatchIfKeyNotFound(BoolValue.of(false)))
+        return AccessLogFilter.newBuilder()
+                .setMetadataFilter(MetadataFilter.newBuilder()
+                        .setMatcher(MetadataMatcher.newBuilder()
+                                .setFilter(Names.METADATA_NAMESPACE)
+                                .addPath(
+                                        MetadataMatcher.PathSegment.newBuilder().setKey(key))
+                                .setValue(matcher))
+                        .setMatchIfKeyNotFound(BoolValue.of(false)))
                 .build();
     }
 }

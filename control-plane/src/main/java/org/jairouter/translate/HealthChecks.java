@@ -19,23 +19,23 @@ final class HealthChecks {
     /** Envoy's default of 10% would never eject one of a model's two instances. */
     private static final int MAX_EJECTION_PERCENT = 100;
 
-    private HealthChecks() {
-    }
+    private HealthChecks() {}
 
-    static Optional<io.envoyproxy.envoy.config.core.v3.HealthCheck> active(ServiceType service, HealthCheck settings,
-                                                                          List<Instance> instances) {
+    static Optional<io.envoyproxy.envoy.config.core.v3.HealthCheck> active(
+            ServiceType service, HealthCheck settings, List<Instance> instances) {
         if (settings.type() == HealthCheck.Type.NONE) {
             return Optional.empty();
         }
-        io.envoyproxy.envoy.config.core.v3.HealthCheck.Builder check = io.envoyproxy.envoy.config.core.v3.HealthCheck
-                .newBuilder()
-                .setInterval(duration(settings.interval()))
-                // An idle model is checked as often as a busy one, so status stays live.
-                .setNoTrafficInterval(duration(settings.interval()))
-                .setTimeout(duration(settings.timeout()))
-                .setUnhealthyThreshold(UInt32Value.of(settings.unhealthyThreshold()))
-                .setHealthyThreshold(UInt32Value.of(settings.healthyThreshold()));
-        Optional<String> path = settings.type() == HealthCheck.Type.TCP ? Optional.empty()
+        io.envoyproxy.envoy.config.core.v3.HealthCheck.Builder check =
+                io.envoyproxy.envoy.config.core.v3.HealthCheck.newBuilder()
+                        .setInterval(duration(settings.interval()))
+                        // An idle model is checked as often as a busy one, so status stays live.
+                        .setNoTrafficInterval(duration(settings.interval()))
+                        .setTimeout(duration(settings.timeout()))
+                        .setUnhealthyThreshold(UInt32Value.of(settings.unhealthyThreshold()))
+                        .setHealthyThreshold(UInt32Value.of(settings.healthyThreshold()));
+        Optional<String> path = settings.type() == HealthCheck.Type.TCP
+                ? Optional.empty()
                 : settings.path().or(() -> adapterHealthPath(instances)).or(() -> sharedModelsPath(service, instances));
         if (path.isPresent()) {
             check.setHttpHealthCheck(io.envoyproxy.envoy.config.core.v3.HealthCheck.HttpHealthCheck.newBuilder()
@@ -51,7 +51,10 @@ final class HealthChecks {
         if (instances.stream().anyMatch(i -> i.adapter() == Adapter.NORMAL)) {
             return Optional.empty();
         }
-        List<String> paths = instances.stream().map(i -> i.basePath() + i.adapter().healthPath()).distinct().toList();
+        List<String> paths = instances.stream()
+                .map(i -> i.basePath() + i.adapter().healthPath())
+                .distinct()
+                .toList();
         return paths.size() == 1 ? Optional.of(paths.get(0)) : Optional.empty();
     }
 
@@ -61,7 +64,8 @@ final class HealthChecks {
      */
     static Optional<String> sharedModelsPath(ServiceType service, List<Instance> instances) {
         String suffix = service.publicPath().substring("/v1".length());
-        List<String> paths = instances.stream().map(Instance::upstreamPath).distinct().toList();
+        List<String> paths =
+                instances.stream().map(Instance::upstreamPath).distinct().toList();
         if (paths.size() != 1 || !paths.get(0).endsWith(suffix)) {
             return Optional.empty();
         }
@@ -94,10 +98,14 @@ final class HealthChecks {
      * counterpart: a returned instance takes traffic at once, and its next failures eject it again.
      */
     private static OutlierDetection circuitBreaker(CircuitBreaker breaker) {
-        Duration timeout = Duration.newBuilder().setSeconds(breaker.timeoutMillis() / 1000)
-                .setNanos((int) (breaker.timeoutMillis() % 1000) * 1_000_000).build();
-        Duration longest = Duration.newBuilder().setSeconds(breaker.timeoutMillis() * 10 / 1000)
-                .setNanos((int) (breaker.timeoutMillis() * 10 % 1000) * 1_000_000).build();
+        Duration timeout = Duration.newBuilder()
+                .setSeconds(breaker.timeoutMillis() / 1000)
+                .setNanos((int) (breaker.timeoutMillis() % 1000) * 1_000_000)
+                .build();
+        Duration longest = Duration.newBuilder()
+                .setSeconds(breaker.timeoutMillis() * 10 / 1000)
+                .setNanos((int) (breaker.timeoutMillis() * 10 % 1000) * 1_000_000)
+                .build();
         return OutlierDetection.newBuilder()
                 .setConsecutive5Xx(UInt32Value.of(breaker.failureThreshold()))
                 .setSplitExternalLocalOriginErrors(true)
@@ -111,6 +119,9 @@ final class HealthChecks {
     }
 
     private static Duration duration(java.time.Duration duration) {
-        return Duration.newBuilder().setSeconds(duration.getSeconds()).setNanos(duration.getNano()).build();
+        return Duration.newBuilder()
+                .setSeconds(duration.getSeconds())
+                .setNanos(duration.getNano())
+                .build();
     }
 }

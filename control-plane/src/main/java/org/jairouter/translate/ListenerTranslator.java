@@ -37,11 +37,11 @@ final class ListenerTranslator {
     static final int CONNECTION_BUFFER_BYTES = 1 << 20;
     /** HTTP/2 limits from Envoy's edge example: a client cannot open unbounded streams or windows. */
     private static final int H2_MAX_STREAMS = 100;
+
     private static final int H2_STREAM_WINDOW = 64 * 1024;
     private static final int H2_CONNECTION_WINDOW = 1 << 20;
 
-    private ListenerTranslator() {
-    }
+    private ListenerTranslator() {}
 
     static Listener listener(RouterConfig config) {
         ListenerSettings settings = config.listener();
@@ -60,7 +60,9 @@ final class ListenerTranslator {
                 .addAllHttpFilters(UsageFilters.httpFilters(monitoring))
                 .addHttpFilters(ModelFilters.router())
                 .addAllAccessLog(AccessLogs.accessLogs(monitoring))
-                .setLocalReplyConfig(ErrorReplies.localReplyConfig(settings.maxRequestBytes(), keys.enforced(),
+                .setLocalReplyConfig(ErrorReplies.localReplyConfig(
+                        settings.maxRequestBytes(),
+                        keys.enforced(),
                         RateLimits.httpFilter(config).isPresent()))
                 .setStreamIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))
                 .setRequestHeadersTimeout(Protos.seconds(REQUEST_HEADERS_SECONDS))
@@ -68,9 +70,8 @@ final class ListenerTranslator {
                         .setIdleTimeout(Protos.seconds(CONNECTION_IDLE_SECONDS))
                         // A header spelt with underscores could pass as another one at a backend (CGI style).
                         .setHeadersWithUnderscoresAction(HttpProtocolOptions.HeadersWithUnderscoresAction.DROP_HEADER))
-                .setHttpProtocolOptions(Http1ProtocolOptions.newBuilder()
-                        .setAcceptHttp10(true)
-                        .setDefaultHostForHttp10(Names.LISTENER))
+                .setHttpProtocolOptions(
+                        Http1ProtocolOptions.newBuilder().setAcceptHttp10(true).setDefaultHostForHttp10(Names.LISTENER))
                 .setHttp2ProtocolOptions(Http2ProtocolOptions.newBuilder()
                         .setMaxConcurrentStreams(UInt32Value.of(H2_MAX_STREAMS))
                         .setInitialStreamWindowSize(UInt32Value.of(H2_STREAM_WINDOW))
@@ -86,13 +87,15 @@ final class ListenerTranslator {
                 .build();
         return Listener.newBuilder()
                 .setName(Names.LISTENER)
-                .setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder()
-                        .setAddress(settings.address())
-                        .setPortValue(settings.port())))
+                .setAddress(Address.newBuilder()
+                        .setSocketAddress(SocketAddress.newBuilder()
+                                .setAddress(settings.address())
+                                .setPortValue(settings.port())))
                 .setPerConnectionBufferLimitBytes(UInt32Value.of(CONNECTION_BUFFER_BYTES))
-                .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
-                        .setName("envoy.filters.network.http_connection_manager")
-                        .setTypedConfig(Any.pack(connectionManager))))
+                .addFilterChains(FilterChain.newBuilder()
+                        .addFilters(Filter.newBuilder()
+                                .setName("envoy.filters.network.http_connection_manager")
+                                .setTypedConfig(Any.pack(connectionManager))))
                 .build();
     }
 
@@ -105,7 +108,8 @@ final class ListenerTranslator {
     private static final HttpConnectionManager.InternalAddressConfig NO_INTERNAL_CLIENTS =
             HttpConnectionManager.InternalAddressConfig.newBuilder()
                     .setUnixSockets(false)
-                    .addCidrRanges(CidrRange.newBuilder().setAddressPrefix("255.255.255.255")
+                    .addCidrRanges(CidrRange.newBuilder()
+                            .setAddressPrefix("255.255.255.255")
                             .setPrefixLen(UInt32Value.of(32)))
                     .build();
 }

@@ -6,8 +6,8 @@ import com.google.protobuf.UInt64Value;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.LoadBalancingPolicy;
 import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
-import io.envoyproxy.envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest;
 import java.util.ArrayList;
 import java.util.List;
 import org.jairouter.config.LoadBalancePolicy;
@@ -37,26 +37,29 @@ import org.jairouter.config.LoadBalancing;
  */
 final class LoadBalancingPolicies {
     private static final long MINIMUM_RING_SIZE = 4096;
-    private LoadBalancingPolicies() {
-    }
+
+    private LoadBalancingPolicies() {}
 
     static void apply(LoadBalancing loadBalancing, Cluster.Builder cluster) {
         if (loadBalancing.session().isPresent()) {
-            ring(cluster).getCommonLbConfigBuilder().setConsistentHashingLbConfig(
-                    Cluster.CommonLbConfig.ConsistentHashingLbConfig.newBuilder()
-                            .setHashBalanceFactor(UInt32Value.of(loadBalancing.session().get().balanceFactor())));
+            ring(cluster)
+                    .getCommonLbConfigBuilder()
+                    .setConsistentHashingLbConfig(Cluster.CommonLbConfig.ConsistentHashingLbConfig.newBuilder()
+                            .setHashBalanceFactor(
+                                    UInt32Value.of(loadBalancing.session().get().balanceFactor())));
             return;
         }
         switch (loadBalancing.policy()) {
             case RANDOM -> cluster.setLbPolicy(Cluster.LbPolicy.MAGLEV);
             case ROUND_ROBIN -> cluster.setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN);
-            case LEAST_CONNECTIONS, LOAD_AWARE -> cluster.setLoadBalancingPolicy(LoadBalancingPolicy.newBuilder()
-                    .addPolicies(LoadBalancingPolicy.Policy.newBuilder().setTypedExtensionConfig(
-                            TypedExtensionConfig.newBuilder()
-                                    .setName("envoy.load_balancing_policies.least_request")
-                                    .setTypedConfig(Any.pack(LeastRequest.newBuilder()
-                                            .setSelectionMethod(LeastRequest.SelectionMethod.FULL_SCAN)
-                                            .build())))));
+            case LEAST_CONNECTIONS, LOAD_AWARE ->
+                cluster.setLoadBalancingPolicy(LoadBalancingPolicy.newBuilder()
+                        .addPolicies(LoadBalancingPolicy.Policy.newBuilder()
+                                .setTypedExtensionConfig(TypedExtensionConfig.newBuilder()
+                                        .setName("envoy.load_balancing_policies.least_request")
+                                        .setTypedConfig(Any.pack(LeastRequest.newBuilder()
+                                                .setSelectionMethod(LeastRequest.SelectionMethod.FULL_SCAN)
+                                                .build())))));
             case IP_HASH -> ring(cluster);
         }
     }
@@ -64,19 +67,23 @@ final class LoadBalancingPolicies {
     private static Cluster.Builder ring(Cluster.Builder cluster) {
         // More ring points than Envoy's default 1024 keep each instance's share closer to its weight.
         return cluster.setLbPolicy(Cluster.LbPolicy.RING_HASH)
-                .setRingHashLbConfig(Cluster.RingHashLbConfig.newBuilder()
-                        .setMinimumRingSize(UInt64Value.of(MINIMUM_RING_SIZE)));
+                .setRingHashLbConfig(
+                        Cluster.RingHashLbConfig.newBuilder().setMinimumRingSize(UInt64Value.of(MINIMUM_RING_SIZE)));
     }
 
     /** The hash keys a route must supply, in order: the session header first (when a request has it, it decides). */
     static List<RouteAction.HashPolicy> hashPolicies(LoadBalancing loadBalancing) {
         List<RouteAction.HashPolicy> policies = new ArrayList<>();
-        loadBalancing.session().ifPresent(session -> policies.add(RouteAction.HashPolicy.newBuilder()
-                .setHeader(RouteAction.HashPolicy.Header.newBuilder().setHeaderName(session.header()))
-                .setTerminal(true).build()));
+        loadBalancing
+                .session()
+                .ifPresent(session -> policies.add(RouteAction.HashPolicy.newBuilder()
+                        .setHeader(RouteAction.HashPolicy.Header.newBuilder().setHeaderName(session.header()))
+                        .setTerminal(true)
+                        .build()));
         if (loadBalancing.policy() == LoadBalancePolicy.IP_HASH) {
             policies.add(RouteAction.HashPolicy.newBuilder()
-                    .setConnectionProperties(RouteAction.HashPolicy.ConnectionProperties.newBuilder().setSourceIp(true))
+                    .setConnectionProperties(RouteAction.HashPolicy.ConnectionProperties.newBuilder()
+                            .setSourceIp(true))
                     .build());
         }
         return policies;

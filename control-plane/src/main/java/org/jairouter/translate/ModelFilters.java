@@ -27,8 +27,7 @@ final class ModelFilters {
     static final String BODY_BUFFER = "envoy.filters.http.buffer";
     private static final String MULTIPART_SCRIPT = Resources.text("multipart-model.lua");
 
-    private ModelFilters() {
-    }
+    private ModelFilters() {}
 
     static String filterFor(ServiceType.RequestBody body) {
         return switch (body) {
@@ -40,27 +39,42 @@ final class ModelFilters {
     /** The body buffer and the readers, all switched off; the router filter comes after them (and after the usage readers). */
     static List<HttpFilter> httpFilters(long maxRequestBytes) {
         return List.of(
-                HttpFilter.newBuilder().setName(BODY_BUFFER).setDisabled(true)
+                HttpFilter.newBuilder()
+                        .setName(BODY_BUFFER)
+                        .setDisabled(true)
                         .setTypedConfig(Any.pack(Buffer.newBuilder()
-                                .setMaxRequestBytes(UInt32Value.of((int) maxRequestBytes)).build())).build(),
-                HttpFilter.newBuilder().setName(JSON_READER).setDisabled(true)
-                        .setTypedConfig(Any.pack(jsonReader())).build(),
-                HttpFilter.newBuilder().setName(MULTIPART_READER).setDisabled(true)
+                                .setMaxRequestBytes(UInt32Value.of((int) maxRequestBytes))
+                                .build()))
+                        .build(),
+                HttpFilter.newBuilder()
+                        .setName(JSON_READER)
+                        .setDisabled(true)
+                        .setTypedConfig(Any.pack(jsonReader()))
+                        .build(),
+                HttpFilter.newBuilder()
+                        .setName(MULTIPART_READER)
+                        .setDisabled(true)
                         .setTypedConfig(Any.pack(Lua.newBuilder()
                                 .setDefaultSourceCode(DataSource.newBuilder().setInlineString(MULTIPART_SCRIPT))
-                                .build())).build());
+                                .build()))
+                        .build());
     }
 
     /** The last filter. No x-envoy-* headers in replies to clients (upstream service time, overloaded...). */
     static HttpFilter router() {
-        return HttpFilter.newBuilder().setName("envoy.filters.http.router")
-                .setTypedConfig(Any.pack(Router.newBuilder().setSuppressEnvoyHeaders(true).build())).build();
+        return HttpFilter.newBuilder()
+                .setName("envoy.filters.http.router")
+                .setTypedConfig(Any.pack(
+                        Router.newBuilder().setSuppressEnvoyHeaders(true).build()))
+                .build();
     }
 
     private static JsonToMetadata jsonReader() {
-        return JsonToMetadata.newBuilder().setRequestRules(JsonToMetadata.MatchRules.newBuilder()
+        return JsonToMetadata.newBuilder()
+                .setRequestRules(JsonToMetadata.MatchRules.newBuilder()
                         .addRules(JsonToMetadata.Rule.newBuilder()
-                                .addSelectors(JsonToMetadata.Selector.newBuilder().setKey(Names.MODEL_KEY))
+                                .addSelectors(
+                                        JsonToMetadata.Selector.newBuilder().setKey(Names.MODEL_KEY))
                                 .setOnPresent(metadata(Names.MODEL_KEY, null))
                                 .setOnMissing(metadata(Names.ERROR_KEY, Names.MISSING_MODEL))
                                 .setOnError(metadata(Names.ERROR_KEY, Names.INVALID_BODY)))

@@ -4,22 +4,24 @@ package org.jairouter.translate;
 public final class Names {
     /** Dynamic and endpoint metadata namespace for everything JAiRouter sets. */
     public static final String METADATA_NAMESPACE = "jairouter";
+
     public static final String LISTENER = "jairouter_http";
     public static final String ROUTE_CONFIG = "jairouter_routes";
     /** The id of the client key Envoy authenticated, as Envoy passes it to the router's own endpoints. */
     public static final String KEY_ID_HEADER = "x-jairouter-key-id";
     /** Metadata keys: the requested model, and why no model could be read. */
     static final String MODEL_KEY = "model";
+
     static final String ERROR_KEY = "error";
     static final String INVALID_BODY = "invalid_body";
     static final String MISSING_MODEL = "missing_model";
     /** Dynamic metadata namespace and keys of the token counts read from responses. */
     static final String USAGE_NAMESPACE = "jairouter.usage";
+
     static final String INPUT_TOKENS = "input_tokens";
     static final String OUTPUT_TOKENS = "output_tokens";
     /** The bootstrap's cluster to the control plane: xDS, and the request records sent back. */
     static final String CONTROL_PLANE_CLUSTER = "jairouter_xds";
 
-    private Names() {
-    }
+    private Names() {}
 }

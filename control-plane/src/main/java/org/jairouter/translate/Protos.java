@@ -13,8 +13,7 @@ import java.util.TreeMap;
 
 /** Small constructors for the protobuf values the translators use over and over. */
 final class Protos {
-    private Protos() {
-    }
+    private Protos() {}
 
     static Duration seconds(long seconds) {
         return Duration.newBuilder().setSeconds(seconds).build();
@@ -34,7 +33,9 @@ final class Protos {
     }
 
     static Value list(List<Value> values) {
-        return Value.newBuilder().setListValue(ListValue.newBuilder().addAllValues(values)).build();
+        return Value.newBuilder()
+                .setListValue(ListValue.newBuilder().addAllValues(values))
+                .build();
     }
 
     /** xDS resources come over the ADS stream the bootstrap opened. */

@@ -27,14 +27,14 @@ import org.jairouter.config.ServiceConfig;
  */
 final class RateLimits {
     static final String FILTER = "envoy.filters.http.local_ratelimit";
-    private static final String TYPE = "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit";
+    private static final String TYPE =
+            "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit";
     /** Per-address and per-key buckets held at once. */
     static final int DYNAMIC_BUCKETS = 10_000;
     /** Requests that match no limit take from this bucket, which never runs dry. */
     private static final long UNLIMITED = 1_000_000_000L;
 
-    private RateLimits() {
-    }
+    private RateLimits() {}
 
     static Optional<HttpFilter> httpFilter(RouterConfig config) {
         List<Value> actions = new ArrayList<>();
@@ -42,7 +42,8 @@ final class RateLimits {
         if (config.apiKeys().enforced()) {
             for (ApiKey key : config.apiKeys().accepted()) {
                 if (key.ratePerMinute() > 0) {
-                    buckets.add(descriptor(List.of(entry("key_id", key.id())),
+                    buckets.add(descriptor(
+                            List.of(entry("key_id", key.id())),
                             bucket(key.ratePerMinute(), key.ratePerMinute(), "60s")));
                 }
             }
@@ -64,8 +65,10 @@ final class RateLimits {
                 }
                 case MODEL -> {
                     actions.add(rateLimit(List.of(service(service), model())));
-                    service.activeInstancesByModel().keySet().forEach(model -> buckets.add(
-                            descriptor(List.of(entry("service", name), entry("model", model)), bucket)));
+                    service.activeInstancesByModel()
+                            .keySet()
+                            .forEach(model -> buckets.add(
+                                    descriptor(List.of(entry("service", name), entry("model", model)), bucket)));
                 }
                 case CLIENT_IP -> {
                     actions.add(rateLimit(List.of(service(service), action("remote_address", Map.of()))));
@@ -85,40 +88,62 @@ final class RateLimits {
                 .putFields("token_bucket", bucket(UNLIMITED, UNLIMITED, "1s"))
                 .putFields("filter_enabled", percent100())
                 .putFields("filter_enforced", percent100())
-                .putFields("always_consume_default_token_bucket", Value.newBuilder().setBoolValue(false).build())
-                .putFields("enable_retry_after_header", Value.newBuilder().setBoolValue(true).build())
+                .putFields(
+                        "always_consume_default_token_bucket",
+                        Value.newBuilder().setBoolValue(false).build())
+                .putFields(
+                        "enable_retry_after_header",
+                        Value.newBuilder().setBoolValue(true).build())
                 .putFields("max_dynamic_descriptors", number(DYNAMIC_BUCKETS))
                 .putFields("rate_limits", Protos.list(actions))
                 .putFields("descriptors", Protos.list(buckets))
                 .build();
-        return Optional.of(HttpFilter.newBuilder().setName(FILTER)
-                .setTypedConfig(Any.pack(TypedStruct.newBuilder().setTypeUrl(TYPE).setValue(limits).build()))
+        return Optional.of(HttpFilter.newBuilder()
+                .setName(FILTER)
+                .setTypedConfig(Any.pack(TypedStruct.newBuilder()
+                        .setTypeUrl(TYPE)
+                        .setValue(limits)
+                        .build()))
                 .build());
     }
 
     /** The service, known from the path (the route's exact path; a query string does not hide it). */
     private static Value service(ServiceConfig service) {
-        return action("header_value_match", Map.of(
-                "descriptor_key", Protos.string("service"),
-                "descriptor_value", Protos.string(service.type().key()),
-                "headers", Protos.list(List.of(Protos.object(Map.of(
-                        "name", Protos.string(":path"),
-                        "string_match", Protos.object(Map.of("prefix", Protos.string(service.type().publicPath())))))))));
+        return action(
+                "header_value_match",
+                Map.of(
+                        "descriptor_key", Protos.string("service"),
+                        "descriptor_value", Protos.string(service.type().key()),
+                        "headers",
+                                Protos.list(List.of(Protos.object(Map.of(
+                                        "name", Protos.string(":path"),
+                                        "string_match",
+                                                Protos.object(Map.of(
+                                                        "prefix",
+                                                        Protos.string(
+                                                                service.type().publicPath())))))))));
     }
 
     private static Value model() {
-        return action("metadata", Map.of(
-                "descriptor_key", Protos.string("model"),
-                "source", Protos.string("DYNAMIC"),
-                "metadata_key", Protos.object(Map.of(
-                        "key", Protos.string(Names.METADATA_NAMESPACE),
-                        "path", Protos.list(List.of(Protos.object(Map.of("key", Protos.string(Names.MODEL_KEY)))))))));
+        return action(
+                "metadata",
+                Map.of(
+                        "descriptor_key", Protos.string("model"),
+                        "source", Protos.string("DYNAMIC"),
+                        "metadata_key",
+                                Protos.object(Map.of(
+                                        "key", Protos.string(Names.METADATA_NAMESPACE),
+                                        "path",
+                                                Protos.list(List.of(Protos.object(
+                                                        Map.of("key", Protos.string(Names.MODEL_KEY)))))))));
     }
 
     private static Value keyId() {
-        return action("request_headers", Map.of(
-                "header_name", Protos.string(Names.KEY_ID_HEADER),
-                "descriptor_key", Protos.string("key_id")));
+        return action(
+                "request_headers",
+                Map.of(
+                        "header_name", Protos.string(Names.KEY_ID_HEADER),
+                        "descriptor_key", Protos.string("key_id")));
     }
 
     private static Value action(String type, Map<String, Value> fields) {
@@ -138,8 +163,13 @@ final class RateLimits {
     }
 
     private static Value bucket(long capacity, long perFill, String interval) {
-        return Protos.object(Map.of("max_tokens", number(capacity), "tokens_per_fill", number(perFill),
-                "fill_interval", Protos.string(interval)));
+        return Protos.object(Map.of(
+                "max_tokens",
+                number(capacity),
+                "tokens_per_fill",
+                number(perFill),
+                "fill_interval",
+                Protos.string(interval)));
     }
 
     private static Value percent100() {

@@ -7,8 +7,7 @@ import java.nio.charset.StandardCharsets;
 
 /** Text files shipped beside the translator (the Lua scripts). */
 final class Resources {
-    private Resources() {
-    }
+    private Resources() {}
 
     static String text(String name) {
         try (InputStream in = Resources.class.getResourceAsStream(name)) {

@@ -7,13 +7,13 @@ import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
-import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
-import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
@@ -39,11 +39,12 @@ final class RouteTranslator {
     /** A generation may stream for many minutes; only a silent upstream is cut off. */
     private static final long STREAM_IDLE_SECONDS = 300;
 
-    private RouteTranslator() {
-    }
+    private RouteTranslator() {}
 
     static RouteConfiguration routes(RouterConfig config, ClusterNames clusters) {
-        VirtualHost.Builder host = VirtualHost.newBuilder().setName("jairouter").addDomains("*")
+        VirtualHost.Builder host = VirtualHost.newBuilder()
+                .setName("jairouter")
+                .addDomains("*")
                 .addAllRoutes(StatusRoutes.routes(config.listener().exposeStatus()))
                 .addAllRequestHeadersToRemove(ClientKeys.credentialHeaders(config.apiKeys()));
         for (ServiceConfig service : config.services().values()) {
@@ -55,8 +56,8 @@ final class RouteTranslator {
                 .build();
     }
 
-    private static List<Route> serviceRoutes(ServiceConfig service, ClusterNames clusters, Monitoring monitoring,
-                                             ApiKeys keys) {
+    private static List<Route> serviceRoutes(
+            ServiceConfig service, ClusterNames clusters, Monitoring monitoring, ApiKeys keys) {
         ServiceType type = service.type();
         String path = type.publicPath();
         List<Route> routes = new ArrayList<>();
@@ -64,16 +65,19 @@ final class RouteTranslator {
         Map<String, Any> keyCheck = ClientKeys.serviceRouteConfig(keys, type);
         routes.add(Route.newBuilder()
                 .setName(type.key() + ":method_not_allowed")
-                .setMatch(RouteMatch.newBuilder().setPath(path).addHeaders(HeaderMatcher.newBuilder()
-                        .setName(":method")
-                        .setStringMatch(StringMatcher.newBuilder().setExact("POST"))
-                        .setInvertMatch(true)))
+                .setMatch(RouteMatch.newBuilder()
+                        .setPath(path)
+                        .addHeaders(HeaderMatcher.newBuilder()
+                                .setName(":method")
+                                .setStringMatch(StringMatcher.newBuilder().setExact("POST"))
+                                .setInvertMatch(true)))
                 .setDirectResponse(direct(405, ErrorReplies.METHOD_NOT_ALLOWED))
                 .putAllTypedPerFilterConfig(keyCheck)
                 .build());
         // Every route that can match before the body is read switches the body buffer and reader on, and the
         // usage readers: Envoy builds a request's filter chain from the route matched first (the 404 below).
-        Any enabled = Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
+        Any enabled = Any.pack(
+                FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
         Map<String, Any> bodyReader = new HashMap<>(keyCheck);
         bodyReader.putAll(UsageFilters.perRoute(type, monitoring));
         bodyReader.put(ModelFilters.BODY_BUFFER, enabled);
@@ -91,21 +95,24 @@ final class RouteTranslator {
                 .putAllTypedPerFilterConfig(bodyReader)
                 .build());
         // Matched again once the body is read, by when Envoy has set the key id.
-        ClientKeys.spentKeys(keys).ifPresent(spent -> routes.add(Route.newBuilder()
-                .setName(type.key() + ":quota_spent")
-                .setMatch(RouteMatch.newBuilder().setPath(path).addHeaders(spent))
-                .setDirectResponse(direct(429, ErrorReplies.QUOTA_SPENT))
-                .putAllTypedPerFilterConfig(bodyReader)
-                .putAllTypedPerFilterConfig(ClientKeys.quotaRouteConfig())
-                .build()));
-        for (Map.Entry<String, List<Instance>> model : service.activeInstancesByModel().entrySet()) {
+        ClientKeys.spentKeys(keys)
+                .ifPresent(spent -> routes.add(Route.newBuilder()
+                        .setName(type.key() + ":quota_spent")
+                        .setMatch(RouteMatch.newBuilder().setPath(path).addHeaders(spent))
+                        .setDirectResponse(direct(429, ErrorReplies.QUOTA_SPENT))
+                        .putAllTypedPerFilterConfig(bodyReader)
+                        .putAllTypedPerFilterConfig(ClientKeys.quotaRouteConfig())
+                        .build()));
+        for (Map.Entry<String, List<Instance>> model :
+                service.activeInstancesByModel().entrySet()) {
             Optional<HeaderMatcher> permittedKeys = ClientKeys.modelRouteMatch(keys, type, model.getKey());
             RouteMatch.Builder match = metadataMatch(path, Names.MODEL_KEY, model.getKey()).toBuilder();
             permittedKeys.ifPresent(match::addHeaders);
             routes.add(Route.newBuilder()
                     .setName(type.key() + ":" + model.getKey())
                     .setMatch(match)
-                    .setRoute(modelRoute(service, clusters.of(type, model.getKey()).orElseThrow(), model.getValue()))
+                    .setRoute(modelRoute(
+                            service, clusters.of(type, model.getKey()).orElseThrow(), model.getValue()))
                     .putAllTypedPerFilterConfig(bodyReader)
                     // The key id is for the router's own endpoints only.
                     .addAllRequestHeadersToRemove(keys.enforced() ? List.of(ClientKeys.KEY_ID_HEADER) : List.of())

@@ -22,8 +22,7 @@ import org.jairouter.config.ServiceType;
 final class StatusRoutes {
     static final String CLUSTER = "jairouter_status";
 
-    private StatusRoutes() {
-    }
+    private StatusRoutes() {}
 
     /**
      * @param exposeStatus false keeps the status documents (base-urls, config problems) off the router
@@ -37,11 +36,13 @@ final class StatusRoutes {
                 paths.add(type.statusPath());
             }
         }
-        return paths.stream().map(path -> Route.newBuilder()
-                .setName("status:" + path)
-                .setMatch(RouteMatch.newBuilder().setPath(path))
-                .setRoute(RouteAction.newBuilder().setCluster(CLUSTER).setTimeout(Protos.seconds(10)))
-                .build()).toList();
+        return paths.stream()
+                .map(path -> Route.newBuilder()
+                        .setName("status:" + path)
+                        .setMatch(RouteMatch.newBuilder().setPath(path))
+                        .setRoute(RouteAction.newBuilder().setCluster(CLUSTER).setTimeout(Protos.seconds(10)))
+                        .build())
+                .toList();
     }
 
     static Cluster cluster(StatusEndpoint status) {
@@ -53,11 +54,13 @@ final class StatusRoutes {
                 .setConnectTimeout(Protos.seconds(1))
                 .setLoadAssignment(ClusterLoadAssignment.newBuilder()
                         .setClusterName(CLUSTER)
-                        .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(LbEndpoint.newBuilder()
-                                .setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder()
-                                        .setSocketAddress(SocketAddress.newBuilder()
-                                                .setAddress(status.host())
-                                                .setPortValue(status.port())))))))
+                        .addEndpoints(LocalityLbEndpoints.newBuilder()
+                                .addLbEndpoints(LbEndpoint.newBuilder()
+                                        .setEndpoint(Endpoint.newBuilder()
+                                                .setAddress(Address.newBuilder()
+                                                        .setSocketAddress(SocketAddress.newBuilder()
+                                                                .setAddress(status.host())
+                                                                .setPortValue(status.port())))))))
                 .build();
     }
 }

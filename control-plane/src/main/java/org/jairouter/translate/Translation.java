@@ -16,8 +16,7 @@ import org.jairouter.config.ServiceType;
 public record Translation(RouterConfig config, EnvoyResources resources, ClusterNames clusters) {
 
     /** Where Envoy reports an instance: the endpoint with this hostname in this cluster. */
-    public record EndpointId(String cluster, String hostname) {
-    }
+    public record EndpointId(String cluster, String hostname) {}
 
     /** The instance's endpoint; empty for an inactive instance, which Envoy is never sent. */
     public Optional<EndpointId> endpoint(ServiceType service, Instance instance) {

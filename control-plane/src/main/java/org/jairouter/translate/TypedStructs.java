@@ -17,8 +17,8 @@ import java.util.List;
  */
 final class TypedStructs {
     private static final String TYPE_URL_PREFIX = "type.googleapis.com/";
-    private TypedStructs() {
-    }
+
+    private TypedStructs() {}
 
     static Any of(String messageType, Struct value) {
         return Any.pack(TypedStruct.newBuilder()
@@ -29,10 +29,17 @@ final class TypedStructs {
 
     /** The same inside another TypedStruct: an Any written as JSON, whose type is named by "@type". */
     static Value nested(String messageType, Struct value) {
-        return Value.newBuilder().setStructValue(Struct.newBuilder()
-                .putFields("@type", Protos.string(TYPE_URL_PREFIX + TypedStruct.getDescriptor().getFullName()))
-                .putFields("type_url", Protos.string(TYPE_URL_PREFIX + messageType))
-                .putFields("value", Value.newBuilder().setStructValue(value).build())).build();
+        return Value.newBuilder()
+                .setStructValue(Struct.newBuilder()
+                        .putFields(
+                                "@type",
+                                Protos.string(TYPE_URL_PREFIX
+                                        + TypedStruct.getDescriptor().getFullName()))
+                        .putFields("type_url", Protos.string(TYPE_URL_PREFIX + messageType))
+                        .putFields(
+                                "value",
+                                Value.newBuilder().setStructValue(value).build()))
+                .build();
     }
 
     static Value value(Struct struct) {
@@ -40,17 +47,21 @@ final class TypedStructs {
     }
 
     static Value list(List<Value> values) {
-        return Value.newBuilder().setListValue(ListValue.newBuilder().addAllValues(values)).build();
+        return Value.newBuilder()
+                .setListValue(ListValue.newBuilder().addAllValues(values))
+                .build();
     }
 
     /** A typed message as the JSON object Envoy would read for it. */
     static Struct struct(MessageOrBuilder message) {
         try {
             Struct.Builder struct = Struct.newBuilder();
-            JsonFormat.parser().merge(JsonFormat.printer().preservingProtoFieldNames().print(message), struct);
+            JsonFormat.parser()
+                    .merge(JsonFormat.printer().preservingProtoFieldNames().print(message), struct);
             return struct.build();
         } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("cannot convert " + message.getClass().getSimpleName(), e);
+            throw new IllegalStateException(
+                    "cannot convert " + message.getClass().getSimpleName(), e);
         }
     }
 }

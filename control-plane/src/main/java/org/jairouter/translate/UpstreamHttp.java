@@ -32,8 +32,7 @@ final class UpstreamHttp {
     private static final String PATH_SCRIPT = Resources.text("endpoint-path.lua");
     private static final long IDLE_TIMEOUT_SECONDS = 4;
 
-    private UpstreamHttp() {
-    }
+    private UpstreamHttp() {}
 
     /** The endpoint metadata key (under the jairouter namespace) that holds an instance's headers. */
     static final String HEADERS_KEY = "headers";
@@ -53,18 +52,22 @@ final class UpstreamHttp {
         }
         if (perInstancePaths) {
             // A client-sent copy of the private header never counts.
-            mutations.addRequestMutations(HeaderMutation.newBuilder().setRemove(PATH_HEADER))
+            mutations
+                    .addRequestMutations(HeaderMutation.newBuilder().setRemove(PATH_HEADER))
                     .addRequestMutations(setFromEndpoint(PATH_HEADER, "path"));
         }
         options.addHttpFilters(HttpFilter.newBuilder()
                 .setName("envoy.filters.http.header_mutation")
-                .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation
-                        .newBuilder().setMutations(mutations).build())));
+                .setTypedConfig(Any.pack(
+                        io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation.newBuilder()
+                                .setMutations(mutations)
+                                .build())));
         if (perInstancePaths) {
             options.addHttpFilters(HttpFilter.newBuilder()
                     .setName("envoy.filters.http.lua")
                     .setTypedConfig(Any.pack(Lua.newBuilder()
-                            .setDefaultSourceCode(DataSource.newBuilder().setInlineString(PATH_SCRIPT)).build())));
+                            .setDefaultSourceCode(DataSource.newBuilder().setInlineString(PATH_SCRIPT))
+                            .build())));
         }
         options.addHttpFilters(HttpFilter.newBuilder()
                 .setName("envoy.filters.http.upstream_codec")
@@ -77,11 +80,12 @@ final class UpstreamHttp {
      * metadata leaves the request's header alone (Envoy skips an empty value).
      */
     private static HeaderMutation setFromEndpoint(String header, String metadataKey) {
-        return HeaderMutation.newBuilder().setAppend(HeaderValueOption.newBuilder()
-                .setHeader(HeaderValue.newBuilder()
-                        .setKey(header)
-                        .setValue("%UPSTREAM_METADATA(" + Names.METADATA_NAMESPACE + ":" + metadataKey + ")%"))
-                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+        return HeaderMutation.newBuilder()
+                .setAppend(HeaderValueOption.newBuilder()
+                        .setHeader(HeaderValue.newBuilder()
+                                .setKey(header)
+                                .setValue("%UPSTREAM_METADATA(" + Names.METADATA_NAMESPACE + ":" + metadataKey + ")%"))
+                        .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
                 .build();
     }
 }

@@ -24,8 +24,7 @@ import java.util.Set;
 final class UpstreamTls {
     static final String MATCH_KEY = "tls_host";
 
-    private UpstreamTls() {
-    }
+    private UpstreamTls() {}
 
     static void apply(Cluster.Builder cluster, Set<String> hosts, String caFile) {
         for (String host : hosts) {
@@ -48,9 +47,12 @@ final class UpstreamTls {
                         .setValidationContext(CertificateValidationContext.newBuilder()
                                 .setTrustedCa(DataSource.newBuilder().setFilename(caFile))
                                 .addMatchTypedSubjectAltNames(SubjectAltNameMatcher.newBuilder()
-                                        .setSanType(ipLiteral ? SubjectAltNameMatcher.SanType.IP_ADDRESS
-                                                : SubjectAltNameMatcher.SanType.DNS)
-                                        .setMatcher(StringMatcher.newBuilder().setExact(host.replaceAll("[\\[\\]]", ""))))));
+                                        .setSanType(
+                                                ipLiteral
+                                                        ? SubjectAltNameMatcher.SanType.IP_ADDRESS
+                                                        : SubjectAltNameMatcher.SanType.DNS)
+                                        .setMatcher(StringMatcher.newBuilder()
+                                                .setExact(host.replaceAll("[\\[\\]]", ""))))));
         if (!ipLiteral) {
             // SNI carries names only, never addresses.
             context.setSni(host);

@@ -37,10 +37,10 @@ final class UsageFilters {
     static final String SSE_USAGE = "jairouter.usage.sse";
     /** The usage chunk of a long stream carries only counts; larger events are not usage. */
     private static final int MAX_EVENT_BYTES = 64 * 1024;
+
     private static final String JSON_TAIL_SCRIPT = Resources.text("usage-json.lua");
 
-    private UsageFilters() {
-    }
+    private UsageFilters() {}
 
     /** None when Envoy writes no request records: the usage would go nowhere. */
     static List<HttpFilter> httpFilters(Monitoring monitoring) {
@@ -48,14 +48,23 @@ final class UsageFilters {
             return List.of();
         }
         return List.of(
-                HttpFilter.newBuilder().setName(JSON_USAGE).setDisabled(true)
-                        .setTypedConfig(Any.pack(jsonReader())).build(),
-                HttpFilter.newBuilder().setName(JSON_TAIL_USAGE).setDisabled(true)
+                HttpFilter.newBuilder()
+                        .setName(JSON_USAGE)
+                        .setDisabled(true)
+                        .setTypedConfig(Any.pack(jsonReader()))
+                        .build(),
+                HttpFilter.newBuilder()
+                        .setName(JSON_TAIL_USAGE)
+                        .setDisabled(true)
                         .setTypedConfig(Any.pack(Lua.newBuilder()
                                 .setDefaultSourceCode(DataSource.newBuilder().setInlineString(JSON_TAIL_SCRIPT))
-                                .build())).build(),
-                HttpFilter.newBuilder().setName(SSE_USAGE).setDisabled(true)
-                        .setTypedConfig(sseReader()).build());
+                                .build()))
+                        .build(),
+                HttpFilter.newBuilder()
+                        .setName(SSE_USAGE)
+                        .setDisabled(true)
+                        .setTypedConfig(sseReader())
+                        .build());
     }
 
     /** The per-route configs that switch this service's readers on (none for services without usage). */
@@ -63,7 +72,8 @@ final class UsageFilters {
         if (!monitoring.recordsRequests()) {
             return Map.of();
         }
-        Any enabled = Any.pack(FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
+        Any enabled = Any.pack(
+                FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
         return switch (type) {
             case CHAT -> Map.of(JSON_USAGE, enabled, SSE_USAGE, enabled);
             case EMBEDDING, RERANK -> Map.of(JSON_TAIL_USAGE, enabled);
@@ -72,7 +82,8 @@ final class UsageFilters {
     }
 
     private static JsonToMetadata jsonReader() {
-        return JsonToMetadata.newBuilder().setResponseRules(JsonToMetadata.MatchRules.newBuilder()
+        return JsonToMetadata.newBuilder()
+                .setResponseRules(JsonToMetadata.MatchRules.newBuilder()
                         .addRules(jsonRule("prompt_tokens", Names.INPUT_TOKENS))
                         .addRules(jsonRule("completion_tokens", Names.OUTPUT_TOKENS))
                         .setAllowContentTypesRegex(RegexMatcher.newBuilder().setRegex("application/json(;.*)?")))
@@ -80,25 +91,37 @@ final class UsageFilters {
     }
 
     private static Any sseReader() {
-        Struct parser = Struct.newBuilder().putFields("rules", TypedStructs.list(List.of(
-                rule("prompt_tokens", Names.INPUT_TOKENS), rule("completion_tokens", Names.OUTPUT_TOKENS)))).build();
+        Struct parser = Struct.newBuilder()
+                .putFields(
+                        "rules",
+                        TypedStructs.list(List.of(
+                                rule("prompt_tokens", Names.INPUT_TOKENS),
+                                rule("completion_tokens", Names.OUTPUT_TOKENS))))
+                .build();
         Struct contentParser = Struct.newBuilder()
                 .putFields("name", Protos.string("envoy.content_parsers.json"))
-                .putFields("typed_config", TypedStructs.nested(
-                        "envoy.extensions.content_parsers.json.v3.JsonContentParser", parser))
+                .putFields(
+                        "typed_config",
+                        TypedStructs.nested("envoy.extensions.content_parsers.json.v3.JsonContentParser", parser))
                 .build();
         Struct rules = Struct.newBuilder()
                 .putFields("content_parser", TypedStructs.value(contentParser))
-                .putFields("max_event_size", Value.newBuilder().setNumberValue(MAX_EVENT_BYTES).build())
+                .putFields(
+                        "max_event_size",
+                        Value.newBuilder().setNumberValue(MAX_EVENT_BYTES).build())
                 .build();
-        return TypedStructs.of("envoy.extensions.filters.http.sse_to_metadata.v3.SseToMetadata",
-                Struct.newBuilder().putFields("response_rules", TypedStructs.value(rules)).build());
+        return TypedStructs.of(
+                "envoy.extensions.filters.http.sse_to_metadata.v3.SseToMetadata",
+                Struct.newBuilder()
+                        .putFields("response_rules", TypedStructs.value(rules))
+                        .build());
     }
 
     /** usage.FIELD of an SSE event; the last event that has it wins (stop_processing_after_matches 0). */
     private static Value rule(String field, String key) {
         return TypedStructs.value(Struct.newBuilder()
-                .putFields("rule", TypedStructs.value(TypedStructs.struct(jsonRule(field, key)))).build());
+                .putFields("rule", TypedStructs.value(TypedStructs.struct(jsonRule(field, key))))
+                .build());
     }
 
     /** usage.FIELD -> a number in our namespace. */

@@ -10,22 +10,33 @@ import java.util.function.LongSupplier;
 final class ControlPlaneMetrics {
     private final Counter reloads;
 
-    ControlPlaneMetrics(PrometheusRegistry registry, LongSupplier envoysConnected, LongSupplier envoyNacks,
-                        LongSupplier envoyRestarts) {
-        reloads = Counter.builder().name("jairouter_config_reloads_total")
+    ControlPlaneMetrics(
+            PrometheusRegistry registry,
+            LongSupplier envoysConnected,
+            LongSupplier envoyNacks,
+            LongSupplier envoyRestarts) {
+        reloads = Counter.builder()
+                .name("jairouter_config_reloads_total")
                 .help("Config files read: applied, or refused as invalid (the config in force stayed)")
-                .labelNames("result").register(registry);
+                .labelNames("result")
+                .register(registry);
         reloads.labelValues("applied");
         reloads.labelValues("refused");
-        GaugeWithCallback.builder().name("jairouter_envoys_connected")
+        GaugeWithCallback.builder()
+                .name("jairouter_envoys_connected")
                 .help("Envoys connected to this control plane now")
-                .callback(callback -> callback.call(envoysConnected.getAsLong())).register(registry);
-        CounterWithCallback.builder().name("jairouter_envoy_nacks_total")
+                .callback(callback -> callback.call(envoysConnected.getAsLong()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("jairouter_envoy_nacks_total")
                 .help("Configs an Envoy rejected (NACKed)")
-                .callback(callback -> callback.call(envoyNacks.getAsLong())).register(registry);
-        CounterWithCallback.builder().name("jairouter_envoy_restarts_total")
+                .callback(callback -> callback.call(envoyNacks.getAsLong()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("jairouter_envoy_restarts_total")
                 .help("Times the supervised Envoy exited and was started again")
-                .callback(callback -> callback.call(envoyRestarts.getAsLong())).register(registry);
+                .callback(callback -> callback.call(envoyRestarts.getAsLong()))
+                .register(registry);
     }
 
     void reloaded(boolean applied) {

@@ -23,14 +23,21 @@ final class InstanceMetrics {
     private final Set<List<String>> shown = new HashSet<>();
 
     InstanceMetrics(PrometheusRegistry registry) {
-        inFlight = Gauge.builder().name("jairouter_requests_in_flight")
-                .help("Requests an instance is answering now").labelNames(LABELS).register(registry);
-        healthy = Gauge.builder().name("jairouter_instance_healthy")
+        inFlight = Gauge.builder()
+                .name("jairouter_requests_in_flight")
+                .help("Requests an instance is answering now")
+                .labelNames(LABELS)
+                .register(registry);
+        healthy = Gauge.builder()
+                .name("jairouter_instance_healthy")
                 .help("1 while an instance gets traffic (passing health checks, not ejected), else 0")
-                .labelNames(LABELS).register(registry);
-        ejections = Counter.builder().name("jairouter_instance_ejections_total")
+                .labelNames(LABELS)
+                .register(registry);
+        ejections = Counter.builder()
+                .name("jairouter_instance_ejections_total")
                 .help("Times an instance was found ejected by outlier detection (consecutive failures)")
-                .labelNames(LABELS).register(registry);
+                .labelNames(LABELS)
+                .register(registry);
     }
 
     synchronized void update(List<HostStatus> hosts, MetricLabels labels) {

@@ -15,8 +15,7 @@ import org.jairouter.translate.Translation;
  */
 final class MetricLabels {
     /** The labels of one model. {@code operation} is the OpenTelemetry gen_ai operation name. */
-    record Model(String service, String operation, String model) {
-    }
+    record Model(String service, String operation, String model) {}
 
     private final Map<String, Model> byCluster = new HashMap<>();
     private final Map<String, String> instanceByClusterAndHost = new HashMap<>();
@@ -24,18 +23,24 @@ final class MetricLabels {
     /** The labels of a translation: the cluster and endpoint names are the ones the translator chose. */
     MetricLabels(Translation translation) {
         for (ServiceConfig service : translation.config().services().values()) {
-            for (Map.Entry<String, List<Instance>> model : service.activeInstancesByModel().entrySet()) {
-                translation.clusters().of(service.type(), model.getKey()).ifPresent(cluster -> byCluster.put(cluster,
-                        new Model(service.type().key(), operation(service.type()), model.getKey())));
+            for (Map.Entry<String, List<Instance>> model :
+                    service.activeInstancesByModel().entrySet()) {
+                translation
+                        .clusters()
+                        .of(service.type(), model.getKey())
+                        .ifPresent(cluster -> byCluster.put(
+                                cluster, new Model(service.type().key(), operation(service.type()), model.getKey())));
                 // Two instances on one host:port in one model are one endpoint to Envoy: the first names it.
-                model.getValue().forEach(instance -> translation.endpoint(service.type(), instance).ifPresent(id ->
-                        instanceByClusterAndHost.putIfAbsent(id.cluster() + " " + id.hostname(), instance.baseUrl())));
+                model.getValue()
+                        .forEach(instance -> translation
+                                .endpoint(service.type(), instance)
+                                .ifPresent(id -> instanceByClusterAndHost.putIfAbsent(
+                                        id.cluster() + " " + id.hostname(), instance.baseUrl())));
             }
         }
     }
 
-    private MetricLabels() {
-    }
+    private MetricLabels() {}
 
     static MetricLabels empty() {
         return new MetricLabels();

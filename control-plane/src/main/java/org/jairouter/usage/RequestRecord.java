@@ -10,9 +10,17 @@ import org.jairouter.translate.AccessLogFields;
  * What the control plane needs of one request record Envoy sent. Envoy writes every field as text, "-" or
  * nothing where it has no value (no instance chosen, no usage in the response).
  */
-record RequestRecord(String cluster, String instance, int status, List<String> responseFlags, boolean streamed,
-                     OptionalLong durationMs, OptionalLong firstByteMs, OptionalLong inputTokens,
-                     OptionalLong outputTokens, long attempts) {
+record RequestRecord(
+        String cluster,
+        String instance,
+        int status,
+        List<String> responseFlags,
+        boolean streamed,
+        OptionalLong durationMs,
+        OptionalLong firstByteMs,
+        OptionalLong inputTokens,
+        OptionalLong outputTokens,
+        long attempts) {
 
     static RequestRecord of(Map<String, String> fields) {
         return new RequestRecord(
@@ -50,6 +58,8 @@ record RequestRecord(String cluster, String instance, int status, List<String> r
 
     /** Envoy joins several short flags with commas ("UF,URX"). */
     private static List<String> flags(String value) {
-        return value.isEmpty() ? List.of() : Arrays.stream(value.split(",")).filter(f -> !f.isBlank()).toList();
+        return value.isEmpty()
+                ? List.of()
+                : Arrays.stream(value.split(",")).filter(f -> !f.isBlank()).toList();
     }
 }

@@ -12,8 +12,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import org.jairouter.translate.Translation;
 import org.jairouter.envoy.EnvoyAdmin;
+import org.jairouter.translate.Translation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,8 +63,8 @@ public final class RouterMetrics implements AutoCloseable {
 
     /** Reads the instance gauges from this Envoy's admin, when there is one, until closed. */
     public void watch(Supplier<Optional<EnvoyAdmin>> admin) {
-        adminReader.scheduleWithFixedDelay(() -> admin.get().ifPresent(this::readInstances),
-                0, ADMIN_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+        adminReader.scheduleWithFixedDelay(
+                () -> admin.get().ifPresent(this::readInstances), 0, ADMIN_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void readInstances(EnvoyAdmin admin) {

@@ -3,8 +3,8 @@ package org.jairouter.xds;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,17 +24,18 @@ public final class EnvoyFleet {
      *
      * @param accepted per resource type URL, the versions it acknowledged, newest last
      */
-    public record Member(String nodeId, Instant connectedAt, Map<String, List<String>> accepted,
-                         Rejection lastRejection) {
+    public record Member(
+            String nodeId, Instant connectedAt, Map<String, List<String>> accepted, Rejection lastRejection) {
         /** True when this Envoy acknowledged every one of these type versions. */
         public boolean acceptedAll(Map<String, String> typeVersions) {
-            return !typeVersions.isEmpty() && typeVersions.entrySet().stream()
-                    .allMatch(type -> accepted.getOrDefault(type.getKey(), List.of()).contains(type.getValue()));
+            return !typeVersions.isEmpty()
+                    && typeVersions.entrySet().stream()
+                            .allMatch(type -> accepted.getOrDefault(type.getKey(), List.of())
+                                    .contains(type.getValue()));
         }
     }
 
-    public record Rejection(Instant at, String resourceType, String message) {
-    }
+    public record Rejection(Instant at, String resourceType, String message) {}
 
     private final Map<Long, Member> byStream = new ConcurrentHashMap<>();
     private final AtomicLong rejections = new AtomicLong();
@@ -51,8 +52,9 @@ public final class EnvoyFleet {
             List<String> versions = new ArrayList<>(accepted.getOrDefault(typeUrl, List.of()));
             versions.remove(version);
             versions.add(version);
-            accepted.put(typeUrl, List.copyOf(versions.subList(Math.max(0, versions.size() - REMEMBERED_VERSIONS),
-                    versions.size())));
+            accepted.put(
+                    typeUrl,
+                    List.copyOf(versions.subList(Math.max(0, versions.size() - REMEMBERED_VERSIONS), versions.size())));
             return new Member(known.nodeId(), known.connectedAt(), Map.copyOf(accepted), known.lastRejection());
         });
     }
@@ -60,8 +62,12 @@ public final class EnvoyFleet {
     /** Records a rejection; returns the node id of the Envoy that rejected, for the log. */
     String rejected(long streamId, String resourceType, String message) {
         rejections.incrementAndGet();
-        Member member = byStream.computeIfPresent(streamId, (id, known) ->
-                new Member(known.nodeId(), known.connectedAt(), known.accepted(),
+        Member member = byStream.computeIfPresent(
+                streamId,
+                (id, known) -> new Member(
+                        known.nodeId(),
+                        known.connectedAt(),
+                        known.accepted(),
                         new Rejection(Instant.now(), resourceType, message)));
         return member == null ? "(unknown node)" : member.nodeId();
     }
@@ -76,6 +82,8 @@ public final class EnvoyFleet {
     }
 
     public List<Member> members() {
-        return byStream.values().stream().sorted(Comparator.comparing(Member::nodeId)).toList();
+        return byStream.values().stream()
+                .sorted(Comparator.comparing(Member::nodeId))
+                .toList();
     }
 }

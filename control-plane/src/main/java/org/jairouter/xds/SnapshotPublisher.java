@@ -2,19 +2,19 @@ package org.jairouter.xds;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
+import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
-import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import io.envoyproxy.controlplane.cache.Resources;
 import org.jairouter.translate.EnvoyResources;
 
 /**
@@ -50,8 +50,15 @@ public final class SnapshotPublisher {
                 resources.routes(), routes,
                 List.of(), "none");
         cache.setSnapshot(GROUP, snapshot);
-        typeVersions = Map.of(Resources.V3.CLUSTER_TYPE_URL, clusters, Resources.V3.ENDPOINT_TYPE_URL, endpoints,
-                Resources.V3.LISTENER_TYPE_URL, listeners, Resources.V3.ROUTE_TYPE_URL, routes);
+        typeVersions = Map.of(
+                Resources.V3.CLUSTER_TYPE_URL,
+                clusters,
+                Resources.V3.ENDPOINT_TYPE_URL,
+                endpoints,
+                Resources.V3.LISTENER_TYPE_URL,
+                listeners,
+                Resources.V3.ROUTE_TYPE_URL,
+                routes);
         digests = published;
         return digest(List.of(clusters, endpoints, listeners, routes), new HashMap<>());
     }
@@ -90,7 +97,8 @@ public final class SnapshotPublisher {
         if (known != null) {
             return known;
         }
-        byte[] bytes = item instanceof Message message ? deterministicBytes(message)
+        byte[] bytes = item instanceof Message message
+                ? deterministicBytes(message)
                 : item.toString().getBytes(StandardCharsets.UTF_8);
         return sha256().digest(bytes);
     }

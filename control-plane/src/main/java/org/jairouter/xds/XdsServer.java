@@ -30,8 +30,9 @@ public final class XdsServer implements AutoCloseable {
     }
 
     /** Serves ADS, and beside it {@code requestRecords}, which receives what the Envoys report about requests. */
-    public static XdsServer start(SnapshotPublisher publisher, EnvoyFleet fleet, BindableService requestRecords,
-                                  String address, int port) throws IOException {
+    public static XdsServer start(
+            SnapshotPublisher publisher, EnvoyFleet fleet, BindableService requestRecords, String address, int port)
+            throws IOException {
         V3DiscoveryServer discovery = new V3DiscoveryServer(new FleetTracker(fleet), publisher.cache());
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(address, port))
                 .addService(discovery.getAggregatedDiscoveryServiceImpl())
@@ -62,6 +63,7 @@ public final class XdsServer implements AutoCloseable {
     private static final class FleetTracker implements DiscoveryServerCallbacks {
         /** Delta responses sent and not yet answered, by stream and nonce: (type URL, version). */
         private final Map<String, String[]> sentByNonce = new ConcurrentHashMap<>();
+
         private final EnvoyFleet fleet;
 
         FleetTracker(EnvoyFleet fleet) {
@@ -70,7 +72,10 @@ public final class XdsServer implements AutoCloseable {
 
         @Override
         public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
-            String rejection = track(streamId, request.hasNode() ? request.getNode() : null, request.getTypeUrl(),
+            String rejection = track(
+                    streamId,
+                    request.hasNode() ? request.getNode() : null,
+                    request.getTypeUrl(),
                     request.hasErrorDetail() ? request.getErrorDetail().getMessage() : null);
             if (rejection == null && !request.getVersionInfo().isEmpty()) {
                 fleet.accepted(streamId, request.getTypeUrl(), request.getVersionInfo());
@@ -79,9 +84,13 @@ public final class XdsServer implements AutoCloseable {
 
         @Override
         public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
-            String rejection = track(streamId, request.hasNode() ? request.getNode() : null, request.getTypeUrl(),
+            String rejection = track(
+                    streamId,
+                    request.hasNode() ? request.getNode() : null,
+                    request.getTypeUrl(),
                     request.hasErrorDetail() ? request.getErrorDetail().getMessage() : null);
-            String[] sent = request.getResponseNonce().isEmpty() ? null
+            String[] sent = request.getResponseNonce().isEmpty()
+                    ? null
                     : sentByNonce.remove(streamId + "/" + request.getResponseNonce());
             if (rejection == null && sent != null) {
                 fleet.accepted(streamId, sent[0], sent[1]);
@@ -89,9 +98,10 @@ public final class XdsServer implements AutoCloseable {
         }
 
         @Override
-        public void onV3StreamDeltaResponse(long streamId, DeltaDiscoveryRequest request,
-                                            DeltaDiscoveryResponse response) {
-            sentByNonce.put(streamId + "/" + response.getNonce(),
+        public void onV3StreamDeltaResponse(
+                long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
+            sentByNonce.put(
+                    streamId + "/" + response.getNonce(),
                     new String[] {response.getTypeUrl(), response.getSystemVersionInfo()});
         }
 
@@ -102,8 +112,11 @@ public final class XdsServer implements AutoCloseable {
             }
             if (rejection != null) {
                 String type = typeUrl.substring(typeUrl.lastIndexOf('.') + 1);
-                LOG.error("Envoy {} rejected the {} config it was sent: {}", fleet.rejected(streamId, type, rejection),
-                        type, rejection);
+                LOG.error(
+                        "Envoy {} rejected the {} config it was sent: {}",
+                        fleet.rejected(streamId, type, rejection),
+                        type,
+                        rejection);
             }
             return rejection;
         }

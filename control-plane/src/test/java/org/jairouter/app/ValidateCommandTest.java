@@ -44,14 +44,17 @@ class ValidateCommandTest {
         Result result = validate(file);
 
         assertEquals(1, result.exitCode());
-        assertTrue(result.output().contains("bad.yml:4: model.services.chat.load-balance.type: unknown load-balance type"),
+        assertTrue(
+                result.output().contains("bad.yml:4: model.services.chat.load-balance.type: unknown load-balance type"),
                 result.output());
-        assertTrue(result.output().contains("bad.yml:5: model.services.chat.instances[0].wieght: unknown key; did you mean 'weight'?"),
+        assertTrue(
+                result.output()
+                        .contains(
+                                "bad.yml:5: model.services.chat.instances[0].wieght: unknown key; did you mean 'weight'?"),
                 result.output());
     }
 
-    private record Result(int exitCode, String output) {
-    }
+    private record Result(int exitCode, String output) {}
 
     private static Result validate(Path file) {
         StringWriter out = new StringWriter();

@@ -21,15 +21,27 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The ledger counts per key and UTC day, in a real file: restarts count on, a new day starts at zero. */
 class BudgetLedgerTest {
-    private static final ApiKeys KEYS = new ApiKeys(true, ApiKeys.DEFAULT_HEADER, List.of(
-            key("tokens", 0, 100), key("requests", 2, 0), key("free", 0, 0)), Set.of());
+    private static final ApiKeys KEYS = new ApiKeys(
+            true,
+            ApiKeys.DEFAULT_HEADER,
+            List.of(key("tokens", 0, 100), key("requests", 2, 0), key("free", 0, 0)),
+            Set.of());
 
     @TempDir
     Path dir;
 
     private static ApiKey key(String id, long requests, long tokens) {
-        return new ApiKey(id, new Secret("sk-" + id + "-value-0000000"), EnumSet.allOf(ServiceType.class), Set.of(),
-                Optional.empty(), true, List.of(), 0, requests, tokens);
+        return new ApiKey(
+                id,
+                new Secret("sk-" + id + "-value-0000000"),
+                EnumSet.allOf(ServiceType.class),
+                Set.of(),
+                Optional.empty(),
+                true,
+                List.of(),
+                0,
+                requests,
+                tokens);
     }
 
     private static Clock at(String instant) {
@@ -53,11 +65,15 @@ class BudgetLedgerTest {
     @Test
     void countsSurviveARestartOnTheSameDayOnly() throws Exception {
         Path file = dir.resolve("budgets.json");
-        BudgetLedger first = BudgetLedger.open(file, at("2026-12-01T23:59:00Z"), spent -> { });
+        BudgetLedger first = BudgetLedger.open(file, at("2026-12-01T23:59:00Z"), spent -> {});
         first.limits(KEYS);
         first.record("tokens", 1, 100);
-        assertEquals(Set.of("tokens"), BudgetLedger.open(file, at("2026-12-01T23:59:30Z"), spent -> { }).limits(KEYS));
-        assertEquals(Set.of(), BudgetLedger.open(file, at("2026-12-02T00:00:01Z"), spent -> { }).limits(KEYS));
+        assertEquals(
+                Set.of("tokens"),
+                BudgetLedger.open(file, at("2026-12-01T23:59:30Z"), spent -> {}).limits(KEYS));
+        assertEquals(
+                Set.of(),
+                BudgetLedger.open(file, at("2026-12-02T00:00:01Z"), spent -> {}).limits(KEYS));
         String saved = Files.readString(file);
         assertEquals(false, saved.contains("sk-"), saved);
     }

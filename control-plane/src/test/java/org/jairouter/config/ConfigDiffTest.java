@@ -34,19 +34,22 @@ class ConfigDiffTest {
                         - {name: e, base-url: "http://10.0.0.5:8000"}
                 """).config();
 
-        assertEquals(List.of(
-                "chat policy random -> round-robin",
-                "chat a@10.0.0.1:8000/v1/chat/completions weight 1 -> 5",
-                "-chat a@10.0.0.2:8000/v1/chat/completions",
-                "chat b@10.0.0.3:8000/v1/chat/completions inactive",
-                "+chat c@10.0.0.4:8000/v1/chat/completions",
-                "+service embedding",
-                "+embedding e@10.0.0.5:8000/v1/embeddings"), ConfigDiff.between(load(BEFORE).config(), after));
+        assertEquals(
+                List.of(
+                        "chat policy random -> round-robin",
+                        "chat a@10.0.0.1:8000/v1/chat/completions weight 1 -> 5",
+                        "-chat a@10.0.0.2:8000/v1/chat/completions",
+                        "chat b@10.0.0.3:8000/v1/chat/completions inactive",
+                        "+chat c@10.0.0.4:8000/v1/chat/completions",
+                        "+service embedding",
+                        "+embedding e@10.0.0.5:8000/v1/embeddings"),
+                ConfigDiff.between(load(BEFORE).config(), after));
     }
 
     @Test
     void anUnchangedConfigHasNoChanges() {
-        List<String> changes = ConfigDiff.between(load(BEFORE).config(), load(BEFORE).config());
+        List<String> changes =
+                ConfigDiff.between(load(BEFORE).config(), load(BEFORE).config());
 
         assertEquals(List.of(), changes);
         assertEquals("no change to services or instances", ConfigDiff.describe(changes));

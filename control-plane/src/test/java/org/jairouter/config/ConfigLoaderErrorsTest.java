@@ -48,7 +48,10 @@ class ConfigLoaderErrorsTest {
                   services:
                     completions: {instances: [{name: m, base-url: "http://h"}]}
                 """);
-        assertProblem(problem, 3, "model.services.completions",
+        assertProblem(
+                problem,
+                3,
+                "model.services.completions",
                 "expected one of chat, embedding, rerank, tts, stt, img-gen, img-edit");
     }
 
@@ -87,7 +90,10 @@ class ConfigLoaderErrorsTest {
                         type: fastest
                       instances: [{name: m, base-url: "http://h"}]
                 """);
-        assertProblem(problem, 5, "model.services.chat.load-balance.type",
+        assertProblem(
+                problem,
+                5,
+                "model.services.chat.load-balance.type",
                 "unknown load-balance type 'fastest'; expected one of random, round-robin, least-connections, ip-hash");
     }
 
@@ -105,7 +111,10 @@ class ConfigLoaderErrorsTest {
                           base-url: http://h2
                           weight: %s
                 """.formatted(weight));
-        assertProblem(problem, 9, "model.services.chat.instances[1].weight",
+        assertProblem(
+                problem,
+                9,
+                "model.services.chat.instances[1].weight",
                 "expected a whole number from 1 to 1000000, got '" + weight + "'");
     }
 
@@ -167,15 +176,18 @@ class ConfigLoaderErrorsTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "not a url                  | expected a URL such as http://10.0.0.5:8000",
-            "10.0.0.5:8000              | expected a URL such as http://10.0.0.5:8000, got '10.0.0.5:8000'",
-            "localhost:8000             | expected an http:// or https:// URL",
-            "ftp://10.0.0.5             | expected an http:// or https:// URL",
-            "http:///v1                 | expected a URL with a host",
-            "http://10.0.0.5:8000/?k=v  | scheme, host, port and an optional path prefix only",
-            "http://10.0.0.5:8000/#top  | scheme, host, port and an optional path prefix only",
-            "http://user:pw@10.0.0.5    | scheme, host, port and an optional path prefix only"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "not a url                  | expected a URL such as http://10.0.0.5:8000",
+                "10.0.0.5:8000              | expected a URL such as http://10.0.0.5:8000, got '10.0.0.5:8000'",
+                "localhost:8000             | expected an http:// or https:// URL",
+                "ftp://10.0.0.5             | expected an http:// or https:// URL",
+                "http:///v1                 | expected a URL with a host",
+                "http://10.0.0.5:8000/?k=v  | scheme, host, port and an optional path prefix only",
+                "http://10.0.0.5:8000/#top  | scheme, host, port and an optional path prefix only",
+                "http://user:pw@10.0.0.5    | scheme, host, port and an optional path prefix only"
+            })
     void baseUrlMustBeAPlainHttpOrHttpsUrl(String baseUrl, String messageFragment) {
         ConfigProblem problem = onlyProblem("""
                 model:
@@ -200,7 +212,10 @@ class ConfigLoaderErrorsTest {
                           base-url: http://h
                           path: "%s"
                 """.formatted(path));
-        assertProblem(problem, 7, "model.services.chat.instances[0].path",
+        assertProblem(
+                problem,
+                7,
+                "model.services.chat.instances[0].path",
                 "expected an absolute path such as /v1/chat/completions, got '" + path + "'");
     }
 
@@ -215,8 +230,8 @@ class ConfigLoaderErrorsTest {
                           base-url: http://h
                           status: down
                 """);
-        assertProblem(problem, 7, "model.services.chat.instances[0].status",
-                "expected 'active' or 'inactive', got 'down'");
+        assertProblem(
+                problem, 7, "model.services.chat.instances[0].status", "expected 'active' or 'inactive', got 'down'");
     }
 
     @ParameterizedTest
@@ -233,7 +248,10 @@ class ConfigLoaderErrorsTest {
                           base-url: %s
                           path: /v1/chat/completions
                 """.formatted(secondBaseUrl));
-        assertProblem(problem, 7, "model.services.chat.instances[1]",
+        assertProblem(
+                problem,
+                7,
+                "model.services.chat.instances[1]",
                 "duplicate instance: model 'm' at " + secondBaseUrl + "/v1/chat/completions is listed twice");
     }
 
@@ -287,7 +305,8 @@ class ConfigLoaderErrorsTest {
                         - base-url: http://h
                           weight: 0
                 """);
-        assertEquals(List.of(
+        assertEquals(
+                List.of(
                         "2 server.port",
                         "7 model.services.chat.load-balance.type",
                         "10 model.services.chat.instances[0].base-url",
@@ -350,8 +369,9 @@ class ConfigLoaderErrorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"32XB", "1.5MB", "MB", "-1", "1000", "5GB", "4294967296", "99999999999999999999",
-            "17179869185G"})
+    @ValueSource(
+            strings = {"32XB", "1.5MB", "MB", "-1", "1000", "5GB", "4294967296", "99999999999999999999", "17179869185G"
+            })
     void maxRequestSizeMustBeASizeFrom1KBTo4GB(String size) {
         ConfigProblem problem = onlyProblem("""
                 server:
@@ -360,14 +380,16 @@ class ConfigLoaderErrorsTest {
                   services:
                     chat: {instances: [{name: m, base-url: "http://h"}]}
                 """.formatted(size));
-        assertProblem(problem, 2, "server.max-request-size", "expected a size from 1KB to 4GB such as 32MB, got '"
-                + size + "'");
+        assertProblem(
+                problem,
+                2,
+                "server.max-request-size",
+                "expected a size from 1KB to 4GB such as 32MB, got '" + size + "'");
     }
 
     @Test
     void exceptionMessageHasOneLinePerProblemAsSourceLineKeyMessage() {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> ConfigLoader.parse("""
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("""
                         model:
                           services:
                             chat:

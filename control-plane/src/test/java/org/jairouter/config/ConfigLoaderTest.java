@@ -62,15 +62,29 @@ class ConfigLoaderTest {
                       base-url: http://10.0.0.10:8006
             """;
 
-    private static final Instance CHAT_PREFIXED =
-            Instance.builder().model("qwen3:1.7B").host("10.0.0.5").port(9997).upstreamPath("/api/v1/chat/completions")
-                    .weight(3).baseUrl("http://10.0.0.5:9997/api").build();
-    private static final Instance CHAT_DEFAULTS =
-            Instance.builder().model("qwen3:8B").host("10.0.0.6").port(80).upstreamPath("/v1/chat/completions")
-                    .baseUrl("http://10.0.0.6").build();
-    private static final Instance CHAT_INACTIVE =
-            Instance.builder().model("qwen3:1.7B").host("10.0.0.7").port(8000).upstreamPath("/v1/chat/completions")
-                    .baseUrl("http://10.0.0.7:8000").active(false).build();
+    private static final Instance CHAT_PREFIXED = Instance.builder()
+            .model("qwen3:1.7B")
+            .host("10.0.0.5")
+            .port(9997)
+            .upstreamPath("/api/v1/chat/completions")
+            .weight(3)
+            .baseUrl("http://10.0.0.5:9997/api")
+            .build();
+    private static final Instance CHAT_DEFAULTS = Instance.builder()
+            .model("qwen3:8B")
+            .host("10.0.0.6")
+            .port(80)
+            .upstreamPath("/v1/chat/completions")
+            .baseUrl("http://10.0.0.6")
+            .build();
+    private static final Instance CHAT_INACTIVE = Instance.builder()
+            .model("qwen3:1.7B")
+            .host("10.0.0.7")
+            .port(8000)
+            .upstreamPath("/v1/chat/completions")
+            .baseUrl("http://10.0.0.7:8000")
+            .active(false)
+            .build();
 
     private static RouterConfig full() {
         return load(FULL).config();
@@ -78,7 +92,9 @@ class ConfigLoaderTest {
 
     @Test
     void fullConfigHasAllSevenServicesInEnumOrder() {
-        assertEquals(Arrays.asList(ServiceType.values()), List.copyOf(full().services().keySet()));
+        assertEquals(
+                Arrays.asList(ServiceType.values()),
+                List.copyOf(full().services().keySet()));
     }
 
     @Test
@@ -89,8 +105,12 @@ class ConfigLoaderTest {
     @Test
     void camelCaseImageKeysAreTheImageServices() {
         RouterConfig config = full();
-        assertEquals("stable-diffusion-2-1", config.service(ServiceType.IMG_GEN).instances().get(0).model());
-        assertEquals("stable-diffusion-2-1-edit", config.service(ServiceType.IMG_EDIT).instances().get(0).model());
+        assertEquals(
+                "stable-diffusion-2-1",
+                config.service(ServiceType.IMG_GEN).instances().get(0).model());
+        assertEquals(
+                "stable-diffusion-2-1-edit",
+                config.service(ServiceType.IMG_EDIT).instances().get(0).model());
     }
 
     @Test
@@ -103,27 +123,39 @@ class ConfigLoaderTest {
                     img-edit:
                       instances: [{name: sd-edit, base-url: "http://h"}]
                 """).config();
-        assertEquals("sd-gen", config.service(ServiceType.IMG_GEN).instances().get(0).model());
-        assertEquals("sd-edit", config.service(ServiceType.IMG_EDIT).instances().get(0).model());
+        assertEquals(
+                "sd-gen", config.service(ServiceType.IMG_GEN).instances().get(0).model());
+        assertEquals(
+                "sd-edit",
+                config.service(ServiceType.IMG_EDIT).instances().get(0).model());
     }
 
     @Test
     void instancesKeepConfigOrderWithModelHostPortPathWeightAndStatus() {
-        assertEquals(List.of(CHAT_PREFIXED, CHAT_DEFAULTS, CHAT_INACTIVE),
+        assertEquals(
+                List.of(CHAT_PREFIXED, CHAT_DEFAULTS, CHAT_INACTIVE),
                 full().service(ServiceType.CHAT).instances());
     }
 
     @Test
     void baseUrlPathIsAPrefixOfTheInstancePath() {
-        assertEquals("/api/v1/chat/completions", full().service(ServiceType.CHAT).instances().get(0).upstreamPath());
+        assertEquals(
+                "/api/v1/chat/completions",
+                full().service(ServiceType.CHAT).instances().get(0).upstreamPath());
     }
 
     @Test
     void omittedPathIsTheServicePublicPath() {
         RouterConfig config = full();
-        for (ServiceType type : List.of(ServiceType.EMBEDDING, ServiceType.RERANK, ServiceType.TTS, ServiceType.STT,
-                ServiceType.IMG_GEN, ServiceType.IMG_EDIT)) {
-            assertEquals(type.publicPath(), config.service(type).instances().get(0).upstreamPath(), type.key());
+        for (ServiceType type : List.of(
+                ServiceType.EMBEDDING,
+                ServiceType.RERANK,
+                ServiceType.TTS,
+                ServiceType.STT,
+                ServiceType.IMG_GEN,
+                ServiceType.IMG_EDIT)) {
+            assertEquals(
+                    type.publicPath(), config.service(type).instances().get(0).upstreamPath(), type.key());
         }
     }
 
@@ -138,9 +170,12 @@ class ConfigLoaderTest {
     void inactiveInstanceIsKeptButNotRouted() {
         ServiceConfig chat = full().service(ServiceType.CHAT);
         assertEquals(3, chat.instances().size());
-        assertEquals(Map.of("qwen3:1.7B", List.of(CHAT_PREFIXED), "qwen3:8B", List.of(CHAT_DEFAULTS)),
+        assertEquals(
+                Map.of("qwen3:1.7B", List.of(CHAT_PREFIXED), "qwen3:8B", List.of(CHAT_DEFAULTS)),
                 chat.activeInstancesByModel());
-        assertEquals(List.of("qwen3:1.7B", "qwen3:8B"), List.copyOf(chat.activeInstancesByModel().keySet()));
+        assertEquals(
+                List.of("qwen3:1.7B", "qwen3:8B"),
+                List.copyOf(chat.activeInstancesByModel().keySet()));
     }
 
     @Test
@@ -151,7 +186,8 @@ class ConfigLoaderTest {
                     chat:
                       instances: [{name: m, base-url: "http://h"}]
                 """).config();
-        assertEquals(new LoadBalancing(LoadBalancePolicy.RANDOM, "md5"),
+        assertEquals(
+                new LoadBalancing(LoadBalancePolicy.RANDOM, "md5"),
                 config.service(ServiceType.CHAT).loadBalancing());
     }
 
@@ -170,9 +206,11 @@ class ConfigLoaderTest {
                         type: least-connections
                       instances: [{name: e, base-url: "http://h"}]
                 """).config();
-        assertEquals(new LoadBalancing(LoadBalancePolicy.ROUND_ROBIN, "md5"),
+        assertEquals(
+                new LoadBalancing(LoadBalancePolicy.ROUND_ROBIN, "md5"),
                 config.service(ServiceType.CHAT).loadBalancing());
-        assertEquals(new LoadBalancing(LoadBalancePolicy.LEAST_CONNECTIONS, "md5"),
+        assertEquals(
+                new LoadBalancing(LoadBalancePolicy.LEAST_CONNECTIONS, "md5"),
                 config.service(ServiceType.EMBEDDING).loadBalancing());
     }
 
@@ -192,9 +230,11 @@ class ConfigLoaderTest {
                         type: round-robin
                       instances: [{name: r, base-url: "http://h"}]
                 """).config();
-        assertEquals(new LoadBalancing(LoadBalancePolicy.IP_HASH, "sha256"),
+        assertEquals(
+                new LoadBalancing(LoadBalancePolicy.IP_HASH, "sha256"),
                 config.service(ServiceType.CHAT).loadBalancing());
-        assertEquals(new LoadBalancing(LoadBalancePolicy.ROUND_ROBIN, "sha256"),
+        assertEquals(
+                new LoadBalancing(LoadBalancePolicy.ROUND_ROBIN, "sha256"),
                 config.service(ServiceType.RERANK).loadBalancing());
     }
 
@@ -211,7 +251,8 @@ class ConfigLoaderTest {
                     chat:
                       instances: [{name: m, base-url: "http://h"}]
                 """).config();
-        assertEquals(new LoadBalancing(LoadBalancePolicy.LEAST_CONNECTIONS, "sha256"),
+        assertEquals(
+                new LoadBalancing(LoadBalancePolicy.LEAST_CONNECTIONS, "sha256"),
                 config.service(ServiceType.CHAT).loadBalancing());
     }
 
@@ -226,7 +267,8 @@ class ConfigLoaderTest {
                         hash-algorithm: sha1
                       instances: [{name: r, base-url: "http://h"}]
                 """).config();
-        assertEquals(new LoadBalancing(LoadBalancePolicy.IP_HASH, "sha1"),
+        assertEquals(
+                new LoadBalancing(LoadBalancePolicy.IP_HASH, "sha1"),
                 config.service(ServiceType.RERANK).loadBalancing());
     }
 
@@ -322,7 +364,9 @@ class ConfigLoaderTest {
         assertEquals("X-API-Key", keys.headerName());
         assertEquals(EnumSet.allOf(ServiceType.class), keys.keys().get(0).services());
         assertEquals("sk-first-key-value-00", keys.keys().get(0).value().value());
-        assertEquals(EnumSet.of(ServiceType.IMG_GEN, ServiceType.EMBEDDING), keys.keys().get(1).services());
+        assertEquals(
+                EnumSet.of(ServiceType.IMG_GEN, ServiceType.EMBEDDING),
+                keys.keys().get(1).services());
         assertFalse(keys.keys().get(1).usableAt(java.time.Instant.now()));
         assertEquals(1, loaded.warnings().size(), loaded.warnings()::toString);
         assertProblem(loaded.warnings().get(0), 8, "jairouter.security.api-key.keys[1].expires-at", "expired");

@@ -11,8 +11,7 @@ import java.util.List;
 final class ConfigTexts {
     static final String SOURCE = "test.yml";
 
-    private ConfigTexts() {
-    }
+    private ConfigTexts() {}
 
     /** Loads a config that must be valid; warnings are in the result. */
     static LoadedConfig load(String yaml) {
@@ -25,7 +24,8 @@ final class ConfigTexts {
 
     /** The problems of a config that must be rejected. */
     static List<ConfigProblem> problems(String yaml) {
-        return assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, SOURCE)).problems();
+        return assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, SOURCE))
+                .problems();
     }
 
     /** The single problem of a config that must be rejected for exactly one reason. */
@@ -36,11 +36,13 @@ final class ConfigTexts {
     }
 
     static void assertProblem(ConfigProblem problem, int line, String key, String messageFragment) {
-        assertAll(problem.toString(),
+        assertAll(
+                problem.toString(),
                 () -> assertEquals(SOURCE, problem.source(), "source"),
                 () -> assertEquals(line, problem.line(), "line"),
                 () -> assertEquals(key, problem.key(), "key"),
-                () -> assertTrue(problem.message().contains(messageFragment),
+                () -> assertTrue(
+                        problem.message().contains(messageFragment),
                         () -> "message should contain \"" + messageFragment + "\""));
     }
 }

@@ -11,7 +11,11 @@ import org.junit.jupiter.api.Test;
 /** Per-instance headers and API keys: read, filled from the environment, and never shown. */
 class InstanceHeadersConfigTest {
     private static Instance onlyInstance(String yaml, Map<String, String> environment) throws ConfigException {
-        return ConfigLoader.parse(yaml, "test.yml", environment).config().service(ServiceType.CHAT).instances().get(0);
+        return ConfigLoader.parse(yaml, "test.yml", environment)
+                .config()
+                .service(ServiceType.CHAT)
+                .instances()
+                .get(0);
     }
 
     @Test

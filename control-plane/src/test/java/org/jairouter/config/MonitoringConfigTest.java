@@ -40,10 +40,15 @@ class MonitoringConfigTest {
     void jaiRoutersSwitchTurnsTheRecordsOffAndItsTuningKeysAreWarnedAbout() {
         LoadedConfig loaded = ConfigTexts.load("monitoring:\n  enabled: false\n  prefix: jairouter\n" + MODEL);
         assertEquals(new Monitoring(false, Optional.empty()), loaded.config().monitoring());
-        assertTrue(loaded.warnings().stream().anyMatch(w -> w.key().equals("monitoring.prefix")), loaded.warnings()::toString);
+        assertTrue(
+                loaded.warnings().stream().anyMatch(w -> w.key().equals("monitoring.prefix")),
+                loaded.warnings()::toString);
     }
 
     private static Optional<String> accessLog(String value) {
-        return ConfigTexts.load("monitoring:\n  access-log: " + value + "\n" + MODEL).config().monitoring().accessLogPath();
+        return ConfigTexts.load("monitoring:\n  access-log: " + value + "\n" + MODEL)
+                .config()
+                .monitoring()
+                .accessLogPath();
     }
 }

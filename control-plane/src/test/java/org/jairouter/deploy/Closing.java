@@ -6,8 +6,7 @@ import java.util.Objects;
 
 /** Closes everything a test started, in order, even when something fails to close: no process is left behind. */
 final class Closing {
-    private Closing() {
-    }
+    private Closing() {}
 
     /** Nulls (what never started) are passed over; the first failure is thrown after all are closed. */
     static void all(AutoCloseable... parts) throws Exception {

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 final class ComposeStack implements AutoCloseable {
     /** {@code up} builds the images first where they are missing. */
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(10);
+
     private static final List<String> FILES = List.of("-f", "compose.yaml", "-f", "compose.host-network.yaml");
 
     /** What a docker command printed (stdout and stderr together) and how it exited. */
@@ -38,7 +39,8 @@ final class ComposeStack implements AutoCloseable {
 
     /** {@code docker compose up --detach}; on failure the stack is taken down again and the output thrown. */
     static ComposeStack up(Map<String, String> variables) throws Exception {
-        ComposeStack stack = new ComposeStack("jairouter-test-" + ProcessHandle.current().pid(), variables);
+        ComposeStack stack =
+                new ComposeStack("jairouter-test-" + ProcessHandle.current().pid(), variables);
         Result up = stack.compose("up", "--detach");
         if (!up.succeeded()) {
             stack.close();
@@ -87,8 +89,10 @@ final class ComposeStack implements AutoCloseable {
         command.addAll(arguments);
         Path output = Files.createTempFile("jairouter-docker-", ".log");
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).directory(Folders.repository().toFile())
-                    .redirectErrorStream(true).redirectOutput(output.toFile());
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .directory(Folders.repository().toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile());
             builder.environment().putAll(variables);
             Process process = builder.start();
             if (!process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {

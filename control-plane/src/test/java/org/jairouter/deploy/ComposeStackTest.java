@@ -53,14 +53,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ComposeStackTest {
     /** The images may be built first, and the JVMs in the containers start on a loaded machine. */
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+
     private static final Duration RECONFIGURE_TIMEOUT = Duration.ofSeconds(30);
     private static final String COMPOSE_NODE_ID = "compose-envoy";
     private static final String DEMO_SERVER = "server:\n  port: 8080\n";
-    private static final String DEMO_CHAT_INSTANCES = "    chat:\n      load-balance:\n        type: least-connections\n"
-            + "      instances:\n";
+    private static final String DEMO_CHAT_INSTANCES =
+            "    chat:\n      load-balance:\n        type: least-connections\n" + "      instances:\n";
     /** The README's two curl requests. */
     private static final String README_CHAT =
             "{\"model\":\"qwen3:1.7B\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
+
     private static final String README_STREAM =
             "{\"model\":\"llama3.2\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -83,16 +85,18 @@ class ComposeStackTest {
         router = URI.create("http://127.0.0.1:" + port);
         String demoConfig = Files.readString(Folders.repository().resolve("deploy/compose/application.yml"));
         writeConfig(replaceOnce(demoConfig, DEMO_SERVER, "server:\n  address: 127.0.0.1\n  port: " + port + "\n"));
-        Path bootstrap = Files.writeString(folder.resolve("bootstrap.yaml"),
-                EnvoyBootstrap.render(COMPOSE_NODE_ID, "127.0.0.1", freePort(), "127.0.0.1", xdsPort,
-                        EnvoyLimits.DEFAULT));
+        Path bootstrap = Files.writeString(
+                folder.resolve("bootstrap.yaml"),
+                EnvoyBootstrap.render(
+                        COMPOSE_NODE_ID, "127.0.0.1", freePort(), "127.0.0.1", xdsPort, EnvoyLimits.DEFAULT));
         Files.setPosixFilePermissions(bootstrap, PosixFilePermissions.fromString("rw-r--r--"));
         stack = ComposeStack.up(Map.of(
                 "JAIROUTER_CONFIG_DIR", configFolder.toString(),
                 "JAIROUTER_ENVOY_BOOTSTRAP", bootstrap.toString(),
                 "JAIROUTER_XDS_PORT", String.valueOf(xdsPort),
                 "JAIROUTER_STATUS_PORT", String.valueOf(freePort())));
-        awaitAnswer("the compose stack answering for qwen3:1.7B", READY_TIMEOUT, README_CHAT, "gpustack-1", "gpustack-2");
+        awaitAnswer(
+                "the compose stack answering for qwen3:1.7B", READY_TIMEOUT, README_CHAT, "gpustack-1", "gpustack-2");
     }
 
     @AfterAll
@@ -105,10 +109,16 @@ class ComposeStackTest {
     void theReadmeCurlRequestsAreAnswered() throws Exception {
         HttpResponse<String> chat = HTTP.send(chatRequest(README_CHAT), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, chat.statusCode(), chat.body());
-        String content = JSON.readTree(chat.body()).path("choices").path(0).path("message").path("content").asText();
+        String content = JSON.readTree(chat.body())
+                .path("choices")
+                .path(0)
+                .path("message")
+                .path("content")
+                .asText();
         assertTrue(content.matches("Hello from gpustack-[12]"), content);
 
-        HttpResponse<Stream<String>> stream = HTTP.send(chatRequest(README_STREAM), HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> stream =
+                HTTP.send(chatRequest(README_STREAM), HttpResponse.BodyHandlers.ofLines());
         assertEquals(200, stream.statusCode());
         assertEquals("ollama-1", stream.headers().firstValue("x-served-by").orElseThrow());
         try (Stream<String> lines = stream.body()) {
@@ -121,12 +131,21 @@ class ComposeStackTest {
     @Test
     @Order(1)
     void anOpenAiSdkCallIsAnswered() {
-        OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(router + "/v1").apiKey("unused").build();
+        OpenAIClient client = OpenAIOkHttpClient.builder()
+                .baseUrl(router + "/v1")
+                .apiKey("unused")
+                .build();
         try {
-            ChatCompletion completion = client.chat().completions().create(ChatCompletionCreateParams.builder()
-                    .model("llama3.2").addUserMessage("Hello").build());
+            ChatCompletion completion = client.chat()
+                    .completions()
+                    .create(ChatCompletionCreateParams.builder()
+                            .model("llama3.2")
+                            .addUserMessage("Hello")
+                            .build());
 
-            assertEquals("Hello from ollama-1", completion.choices().get(0).message().content().orElseThrow());
+            assertEquals(
+                    "Hello from ollama-1",
+                    completion.choices().get(0).message().content().orElseThrow());
         } finally {
             client.close();
         }
@@ -135,12 +154,14 @@ class ComposeStackTest {
     @Test
     @Order(1)
     void theStatusListsTheComposeEnvoy() throws Exception {
-        HttpResponse<String> status = HTTP.send(HttpRequest.newBuilder(router.resolve("/v1/status")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> status = HTTP.send(
+                HttpRequest.newBuilder(router.resolve("/v1/status")).build(), HttpResponse.BodyHandlers.ofString());
 
         assertEquals(200, status.statusCode(), status.body());
         List<String> nodeIds = new ArrayList<>();
-        JSON.readTree(status.body()).path("envoys").forEach(envoy -> nodeIds.add(envoy.path("node_id").asText()));
+        JSON.readTree(status.body())
+                .path("envoys")
+                .forEach(envoy -> nodeIds.add(envoy.path("node_id").asText()));
         assertEquals(List.of(COMPOSE_NODE_ID), nodeIds, status.body());
     }
 
@@ -150,13 +171,19 @@ class ComposeStackTest {
     @Tag("hot-reload")
     void anEditOfTheMountedConfigIsServed() throws Exception {
         String added = "{\"model\":\"compose-added\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
-        assertEquals(404, HTTP.send(chatRequest(added), HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(
+                404,
+                HTTP.send(chatRequest(added), HttpResponse.BodyHandlers.ofString())
+                        .statusCode());
 
         String config = Files.readString(configFile);
-        writeConfig(replaceOnce(config, DEMO_CHAT_INSTANCES, DEMO_CHAT_INSTANCES
-                + "        - name: \"compose-added\"\n"
-                + "          base-url: \"http://127.0.0.1:18103\"\n"
-                + "          path: \"/v1/chat/completions\"\n"));
+        writeConfig(replaceOnce(
+                config,
+                DEMO_CHAT_INSTANCES,
+                DEMO_CHAT_INSTANCES
+                        + "        - name: \"compose-added\"\n"
+                        + "          base-url: \"http://127.0.0.1:18103\"\n"
+                        + "          path: \"/v1/chat/completions\"\n"));
 
         awaitAnswer("the edit (model compose-added) served", RECONFIGURE_TIMEOUT, added, "ollama-1");
     }
@@ -167,24 +194,31 @@ class ComposeStackTest {
         stack.close();
 
         assertEquals(List.of(), stack.containers());
-        assertThrows(ConnectException.class, () -> HTTP.send(chatRequest(README_CHAT),
-                HttpResponse.BodyHandlers.discarding()), "nothing listens on the router port any more");
+        assertThrows(
+                ConnectException.class,
+                () -> HTTP.send(chatRequest(README_CHAT), HttpResponse.BodyHandlers.discarding()),
+                "nothing listens on the router port any more");
     }
 
     private HttpRequest chatRequest(String body) {
         return HttpRequest.newBuilder(router.resolve("/v1/chat/completions"))
                 .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
     }
 
     /** Waits for a 200 from one of these stubs; the stack's logs go into the failure. */
     private void awaitAnswer(String what, Duration timeout, String chatBody, String... servedBy) throws Exception {
         try {
-            Conditions.awaitValue(what, timeout, () -> Optional.of(HTTP.send(chatRequest(chatBody),
-                            HttpResponse.BodyHandlers.ofString()))
-                    .filter(response -> response.statusCode() == 200)
-                    .filter(response -> List.of(servedBy).contains(
-                            response.headers().firstValue("x-served-by").orElse(""))));
+            Conditions.awaitValue(
+                    what,
+                    timeout,
+                    () -> Optional.of(HTTP.send(chatRequest(chatBody), HttpResponse.BodyHandlers.ofString()))
+                            .filter(response -> response.statusCode() == 200)
+                            .filter(response -> List.of(servedBy)
+                                    .contains(response.headers()
+                                            .firstValue("x-served-by")
+                                            .orElse(""))));
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "\n" + stack.logs(), e);
         }

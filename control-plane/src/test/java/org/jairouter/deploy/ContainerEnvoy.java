@@ -22,6 +22,7 @@ final class ContainerEnvoy implements EnvoyTarget {
     static final String IMAGE = "envoyproxy/envoy:v" + EnvoyBinary.PINNED_VERSION;
     /** The variable compose.yaml reads for the same choice. */
     static final String IMAGE_VARIABLE = "JAIROUTER_ENVOY_IMAGE";
+
     private static final Logger LOG = LoggerFactory.getLogger(ContainerEnvoy.class);
     private static final String BOOTSTRAP = "/etc/envoy/jairouter.yaml";
     private static final String ADMIN_ADDRESS_FILE = "/tmp/envoy-admin-address";
@@ -29,11 +30,20 @@ final class ContainerEnvoy implements EnvoyTarget {
     @Override
     public RunningEnvoy start(String nodeId, String bootstrap) {
         GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(
-                Optional.ofNullable(System.getenv(IMAGE_VARIABLE)).orElse(IMAGE)))
+                        Optional.ofNullable(System.getenv(IMAGE_VARIABLE)).orElse(IMAGE)))
                 .withNetworkMode("host")
                 .withCopyToContainer(Transferable.of(bootstrap), BOOTSTRAP)
-                .withCommand("envoy", "-c", BOOTSTRAP, "--disable-hot-restart", "--concurrency", "1",
-                        "--log-level", "warning", "--admin-address-path", ADMIN_ADDRESS_FILE)
+                .withCommand(
+                        "envoy",
+                        "-c",
+                        BOOTSTRAP,
+                        "--disable-hot-restart",
+                        "--concurrency",
+                        "1",
+                        "--log-level",
+                        "warning",
+                        "--admin-address-path",
+                        ADMIN_ADDRESS_FILE)
                 .withLogConsumer(new Slf4jLogConsumer(LOG).withPrefix(nodeId));
         container.start();
         return new RunningEnvoy() {

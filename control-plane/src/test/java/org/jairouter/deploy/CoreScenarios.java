@@ -32,6 +32,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 abstract class CoreScenarios {
     /** If Envoy buffered a stream, the first event would never come while the backend waits: fail, don't hang. */
     private static final Duration NO_HANG = Duration.ofSeconds(60);
+
     private final HttpClient http = HttpClient.newHttpClient();
     private StubBackend first;
     private StubBackend second;
@@ -74,7 +75,8 @@ abstract class CoreScenarios {
                     ModelRequests.chatStream(envoy.baseUri(), ModelConfig.modelOf(ServiceType.CHAT)),
                     HttpResponse.BodyHandlers.ofLines());
             try (Stream<String> lines = response.body()) {
-                Iterator<String> events = lines.filter(line -> line.startsWith("data:")).iterator();
+                Iterator<String> events =
+                        lines.filter(line -> line.startsWith("data:")).iterator();
 
                 events.next();
 
@@ -98,7 +100,12 @@ abstract class CoreScenarios {
         deployment.replaceConfig(ModelConfig.yaml(edited));
 
         envoy.awaitServing(ServiceType.CHAT, "model-added", second);
-        assertEquals(first.name(), envoy.call(ServiceType.CHAT, ModelConfig.modelOf(ServiceType.CHAT)).headers()
-                .firstValue("x-served-by").orElseThrow(), "the models already configured keep their instance");
+        assertEquals(
+                first.name(),
+                envoy.call(ServiceType.CHAT, ModelConfig.modelOf(ServiceType.CHAT))
+                        .headers()
+                        .firstValue("x-served-by")
+                        .orElseThrow(),
+                "the models already configured keep their instance");
     }
 }

@@ -37,6 +37,7 @@ final class Deployment implements AutoCloseable {
     private static final Duration RECONFIGURE_TIMEOUT = Duration.ofSeconds(30);
     /** Port 0: every Envoy binds a free port of its own for the same listener. */
     private static final String SERVER_YAML = "server:\n  address: 127.0.0.1\n  port: 0\n";
+
     private static final String CONFIG_FILE = "application.yml";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,8 +56,12 @@ final class Deployment implements AutoCloseable {
         Path workDir = Files.createTempDirectory("jairouter-deploy-");
         Path config = Files.writeString(workDir.resolve(CONFIG_FILE), SERVER_YAML + modelYaml);
         try {
-            return new Deployment(workDir, Router.start(RouterOptions.builder(config, workDir, "no-envoy-of-its-own")
-                    .runEnvoy(false).concurrency(1).build()));
+            return new Deployment(
+                    workDir,
+                    Router.start(RouterOptions.builder(config, workDir, "no-envoy-of-its-own")
+                            .runEnvoy(false)
+                            .concurrency(1)
+                            .build()));
         } catch (Exception e) {
             Folders.delete(workDir);
             throw e;
@@ -65,12 +70,12 @@ final class Deployment implements AutoCloseable {
 
     /** Starts an Envoy on the target and waits until it serves: config received, listener bound. */
     Envoy addEnvoy(EnvoyTarget target, String nodeId) throws Exception {
-        String bootstrap = EnvoyBootstrap.render(nodeId, "127.0.0.1", 0, "127.0.0.1", controlPlane.xdsPort(),
-                EnvoyLimits.DEFAULT);
+        String bootstrap =
+                EnvoyBootstrap.render(nodeId, "127.0.0.1", 0, "127.0.0.1", controlPlane.xdsPort(), EnvoyLimits.DEFAULT);
         EnvoyTarget.RunningEnvoy envoy = target.start(nodeId, bootstrap);
         envoys.add(envoy);
-        int port = Conditions.awaitValue("Envoy " + nodeId + " serving its listener", READY_TIMEOUT,
-                () -> listenerPort(envoy));
+        int port = Conditions.awaitValue(
+                "Envoy " + nodeId + " serving its listener", READY_TIMEOUT, () -> listenerPort(envoy));
         return new Envoy(nodeId, port);
     }
 
@@ -82,17 +87,23 @@ final class Deployment implements AutoCloseable {
     /** Replaces the {@code model:} section as editors and ConfigMap updates do: a new file renamed over the old. */
     void replaceConfig(String modelYaml) throws IOException {
         Path next = Files.writeString(workDir.resolve(CONFIG_FILE + ".next"), SERVER_YAML + modelYaml);
-        Files.move(next, workDir.resolve(CONFIG_FILE), StandardCopyOption.REPLACE_EXISTING,
+        Files.move(
+                next,
+                workDir.resolve(CONFIG_FILE),
+                StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The node ids of the Envoys connected to the control plane, as its status output lists them. */
     Set<String> connectedEnvoys() throws IOException, InterruptedException {
-        HttpResponse<String> status = HTTP.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + controlPlane.statusPort() + "/v1/status")).build(),
+        HttpResponse<String> status = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controlPlane.statusPort() + "/v1/status"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         Set<String> nodeIds = new TreeSet<>();
-        JSON.readTree(status.body()).path("envoys").forEach(envoy -> nodeIds.add(envoy.path("node_id").asText()));
+        JSON.readTree(status.body())
+                .path("envoys")
+                .forEach(envoy -> nodeIds.add(envoy.path("node_id").asText()));
         return nodeIds;
     }
 
@@ -117,11 +128,15 @@ final class Deployment implements AutoCloseable {
 
         /** Waits until this Envoy answers for the model from the backend: a config edit has reached it. */
         void awaitServing(ServiceType service, String model, StubBackend backend) throws Exception {
-            Conditions.awaitValue("Envoy " + nodeId + " answering for " + model + " from " + backend.name(),
-                    RECONFIGURE_TIMEOUT, () -> Optional.of(call(service, model))
+            Conditions.awaitValue(
+                    "Envoy " + nodeId + " answering for " + model + " from " + backend.name(),
+                    RECONFIGURE_TIMEOUT,
+                    () -> Optional.of(call(service, model))
                             .filter(response -> response.statusCode() == 200)
-                            .filter(response -> response.headers().firstValue("x-served-by")
-                                    .filter(backend.name()::equals).isPresent()));
+                            .filter(response -> response.headers()
+                                    .firstValue("x-served-by")
+                                    .filter(backend.name()::equals)
+                                    .isPresent()));
         }
     }
 }

@@ -30,7 +30,8 @@ class FleetOfEnvoysTest {
     static void start() throws Exception {
         first = StubBackend.start("first");
         second = StubBackend.start("second");
-        deployment = Deployment.start(ModelConfig.yaml(List.of(new ModelConfig.Served(ServiceType.CHAT, MODEL, first))));
+        deployment =
+                Deployment.start(ModelConfig.yaml(List.of(new ModelConfig.Served(ServiceType.CHAT, MODEL, first))));
         for (int i = 1; i <= FLEET_SIZE; i++) {
             ENVOYS.add(deployment.addEnvoy(new LocalEnvoy(), "edge-" + i));
         }
@@ -43,18 +44,22 @@ class FleetOfEnvoysTest {
 
     @Test
     void everyEnvoyServesTheConfigOnItsOwnPort() throws Exception {
-        assertEquals(FLEET_SIZE, ENVOYS.stream().mapToInt(Deployment.Envoy::port).distinct().count());
+        assertEquals(
+                FLEET_SIZE,
+                ENVOYS.stream().mapToInt(Deployment.Envoy::port).distinct().count());
         for (Deployment.Envoy envoy : ENVOYS) {
             HttpResponse<String> response = envoy.call(ServiceType.CHAT, MODEL);
 
             assertEquals(200, response.statusCode(), envoy.nodeId() + ": " + response.body());
-            assertEquals(first.name(), response.headers().firstValue("x-served-by").orElseThrow(), envoy.nodeId());
+            assertEquals(
+                    first.name(), response.headers().firstValue("x-served-by").orElseThrow(), envoy.nodeId());
         }
     }
 
     @Test
     void theStatusListsEveryEnvoyItServes() throws Exception {
-        assertEquals(ENVOYS.stream().map(Deployment.Envoy::nodeId).collect(Collectors.toSet()),
+        assertEquals(
+                ENVOYS.stream().map(Deployment.Envoy::nodeId).collect(Collectors.toSet()),
                 deployment.connectedEnvoys());
     }
 

@@ -8,8 +8,7 @@ import java.util.stream.Stream;
 
 /** The repository the tests run in, and removal of the temporary folders the deployment tests make. */
 final class Folders {
-    private Folders() {
-    }
+    private Folders() {}
 
     /** The repository's root: Maven runs the tests in the module's folder, one below it. */
     static Path repository() {

@@ -52,10 +52,14 @@ class GrafanaQueriesOnPrometheusTest {
 
     @Test
     void everyDashboardQueryReturnsDataAndInstancesKeepTheirLabel(@TempDir Path temp) throws Exception {
-        Optional<Path> prometheus = Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                .map(dir -> Path.of(dir, "prometheus")).filter(Files::isExecutable).findFirst();
+        Optional<Path> prometheus = Stream.of(
+                        System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .map(dir -> Path.of(dir, "prometheus"))
+                .filter(Files::isExecutable)
+                .findFirst();
         if (prometheus.isEmpty()) {
-            LOG.warn("{} SKIPPED: no prometheus on PATH (Debian: apt-get install prometheus)",
+            LOG.warn(
+                    "{} SKIPPED: no prometheus on PATH (Debian: apt-get install prometheus)",
                     getClass().getSimpleName());
         }
         assumeTrue(prometheus.isPresent(), "no prometheus on PATH (Debian: apt-get install prometheus)");
@@ -63,7 +67,8 @@ class GrafanaQueriesOnPrometheusTest {
         AtomicInteger scrapes = new AtomicInteger();
         metrics.createContext("/metrics", exchange -> {
             try (exchange) {
-                byte[] text = SteadyTraffic.text(TRAFFIC, scrapes.incrementAndGet()).getBytes(StandardCharsets.UTF_8);
+                byte[] text =
+                        SteadyTraffic.text(TRAFFIC, scrapes.incrementAndGet()).getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().set("content-type", "text/plain; version=0.0.4");
                 exchange.sendResponseHeaders(200, text.length);
                 exchange.getResponseBody().write(text);
@@ -71,27 +76,37 @@ class GrafanaQueriesOnPrometheusTest {
         });
         metrics.start();
         int port = freePort();
-        Process server = new ProcessBuilder(prometheus.get().toString(),
-                "--config.file=" + scrapeConfigFor(metrics.getAddress().getPort(), temp),
-                "--storage.tsdb.path=" + temp.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
-                .redirectErrorStream(true).redirectOutput(temp.resolve("prometheus.log").toFile()).start();
+        Process server = new ProcessBuilder(
+                        prometheus.get().toString(),
+                        "--config.file=" + scrapeConfigFor(metrics.getAddress().getPort(), temp),
+                        "--storage.tsdb.path=" + temp.resolve("data"),
+                        "--web.listen-address=127.0.0.1:" + port)
+                .redirectErrorStream(true)
+                .redirectOutput(temp.resolve("prometheus.log").toFile())
+                .start();
         try {
             // rate() needs two samples in its window, increase() over the range as well.
-            Conditions.awaitValue("three scrapes stored", Duration.ofMinutes(1), () -> Optional.of(query(port,
-                    "count_over_time(jairouter_envoys_connected[1m]) >= 3")).filter(r -> r.size() > 0));
+            Conditions.awaitValue(
+                    "three scrapes stored",
+                    Duration.ofMinutes(1),
+                    () -> Optional.of(query(port, "count_over_time(jairouter_envoys_connected[1m]) >= 3"))
+                            .filter(r -> r.size() > 0));
 
             Set<String> empty = new TreeSet<>();
             JsonNode dashboard = JSON.readTree(MonitoringFilesTest.DASHBOARD.toFile());
             for (String expression : MonitoringFilesTest.expressions(dashboard)) {
-                if (query(port, MonitoringFilesTest.withGrafanaVariablesSet(expression)).isEmpty()) {
+                if (query(port, MonitoringFilesTest.withGrafanaVariablesSet(expression))
+                        .isEmpty()) {
                     empty.add(expression);
                 }
             }
             assertEquals(Set.of(), empty, "queries without data");
             Set<String> instances = new TreeSet<>();
             query(port, "sum by (instance) (jairouter_requests_in_flight)")
-                    .forEach(series -> instances.add(series.path("metric").path("instance").asText()));
-            assertEquals(TRAFFIC.stream().map(SteadyTraffic::instance).collect(Collectors.toCollection(TreeSet::new)),
+                    .forEach(series ->
+                            instances.add(series.path("metric").path("instance").asText()));
+            assertEquals(
+                    TRAFFIC.stream().map(SteadyTraffic::instance).collect(Collectors.toCollection(TreeSet::new)),
                     instances);
         } finally {
             server.destroy();
@@ -102,8 +117,8 @@ class GrafanaQueriesOnPrometheusTest {
 
     /** deploy/monitoring/prometheus.yml, scraping the given port every second instead of the control plane. */
     private static Path scrapeConfigFor(int metricsPort, Path temp) throws Exception {
-        Map<String, Object> config = MonitoringFilesTest.map(new Yaml().load(
-                Files.readString(MonitoringFilesTest.MONITORING.resolve("prometheus.yml"))));
+        Map<String, Object> config = MonitoringFilesTest.map(
+                new Yaml().load(Files.readString(MonitoringFilesTest.MONITORING.resolve("prometheus.yml"))));
         MonitoringFilesTest.map(config.get("global")).put("scrape_interval", "1s");
         Map<String, Object> job = MonitoringFilesTest.map(((List<?>) config.get("scrape_configs")).get(0));
         MonitoringFilesTest.map(((List<?>) job.get("static_configs")).get(0))
@@ -113,12 +128,15 @@ class GrafanaQueriesOnPrometheusTest {
 
     /** The result series of an instant query (an IOException while Prometheus is not up yet). */
     private static List<JsonNode> query(int port, String expression) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/api/v1/query?query=" + URLEncoder.encode(expression, StandardCharsets.UTF_8))).build(),
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/query?query="
+                                + URLEncoder.encode(expression, StandardCharsets.UTF_8)))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         JsonNode answer = JSON.readTree(response.body());
         assertEquals("success", answer.path("status").asText(), expression + ": " + response.body());
-        return StreamSupport.stream(answer.path("data").path("result").spliterator(), false).toList();
+        return StreamSupport.stream(answer.path("data").path("result").spliterator(), false)
+                .toList();
     }
 
     private static int freePort() throws Exception {

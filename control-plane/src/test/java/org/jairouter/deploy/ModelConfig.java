@@ -11,15 +11,15 @@ import org.jairouter.fixtures.StubBackend;
 /** The {@code model:} section of a JAiRouter config, written from a list of what serves which model. */
 final class ModelConfig {
     /** One instance: a model of a service, served by a stub backend. */
-    record Served(ServiceType service, String model, StubBackend backend) {
-    }
+    record Served(ServiceType service, String model, StubBackend backend) {}
 
-    private ModelConfig() {
-    }
+    private ModelConfig() {}
 
     /** Each of the seven services with one model, named {@code model-<service key>}, all on one backend. */
     static List<Served> everyService(StubBackend backend) {
-        return Arrays.stream(ServiceType.values()).map(service -> new Served(service, modelOf(service), backend)).toList();
+        return Arrays.stream(ServiceType.values())
+                .map(service -> new Served(service, modelOf(service), backend))
+                .toList();
     }
 
     static String modelOf(ServiceType service) {
@@ -32,8 +32,12 @@ final class ModelConfig {
         StringBuilder yaml = new StringBuilder("model:\n  services:\n");
         byService.forEach((service, served) -> {
             yaml.append("    ").append(service).append(":\n      instances:\n");
-            served.forEach(instance -> yaml.append("        - name: \"").append(instance.model()).append("\"\n")
-                    .append("          base-url: \"").append(instance.backend().baseUrl()).append("\"\n"));
+            served.forEach(instance -> yaml.append("        - name: \"")
+                    .append(instance.model())
+                    .append("\"\n")
+                    .append("          base-url: \"")
+                    .append(instance.backend().baseUrl())
+                    .append("\"\n"));
         });
         return yaml.toString();
     }

@@ -17,16 +17,20 @@ final class ModelRequests {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BOUNDARY = "jairouter-deploy-test";
 
-    private ModelRequests() {
-    }
+    private ModelRequests() {}
 
     static HttpRequest to(URI base, ServiceType service, String model) {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(service.publicPath()));
         return switch (service.body()) {
-            case JSON -> request.header("content-type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(jsonBody(model, false).toString())).build();
-            case MULTIPART -> request.header("content-type", "multipart/form-data; boundary=" + BOUNDARY)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(multipartBody(model))).build();
+            case JSON ->
+                request.header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                jsonBody(model, false).toString()))
+                        .build();
+            case MULTIPART ->
+                request.header("content-type", "multipart/form-data; boundary=" + BOUNDARY)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(multipartBody(model)))
+                        .build();
         };
     }
 
@@ -39,8 +43,13 @@ final class ModelRequests {
     }
 
     private static ObjectNode jsonBody(String model, boolean stream) {
-        ObjectNode body = JSON.createObjectNode().put("model", model).put("stream", stream)
-                .put("input", "Hello").put("query", "capital of France").put("prompt", "a cat").put("voice", "alloy");
+        ObjectNode body = JSON.createObjectNode()
+                .put("model", model)
+                .put("stream", stream)
+                .put("input", "Hello")
+                .put("query", "capital of France")
+                .put("prompt", "a cat")
+                .put("voice", "alloy");
         body.putArray("messages").addObject().put("role", "user").put("content", "Hello");
         body.putArray("documents").add("Paris").add("Berlin");
         return body;

@@ -31,26 +31,51 @@ import org.yaml.snakeyaml.Yaml;
  */
 class MonitoringFilesTest {
     private static final Logger LOG = LoggerFactory.getLogger(MonitoringFilesTest.class);
-    private static final Path REPO = Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
+    private static final Path REPO =
+            Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
     static final Path MONITORING = REPO.resolve("deploy/monitoring");
     static final Path DASHBOARD = MONITORING.resolve("grafana/dashboards/jairouter.json");
     /** The metric families of the metrics contract (README, Metrics). */
-    private static final Set<String> HISTOGRAMS = Set.of("gen_ai_client_token_usage",
-            "gen_ai_server_request_duration_seconds", "gen_ai_server_time_to_first_token_seconds",
+    private static final Set<String> HISTOGRAMS = Set.of(
+            "gen_ai_client_token_usage",
+            "gen_ai_server_request_duration_seconds",
+            "gen_ai_server_time_to_first_token_seconds",
             "gen_ai_server_time_per_output_token_seconds");
-    private static final Set<String> COUNTERS_AND_GAUGES = Set.of("jairouter_requests_total",
-            "jairouter_response_flags_total", "jairouter_requests_in_flight", "jairouter_upstream_retries_total",
-            "jairouter_instance_healthy", "jairouter_instance_ejections_total", "jairouter_config_reloads_total",
-            "jairouter_envoy_nacks_total", "jairouter_envoys_connected", "jairouter_envoy_restarts_total");
-    private static final Set<String> LABELS = Set.of("service", "gen_ai_operation_name", "gen_ai_request_model",
-            "instance", "gen_ai_token_type", "code_class", "flag", "result", "le");
+
+    private static final Set<String> COUNTERS_AND_GAUGES = Set.of(
+            "jairouter_requests_total",
+            "jairouter_response_flags_total",
+            "jairouter_requests_in_flight",
+            "jairouter_upstream_retries_total",
+            "jairouter_instance_healthy",
+            "jairouter_instance_ejections_total",
+            "jairouter_config_reloads_total",
+            "jairouter_envoy_nacks_total",
+            "jairouter_envoys_connected",
+            "jairouter_envoy_restarts_total");
+    private static final Set<String> LABELS = Set.of(
+            "service",
+            "gen_ai_operation_name",
+            "gen_ai_request_model",
+            "instance",
+            "gen_ai_token_type",
+            "code_class",
+            "flag",
+            "result",
+            "le");
     /** What the dashboard must show: traffic, errors, latency, tokens, load, health, the control plane. */
-    private static final Set<String> SHOWN = Set.of("jairouter_requests_total", "jairouter_response_flags_total",
-            "gen_ai_server_time_to_first_token_seconds_bucket", "gen_ai_client_token_usage_sum",
-            "jairouter_requests_in_flight", "jairouter_instance_healthy", "jairouter_config_reloads_total",
+    private static final Set<String> SHOWN = Set.of(
+            "jairouter_requests_total",
+            "jairouter_response_flags_total",
+            "gen_ai_server_time_to_first_token_seconds_bucket",
+            "gen_ai_client_token_usage_sum",
+            "jairouter_requests_in_flight",
+            "jairouter_instance_healthy",
+            "jairouter_config_reloads_total",
             "jairouter_envoy_nacks_total");
-    private static final Set<String> PROMQL_WORDS = Set.of("by", "without", "on", "ignoring", "group_left",
-            "group_right", "bool", "and", "or", "unless", "offset");
+
+    private static final Set<String> PROMQL_WORDS = Set.of(
+            "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset");
     private static final Pattern STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"");
     private static final Pattern MATCHERS = Pattern.compile("\\{([^}]*)}");
     private static final Pattern MATCHER_LABEL = Pattern.compile("([a-zA-Z_]\\w*)\\s*(?:=~|!~|!=|=)");
@@ -68,7 +93,8 @@ class MonitoringFilesTest {
             read(expression, metrics, labels);
         }
         for (JsonNode variable : dashboard.path("templating").path("list")) {
-            Matcher query = LABEL_VALUES.matcher(variable.path("query").path("query").asText());
+            Matcher query =
+                    LABEL_VALUES.matcher(variable.path("query").path("query").asText());
             assertTrue(query.matches(), "variable " + variable.path("name") + ": " + query);
             read(query.group(1) + (query.group(2) == null ? "" : query.group(2)), metrics, labels);
             labels.add(query.group(3));
@@ -83,13 +109,16 @@ class MonitoringFilesTest {
 
     @Test
     void prometheusScrapesTheStatusPortOfTheComposeControlPlane() throws IOException {
-        Map<String, Object> scrape = map(((List<?>) map(new Yaml().load(
-                Files.readString(MONITORING.resolve("prometheus.yml")))).get("scrape_configs")).get(0));
+        Map<String, Object> scrape =
+                map(((List<?>) map(new Yaml().load(Files.readString(MONITORING.resolve("prometheus.yml"))))
+                                .get("scrape_configs"))
+                        .get(0));
         List<?> command = (List<?>) composeService("control-plane").get("command");
         String statusPort = (String) command.get(command.indexOf("--status-port") + 1);
 
         assertEquals("/metrics", scrape.get("metrics_path"));
-        assertEquals(List.of("control-plane:" + statusPort),
+        assertEquals(
+                List.of("control-plane:" + statusPort),
                 map(((List<?>) scrape.get("static_configs")).get(0)).get("targets"));
         // Our `instance` label names the model server; Prometheus must not replace it by the scrape target.
         assertEquals(true, scrape.get("honor_labels"));
@@ -114,15 +143,18 @@ class MonitoringFilesTest {
         boolean present = Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
                 .anyMatch(dir -> Files.isExecutable(Path.of(dir, "promtool")));
         if (!present) {
-            LOG.warn("{} promtool check SKIPPED: no promtool on PATH (Debian: apt-get install prometheus)",
+            LOG.warn(
+                    "{} promtool check SKIPPED: no promtool on PATH (Debian: apt-get install prometheus)",
                     getClass().getSimpleName());
         }
         assumeTrue(present, "no promtool on PATH (Debian: apt-get install prometheus)");
         List<Map<String, String>> rules = new ArrayList<>();
         for (String expression : expressions(new ObjectMapper().readTree(DASHBOARD.toFile()))) {
-            rules.add(Map.of("record", "jairouter:dashboard_" + rules.size(), "expr", withGrafanaVariablesSet(expression)));
+            rules.add(Map.of(
+                    "record", "jairouter:dashboard_" + rules.size(), "expr", withGrafanaVariablesSet(expression)));
         }
-        Path rulesFile = Files.writeString(temp.resolve("rules.yml"),
+        Path rulesFile = Files.writeString(
+                temp.resolve("rules.yml"),
                 new Yaml().dump(Map.of("groups", List.of(Map.of("name", "dashboard", "rules", rules)))));
 
         promtool("check", "config", MONITORING.resolve("prometheus.yml").toString());
@@ -140,14 +172,19 @@ class MonitoringFilesTest {
 
     /** What Grafana puts in place of its variables before sending a query. */
     static String withGrafanaVariablesSet(String expression) {
-        return expression.replace("$__rate_interval", "1m").replace("$__range", "1h")
-                .replace("$service", ".*").replace("$model", ".*");
+        return expression
+                .replace("$__rate_interval", "1m")
+                .replace("$__range", "1h")
+                .replace("$service", ".*")
+                .replace("$model", ".*");
     }
 
     static List<String> expressions(JsonNode dashboard) {
         List<String> expressions = new ArrayList<>();
-        dashboard.path("panels").forEach(panel -> panel.path("targets")
-                .forEach(target -> expressions.add(target.path("expr").asText())));
+        dashboard
+                .path("panels")
+                .forEach(panel -> panel.path("targets")
+                        .forEach(target -> expressions.add(target.path("expr").asText())));
         assertTrue(expressions.size() >= SHOWN.size(), "dashboard has only " + expressions.size() + " queries");
         return expressions;
     }
@@ -164,9 +201,14 @@ class MonitoringFilesTest {
         }
         Matcher grouping = GROUPING.matcher(text);
         while (grouping.find()) {
-            Stream.of(grouping.group(1).split(",")).map(String::trim).filter(l -> !l.isEmpty()).forEach(labels::add);
+            Stream.of(grouping.group(1).split(","))
+                    .map(String::trim)
+                    .filter(l -> !l.isEmpty())
+                    .forEach(labels::add);
         }
-        text = RANGE.matcher(GROUPING.matcher(MATCHERS.matcher(text).replaceAll(" ")).replaceAll(" ")).replaceAll(" ");
+        text = RANGE.matcher(
+                        GROUPING.matcher(MATCHERS.matcher(text).replaceAll(" ")).replaceAll(" "))
+                .replaceAll(" ");
         Matcher identifier = IDENTIFIER.matcher(text);
         while (identifier.find()) {
             boolean function = identifier.group(2) != null;
@@ -183,7 +225,9 @@ class MonitoringFilesTest {
     }
 
     private static Map<String, Object> composeService(String name) throws IOException {
-        return map(map(map(new Yaml().load(Files.readString(REPO.resolve("compose.yaml")))).get("services")).get(name));
+        return map(map(map(new Yaml().load(Files.readString(REPO.resolve("compose.yaml"))))
+                        .get("services"))
+                .get(name));
     }
 
     @SuppressWarnings("unchecked")

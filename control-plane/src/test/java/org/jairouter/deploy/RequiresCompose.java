@@ -28,8 +28,10 @@ final class RequiresCompose implements ExecutionCondition {
     private static Optional<String> whyComposeIsMissing() {
         try {
             ComposeStack.Result version = ComposeStack.docker("compose", "version");
-            return version.succeeded() ? Optional.empty()
-                    : Optional.of("`docker compose version` failed: " + version.output().strip());
+            return version.succeeded()
+                    ? Optional.empty()
+                    : Optional.of("`docker compose version` failed: "
+                            + version.output().strip());
         } catch (Exception e) {
             return Optional.of("`docker compose version` could not run: " + e);
         }

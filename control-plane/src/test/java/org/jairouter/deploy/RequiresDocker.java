@@ -36,7 +36,8 @@ final class RequiresDocker implements ExecutionCondition {
             DockerClientFactory.instance().client();
             return Optional.empty();
         } catch (IllegalStateException e) {
-            String dockerHost = Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unset");
+            String dockerHost =
+                    Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unset");
             String socket = Files.exists(Path.of("/var/run/docker.sock")) ? "present" : "absent";
             return Optional.of("no Docker engine answers (DOCKER_HOST " + dockerHost + ", /var/run/docker.sock "
                     + socket + "; Testcontainers: " + e.getMessage() + ")");

@@ -42,7 +42,8 @@ import org.junit.jupiter.api.Test;
  */
 class AccessLogThroughEnvoyTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String CLIENT_KEY = "sk-client-secret-7f3a9c1e5b";
     private static final String OTHER_KEY = "xk-header-secret-2d8e4b6a0c";
     private static final String BODY_TEXT = "purple-elephant-on-a-bicycle";
@@ -90,13 +91,29 @@ class AccessLogThroughEnvoyTest {
 
     @Test
     void everyRequestIsOneJsonLineWithUsageAndNoSecretsOrBodies() throws Exception {
-        OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(router.baseUrl()).apiKey(CLIENT_KEY)
-                .putHeader("X-API-Key", OTHER_KEY).maxRetries(0).build();
-        CompletionUsage whole = client.chat().completions().create(chat(BODY_TEXT).build()).usage().orElseThrow();
+        OpenAIClient client = OpenAIOkHttpClient.builder()
+                .baseUrl(router.baseUrl())
+                .apiKey(CLIENT_KEY)
+                .putHeader("X-API-Key", OTHER_KEY)
+                .maxRetries(0)
+                .build();
+        CompletionUsage whole = client.chat()
+                .completions()
+                .create(chat(BODY_TEXT).build())
+                .usage()
+                .orElseThrow();
         CompletionUsage streamed;
-        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(chat(BODY_TEXT)
-                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
-            streamed = stream.stream().flatMap(chunk -> chunk.usage().stream()).findFirst().orElseThrow();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat()
+                .completions()
+                .createStreaming(chat(BODY_TEXT)
+                        .streamOptions(ChatCompletionStreamOptions.builder()
+                                .includeUsage(true)
+                                .build())
+                        .build())) {
+            streamed = stream.stream()
+                    .flatMap(chunk -> chunk.usage().stream())
+                    .findFirst()
+                    .orElseThrow();
         }
 
         List<JsonNode> records = awaitRecords(2);
@@ -140,7 +157,10 @@ class AccessLogThroughEnvoyTest {
     @Test
     void aSixtyFourMibSpeechStreamPassesUnchanged() throws Exception {
         String words = String.join(" ", Collections.nCopies(16_384, "word"));
-        String request = JSON.createObjectNode().put("model", "kokoro").put("input", words).put("voice", "af")
+        String request = JSON.createObjectNode()
+                .put("model", "kokoro")
+                .put("input", words)
+                .put("voice", "af")
                 .toString();
         byte[] direct = post(tts.baseUrl() + "/audio/speech", request);
         byte[] routed = post(router.baseUrl() + "/audio/speech", request);
@@ -153,9 +173,12 @@ class AccessLogThroughEnvoyTest {
     }
 
     private static byte[] post(String url, String json) throws Exception {
-        HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, response.statusCode(), () -> url + ": " + new String(response.body()));
         return response.body();
     }
@@ -165,7 +188,9 @@ class AccessLogThroughEnvoyTest {
         List<JsonNode> chats = new ArrayList<>();
         Conditions.await(count + " chat records in the access log", Duration.ofSeconds(30), () -> {
             chats.clear();
-            records().stream().filter(r -> r.path("path").asText().equals("/v1/chat/completions")).forEach(chats::add);
+            records().stream()
+                    .filter(r -> r.path("path").asText().equals("/v1/chat/completions"))
+                    .forEach(chats::add);
             return chats.size() >= count;
         });
         return chats;
@@ -185,7 +210,8 @@ class AccessLogThroughEnvoyTest {
         try {
             List<JsonNode> records = new ArrayList<>();
             String text = Files.readString(accessLog);
-            for (String line : text.substring(0, text.lastIndexOf('\n') + 1).lines().toList()) {
+            for (String line :
+                    text.substring(0, text.lastIndexOf('\n') + 1).lines().toList()) {
                 JsonNode record = JSON.readTree(line);
                 assertTrue(record.isObject(), line);
                 records.add(record);

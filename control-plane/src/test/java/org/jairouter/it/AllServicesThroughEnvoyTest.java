@@ -17,10 +17,10 @@ import com.openai.models.images.ImageGenerateParams;
 import com.openai.models.images.ImagesResponse;
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.jairouter.fixtures.RecordedRequest;
@@ -89,8 +89,15 @@ class AllServicesThroughEnvoyTest {
                       instances:
                         - name: "sdxl-edit"
                           base-url: "%s"
-                """.formatted(gpustackChat.baseUrl(), chat.baseUrl(), embedding.baseUrl(), rerank.baseUrl(),
-                tts.baseUrl(), stt.baseUrl(), imageGen.baseUrl(), imageEdit.baseUrl()));
+                """.formatted(
+                        gpustackChat.baseUrl(),
+                        chat.baseUrl(),
+                        embedding.baseUrl(),
+                        rerank.baseUrl(),
+                        tts.baseUrl(),
+                        stt.baseUrl(),
+                        imageGen.baseUrl(),
+                        imageEdit.baseUrl()));
         client = router.client();
     }
 
@@ -117,7 +124,9 @@ class AllServicesThroughEnvoyTest {
     void chatCompletionReachesTheInstanceOfItsModelOnThatInstancesPath() {
         ChatCompletion completion = client.chat().completions().create(chatParams("qwen3:1.7B"));
 
-        assertEquals("Hello from gpustack-1", completion.choices().get(0).message().content().orElseThrow());
+        assertEquals(
+                "Hello from gpustack-1",
+                completion.choices().get(0).message().content().orElseThrow());
         RecordedRequest received = only(gpustackChat);
         assertEquals("/v1-openai/chat/completions", received.path());
         assertEquals("qwen3:1.7B", received.model());
@@ -134,7 +143,8 @@ class AllServicesThroughEnvoyTest {
 
     @Test
     void chatStreamArrivesAsChunks() {
-        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(chatParams("llama3"))) {
+        try (StreamResponse<ChatCompletionChunk> stream =
+                client.chat().completions().createStreaming(chatParams("llama3"))) {
             String text = stream.stream()
                     .flatMap(chunk -> chunk.choices().stream())
                     .map(choice -> choice.delta().content().orElse(""))
@@ -145,7 +155,11 @@ class AllServicesThroughEnvoyTest {
 
     @Test
     void embeddings() {
-        var response = client.embeddings().create(EmbeddingCreateParams.builder().model("bge-m3").input("hello").build());
+        var response = client.embeddings()
+                .create(EmbeddingCreateParams.builder()
+                        .model("bge-m3")
+                        .input("hello")
+                        .build());
 
         assertEquals(1, response.data().size());
         assertTrue(response.data().get(0).embedding().size() > 0);
@@ -155,12 +169,14 @@ class AllServicesThroughEnvoyTest {
     @Test
     void rerank() throws Exception {
         // Rerank is not part of OpenAI's API, so no SDK has it: plain HTTP, as users send it.
-        var response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(router.baseUrl() + "/rerank"))
-                        .header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("""
+        var response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(router.baseUrl() + "/rerank"))
+                                .header("content-type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("""
                                 {"model":"bge-reranker","query":"capital of France","documents":["Paris","Berlin"]}"""))
-                        .build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
 
         assertEquals(200, response.statusCode());
         assertTrue(response.body().contains("\"relevance_score\""), response.body());
@@ -169,9 +185,14 @@ class AllServicesThroughEnvoyTest {
 
     @Test
     void speechStreamsAudio() throws Exception {
-        try (HttpResponse speech = client.audio().speech().create(SpeechCreateParams.builder()
-                .model("kokoro").input("Hello there").voice("alloy").build());
-             InputStream audio = speech.body()) {
+        try (HttpResponse speech = client.audio()
+                        .speech()
+                        .create(SpeechCreateParams.builder()
+                                .model("kokoro")
+                                .input("Hello there")
+                                .voice("alloy")
+                                .build());
+                InputStream audio = speech.body()) {
             assertEquals(200, speech.statusCode());
             assertTrue(audio.readAllBytes().length >= 8 * 4096);
         }
@@ -181,19 +202,26 @@ class AllServicesThroughEnvoyTest {
     @Test
     void transcriptionRoutesOnTheMultipartModelField(@TempDir Path dir) throws Exception {
         Path audio = Files.write(dir.resolve("speech.wav"), new byte[20_000]);
-        var transcription = client.audio().transcriptions().create(TranscriptionCreateParams.builder()
-                .model("whisper-large")
-                .file(audio)
-                .build());
+        var transcription = client.audio()
+                .transcriptions()
+                .create(TranscriptionCreateParams.builder()
+                        .model("whisper-large")
+                        .file(audio)
+                        .build());
 
-        assertTrue(transcription.asTranscription().text().contains("stt-1 heard 20000 bytes from speech.wav"),
+        assertTrue(
+                transcription.asTranscription().text().contains("stt-1 heard 20000 bytes from speech.wav"),
                 transcription.asTranscription().text());
         assertEquals("whisper-large", only(stt).model());
     }
 
     @Test
     void imageGeneration() {
-        ImagesResponse images = client.images().generate(ImageGenerateParams.builder().model("sdxl").prompt("a cat").build());
+        ImagesResponse images = client.images()
+                .generate(ImageGenerateParams.builder()
+                        .model("sdxl")
+                        .prompt("a cat")
+                        .build());
 
         assertEquals(1, images.data().orElseThrow().size());
         assertEquals("sdxl", only(imageGen).model());
@@ -202,15 +230,22 @@ class AllServicesThroughEnvoyTest {
     @Test
     void imageEditRoutesOnTheMultipartModelField(@TempDir Path dir) throws Exception {
         Path image = Files.write(dir.resolve("cat.png"), new byte[4096]);
-        ImagesResponse images = client.images().edit(ImageEditParams.builder()
-                .model("sdxl-edit").prompt("add a hat").image(image).build());
+        ImagesResponse images = client.images()
+                .edit(ImageEditParams.builder()
+                        .model("sdxl-edit")
+                        .prompt("add a hat")
+                        .image(image)
+                        .build());
 
         assertEquals(1, images.data().orElseThrow().size());
         assertEquals("sdxl-edit", only(imageEdit).model());
     }
 
     private static ChatCompletionCreateParams chatParams(String model) {
-        return ChatCompletionCreateParams.builder().model(model).addUserMessage("Say hello").build();
+        return ChatCompletionCreateParams.builder()
+                .model(model)
+                .addUserMessage("Say hello")
+                .build();
     }
 
     /** The one request a stub received in this test. */

@@ -15,14 +15,14 @@ import org.junit.jupiter.api.Test;
  * row is taken out of rotation, the other serves everything, and after timeout it is tried again.
  */
 class CircuitBreakerThroughEnvoyTest {
-    private static final ChatCompletionCreateParams CHAT = ChatCompletionCreateParams.builder().model("m")
-            .addUserMessage("hi").build();
+    private static final ChatCompletionCreateParams CHAT =
+            ChatCompletionCreateParams.builder().model("m").addUserMessage("hi").build();
 
     @Test
     void anInstanceFailingInARowIsOpenedForTheTimeoutThenComesBack() throws Exception {
         try (StubBackend failing = StubBackend.start("failing");
-             StubBackend healthy = StubBackend.start("healthy");
-             RouterHarness router = RouterHarness.start("""
+                StubBackend healthy = StubBackend.start("healthy");
+                RouterHarness router = RouterHarness.start("""
                      model:
                        services:
                          chat:

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.errors.UnauthorizedException;
 import com.openai.errors.PermissionDeniedException;
+import com.openai.errors.UnauthorizedException;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
@@ -96,15 +96,21 @@ class ClientKeysThroughEnvoyTest {
         }
         HttpResponse<String> noHeader = get("/v1/models", null);
         assertEquals(401, noHeader.statusCode());
-        assertEquals("invalid_api_key", JSON.readTree(noHeader.body()).path("error").path("code").asText());
+        assertEquals(
+                "invalid_api_key",
+                JSON.readTree(noHeader.body()).path("error").path("code").asText());
         assertEquals(401, get("/v1/status", null).statusCode());
     }
 
     @Test
     void aKeyIsReadFromTheConfiguredHeaderOrAsBearer() throws Exception {
         chat(client(FULL), "small");
-        OpenAIClient byHeader = OpenAIOkHttpClient.builder().baseUrl(router.baseUrl()).apiKey("sk-ignored")
-                .putHeader("X-API-Key", FULL).maxRetries(0).build();
+        OpenAIClient byHeader = OpenAIOkHttpClient.builder()
+                .baseUrl(router.baseUrl())
+                .apiKey("sk-ignored")
+                .putHeader("X-API-Key", FULL)
+                .maxRetries(0)
+                .build();
         chat(byHeader, "large");
         assertEquals(200, get("/v1/status", FULL).statusCode());
     }
@@ -114,16 +120,20 @@ class ClientKeysThroughEnvoyTest {
         embed(client(EMBEDDER));
         assertThrows(PermissionDeniedException.class, () -> chat(client(EMBEDDER), "small"));
         chat(client(SMALL), "small");
-        PermissionDeniedException refused = assertThrows(PermissionDeniedException.class,
-                () -> chat(client(SMALL), "large"));
+        PermissionDeniedException refused =
+                assertThrows(PermissionDeniedException.class, () -> chat(client(SMALL), "large"));
         assertTrue(refused.getMessage().contains("large"), refused.getMessage());
         assertThrows(PermissionDeniedException.class, () -> embed(client(SMALL)));
     }
 
     @Test
     void aClientCannotClaimAnotherKeysId() {
-        OpenAIClient spoofing = OpenAIOkHttpClient.builder().baseUrl(router.baseUrl()).apiKey(SMALL)
-                .putHeader("x-jairouter-key-id", "full").maxRetries(0).build();
+        OpenAIClient spoofing = OpenAIOkHttpClient.builder()
+                .baseUrl(router.baseUrl())
+                .apiKey(SMALL)
+                .putHeader("x-jairouter-key-id", "full")
+                .maxRetries(0)
+                .build();
         assertThrows(PermissionDeniedException.class, () -> chat(spoofing, "large"));
     }
 
@@ -137,9 +147,13 @@ class ClientKeysThroughEnvoyTest {
     @Test
     void aKeyWithAnAllowListIsRefusedFromOtherAddresses() throws Exception {
         assertThrows(PermissionDeniedException.class, () -> chat(client(HOME), "small"));
-        OpenAIClient fromHome = OpenAIOkHttpClient.builder().baseUrl(router.baseUrl()).apiKey(HOME).maxRetries(0)
+        OpenAIClient fromHome = OpenAIOkHttpClient.builder()
+                .baseUrl(router.baseUrl())
+                .apiKey(HOME)
+                .maxRetries(0)
                 .okHttpClient(new OkHttpClient.Builder()
-                        .socketFactory(new BoundSocketFactory(InetAddress.getByName("127.0.0.2"))).build())
+                        .socketFactory(new BoundSocketFactory(InetAddress.getByName("127.0.0.2")))
+                        .build())
                 .build();
         chat(fromHome, "small");
     }
@@ -149,8 +163,10 @@ class ClientKeysThroughEnvoyTest {
         chat(client(FULL), "small");
         embed(client(EMBEDDER));
         for (StubBackend stub : List.of(chat, embedding)) {
-            Set<String> seen = stub.requests().stream().map(RecordedRequest::headers)
-                    .flatMap(headers -> headers.keySet().stream()).collect(Collectors.toSet());
+            Set<String> seen = stub.requests().stream()
+                    .map(RecordedRequest::headers)
+                    .flatMap(headers -> headers.keySet().stream())
+                    .collect(Collectors.toSet());
             assertFalse(seen.contains("authorization"), stub.name() + " saw " + seen);
             assertFalse(seen.contains("x-api-key"), stub.name() + " saw " + seen);
             assertFalse(seen.contains("x-jairouter-key-id"), stub.name() + " saw " + seen);
@@ -158,25 +174,36 @@ class ClientKeysThroughEnvoyTest {
     }
 
     static OpenAIClient client(String key) {
-        return OpenAIOkHttpClient.builder().baseUrl(router.baseUrl()).apiKey(key).maxRetries(0).build();
+        return OpenAIOkHttpClient.builder()
+                .baseUrl(router.baseUrl())
+                .apiKey(key)
+                .maxRetries(0)
+                .build();
     }
 
     static void chat(OpenAIClient client, String model) {
-        client.chat().completions().create(ChatCompletionCreateParams.builder().model(model).addUserMessage("hi")
-                .build());
+        client.chat()
+                .completions()
+                .create(ChatCompletionCreateParams.builder()
+                        .model(model)
+                        .addUserMessage("hi")
+                        .build());
     }
 
     private static void embed(OpenAIClient client) {
-        client.embeddings().create(EmbeddingCreateParams.builder().model("bge").input("hi").build());
+        client.embeddings()
+                .create(EmbeddingCreateParams.builder().model("bge").input("hi").build());
     }
 
     private static Set<String> models(OpenAIClient client) {
-        return StreamSupport.stream(client.models().list().autoPager().spliterator(), false).map(Model::id)
+        return StreamSupport.stream(client.models().list().autoPager().spliterator(), false)
+                .map(Model::id)
                 .collect(Collectors.toSet());
     }
 
     private static HttpResponse<String> get(String path, String key) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(router.baseUrl().replace("/v1", "") + path));
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(router.baseUrl().replace("/v1", "") + path));
         if (key != null) {
             request.header("Authorization", "Bearer " + key);
         }

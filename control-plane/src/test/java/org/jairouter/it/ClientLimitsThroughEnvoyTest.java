@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
@@ -15,8 +17,6 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.images.ImageGenerateParams;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -110,9 +110,13 @@ class ClientLimitsThroughEnvoyTest {
     @Test
     void eachClientAddressHasItsOwnBucket() throws Exception {
         OpenAIClient fromOne = client(A);
-        OpenAIClient fromTwo = OpenAIOkHttpClient.builder().baseUrl(router.baseUrl()).apiKey(A).maxRetries(0)
+        OpenAIClient fromTwo = OpenAIOkHttpClient.builder()
+                .baseUrl(router.baseUrl())
+                .apiKey(A)
+                .maxRetries(0)
                 .okHttpClient(new OkHttpClient.Builder()
-                        .socketFactory(new BoundSocketFactory(InetAddress.getByName("127.0.0.2"))).build())
+                        .socketFactory(new BoundSocketFactory(InetAddress.getByName("127.0.0.2")))
+                        .build())
                 .build();
         image(fromOne);
         image(fromOne);
@@ -134,23 +138,28 @@ class ClientLimitsThroughEnvoyTest {
         router.router().keyUsage().record("budgeted", 1, 60);
         chat(BUDGETED);
         router.router().keyUsage().record("budgeted", 1, 60);
-        RateLimitException refused = Conditions.awaitValue("Envoy refusing the spent key", Duration.ofSeconds(2), () -> {
-            try {
-                chat(BUDGETED);
-                return Optional.<RateLimitException>empty();
-            } catch (RateLimitException e) {
-                return Optional.of(e);
-            }
-        });
+        RateLimitException refused =
+                Conditions.awaitValue("Envoy refusing the spent key", Duration.ofSeconds(2), () -> {
+                    try {
+                        chat(BUDGETED);
+                        return Optional.<RateLimitException>empty();
+                    } catch (RateLimitException e) {
+                        return Optional.of(e);
+                    }
+                });
         assertEquals(Optional.of("insufficient_quota"), refused.code());
         chat(A);
         String ledger = Files.readString(router.workDir().resolve("budgets.json"));
         assertTrue(ledger.contains("\"budgeted\"") && ledger.contains("120"), ledger);
         assertFalse(ledger.contains(BUDGETED), "the ledger must name keys by id only");
-        HttpResponse<String> status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(router.baseUrl() + "/status")).header("Authorization", "Bearer " + A).build(),
-                HttpResponse.BodyHandlers.ofString());
-        JsonNode budgeted = new ObjectMapper().readTree(status.body()).path("keys").path("budgeted");
+        HttpResponse<String> status = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(router.baseUrl() + "/status"))
+                                .header("Authorization", "Bearer " + A)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        JsonNode budgeted =
+                new ObjectMapper().readTree(status.body()).path("keys").path("budgeted");
         assertEquals(120, budgeted.path("tokens_today").asLong(), status.body());
         assertEquals(100, budgeted.path("daily_token_limit").asLong(), status.body());
         assertTrue(budgeted.path("budget_spent").asBoolean(), status.body());
@@ -160,9 +169,13 @@ class ClientLimitsThroughEnvoyTest {
     @Test
     void aKeyRemovedFromTheFileIsRefusedWhileOtherKeysStreamOn() throws Exception {
         Gate paused = stub.pauseStreamsAfterFirstChunk();
-        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("m").addUserMessage("hi").build();
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
+                .model("m")
+                .addUserMessage("hi")
+                .build();
         CompletableFuture<Long> stream = CompletableFuture.supplyAsync(() -> {
-            try (StreamResponse<ChatCompletionChunk> chunks = client(A).chat().completions().createStreaming(params)) {
+            try (StreamResponse<ChatCompletionChunk> chunks =
+                    client(A).chat().completions().createStreaming(params)) {
                 return chunks.stream().count();
             }
         });
@@ -185,24 +198,44 @@ class ClientLimitsThroughEnvoyTest {
     }
 
     private OpenAIClient client(String key) {
-        return OpenAIOkHttpClient.builder().baseUrl(router.baseUrl()).apiKey(key).maxRetries(0).build();
+        return OpenAIOkHttpClient.builder()
+                .baseUrl(router.baseUrl())
+                .apiKey(key)
+                .maxRetries(0)
+                .build();
     }
 
     private void chat(String key) {
-        client(key).chat().completions().create(ChatCompletionCreateParams.builder().model("m").addUserMessage("hi")
-                .build());
+        client(key)
+                .chat()
+                .completions()
+                .create(ChatCompletionCreateParams.builder()
+                        .model("m")
+                        .addUserMessage("hi")
+                        .build());
     }
 
     private void embed(String key) {
-        client(key).embeddings().create(EmbeddingCreateParams.builder().model("e").input("hi").build());
+        client(key)
+                .embeddings()
+                .create(EmbeddingCreateParams.builder().model("e").input("hi").build());
     }
 
     private void speak(String model) {
-        client(A).audio().speech().create(SpeechCreateParams.builder().model(model).input("hi").voice("alloy")
-                .build()).close();
+        client(A)
+                .audio()
+                .speech()
+                .create(SpeechCreateParams.builder()
+                        .model(model)
+                        .input("hi")
+                        .voice("alloy")
+                        .build())
+                .close();
     }
 
     private static void image(OpenAIClient client) {
-        client.images().generate(ImageGenerateParams.builder().model("i").prompt("a cat").build());
+        client.images()
+                .generate(
+                        ImageGenerateParams.builder().model("i").prompt("a cat").build());
     }
 }

@@ -7,11 +7,11 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import java.io.IOException;
-import java.time.Duration;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -40,21 +40,27 @@ class ControlPlaneRestartTest {
     @Test
     void killingTheControlPlaneLosesNoRequestAndARestartedOneAppliesEditsAgain() throws Exception {
         try (StubBackend before = StubBackend.start("before");
-             StubBackend after = StubBackend.start("after")) {
+                StubBackend after = StubBackend.start("after")) {
             int listenerPort = freePort();
             Path config = dir.resolve("application.yml");
             Files.writeString(config, config(listenerPort, before));
             List<String> command = command(config, freePort(), freePort(), freePort());
             Process controlPlane = start(command, "first");
-            OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + listenerPort + "/v1")
-                    .apiKey("k").maxRetries(0).build();
+            OpenAIClient client = OpenAIOkHttpClient.builder()
+                    .baseUrl("http://127.0.0.1:" + listenerPort + "/v1")
+                    .apiKey("k")
+                    .maxRetries(0)
+                    .build();
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicInteger completed = new AtomicInteger();
             ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
             ExecutorService load = Executors.newFixedThreadPool(2);
             List<Future<?>> clients = new ArrayList<>();
             try {
-                Conditions.await("the router serving", Duration.ofMinutes(2), () -> answers(client).isPresent());
+                Conditions.await(
+                        "the router serving",
+                        Duration.ofMinutes(2),
+                        () -> answers(client).isPresent());
                 for (int i = 0; i < 2; i++) {
                     clients.add(load.submit(() -> {
                         while (running.get()) {
@@ -67,27 +73,40 @@ class ControlPlaneRestartTest {
                         }
                     }));
                 }
-                long envoyPid = Long.parseLong(Files.readString(dir.resolve("work/envoy.pid")).trim());
+                long envoyPid = Long.parseLong(
+                        Files.readString(dir.resolve("work/envoy.pid")).trim());
 
                 controlPlane.destroyForcibly().waitFor();
                 int atKill = completed.get();
-                Conditions.await("200 requests after the kill", Duration.ofMinutes(2), () -> completed.get() >= atKill + 200);
+                Conditions.await(
+                        "200 requests after the kill", Duration.ofMinutes(2), () -> completed.get() >= atKill + 200);
                 controlPlane = start(command, "second");
-                Conditions.await("the restarted control plane adopting Envoy", Duration.ofMinutes(2),
-                        () -> Files.exists(dir.resolve("second.log")) && log("second").contains("Adopted the Envoy"));
+                Conditions.await(
+                        "the restarted control plane adopting Envoy",
+                        Duration.ofMinutes(2),
+                        () -> Files.exists(dir.resolve("second.log"))
+                                && log("second").contains("Adopted the Envoy"));
                 // The load ends here: the edit below replaces the model's only instance, and a replacement
                 // gets traffic only after its first health check.
                 running.set(false);
                 for (Future<?> each : clients) {
                     each.get(1, TimeUnit.MINUTES);
                 }
-                assertEquals(List.of(), List.copyOf(failures), "requests failed while the control plane was down or restarting");
+                assertEquals(
+                        List.of(),
+                        List.copyOf(failures),
+                        "requests failed while the control plane was down or restarting");
                 Path next = Files.writeString(dir.resolve("next.yml"), config(listenerPort, after));
                 Files.move(next, config, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                Conditions.await("the edit taking effect", Duration.ofMinutes(2),
+                Conditions.await(
+                        "the edit taking effect",
+                        Duration.ofMinutes(2),
                         () -> answers(client).orElse("").equals("Hello from after"));
 
-                assertEquals(envoyPid, Long.parseLong(Files.readString(dir.resolve("work/envoy.pid")).trim()),
+                assertEquals(
+                        envoyPid,
+                        Long.parseLong(
+                                Files.readString(dir.resolve("work/envoy.pid")).trim()),
                         "the restarted control plane must adopt the running Envoy, not start another");
             } finally {
                 running.set(false);
@@ -103,9 +122,16 @@ class ControlPlaneRestartTest {
 
     private static Optional<String> answers(OpenAIClient client) {
         try {
-            return client.chat().completions()
-                    .create(ChatCompletionCreateParams.builder().model("m").addUserMessage("hi").build())
-                    .choices().get(0).message().content();
+            return client.chat()
+                    .completions()
+                    .create(ChatCompletionCreateParams.builder()
+                            .model("m")
+                            .addUserMessage("hi")
+                            .build())
+                    .choices()
+                    .get(0)
+                    .message()
+                    .content();
         } catch (RuntimeException notYet) {
             return Optional.empty();
         }
@@ -113,16 +139,32 @@ class ControlPlaneRestartTest {
 
     private List<String> command(Path config, int xdsPort, int adminPort, int statusPort) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        return List.of(java, "-cp", System.getProperty("java.class.path"), "org.jairouter.app.JaiRouter",
-                "--config", config.toString(), "--xds-port", Integer.toString(xdsPort),
-                "--admin-port", Integer.toString(adminPort), "--status-port", Integer.toString(statusPort),
-                "--work-dir", dir.resolve("work").toString(), "--concurrency", "2",
-                "--envoy-install-dir", EnvoyBinary.defaultInstallDir().toString());
+        return List.of(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                "org.jairouter.app.JaiRouter",
+                "--config",
+                config.toString(),
+                "--xds-port",
+                Integer.toString(xdsPort),
+                "--admin-port",
+                Integer.toString(adminPort),
+                "--status-port",
+                Integer.toString(statusPort),
+                "--work-dir",
+                dir.resolve("work").toString(),
+                "--concurrency",
+                "2",
+                "--envoy-install-dir",
+                EnvoyBinary.defaultInstallDir().toString());
     }
 
     private Process start(List<String> command, String name) throws IOException {
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile())
+                .start();
     }
 
     private String log(String name) {
@@ -141,7 +183,8 @@ class ControlPlaneRestartTest {
         }
         Path pidFile = dir.resolve("work/envoy.pid");
         if (Files.exists(pidFile)) {
-            ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).ifPresent(ProcessHandle::destroyForcibly);
+            ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
+                    .ifPresent(ProcessHandle::destroyForcibly);
         }
     }
 
@@ -161,5 +204,4 @@ class ControlPlaneRestartTest {
             return socket.getLocalPort();
         }
     }
-
 }

@@ -64,7 +64,9 @@ class DashboardInBrowserTest {
     void start() throws Exception {
         Optional<HeadlessChromium> found = HeadlessChromium.onPath();
         if (found.isEmpty()) {
-            LOG.warn("{} SKIPPED: no chromium on PATH (Debian: apt-get install chromium)", getClass().getSimpleName());
+            LOG.warn(
+                    "{} SKIPPED: no chromium on PATH (Debian: apt-get install chromium)",
+                    getClass().getSimpleName());
         }
         assumeTrue(found.isPresent(), "no chromium on PATH (Debian: apt-get install chromium)");
         chromium = found.get();
@@ -88,12 +90,15 @@ class DashboardInBrowserTest {
                     embedding:
                       instances:
                         - {name: bge-m3, base-url: "%s"}
-                """.formatted(qwenOne.baseUrl(), qwenTwo.baseUrl(), deadInstance, embedder.baseUrl(),
-                embedder.baseUrl());
+                """.formatted(
+                        qwenOne.baseUrl(), qwenTwo.baseUrl(), deadInstance, embedder.baseUrl(), embedder.baseUrl());
         router = RouterHarness.start(modelYaml);
-        awaitStatus("the dead instance unhealthy, the others healthy", instances -> instances.stream()
-                .filter(i -> i.path("status").asText().equals("active"))
-                .allMatch(i -> i.path("healthy").asBoolean() == !i.path("base_url").asText().equals(deadInstance)));
+        awaitStatus(
+                "the dead instance unhealthy, the others healthy",
+                instances -> instances.stream()
+                        .filter(i -> i.path("status").asText().equals("active"))
+                        .allMatch(i -> i.path("healthy").asBoolean()
+                                == !i.path("base_url").asText().equals(deadInstance)));
     }
 
     @AfterEach
@@ -120,10 +125,14 @@ class DashboardInBrowserTest {
                 new Row("embedding", "bge-m3", null), "✓ 1 of 1 healthy",
                 new Row("embedding", "bge-m3", embedder.baseUrl()), "✓ healthy");
 
-        Document page = pageWhere(statusPage(), "every row", p -> expected.keySet().stream()
-                .allMatch(row -> row.cell(p, "Health").isPresent()));
+        Document page = pageWhere(
+                statusPage(),
+                "every row",
+                p -> expected.keySet().stream()
+                        .allMatch(row -> row.cell(p, "Health").isPresent()));
 
-        expected.forEach((row, health) -> assertEquals(health, row.cell(page, "Health").orElseThrow(), row::toString));
+        expected.forEach(
+                (row, health) -> assertEquals(health, row.cell(page, "Health").orElseThrow(), row::toString));
     }
 
     /** Figures from known scrapes: the page computes quantiles and shares exactly as PromQL would. */
@@ -135,10 +144,15 @@ class DashboardInBrowserTest {
                 new SteadyTraffic("embedding", "embeddings", "bge-m3", embedder.baseUrl(), 30, 0, 0));
         Row qwenOneRow = new Row("chat", "qwen3", qwenOne.baseUrl());
         Row qwenRow = new Row("chat", "qwen3", null);
-        try (ScriptedMetricsFront front = ScriptedMetricsFront.start(router.router().statusPort(),
-                scrape -> Optional.of(SteadyTraffic.text(traffic, scrape)))) {
-            Document page = pageWhere(front.url(), "figures from two scrapes", p -> qwenOneRow.cell(p, "TTFT p50")
-                    .filter(shown -> !shown.equals("—")).isPresent());
+        try (ScriptedMetricsFront front = ScriptedMetricsFront.start(
+                router.router().statusPort(), scrape -> Optional.of(SteadyTraffic.text(traffic, scrape)))) {
+            Document page = pageWhere(
+                    front.url(),
+                    "figures from two scrapes",
+                    p -> qwenOneRow
+                            .cell(p, "TTFT p50")
+                            .filter(shown -> !shown.equals("—"))
+                            .isPresent());
 
             assertEquals("3", qwenOneRow.cell(page, "In flight").orElseThrow());
             assertEquals("4", qwenRow.cell(page, "In flight").orElseThrow());
@@ -146,11 +160,16 @@ class DashboardInBrowserTest {
             assertEquals("7.1 %", qwenRow.cell(page, "Errors (5xx)").orElseThrow(), "2 of 28 requests");
             assertEquals("250 ms", qwenOneRow.cell(page, "TTFT p50").orElseThrow());
             assertEquals("475 ms", qwenRow.cell(page, "TTFT p95").orElseThrow());
-            double requestsPerSecond = Double.parseDouble(qwenOneRow.cell(page, "Requests/s").orElseThrow());
-            double outputPerSecond = Double.parseDouble(qwenOneRow.cell(page, "Tokens/s out").orElseThrow());
+            double requestsPerSecond =
+                    Double.parseDouble(qwenOneRow.cell(page, "Requests/s").orElseThrow());
+            double outputPerSecond =
+                    Double.parseDouble(qwenOneRow.cell(page, "Tokens/s out").orElseThrow());
             assertTrue(requestsPerSecond > 0, "requests/s " + requestsPerSecond);
             double outputPerRequest = SteadyTraffic.OUTPUT_TOKENS_PER_REQUEST * 18.0 / 20;
-            assertEquals(outputPerRequest, outputPerSecond / requestsPerSecond, outputPerRequest / 10,
+            assertEquals(
+                    outputPerRequest,
+                    outputPerSecond / requestsPerSecond,
+                    outputPerRequest / 10,
                     "output tokens per request (both rates rounded for display)");
             assertTrue(page.text().contains("3 applied, 1 refused"), page.text());
         }
@@ -159,9 +178,10 @@ class DashboardInBrowserTest {
     @Test
     void withoutMetricsThePageSaysSoAndStillShowsHealth() throws Exception {
         Row qwenOneRow = new Row("chat", "qwen3", qwenOne.baseUrl());
-        try (ScriptedMetricsFront front = ScriptedMetricsFront.start(router.router().statusPort(),
-                scrape -> Optional.empty())) {
-            Document page = pageWhere(front.url(), "the row", p -> qwenOneRow.cell(p, "Health").isPresent());
+        try (ScriptedMetricsFront front =
+                ScriptedMetricsFront.start(router.router().statusPort(), scrape -> Optional.empty())) {
+            Document page = pageWhere(
+                    front.url(), "the row", p -> qwenOneRow.cell(p, "Health").isPresent());
 
             assertEquals("✓ healthy", qwenOneRow.cell(page, "Health").orElseThrow());
             assertEquals("—", qwenOneRow.cell(page, "Requests/s").orElseThrow());
@@ -178,21 +198,29 @@ class DashboardInBrowserTest {
     void screenshot() throws Exception {
         String refusedEdit = modelYaml.replaceFirst("\\{name: qwen3, ", "{name: qwen3, weight: -5, ");
         router.replaceConfig(refusedEdit);
-        Conditions.await("the edit refused", Duration.ofSeconds(30),
+        Conditions.await(
+                "the edit refused",
+                Duration.ofSeconds(30),
                 () -> router.router().configStatus().lastRefused().isPresent());
         List<SteadyTraffic> traffic = List.of(
                 new SteadyTraffic("chat", "chat", "qwen3", qwenOne.baseUrl(), 36, 0, 3),
                 new SteadyTraffic("chat", "chat", "qwen3", qwenTwo.baseUrl(), 34, 1, 2),
                 new SteadyTraffic("embedding", "embeddings", "bge-m3", embedder.baseUrl(), 90, 0, 1));
-        boolean realMetrics = HTTP.send(HttpRequest.newBuilder(URI.create(statusPage() + "metrics")).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        boolean realMetrics = HTTP.send(
+                                HttpRequest.newBuilder(URI.create(statusPage() + "metrics"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding())
+                        .statusCode()
+                == 200;
         Path png = Path.of(System.getProperty("basedir", "")).toAbsolutePath().resolve("target/dashboard.png");
         try (BackgroundTraffic flowing = BackgroundTraffic.start(router.client());
-             ScriptedMetricsFront front = ScriptedMetricsFront.start(router.router().statusPort(),
-                     scrape -> Optional.of(SteadyTraffic.text(traffic, scrape)))) {
+                ScriptedMetricsFront front = ScriptedMetricsFront.start(
+                        router.router().statusPort(), scrape -> Optional.of(SteadyTraffic.text(traffic, scrape)))) {
             Files.deleteIfExists(png);
-            Conditions.await("traffic on every healthy instance", Duration.ofSeconds(30), () -> Stream.of(qwenOne,
-                    qwenTwo, embedder).allMatch(stub -> stub.requestCount() > 0));
+            Conditions.await(
+                    "traffic on every healthy instance",
+                    Duration.ofSeconds(30),
+                    () -> Stream.of(qwenOne, qwenTwo, embedder).allMatch(stub -> stub.requestCount() > 0));
             chromium.screenshot(realMetrics ? statusPage() : front.url(), png, 1280, 940);
         }
         LOG.info("Screenshot of the dashboard ({} metrics) in {}", realMetrics ? "the router's" : "scripted", png);
@@ -211,8 +239,10 @@ class DashboardInBrowserTest {
                 return Optional.of(last.get()).filter(shown);
             });
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; it showed:\n"
-                    + (last.get() == null ? "nothing" : last.get().outerHtml()), e);
+            throw new AssertionError(
+                    e.getMessage() + "; it showed:\n"
+                            + (last.get() == null ? "nothing" : last.get().outerHtml()),
+                    e);
         }
     }
 
@@ -222,9 +252,12 @@ class DashboardInBrowserTest {
 
     private List<JsonNode> instances() {
         try {
-            JsonNode status = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(
-                    "http://127.0.0.1:" + router.router().statusPort() + "/v1/status")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body());
+            JsonNode status = JSON.readTree(HTTP.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                            + router.router().statusPort() + "/v1/status"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body());
             List<JsonNode> all = new ArrayList<>();
             status.path("services").forEach(service -> service.path("instances").forEach(all::add));
             return all;
@@ -255,16 +288,23 @@ class DashboardInBrowserTest {
                     } catch (OpenAIServiceException e) {
                         assertEquals(503, e.statusCode(), e::getMessage);
                     }
-                    client.embeddings().create(EmbeddingCreateParams.builder().model("bge-m3")
-                            .input("shared GPUs").build());
+                    client.embeddings()
+                            .create(EmbeddingCreateParams.builder()
+                                    .model("bge-m3")
+                                    .input("shared GPUs")
+                                    .build());
                 }
             });
             return traffic;
         }
 
         private static void chat(OpenAIClient client, String model) {
-            client.chat().completions().create(ChatCompletionCreateParams.builder().model(model)
-                    .addUserMessage("How busy are the GPUs?").build());
+            client.chat()
+                    .completions()
+                    .create(ChatCompletionCreateParams.builder()
+                            .model(model)
+                            .addUserMessage("How busy are the GPUs?")
+                            .build());
         }
 
         @Override
@@ -293,7 +333,8 @@ class DashboardInBrowserTest {
                     for (Element row : group.select("tr")) {
                         String name = row.child(0).ownText();
                         if (instance == null ? row == modelRow : row != modelRow && name.equals(instance)) {
-                            return Optional.of(row.child(headings.indexOf(column)).text());
+                            return Optional.of(
+                                    row.child(headings.indexOf(column)).text());
                         }
                     }
                 }

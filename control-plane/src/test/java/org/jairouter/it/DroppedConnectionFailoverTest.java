@@ -23,7 +23,8 @@ class DroppedConnectionFailoverTest {
         try (StubBackend dropping = StubBackend.start("chat-dropping");
                 StubBackend healthy = StubBackend.start("chat-healthy");
                 StubBackend lonely = StubBackend.start("embedding-dropping");
-                RouterHarness router = RouterHarness.start("""
+                RouterHarness router =
+                        RouterHarness.start("""
                         model:
                           services:
                             chat:
@@ -45,16 +46,31 @@ class DroppedConnectionFailoverTest {
             lonely.dropRequests(true);
 
             for (int i = 0; i < REQUESTS; i++) {
-                String answer = router.client().chat().completions().create(ChatCompletionCreateParams.builder()
-                                .model("qwen3").addUserMessage("hi").build())
-                        .choices().get(0).message().content().orElseThrow();
+                String answer = router.client()
+                        .chat()
+                        .completions()
+                        .create(ChatCompletionCreateParams.builder()
+                                .model("qwen3")
+                                .addUserMessage("hi")
+                                .build())
+                        .choices()
+                        .get(0)
+                        .message()
+                        .content()
+                        .orElseThrow();
                 assertEquals("Hello from chat-healthy", answer);
             }
             assertTrue(dropping.requestCount() > 0, "round-robin never tried the dropping instance");
             assertEquals(REQUESTS, healthy.requestCount());
 
-            InternalServerException error = assertThrows(InternalServerException.class, () -> router.client()
-                    .embeddings().create(EmbeddingCreateParams.builder().model("bge").input("hi").build()));
+            InternalServerException error = assertThrows(
+                    InternalServerException.class,
+                    () -> router.client()
+                            .embeddings()
+                            .create(EmbeddingCreateParams.builder()
+                                    .model("bge")
+                                    .input("hi")
+                                    .build()));
             assertEquals(503, error.statusCode());
             assertTrue(error.getMessage().contains("closed the connection before answering"), error.getMessage());
         }

@@ -81,23 +81,28 @@ class EdgeHardeningThroughEnvoyTest {
         assertEquals(500, response.statusCode());
         List<RecordedRequest> seen = received();
         assertEquals(1, seen.size(), "a 5xx is not retried unless the config says so: " + seen);
-        assertTrue(steering.keySet().stream().noneMatch(seen.get(0).headers()::containsKey),
-                "the client's x-envoy-* headers reached the instance: " + seen.get(0).headers());
+        assertTrue(
+                steering.keySet().stream().noneMatch(seen.get(0).headers()::containsKey),
+                "the client's x-envoy-* headers reached the instance: "
+                        + seen.get(0).headers());
     }
 
     @Test
     void headersWithUnderscoresNeverReachAnInstance() throws Exception {
-        HttpResponse<String> response = HTTP.send(chat().header("x_api_key", "smuggled").build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response =
+                HTTP.send(chat().header("x_api_key", "smuggled").build(), HttpResponse.BodyHandlers.ofString());
 
         assertEquals(200, response.statusCode());
-        assertFalse(received().get(0).headers().containsKey("x_api_key"), received().get(0).headers().toString());
+        assertFalse(
+                received().get(0).headers().containsKey("x_api_key"),
+                received().get(0).headers().toString());
     }
 
     @Test
     void repliesNameNoServerAndCarryNoEnvoyHeaders() throws Exception {
         HttpResponse<String> proxied = HTTP.send(chat().build(), HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> local = HTTP.send(HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
+        HttpResponse<String> local = HTTP.send(
+                HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
                         .header("content-type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-9\",\"messages\":[]}"))
                         .build(),
@@ -125,19 +130,25 @@ class EdgeHardeningThroughEnvoyTest {
 
     @Test
     void headWorksWhereGetDoes() throws Exception {
-        HttpResponse<Void> head = HTTP.send(HttpRequest.newBuilder(URI.create(router.baseUrl() + "/models"))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> head = HTTP.send(
+                HttpRequest.newBuilder(URI.create(router.baseUrl() + "/models"))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.discarding());
 
         assertEquals(200, head.statusCode());
     }
 
     @Test
     void aPathEnvoyCannotReadGetsAnOpenAiErrorThatSaysWhy() throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-                URI.create(router.baseUrl() + "/chat/completions%00")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions%00"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
 
         assertEquals(400, response.statusCode());
-        String message = JSON.readTree(response.body()).path("error").path("message").asText();
+        String message =
+                JSON.readTree(response.body()).path("error").path("message").asText();
         assertTrue(message.contains("could not be read (path_normalization_failed)"), response.body());
     }
 
@@ -147,15 +158,22 @@ class EdgeHardeningThroughEnvoyTest {
         HttpResponse<String> huge = postChat("m".repeat(100_000));
 
         assertEquals(404, long_.statusCode());
-        String message = JSON.readTree(long_.body()).path("error").path("message").asText();
+        String message =
+                JSON.readTree(long_.body()).path("error").path("message").asText();
         assertTrue(message.length() < 400, "echoed " + message.length() + " characters");
         assertEquals(400, huge.statusCode());
-        assertTrue(JSON.readTree(huge.body()).path("error").path("message").asText()
-                .contains("a model name of at most 256 characters"), huge.body());
+        assertTrue(
+                JSON.readTree(huge.body())
+                        .path("error")
+                        .path("message")
+                        .asText()
+                        .contains("a model name of at most 256 characters"),
+                huge.body());
     }
 
     private static HttpResponse<String> postChat(String model) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
                         .header("content-type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"messages\":[]}"))
                         .build(),
@@ -169,6 +187,7 @@ class EdgeHardeningThroughEnvoyTest {
     }
 
     private static List<RecordedRequest> received() {
-        return java.util.stream.Stream.concat(first.requests().stream(), second.requests().stream()).toList();
+        return java.util.stream.Stream.concat(first.requests().stream(), second.requests().stream())
+                .toList();
     }
 }

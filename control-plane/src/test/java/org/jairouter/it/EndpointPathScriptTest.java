@@ -54,6 +54,7 @@ class EndpointPathScriptTest {
 
     @TempDir
     static Path dir;
+
     private static StubBackend instance;
     private static StaticEnvoy envoy;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -62,7 +63,8 @@ class EndpointPathScriptTest {
     static void start() throws Exception {
         instance = StubBackend.start("instance");
         Path script = StaticEnvoy.copyResource("/org/jairouter/translate/endpoint-path.lua", dir);
-        envoy = StaticEnvoy.start(StaticEnvoy.bootstrap("", ROUTES, "", CLUSTERS.formatted(instance.port(), script)),
+        envoy = StaticEnvoy.start(
+                StaticEnvoy.bootstrap("", ROUTES, "", CLUSTERS.formatted(instance.port(), script)),
                 dir.resolve("envoy"));
     }
 
@@ -91,8 +93,8 @@ class EndpointPathScriptTest {
 
     @Test
     void theQueryStringIsKept() throws Exception {
-        RecordedRequest received = send("/v1/chat/completions?api-version=2024-06-01&trace=a%20b",
-                "/ollama/v1/chat/completions");
+        RecordedRequest received =
+                send("/v1/chat/completions?api-version=2024-06-01&trace=a%20b", "/ollama/v1/chat/completions");
 
         assertEquals("/ollama/v1/chat/completions?api-version=2024-06-01&trace=a%20b", received.path());
     }

@@ -35,9 +35,17 @@ class EnvoyRejectionStatusTest {
     void aConfigEnvoyRejectsIsShownAsRefusedAndTheAcceptedOneStaysInForce() throws Exception {
         try (StubBackend backend = StubBackend.start("chat-1");
                 RouterHarness router = RouterHarness.start(MODEL.formatted(backend.baseUrl()))) {
-            String accepted = awaitStatus(router, status -> status.path("config").path("in_force").path("version")
-                    .asText().equals(router.router().configVersion())).path("config").path("in_force")
-                    .path("version").asText();
+            String accepted = awaitStatus(
+                            router,
+                            status -> status.path("config")
+                                    .path("in_force")
+                                    .path("version")
+                                    .asText()
+                                    .equals(router.router().configVersion()))
+                    .path("config")
+                    .path("in_force")
+                    .path("version")
+                    .asText();
 
             router.replaceConfig(MODEL.formatted(backend.baseUrl()) + """
                         - name: "secure"
@@ -46,21 +54,40 @@ class EnvoyRejectionStatusTest {
                     ca-file: /nonexistent/model-servers-ca.pem
                 """.replace("                  tls:", "  tls:"));
 
-            JsonNode status = awaitStatus(router, s -> s.path("config").path("published_state").asText()
-                    .equals("refused by Envoy"));
+            JsonNode status = awaitStatus(
+                    router,
+                    s -> s.path("config").path("published_state").asText().equals("refused by Envoy"));
             JsonNode config = status.path("config");
             assertEquals(accepted, config.path("in_force").path("version").asText(), config.toString());
-            assertEquals(router.router().configVersion(), config.path("published").path("version").asText());
+            assertEquals(
+                    router.router().configVersion(),
+                    config.path("published").path("version").asText());
             String problem = config.path("last_refused").path("problems").get(0).asText();
-            assertTrue(problem.contains("refused the Cluster resources of config " + router.router().configVersion()),
+            assertTrue(
+                    problem.contains("refused the Cluster resources of config "
+                            + router.router().configVersion()),
                     problem);
             assertTrue(problem.contains("/nonexistent/model-servers-ca.pem"), problem);
             JsonNode envoy = status.path("envoys").get(0);
             assertEquals(accepted, envoy.path("accepted_version").asText(), envoy.toString());
-            assertEquals("Cluster", envoy.path("last_rejection").path("resource_type").asText(), envoy.toString());
-            assertEquals("Hello from chat-1", router.client().chat().completions().create(ChatCompletionCreateParams
-                            .builder().model("qwen3").addUserMessage("hi").build())
-                    .choices().get(0).message().content().orElseThrow());
+            assertEquals(
+                    "Cluster",
+                    envoy.path("last_rejection").path("resource_type").asText(),
+                    envoy.toString());
+            assertEquals(
+                    "Hello from chat-1",
+                    router.client()
+                            .chat()
+                            .completions()
+                            .create(ChatCompletionCreateParams.builder()
+                                    .model("qwen3")
+                                    .addUserMessage("hi")
+                                    .build())
+                            .choices()
+                            .get(0)
+                            .message()
+                            .content()
+                            .orElseThrow());
         }
     }
 
@@ -72,8 +99,9 @@ class EnvoyRejectionStatusTest {
         HttpClient http = HttpClient.newHttpClient();
         URI uri = URI.create("http://127.0.0.1:" + router.router().statusPort() + "/v1/status");
         return Conditions.awaitValue("the status to show it", Duration.ofSeconds(30), () -> {
-            JsonNode status = new ObjectMapper().readTree(http.send(HttpRequest.newBuilder(uri).build(),
-                    HttpResponse.BodyHandlers.ofString()).body());
+            JsonNode status = new ObjectMapper()
+                    .readTree(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
+                            .body());
             return condition.holds(status) ? Optional.of(status) : Optional.empty();
         });
     }

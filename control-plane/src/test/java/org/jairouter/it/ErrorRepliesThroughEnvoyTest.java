@@ -63,8 +63,15 @@ class ErrorRepliesThroughEnvoyTest {
 
     @Test
     void unknownModelIsA404ModelNotFoundForTheSdk() {
-        NotFoundException error = assertThrows(NotFoundException.class, () -> router.client().chat().completions()
-                .create(ChatCompletionCreateParams.builder().model("gpt-9").addUserMessage("hi").build()));
+        NotFoundException error = assertThrows(
+                NotFoundException.class,
+                () -> router.client()
+                        .chat()
+                        .completions()
+                        .create(ChatCompletionCreateParams.builder()
+                                .model("gpt-9")
+                                .addUserMessage("hi")
+                                .build()));
 
         assertEquals(404, error.statusCode());
         assertTrue(error.getMessage().contains("The model 'gpt-9' does not exist"), error.getMessage());
@@ -100,16 +107,20 @@ class ErrorRepliesThroughEnvoyTest {
         String boundary = "b0undary";
         String body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
                 + "Content-Type: audio/wav\r\n\r\nRIFF....\r\n--" + boundary + "--\r\n";
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(router.baseUrl() + "/audio/transcriptions"))
-                .header("content-type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create(router.baseUrl() + "/audio/transcriptions"))
+                        .header("content-type", "multipart/form-data; boundary=" + boundary)
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
 
         assertEquals("model", expectError(response, 400).path("param").asText());
     }
 
     @Test
     void bodyOverTheConfiguredLimitIsA413() throws Exception {
-        String big = "{\"model\":\"qwen3\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(100_000) + "\"}]}";
+        String big =
+                "{\"model\":\"qwen3\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(100_000) + "\"}]}";
 
         JsonNode error = expectError(postJson("/chat/completions", big), 413);
 
@@ -126,29 +137,38 @@ class ErrorRepliesThroughEnvoyTest {
 
     @Test
     void wrongMethodIsA405() throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
-                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
 
         assertTrue(expectError(response, 405).path("message").asText().contains("use POST"));
     }
 
     @Test
     void unreachableInstanceIsA503ServerError() throws Exception {
-        JsonNode error = expectError(postJson("/chat/completions", "{\"model\":\"offline-model\",\"messages\":[]}"), 503);
+        JsonNode error =
+                expectError(postJson("/chat/completions", "{\"model\":\"offline-model\",\"messages\":[]}"), 503);
 
         assertEquals("server_error", error.path("type").asText());
     }
 
     private static HttpResponse<String> postJson(String path, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(router.baseUrl() + path))
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(router.baseUrl() + path))
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** Asserts status and OpenAI's error shape; returns the inner error object. */
     private static JsonNode expectError(HttpResponse<String> response, int status) throws Exception {
         assertEquals(status, response.statusCode(), response.body());
-        assertEquals("application/json", response.headers().firstValue("content-type").orElse(""));
+        assertEquals(
+                "application/json",
+                response.headers().firstValue("content-type").orElse(""));
         JsonNode error = JSON.readTree(response.body()).path("error");
         for (String field : new String[] {"message", "type", "param", "code"}) {
             assertTrue(error.has(field), () -> "missing error." + field + " in " + response.body());

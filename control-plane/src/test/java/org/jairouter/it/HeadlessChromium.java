@@ -19,6 +19,7 @@ import org.jsoup.nodes.Document;
 final class HeadlessChromium {
     /** Virtual time a page gets: enough for the dashboard to poll several times. */
     private static final int VIRTUAL_TIME_MILLIS = 9_000;
+
     private static final long RUN_TIMEOUT_SECONDS = 120;
     private final Path binary;
 
@@ -40,8 +41,7 @@ final class HeadlessChromium {
     }
 
     void screenshot(String url, Path png, int width, int height) throws IOException, InterruptedException {
-        run(url, "--screenshot=" + png.toAbsolutePath(), "--window-size=" + width + "," + height,
-                "--hide-scrollbars");
+        run(url, "--screenshot=" + png.toAbsolutePath(), "--window-size=" + width + "," + height, "--hide-scrollbars");
         if (!Files.isRegularFile(png)) {
             throw new IOException("chromium wrote no screenshot to " + png);
         }
@@ -49,14 +49,21 @@ final class HeadlessChromium {
 
     private String run(String url, String... action) throws IOException, InterruptedException {
         Path profile = Files.createTempDirectory("jairouter-chromium-");
-        List<String> command = new ArrayList<>(List.of(binary.toString(), "--headless", "--no-sandbox",
-                "--disable-gpu", "--no-first-run", "--user-data-dir=" + profile,
+        List<String> command = new ArrayList<>(List.of(
+                binary.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--user-data-dir=" + profile,
                 "--virtual-time-budget=" + VIRTUAL_TIME_MILLIS));
         command.addAll(List.of(action));
         command.add(url);
         Path output = Files.createTempFile("jairouter-chromium-", ".html");
-        Process process = new ProcessBuilder(command).redirectOutput(output.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = new ProcessBuilder(command)
+                .redirectOutput(output.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         try {
             if (!process.waitFor(RUN_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 throw new IOException("chromium did not finish " + url + " within " + RUN_TIMEOUT_SECONDS + " s");
@@ -69,7 +76,8 @@ final class HeadlessChromium {
             process.destroyForcibly();
             Files.deleteIfExists(output);
             try (var files = Files.walk(profile)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
         }
     }

@@ -30,6 +30,7 @@ class HealthAndFailoverTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     /** Checks every 500 ms; one failure marks an instance down. */
     private static final Duration CHECK_INTERVAL = Duration.ofMillis(500);
+
     private StubBackend first;
     private StubBackend second;
     private StubBackend pairOne;
@@ -60,8 +61,14 @@ class HealthAndFailoverTest {
                       instances:
                         - {name: bge-m3, base-url: "%s"}
                         - {name: bge-retired, base-url: "%s", status: inactive}
-                """.formatted(CHECK_INTERVAL.toMillis(), first.baseUrl(), second.baseUrl(), pairOne.baseUrl(),
-                pairTwo.baseUrl(), embedder.baseUrl(), embedder.baseUrl()));
+                """.formatted(
+                        CHECK_INTERVAL.toMillis(),
+                        first.baseUrl(),
+                        second.baseUrl(),
+                        pairOne.baseUrl(),
+                        pairTwo.baseUrl(),
+                        embedder.baseUrl(),
+                        embedder.baseUrl()));
         client = router.client();
     }
 
@@ -89,10 +96,14 @@ class HealthAndFailoverTest {
         long shownAfterMillis = (System.nanoTime() - stoppedAt) / 1_000_000;
 
         // Whichever notices first: the active check, or the failed connections of the requests above.
-        assertTrue(Set.of("failed active health check", "ejected after failed requests")
-                .contains(down.path("unhealthy_reason").asText()), down.toString());
+        assertTrue(
+                Set.of("failed active health check", "ejected after failed requests")
+                        .contains(down.path("unhealthy_reason").asText()),
+                down.toString());
         // One interval plus the check's timeout, with room for a busy machine.
-        assertTrue(shownAfterMillis < 4 * (CHECK_INTERVAL.toMillis() + 400), "shown unhealthy after " + shownAfterMillis + " ms");
+        assertTrue(
+                shownAfterMillis < 4 * (CHECK_INTERVAL.toMillis() + 400),
+                "shown unhealthy after " + shownAfterMillis + " ms");
 
         first = StubBackend.start("first", port);
         awaitInstance("first", JsonNode::asBoolean);
@@ -108,13 +119,17 @@ class HealthAndFailoverTest {
         pairOne.close();
         pairTwo.close();
 
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"pair\",\"messages\":[]}")).build(),
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"pair\",\"messages\":[]}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
 
         assertEquals(503, response.statusCode(), response.body());
-        assertEquals("application/json", response.headers().firstValue("content-type").orElseThrow());
+        assertEquals(
+                "application/json",
+                response.headers().firstValue("content-type").orElseThrow());
         JsonNode error = JSON.readTree(response.body()).path("error");
         assertEquals("server_error", error.path("type").asText(), response.body());
         assertTrue(error.path("message").asText().contains("pair"), response.body());
@@ -122,8 +137,10 @@ class HealthAndFailoverTest {
 
     @Test
     void theSdkListsEveryConfiguredModel() {
-        Set<String> models = StreamSupport.stream(client.models().list().autoPager().spliterator(), false)
-                .map(Model::id).collect(Collectors.toSet());
+        Set<String> models = StreamSupport.stream(
+                        client.models().list().autoPager().spliterator(), false)
+                .map(Model::id)
+                .collect(Collectors.toSet());
 
         assertEquals(Set.of("m", "pair", "bge-m3"), models);
     }
@@ -141,17 +158,23 @@ class HealthAndFailoverTest {
         assertEquals("inactive", retired.path("status").asText());
         assertEquals("inactive in the config", retired.path("unhealthy_reason").asText());
         JsonNode overall = get("/status");
-        assertTrue(overall.path("services").has("chat") && overall.path("services").has("embedding"), overall.toString());
+        assertTrue(
+                overall.path("services").has("chat") && overall.path("services").has("embedding"), overall.toString());
         assertEquals(1, overall.path("envoys").size(), overall.toString());
-        assertEquals(404, HTTP.send(HttpRequest.newBuilder(URI.create(router.baseUrl() + "/rerank/status")).build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(
+                404,
+                HTTP.send(
+                                HttpRequest.newBuilder(URI.create(router.baseUrl() + "/rerank/status"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .statusCode());
     }
 
     /** Polls the chat status until the named instance's "healthy" satisfies the condition. */
     private JsonNode awaitInstance(String stubName, Predicate<JsonNode> healthy) throws Exception {
         StubBackend stub = stubName.equals("first") ? first : second;
-        return Conditions.awaitValue("the status showing the expected health of " + stubName, Duration.ofSeconds(30),
-                () -> {
+        return Conditions.awaitValue(
+                "the status showing the expected health of " + stubName, Duration.ofSeconds(30), () -> {
                     for (JsonNode instance : get("/chat/status").path("instances")) {
                         if (instance.path("base_url").asText().equals(stub.baseUrl())
                                 && healthy.test(instance.path("healthy"))) {
@@ -163,15 +186,24 @@ class HealthAndFailoverTest {
     }
 
     private JsonNode get(String path) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(router.baseUrl() + path)).build(),
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create(router.baseUrl() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
         return JSON.readTree(response.body());
     }
 
     private String chat(String model) {
-        return client.chat().completions()
-                .create(ChatCompletionCreateParams.builder().model(model).addUserMessage("hi").build())
-                .choices().get(0).message().content().orElseThrow();
+        return client.chat()
+                .completions()
+                .create(ChatCompletionCreateParams.builder()
+                        .model(model)
+                        .addUserMessage("hi")
+                        .build())
+                .choices()
+                .get(0)
+                .message()
+                .content()
+                .orElseThrow();
     }
 }

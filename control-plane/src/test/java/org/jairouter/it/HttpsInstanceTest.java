@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HttpsInstanceTest {
     private static final char[] PASSWORD = "changeit".toCharArray();
+
     @TempDir
     Path dir;
 
@@ -34,7 +35,7 @@ class HttpsInstanceTest {
         Path serverKeys = certificate("server");
         Path otherKeys = certificate("other");
         try (StubBackend secure = StubBackend.startHttps("secure", sslContext(serverKeys));
-             StubBackend plain = StubBackend.start("plain")) {
+                StubBackend plain = StubBackend.start("plain")) {
             String services = """
                       services:
                         chat:
@@ -44,37 +45,76 @@ class HttpsInstanceTest {
                             - {name: mixed, base-url: "%s"}
                             - {name: secure-only, base-url: "%s"}
                     """.formatted(secure.baseUrl(), plain.baseUrl(), secure.baseUrl());
-            try (RouterHarness router = RouterHarness.start("model:\n  tls: {ca-file: \"" + pem(serverKeys) + "\"}\n"
-                    + services)) {
+            try (RouterHarness router =
+                    RouterHarness.start("model:\n  tls: {ca-file: \"" + pem(serverKeys) + "\"}\n" + services)) {
                 OpenAIClient client = router.client();
 
                 assertEquals("Hello from secure", chat(client, "secure-only"));
-                assertEquals(Set.of("Hello from secure", "Hello from plain"),
-                        List.of(1, 2, 3, 4).stream().map(i -> chat(client, "mixed")).collect(Collectors.toSet()));
-                assertEquals("localhost:" + secure.port(), secure.requests().get(0).headers().get("host"));
+                assertEquals(
+                        Set.of("Hello from secure", "Hello from plain"),
+                        List.of(1, 2, 3, 4).stream()
+                                .map(i -> chat(client, "mixed"))
+                                .collect(Collectors.toSet()));
+                assertEquals(
+                        "localhost:" + secure.port(),
+                        secure.requests().get(0).headers().get("host"));
             }
-            try (RouterHarness wrongCa = RouterHarness.start("model:\n  tls: {ca-file: \"" + pem(otherKeys) + "\"}\n"
-                    + services)) {
+            try (RouterHarness wrongCa =
+                    RouterHarness.start("model:\n  tls: {ca-file: \"" + pem(otherKeys) + "\"}\n" + services)) {
                 assertThrows(InternalServerException.class, () -> chat(wrongCa.client(), "secure-only"));
             }
         }
     }
 
     private static String chat(OpenAIClient client, String model) {
-        return client.chat().completions()
-                .create(ChatCompletionCreateParams.builder().model(model).addUserMessage("hi").build())
-                .choices().get(0).message().content().orElseThrow();
+        return client.chat()
+                .completions()
+                .create(ChatCompletionCreateParams.builder()
+                        .model(model)
+                        .addUserMessage("hi")
+                        .build())
+                .choices()
+                .get(0)
+                .message()
+                .content()
+                .orElseThrow();
     }
 
     /** A self-signed certificate for localhost, made with the JDK's keytool, in a PKCS#12 key store. */
     private Path certificate(String name) throws Exception {
         Path store = dir.resolve(name + ".p12");
-        keytool("-genkeypair", "-alias", "stub", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "stub",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=localhost",
                 // No CA basic constraint: BoringSSL refuses a CA certificate as a server's own.
-                "-ext", "SAN=dns:localhost", "-validity", "2", "-storetype", "PKCS12",
-                "-keystore", store.toString(), "-storepass", new String(PASSWORD));
-        keytool("-exportcert", "-rfc", "-alias", "stub", "-keystore", store.toString(), "-storepass",
-                new String(PASSWORD), "-file", dir.resolve(name + ".pem").toString());
+                "-ext",
+                "SAN=dns:localhost",
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                store.toString(),
+                "-storepass",
+                new String(PASSWORD));
+        keytool(
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "stub",
+                "-keystore",
+                store.toString(),
+                "-storepass",
+                new String(PASSWORD),
+                "-file",
+                dir.resolve(name + ".pem").toString());
         return store;
     }
 

@@ -26,8 +26,9 @@ class InstanceHeadersThroughEnvoyTest {
     @Test
     void eachInstanceGetsItsOwnKeyAndTheClientsKeyOnlyWhereThereIsNone() throws Exception {
         try (StubBackend keyed = StubBackend.start("keyed");
-             StubBackend open = StubBackend.start("open");
-             RouterHarness router = RouterHarness.start("""
+                StubBackend open = StubBackend.start("open");
+                RouterHarness router =
+                        RouterHarness.start("""
                      model:
                        services:
                          chat:
@@ -43,32 +44,46 @@ class InstanceHeadersThroughEnvoyTest {
                                base-url: "%s"
                                api-key: sk-instance-secret
                      """.formatted(keyed.baseUrl(), open.baseUrl(), keyed.baseUrl()))) {
-            OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(router.baseUrl()).apiKey("client-key")
-                    .maxRetries(0).build();
+            OpenAIClient client = OpenAIOkHttpClient.builder()
+                    .baseUrl(router.baseUrl())
+                    .apiKey("client-key")
+                    .maxRetries(0)
+                    .build();
             // Model k has only the keyed instance: its JSON and SSE calls must all carry the instance's key.
             for (String model : new String[] {"k", "k", "m", "m", "m", "m"}) {
-                ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model(model)
-                        .addUserMessage("hi").build();
+                ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
+                        .model(model)
+                        .addUserMessage("hi")
+                        .build();
                 client.chat().completions().create(params);
-                try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+                try (StreamResponse<ChatCompletionChunk> stream =
+                        client.chat().completions().createStreaming(params)) {
                     stream.stream().count();
                 }
             }
 
             assertEquals(Set.of("Bearer sk-instance-secret"), values(keyed, "authorization"));
-            assertEquals(Set.of("k", "m"), keyed.requests().stream().map(RecordedRequest::model).collect(Collectors.toSet()));
+            assertEquals(
+                    Set.of("k", "m"),
+                    keyed.requests().stream().map(RecordedRequest::model).collect(Collectors.toSet()));
             // Headers belong to the instance entry: m's entry adds X-Tenant, k's does not.
             assertEquals(Set.of("blue", "(none)"), values(keyed, "x-tenant"));
             assertEquals(Set.of("Bearer client-key"), values(open, "authorization"));
             assertEquals(Set.of("(none)"), values(open, "x-tenant"));
-            String status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(router.baseUrl() + "/status")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            String status = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(router.baseUrl() + "/status"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             assertFalse(status.contains("sk-instance-secret"), "the status must not show an upstream key");
         }
     }
 
     private static Set<String> values(StubBackend stub, String header) {
-        return stub.requests().stream().map(RecordedRequest::headers)
-                .map(headers -> headers.getOrDefault(header, "(none)")).collect(Collectors.toSet());
+        return stub.requests().stream()
+                .map(RecordedRequest::headers)
+                .map(headers -> headers.getOrDefault(header, "(none)"))
+                .collect(Collectors.toSet());
     }
 }

@@ -1,6 +1,5 @@
 package org.jairouter.it;
 
-
 import com.openai.errors.InternalServerException;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import java.nio.file.Files;
@@ -25,20 +24,30 @@ class KubernetesConfigMapSwapTest {
     @Test
     void aSymlinkSwapReconfiguresEnvoy() throws Exception {
         try (StubBackend first = StubBackend.start("first");
-             StubBackend second = StubBackend.start("second")) {
+                StubBackend second = StubBackend.start("second")) {
             publish("..v1", first);
             Files.createSymbolicLink(mount.resolve("application.yml"), Path.of("..data/application.yml"));
             try (RouterHarness router = RouterHarness.startWithConfigFile(mount.resolve("application.yml"))) {
                 publish("..v2", second);
 
-                router.awaitEnvoy(clusters -> clusters.getOrDefault("chat~m", Set.of())
-                        .equals(Set.of("127.0.0.1:" + second.port())));
+                router.awaitEnvoy(clusters ->
+                        clusters.getOrDefault("chat~m", Set.of()).equals(Set.of("127.0.0.1:" + second.port())));
                 // The replacement gets traffic once its first health check has passed.
                 Conditions.await("the replacement instance answering", Duration.ofSeconds(30), () -> {
                     try {
-                        return router.client().chat().completions()
-                                .create(ChatCompletionCreateParams.builder().model("m").addUserMessage("hi").build())
-                                .choices().get(0).message().content().orElseThrow().equals("Hello from second");
+                        return router.client()
+                                .chat()
+                                .completions()
+                                .create(ChatCompletionCreateParams.builder()
+                                        .model("m")
+                                        .addUserMessage("hi")
+                                        .build())
+                                .choices()
+                                .get(0)
+                                .message()
+                                .content()
+                                .orElseThrow()
+                                .equals("Hello from second");
                     } catch (InternalServerException notYetHealthy) {
                         return false;
                     }

@@ -97,8 +97,12 @@ class LiveReconfigurationTest {
                 """.formatted(stable2.baseUrl()));
         JsonNode refused = awaitRefusal();
 
-        assertTrue(refused.path("problems").get(0).asText()
-                        .matches(".*application\\.yml:8: model\\.services\\.chat\\.instances\\[0]\\.weight: .*'heavy'.*"),
+        assertTrue(
+                refused.path("problems")
+                        .get(0)
+                        .asText()
+                        .matches(
+                                ".*application\\.yml:8: model\\.services\\.chat\\.instances\\[0]\\.weight: .*'heavy'.*"),
                 refused.toString());
         assertEquals(versionInForce, router.router().configVersion());
         assertEquals("Hello from stable-1", chat("m"));
@@ -118,8 +122,15 @@ class LiveReconfigurationTest {
         for (int i = 0; i < 2; i++) {
             clients.add(load.submit(() -> untilStopped(running, failures, completed, () -> streamChat("m"))));
         }
-        clients.add(load.submit(() -> untilStopped(running, failures, completed,
-                () -> client.embeddings().create(EmbeddingCreateParams.builder().model("e").input("hi").build()))));
+        clients.add(load.submit(() -> untilStopped(
+                running,
+                failures,
+                completed,
+                () -> client.embeddings()
+                        .create(EmbeddingCreateParams.builder()
+                                .model("e")
+                                .input("hi")
+                                .build()))));
         try {
             for (int rewrite = 1; rewrite <= 50; rewrite++) {
                 reconfigure(churn(rewrite));
@@ -145,7 +156,8 @@ class LiveReconfigurationTest {
     @Test
     void aStreamInFlightOnARemovedInstanceCompletes() throws Exception {
         reconfigure(chatOnly("m", stable1) + instance("s", streamer));
-        assertStreamSurvives(chatOnly("m", stable1) + instance("s", stable2), () -> chat("s").equals("Hello from stable-2"));
+        assertStreamSurvives(
+                chatOnly("m", stable1) + instance("s", stable2), () -> chat("s").equals("Hello from stable-2"));
     }
 
     @Test
@@ -158,7 +170,8 @@ class LiveReconfigurationTest {
     private static void assertStreamSurvives(String edit, java.util.concurrent.Callable<Boolean> editInEffect) {
         Gate rest = streamer.pauseStreamsAfterFirstChunk();
         assertTimeoutPreemptively(Duration.ofMinutes(1), () -> {
-            try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params("s"))) {
+            try (StreamResponse<ChatCompletionChunk> stream =
+                    client.chat().completions().createStreaming(params("s"))) {
                 Iterator<ChatCompletionChunk> chunks = stream.stream().iterator();
                 chunks.next();
 
@@ -176,7 +189,9 @@ class LiveReconfigurationTest {
                 while (chunks.hasNext()) {
                     last = chunks.next();
                 }
-                assertEquals("stop", last.choices().get(0).finishReason().orElseThrow().asString());
+                assertEquals(
+                        "stop",
+                        last.choices().get(0).finishReason().orElseThrow().asString());
             }
         });
     }
@@ -203,8 +218,8 @@ class LiveReconfigurationTest {
                       instances:
                         - {name: e, base-url: "%s", weight: %d}
                         - {name: e, base-url: "%s"}
-                """.formatted(POLICIES[n % 4], chat, POLICIES[(n + 1) % 4], stable1.baseUrl(), 1 + n % 4,
-                stable2.baseUrl());
+                """.formatted(
+                        POLICIES[n % 4], chat, POLICIES[(n + 1) % 4], stable1.baseUrl(), 1 + n % 4, stable2.baseUrl());
     }
 
     private static String chatOnly(String model, StubBackend stub) {
@@ -224,14 +239,22 @@ class LiveReconfigurationTest {
     private static void reconfigure(String modelYaml) throws Exception {
         Instant written = Instant.now();
         if (router.replaceConfig(modelYaml)) {
-            Conditions.await("the control plane applying the edit", Duration.ofSeconds(30),
-                    () -> router.router().configStatus().applied().orElseThrow().at().isAfter(written));
+            Conditions.await(
+                    "the control plane applying the edit",
+                    Duration.ofSeconds(30),
+                    () -> router.router()
+                            .configStatus()
+                            .applied()
+                            .orElseThrow()
+                            .at()
+                            .isAfter(written));
         }
         Set<String> wanted = expectedEndpoints(modelYaml);
         router.awaitEnvoy(clusters -> clusters.entrySet().stream()
                 .filter(cluster -> !cluster.getKey().startsWith("jairouter_"))
                 .flatMap(cluster -> cluster.getValue().stream())
-                .collect(Collectors.toSet()).equals(wanted));
+                .collect(Collectors.toSet())
+                .equals(wanted));
     }
 
     /** The host:port of every base-url in a config. */
@@ -248,11 +271,14 @@ class LiveReconfigurationTest {
         HttpClient http = HttpClient.newHttpClient();
         URI status = URI.create("http://127.0.0.1:" + router.router().statusPort() + "/v1/status");
         return Conditions.awaitValue("the refused edit showing in the status", Duration.ofSeconds(30), () -> {
-            JsonNode body = new ObjectMapper().readTree(http.send(HttpRequest.newBuilder(status).build(),
-                    HttpResponse.BodyHandlers.ofString()).body());
+            JsonNode body = new ObjectMapper()
+                    .readTree(http.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString())
+                            .body());
             JsonNode refused = body.path("config").path("last_refused");
             if (!refused.isMissingNode() && !refused.isNull()) {
-                assertEquals(router.router().configVersion(), body.path("config").path("in_force").path("version").asText());
+                assertEquals(
+                        router.router().configVersion(),
+                        body.path("config").path("in_force").path("version").asText());
                 return Optional.of(refused);
             }
             return Optional.empty();
@@ -260,7 +286,14 @@ class LiveReconfigurationTest {
     }
 
     private static String chat(String model) {
-        return client.chat().completions().create(params(model)).choices().get(0).message().content().orElseThrow();
+        return client.chat()
+                .completions()
+                .create(params(model))
+                .choices()
+                .get(0)
+                .message()
+                .content()
+                .orElseThrow();
     }
 
     private static boolean chatFails(String model) {
@@ -273,20 +306,32 @@ class LiveReconfigurationTest {
     }
 
     private static String streamChat(String model) {
-        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params(model))) {
+        try (StreamResponse<ChatCompletionChunk> stream =
+                client.chat().completions().createStreaming(params(model))) {
             List<ChatCompletionChunk> chunks = stream.stream().toList();
-            String finish = chunks.get(chunks.size() - 1).choices().get(0).finishReason().orElseThrow().asString();
+            String finish = chunks.get(chunks.size() - 1)
+                    .choices()
+                    .get(0)
+                    .finishReason()
+                    .orElseThrow()
+                    .asString();
             assertEquals("stop", finish, "the stream ended early");
             return finish;
         }
     }
 
     private static ChatCompletionCreateParams params(String model) {
-        return ChatCompletionCreateParams.builder().model(model).addUserMessage("hi").build();
+        return ChatCompletionCreateParams.builder()
+                .model(model)
+                .addUserMessage("hi")
+                .build();
     }
 
-    private static void untilStopped(AtomicBoolean running, ConcurrentLinkedQueue<String> failures,
-                                     AtomicInteger completed, java.util.concurrent.Callable<?> request) {
+    private static void untilStopped(
+            AtomicBoolean running,
+            ConcurrentLinkedQueue<String> failures,
+            AtomicInteger completed,
+            java.util.concurrent.Callable<?> request) {
         while (running.get()) {
             try {
                 request.call();
@@ -296,5 +341,4 @@ class LiveReconfigurationTest {
             }
         }
     }
-
 }

@@ -38,7 +38,8 @@ class LoadAwareThroughEnvoyTest {
     /** Each simulated second lasts 10 ms. */
     private static final SimulatedTime TIME = SimulatedTime.scaled(0.01);
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final ExecutorService outsideClients = Executors.newCachedThreadPool();
     private final AtomicBoolean stopOutsideClients = new AtomicBoolean();
     private final List<SimulatedModelServer> servers = new ArrayList<>();
@@ -55,15 +56,18 @@ class LoadAwareThroughEnvoyTest {
     }
 
     private SimulatedModelServer server(String name, int capacity) {
-        SimulatedModelServer server = SimulatedModelServer.start(name, MODEL, 0, SimulatorProfile.of(1, capacity, 0),
-                TIME);
+        SimulatedModelServer server =
+                SimulatedModelServer.start(name, MODEL, 0, SimulatorProfile.of(1, capacity, 0), TIME);
         servers.add(server);
         return server;
     }
 
     private void startRouter() throws Exception {
         StringBuilder instances = new StringBuilder();
-        servers.forEach(s -> instances.append("        - {name: sim, base-url: \"").append(s.baseUrl()).append("\"}\n"));
+        servers.forEach(s -> instances
+                .append("        - {name: sim, base-url: \"")
+                .append(s.baseUrl())
+                .append("\"}\n"));
         router = RouterHarness.start("""
                 model:
                   adapter: vllm
@@ -85,22 +89,32 @@ class LoadAwareThroughEnvoyTest {
         for (int i = 0; i < requests; i++) {
             HttpResponse<String> response = post(url, chat(1));
             assertEquals(200, response.statusCode(), response.body());
-            served.merge(response.headers().firstValue(SimulatedModelServer.INSTANCE_HEADER).orElseThrow(), 1,
+            served.merge(
+                    response.headers()
+                            .firstValue(SimulatedModelServer.INSTANCE_HEADER)
+                            .orElseThrow(),
+                    1,
                     Integer::sum);
         }
         return served;
     }
 
     private HttpResponse<String> post(String url, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url + "/chat/completions"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create(url + "/chat/completions"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private long weightOf(SimulatedModelServer server) throws Exception {
         String hostname = URI.create(server.baseUrl()).getAuthority();
-        return router.admin().hostStatuses().stream().filter(h -> h.hostname().equals(hostname))
-                .mapToLong(HostStatus::weight).findFirst().orElse(-1);
+        return router.admin().hostStatuses().stream()
+                .filter(h -> h.hostname().equals(hostname))
+                .mapToLong(HostStatus::weight)
+                .findFirst()
+                .orElse(-1);
     }
 
     @Test
@@ -117,14 +131,22 @@ class LoadAwareThroughEnvoyTest {
                 return null;
             });
         }
-        Conditions.await("Envoy lowering the weight of the queued instance", TIMEOUT,
+        Conditions.await(
+                "Envoy lowering the weight of the queued instance",
+                TIMEOUT,
                 () -> uncheck(() -> weightOf(queued) < 30 && weightOf(idle) == 100));
 
         // New weights are the same config: once Envoy has them, the status still shows that config in force.
         URI status = URI.create("http://127.0.0.1:" + router.router().statusPort() + "/v1/status");
-        Conditions.await("the status showing the config in force", TIMEOUT, () -> uncheck(() -> JSON.readTree(
-                http.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString()).body())
-                .at("/config/in_force/version").asText().equals(router.router().configVersion())));
+        Conditions.await(
+                "the status showing the config in force",
+                TIMEOUT,
+                () -> uncheck(() -> JSON.readTree(
+                                http.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString())
+                                        .body())
+                        .at("/config/in_force/version")
+                        .asText()
+                        .equals(router.router().configVersion())));
 
         Map<String, Integer> served = servedBy(router.baseUrl(), REQUESTS);
 

@@ -40,14 +40,26 @@ class LoadBalancingThroughEnvoyTest {
     private static final String CHAT = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     private static final String RERANK = "{\"model\":\"r\",\"query\":\"q\",\"documents\":[\"a\",\"b\"]}";
     private static final List<StubBackend> STUBS = new ArrayList<>();
-    private static final OkHttpClient HTTP = new OkHttpClient.Builder().readTimeout(Duration.ofMinutes(2)).build();
+    private static final OkHttpClient HTTP =
+            new OkHttpClient.Builder().readTimeout(Duration.ofMinutes(2)).build();
     private static RouterHarness router;
     private static RouterHarness behindProxy;
 
     @BeforeAll
     static void start() throws Exception {
-        for (String name : List.of("random-1", "random-3", "rr-1", "rr-3", "even-a", "even-b", "hash-1", "hash-3",
-                "lc-slow", "lc-fast", "active", "inactive")) {
+        for (String name : List.of(
+                "random-1",
+                "random-3",
+                "rr-1",
+                "rr-3",
+                "even-a",
+                "even-b",
+                "hash-1",
+                "hash-3",
+                "lc-slow",
+                "lc-fast",
+                "active",
+                "inactive")) {
             STUBS.add(StubBackend.start(name));
         }
         String services = """
@@ -133,14 +145,19 @@ class LoadBalancingThroughEnvoyTest {
         List<Future<Integer>> responses = new ArrayList<>();
         try {
             for (int i = 0; i < requests; i++) {
-                responses.add(clients.submit(() -> post(router, "/images/generations", "{\"model\":\"sd\",\"prompt\":\"cat\"}")));
+                responses.add(clients.submit(
+                        () -> post(router, "/images/generations", "{\"model\":\"sd\",\"prompt\":\"cat\"}")));
             }
-            Conditions.await("every request answered or held", Duration.ofMinutes(1),
+            Conditions.await(
+                    "every request answered or held",
+                    Duration.ofMinutes(1),
                     () -> fast.requestCount() - fastBefore + slow.inFlight() == requests);
 
             int toFast = fast.requestCount() - fastBefore;
-            assertTrue(toFast >= 0.9 * requests, "only " + toFast + " of " + requests
-                    + " concurrent requests avoided the instance holding " + slow.inFlight());
+            assertTrue(
+                    toFast >= 0.9 * requests,
+                    "only " + toFast + " of " + requests + " concurrent requests avoided the instance holding "
+                            + slow.inFlight());
         } finally {
             hold.open();
             clients.shutdown();
@@ -156,16 +173,21 @@ class LoadBalancingThroughEnvoyTest {
         for (int client = 2; client <= 21; client++) {
             InetAddress source = InetAddress.getByName("127.0.0." + client);
             // A pool of its own: a pooled connection from another address must not be reused.
-            OkHttpClient fromSource = HTTP.newBuilder().connectionPool(new ConnectionPool())
-                    .socketFactory(new BoundSocketFactory(source)).build();
+            OkHttpClient fromSource = HTTP.newBuilder()
+                    .connectionPool(new ConnectionPool())
+                    .socketFactory(new BoundSocketFactory(source))
+                    .build();
             for (int i = 0; i < 20; i++) {
                 // A client may send X-Forwarded-For; with no trusted proxies it must not matter.
-                Request request = new Request.Builder().url(router.baseUrl() + "/rerank")
+                Request request = new Request.Builder()
+                        .url(router.baseUrl() + "/rerank")
                         .header("x-forwarded-for", "10.9.8." + i)
-                        .post(RequestBody.create(RERANK, JSON)).build();
+                        .post(RequestBody.create(RERANK, JSON))
+                        .build();
                 try (Response response = fromSource.newCall(request).execute()) {
                     assertEquals(200, response.code());
-                    instancesByClient.computeIfAbsent(source.getHostAddress(), k -> new HashSet<>())
+                    instancesByClient
+                            .computeIfAbsent(source.getHostAddress(), k -> new HashSet<>())
                             .add(response.header("x-served-by"));
                 }
             }
@@ -202,9 +224,11 @@ class LoadBalancingThroughEnvoyTest {
     }
 
     private static String rerankBehindProxy(String clientAddress) throws IOException {
-        Request request = new Request.Builder().url(behindProxy.baseUrl() + "/rerank")
+        Request request = new Request.Builder()
+                .url(behindProxy.baseUrl() + "/rerank")
                 .header("x-forwarded-for", clientAddress)
-                .post(RequestBody.create(RERANK, JSON)).build();
+                .post(RequestBody.create(RERANK, JSON))
+                .build();
         try (Response response = HTTP.newCall(request).execute()) {
             assertEquals(200, response.code());
             return response.header("x-served-by");
@@ -213,8 +237,8 @@ class LoadBalancingThroughEnvoyTest {
 
     @Test
     void inactiveInstancesGetNoTraffic() throws Exception {
-        Map<String, Integer> served = countServedBy(50, "/audio/speech",
-                "{\"model\":\"voice\",\"input\":\"hi\",\"voice\":\"alloy\"}");
+        Map<String, Integer> served =
+                countServedBy(50, "/audio/speech", "{\"model\":\"voice\",\"input\":\"hi\",\"voice\":\"alloy\"}");
 
         assertEquals(Map.of("active", 50), served);
     }
@@ -222,8 +246,8 @@ class LoadBalancingThroughEnvoyTest {
     /** Every client reached exactly one instance, and not all clients the same one. */
     private static void assertSticky(Map<String, Set<String>> instancesByClient) {
         assertEquals(20, instancesByClient.size());
-        instancesByClient.forEach((client, instances) ->
-                assertEquals(1, instances.size(), client + " reached " + instances));
+        instancesByClient.forEach(
+                (client, instances) -> assertEquals(1, instances.size(), client + " reached " + instances));
         Set<String> used = new HashSet<>();
         instancesByClient.values().forEach(used::addAll);
         assertEquals(Set.of("hash-1", "hash-3"), used);
@@ -232,15 +256,18 @@ class LoadBalancingThroughEnvoyTest {
     private static void assertShare(Map<String, Integer> served, String instance, double expected, int total) {
         assertEquals(total, served.values().stream().mapToInt(Integer::intValue).sum());
         double share = served.getOrDefault(instance, 0) / (double) total;
-        assertTrue(Math.abs(share - expected) <= 0.03,
+        assertTrue(
+                Math.abs(share - expected) <= 0.03,
                 instance + " served " + share + " of requests, expected " + expected + " ± 0.03: " + served);
     }
 
     private static Map<String, Integer> countServedBy(int requests, String path, String body) throws IOException {
         Map<String, Integer> served = new HashMap<>();
         for (int i = 0; i < requests; i++) {
-            Request request = new Request.Builder().url(router.baseUrl() + path)
-                    .post(RequestBody.create(body, JSON)).build();
+            Request request = new Request.Builder()
+                    .url(router.baseUrl() + path)
+                    .post(RequestBody.create(body, JSON))
+                    .build();
             try (Response response = HTTP.newCall(request).execute()) {
                 assertEquals(200, response.code(), () -> path + " failed");
                 served.merge(response.header("x-served-by"), 1, Integer::sum);
@@ -250,7 +277,10 @@ class LoadBalancingThroughEnvoyTest {
     }
 
     private static int post(RouterHarness target, String path, String body) throws IOException {
-        Request request = new Request.Builder().url(target.baseUrl() + path).post(RequestBody.create(body, JSON)).build();
+        Request request = new Request.Builder()
+                .url(target.baseUrl() + path)
+                .post(RequestBody.create(body, JSON))
+                .build();
         try (Response response = HTTP.newCall(request).execute()) {
             return response.code();
         }

@@ -46,6 +46,7 @@ class MultipartModelScriptTest {
                   model: "%DYNAMIC_METADATA(jairouter:model)%"
                   error: "%DYNAMIC_METADATA(jairouter:error)%"
             """;
+
     private static final String FILE_PART = "Content-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
             + "Content-Type: audio/wav\r\n\r\nRIFF\0\0\0\0WAVE name=\"model\" --not-a-boundary\r\n";
 
@@ -53,13 +54,15 @@ class MultipartModelScriptTest {
 
     @TempDir
     static Path dir;
+
     private static StaticEnvoy envoy;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     static void startEnvoy() throws Exception {
         Path script = StaticEnvoy.copyResource("/org/jairouter/translate/multipart-model.lua", dir);
-        envoy = StaticEnvoy.start(StaticEnvoy.bootstrap(SCRIPT_FILTER.formatted(script), ROUTES, METADATA_REPLY, ""),
+        envoy = StaticEnvoy.start(
+                StaticEnvoy.bootstrap(SCRIPT_FILTER.formatted(script), ROUTES, METADATA_REPLY, ""),
                 dir.resolve("envoy"));
     }
 
@@ -140,9 +143,11 @@ class MultipartModelScriptTest {
     }
 
     private HttpResponse<String> post(String contentType, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(envoy.url("/v1/audio/transcriptions")))
-                .header("content-type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.getBytes(StandardCharsets.ISO_8859_1))).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create(envoy.url("/v1/audio/transcriptions")))
+                        .header("content-type", contentType)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body.getBytes(StandardCharsets.ISO_8859_1)))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -24,8 +24,8 @@ class PerInstancePathTest {
     @Test
     void eachInstanceReceivesItsOwnPath() throws Exception {
         try (StubBackend gpustack = StubBackend.start("gpustack");
-             StubBackend ollama = StubBackend.start("ollama");
-             RouterHarness router = RouterHarness.start("""
+                StubBackend ollama = StubBackend.start("ollama");
+                RouterHarness router = RouterHarness.start("""
                      model:
                        services:
                          chat:
@@ -39,21 +39,26 @@ class PerInstancePathTest {
                                base-url: "%s/ollama"
                      """.formatted(gpustack.baseUrl(), ollama.baseUrl()))) {
             OpenAIClient client = router.client();
-            ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("qwen3")
-                    .addUserMessage("hi").build();
+            ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
+                    .model("qwen3")
+                    .addUserMessage("hi")
+                    .build();
 
             for (int i = 0; i < 4; i++) {
                 client.chat().completions().create(params);
-                try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+                try (StreamResponse<ChatCompletionChunk> stream =
+                        client.chat().completions().createStreaming(params)) {
                     stream.stream().count();
                 }
             }
-            HttpResponse<String> withQuery = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            URI.create(router.baseUrl() + "/chat/completions?trace=a%20b"))
-                    .header("content-type", "application/json")
-                    .header(PRIVATE_HEADER, "/evil")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"qwen3\",\"messages\":[]}")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> withQuery = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions?trace=a%20b"))
+                                    .header("content-type", "application/json")
+                                    .header(PRIVATE_HEADER, "/evil")
+                                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"qwen3\",\"messages\":[]}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
 
             assertEquals(200, withQuery.statusCode(), withQuery.body());
             assertEquals(Set.of("/v1-openai/chat/completions"), paths(gpustack, false));
@@ -63,15 +68,21 @@ class PerInstancePathTest {
             String expected = (queried == gpustack ? "/v1-openai/chat/completions" : "/ollama/v1/chat/completions")
                     + "?trace=a%20b";
             assertEquals(Set.of(expected), paths(queried, true));
-            assertEquals(Set.of(), queried.requests().stream()
-                    .map(r -> r.headers().get(PRIVATE_HEADER)).filter(h -> h != null).collect(Collectors.toSet()),
+            assertEquals(
+                    Set.of(),
+                    queried.requests().stream()
+                            .map(r -> r.headers().get(PRIVATE_HEADER))
+                            .filter(h -> h != null)
+                            .collect(Collectors.toSet()),
                     "the private header never reaches a backend");
         }
     }
 
     /** Paths the stub received, with or without a query string. */
     private static Set<String> paths(StubBackend stub, boolean withQuery) {
-        return stub.requests().stream().map(RecordedRequest::path)
-                .filter(p -> p.contains("?") == withQuery).collect(Collectors.toSet());
+        return stub.requests().stream()
+                .map(RecordedRequest::path)
+                .filter(p -> p.contains("?") == withQuery)
+                .collect(Collectors.toSet());
     }
 }

@@ -56,7 +56,8 @@ final class RouterHarness implements AutoCloseable {
 
     private static RouterHarness start(Path config, Path workDir, String serverYaml) throws Exception {
         Router router = Router.start(RouterOptions.builder(config, workDir, "it-" + workDir.getFileName())
-                .concurrency(2).build());
+                .concurrency(2)
+                .build());
         try {
             return new RouterHarness(router, config, workDir, serverYaml, router.awaitReady(READY_TIMEOUT));
         } catch (RuntimeException | InterruptedException e) {
@@ -72,7 +73,11 @@ final class RouterHarness implements AutoCloseable {
 
     /** The official SDK pointed at the router; no retries, so every failure shows. */
     OpenAIClient client() {
-        return OpenAIOkHttpClient.builder().baseUrl(baseUrl()).apiKey("sk-test").maxRetries(0).build();
+        return OpenAIOkHttpClient.builder()
+                .baseUrl(baseUrl())
+                .apiKey("sk-test")
+                .maxRetries(0)
+                .build();
     }
 
     Router router() {
@@ -129,7 +134,8 @@ final class RouterHarness implements AutoCloseable {
     public void close() throws IOException {
         router.close();
         try (var files = Files.walk(workDir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
     }
 }

@@ -35,7 +35,10 @@ final class ScriptedMetricsFront implements AutoCloseable {
             try (exchange) {
                 if (exchange.getRequestURI().getPath().equals("/metrics")) {
                     Optional<String> text = metrics.apply(scrapes.incrementAndGet());
-                    send(exchange, text.isPresent() ? 200 : 404, "text/plain; version=0.0.4; charset=utf-8",
+                    send(
+                            exchange,
+                            text.isPresent() ? 200 : 404,
+                            "text/plain; version=0.0.4; charset=utf-8",
                             text.orElse("not found").getBytes(StandardCharsets.UTF_8));
                 } else {
                     passOn(exchange, statusPort);
@@ -52,10 +55,14 @@ final class ScriptedMetricsFront implements AutoCloseable {
 
     private static void passOn(HttpExchange exchange, int statusPort) throws IOException {
         try {
-            HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + statusPort + exchange.getRequestURI())).build(),
+            HttpResponse<byte[]> response = HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statusPort + exchange.getRequestURI()))
+                            .build(),
                     HttpResponse.BodyHandlers.ofByteArray());
-            send(exchange, response.statusCode(), response.headers().firstValue("content-type").orElse(""),
+            send(
+                    exchange,
+                    response.statusCode(),
+                    response.headers().firstValue("content-type").orElse(""),
                     response.body());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -27,7 +27,8 @@ class SessionAffinityThroughEnvoyTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final String CHAT = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final List<StubBackend> stubs = new ArrayList<>();
     private RouterHarness router;
 
@@ -54,14 +55,20 @@ class SessionAffinityThroughEnvoyTest {
                     chat:
                       load-balance: {type: least-connections, session-header: x-session-id, session-balance-factor: 150}
                       instances:
-                """ + instances.stream().map(s -> "        - {name: m, base-url: \"" + s.baseUrl() + "\"}\n")
-                .collect(Collectors.joining());
+                """
+                + instances.stream()
+                        .map(s -> "        - {name: m, base-url: \"" + s.baseUrl() + "\"}\n")
+                        .collect(Collectors.joining());
     }
 
     private CompletableFuture<HttpResponse<String>> send(String session) {
-        return http.sendAsync(HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
-                .header("Content-Type", "application/json").header("x-session-id", session)
-                .POST(HttpRequest.BodyPublishers.ofString(CHAT)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.sendAsync(
+                HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
+                        .header("Content-Type", "application/json")
+                        .header("x-session-id", session)
+                        .POST(HttpRequest.BodyPublishers.ofString(CHAT))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** Sends the session's requests one after the other; returns the instances that served them. */
@@ -103,8 +110,12 @@ class SessionAffinityThroughEnvoyTest {
                 // One at a time, so that Envoy sees each held request before it places the next.
                 Conditions.await("request " + sent + " placed", TIMEOUT, () -> placed() == sent + 1);
             }
-            int elsewhere = stubs.stream().filter(s -> s != owner).mapToInt(StubBackend::requestCount).sum();
-            assertTrue(owner.inFlight() < 12 && elsewhere > 0,
+            int elsewhere = stubs.stream()
+                    .filter(s -> s != owner)
+                    .mapToInt(StubBackend::requestCount)
+                    .sum();
+            assertTrue(
+                    owner.inFlight() < 12 && elsewhere > 0,
                     "owner holds " + owner.inFlight() + ", others got " + elsewhere);
             held.open();
             requests.forEach(r -> assertEquals(200, r.join().statusCode()));

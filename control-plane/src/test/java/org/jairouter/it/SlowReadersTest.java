@@ -58,12 +58,16 @@ class SlowReadersTest {
                     readers.add(requestSpeechAndNeverRead(router.baseUrl()));
                 }
                 // Every response has filled what Envoy holds for its client and Envoy stopped reading it.
-                Conditions.await("Envoy pausing every slow response (it stops reading from the instance once it holds a connection buffer for the client)", Duration.ofSeconds(60),
+                Conditions.await(
+                        "Envoy pausing every slow response (it stops reading from the instance once it holds a connection buffer for the client)",
+                        Duration.ofSeconds(60),
                         () -> counter(http, admin, "upstream_flow_control_paused_reading_total") >= READERS);
                 long growth = allocatedBytes(http, admin) - before;
 
-                assertTrue(growth < READERS * BOUND_PER_READER, "Envoy's heap grew by " + (growth >> 20) + " MiB for "
-                        + READERS + " slow readers; bound " + (READERS * BOUND_PER_READER >> 20) + " MiB");
+                assertTrue(
+                        growth < READERS * BOUND_PER_READER,
+                        "Envoy's heap grew by " + (growth >> 20) + " MiB for " + READERS + " slow readers; bound "
+                                + (READERS * BOUND_PER_READER >> 20) + " MiB");
             } finally {
                 for (Socket reader : readers) {
                     reader.close();

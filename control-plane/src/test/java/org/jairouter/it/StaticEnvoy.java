@@ -8,9 +8,9 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jairouter.envoy.EnvoyAdmin;
-import org.jairouter.fixtures.Conditions;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyProcess;
+import org.jairouter.fixtures.Conditions;
 
 /**
  * A real Envoy on a small static config written by the test, for checking one piece (such as a Lua
@@ -60,8 +60,12 @@ final class StaticEnvoy implements AutoCloseable {
                               domains: ["*"]
                               routes:
                 %s%s  clusters:
-                %s""".formatted(LISTENER, httpFilters.indent(10), routes.indent(14), connectionManager.indent(10),
-                clusters.isEmpty() ? "  []\n" : clusters.indent(2));
+                %s""".formatted(
+                        LISTENER,
+                        httpFilters.indent(10),
+                        routes.indent(14),
+                        connectionManager.indent(10),
+                        clusters.isEmpty() ? "  []\n" : clusters.indent(2));
     }
 
     static StaticEnvoy start(String bootstrap, Path workDir) throws Exception {
@@ -70,7 +74,8 @@ final class StaticEnvoy implements AutoCloseable {
         try {
             AtomicInteger port = new AtomicInteger();
             Conditions.await("Envoy serving its listener", Duration.ofMinutes(1), () -> {
-                Optional<Integer> bound = process.adminAddress().map(EnvoyAdmin::new).flatMap(StaticEnvoy::listenerPort);
+                Optional<Integer> bound =
+                        process.adminAddress().map(EnvoyAdmin::new).flatMap(StaticEnvoy::listenerPort);
                 bound.ifPresent(port::set);
                 return bound.isPresent();
             });

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 class StreamingThroughEnvoyTest {
     /** If Envoy buffered, the first chunk would never come while the backend waits: fail, don't hang. */
     private static final Duration NO_HANG = Duration.ofSeconds(60);
+
     private static StubBackend chat;
     private static StubBackend tts;
     private static RouterHarness router;
@@ -65,13 +66,16 @@ class StreamingThroughEnvoyTest {
     void firstSseChunkReachesTheClientBeforeTheBackendSendsItsLast() {
         Gate rest = chat.pauseStreamsAfterFirstChunk();
         assertTimeoutPreemptively(NO_HANG, () -> {
-            try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(chatParams())) {
+            try (StreamResponse<ChatCompletionChunk> stream =
+                    client.chat().completions().createStreaming(chatParams())) {
                 Iterator<ChatCompletionChunk> chunks = stream.stream().iterator();
 
                 ChatCompletionChunk first = chunks.next();
 
                 assertFalse(rest.isOpen(), "the backend must still be holding its remaining chunks");
-                assertEquals("assistant", first.choices().get(0).delta().role().orElseThrow().asString());
+                assertEquals(
+                        "assistant",
+                        first.choices().get(0).delta().role().orElseThrow().asString());
                 rest.open();
                 int remaining = 0;
                 while (chunks.hasNext()) {
@@ -87,9 +91,14 @@ class StreamingThroughEnvoyTest {
     void firstAudioBytesReachTheClientBeforeTheBackendSendsItsLast() {
         Gate rest = tts.pauseStreamsAfterFirstChunk();
         assertTimeoutPreemptively(NO_HANG, () -> {
-            try (HttpResponse speech = client.audio().speech().create(SpeechCreateParams.builder()
-                    .model("kokoro").input("A long story").voice("alloy").build());
-                 InputStream audio = speech.body()) {
+            try (HttpResponse speech = client.audio()
+                            .speech()
+                            .create(SpeechCreateParams.builder()
+                                    .model("kokoro")
+                                    .input("A long story")
+                                    .voice("alloy")
+                                    .build());
+                    InputStream audio = speech.body()) {
                 // One read, not readNBytes: okio blocks on a zero-length read until more data comes.
                 int firstRead = audio.read(new byte[64 * 1024]);
 
@@ -107,7 +116,8 @@ class StreamingThroughEnvoyTest {
         Duration longerThanDefault = Duration.ofSeconds(16);
         Gate rest = chat.pauseStreamsAfterFirstChunk();
         assertTimeoutPreemptively(NO_HANG, () -> {
-            try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(chatParams())) {
+            try (StreamResponse<ChatCompletionChunk> stream =
+                    client.chat().completions().createStreaming(chatParams())) {
                 long started = System.nanoTime();
                 Iterator<ChatCompletionChunk> chunks = stream.stream().iterator();
                 chunks.next();
@@ -118,14 +128,20 @@ class StreamingThroughEnvoyTest {
                 while (chunks.hasNext()) {
                     last = chunks.next();
                 }
-                assertEquals("stop", last.choices().get(0).finishReason().orElseThrow().asString());
+                assertEquals(
+                        "stop",
+                        last.choices().get(0).finishReason().orElseThrow().asString());
             }
         });
-        assertNull(chat.requests().get(chat.requests().size() - 1).headers().get("x-envoy-expected-rq-timeout-ms"),
+        assertNull(
+                chat.requests().get(chat.requests().size() - 1).headers().get("x-envoy-expected-rq-timeout-ms"),
                 "Envoy must not tell the backend of a request deadline");
     }
 
     private static ChatCompletionCreateParams chatParams() {
-        return ChatCompletionCreateParams.builder().model("qwen3").addUserMessage("Tell me a story").build();
+        return ChatCompletionCreateParams.builder()
+                .model("qwen3")
+                .addUserMessage("Tell me a story")
+                .build();
     }
 }

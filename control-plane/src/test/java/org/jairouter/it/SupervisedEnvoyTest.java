@@ -16,7 +16,7 @@ class SupervisedEnvoyTest {
     @Test
     void aKilledEnvoyIsRestartedAndServesAgain() throws Exception {
         try (StubBackend backend = StubBackend.start("chat-1");
-             RouterHarness router = RouterHarness.start("""
+                RouterHarness router = RouterHarness.start("""
                      model:
                        services:
                          chat:
@@ -33,17 +33,28 @@ class SupervisedEnvoyTest {
             int port = router.router().awaitReady(Duration.ofMinutes(1));
 
             assertNotEquals(first.pid(), second.pid());
-            var client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + port + "/v1").apiKey("k")
-                    .maxRetries(0).build();
-            var completion = client.chat().completions()
-                    .create(ChatCompletionCreateParams.builder().model("qwen3").addUserMessage("hi").build());
-            assertEquals("Hello from chat-1", completion.choices().get(0).message().content().orElseThrow());
+            var client = OpenAIOkHttpClient.builder()
+                    .baseUrl("http://127.0.0.1:" + port + "/v1")
+                    .apiKey("k")
+                    .maxRetries(0)
+                    .build();
+            var completion = client.chat()
+                    .completions()
+                    .create(ChatCompletionCreateParams.builder()
+                            .model("qwen3")
+                            .addUserMessage("hi")
+                            .build());
+            assertEquals(
+                    "Hello from chat-1",
+                    completion.choices().get(0).message().content().orElseThrow());
         }
     }
 
     private static Optional<ProcessHandle> envoyChild() {
-        return ProcessHandle.current().children()
-                .filter(p -> p.isAlive() && p.info().command().map(c -> c.endsWith("/envoy")).orElse(false))
+        return ProcessHandle.current()
+                .children()
+                .filter(p -> p.isAlive()
+                        && p.info().command().map(c -> c.endsWith("/envoy")).orElse(false))
                 .findFirst();
     }
 

@@ -44,8 +44,13 @@ class UnreadableConfigEditsTest {
             Thread traffic = new Thread(() -> {
                 while (sending.get()) {
                     try {
-                        router.client().chat().completions().create(ChatCompletionCreateParams.builder()
-                                .model("qwen3").addUserMessage("hi").build());
+                        router.client()
+                                .chat()
+                                .completions()
+                                .create(ChatCompletionCreateParams.builder()
+                                        .model("qwen3")
+                                        .addUserMessage("hi")
+                                        .build());
                         served.incrementAndGet();
                     } catch (RuntimeException e) {
                         failed.incrementAndGet();
@@ -54,9 +59,16 @@ class UnreadableConfigEditsTest {
             });
             traffic.start();
             try {
-                expectRefused(router, () -> replace(config, "model:\n  services: \u00ff\n".getBytes(
-                        java.nio.charset.StandardCharsets.ISO_8859_1)), "not UTF-8 text: byte 0xff");
-                expectRefused(router, () -> replace(config, good.replace("chat:", "chat:\u0000").getBytes(UTF_8)),
+                expectRefused(
+                        router,
+                        () -> replace(
+                                config,
+                                "model:\n  services: \u00ff\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)),
+                        "not UTF-8 text: byte 0xff");
+                expectRefused(
+                        router,
+                        () -> replace(
+                                config, good.replace("chat:", "chat:\u0000").getBytes(UTF_8)),
                         "special characters are not allowed");
                 expectRefused(router, () -> replace(config, new byte[0]), "the file is empty");
                 expectRefused(router, () -> Files.delete(config), "file not found");
@@ -65,9 +77,19 @@ class UnreadableConfigEditsTest {
 
                 String before = router.router().configVersion();
                 replace(config, (good + "# edited\n").getBytes(UTF_8));
-                Conditions.await("the good file applied", Duration.ofSeconds(30),
-                        () -> router.router().configStatus().applied().orElseThrow().at()
-                                .isAfter(router.router().configStatus().lastRefused().orElseThrow().at()));
+                Conditions.await(
+                        "the good file applied",
+                        Duration.ofSeconds(30),
+                        () -> router.router()
+                                .configStatus()
+                                .applied()
+                                .orElseThrow()
+                                .at()
+                                .isAfter(router.router()
+                                        .configStatus()
+                                        .lastRefused()
+                                        .orElseThrow()
+                                        .at()));
                 assertEquals(before, router.router().configVersion(), "same config, same version");
                 int servedBefore = served.get();
                 Conditions.await("traffic after the edits", Duration.ofSeconds(30), () -> served.get() > servedBefore);
@@ -85,12 +107,22 @@ class UnreadableConfigEditsTest {
     }
 
     private static void expectRefused(RouterHarness router, Edit edit, String message) throws Exception {
-        Instant before = router.router().configStatus().lastRefused().map(ConfigStatus.Refused::at)
+        Instant before = router.router()
+                .configStatus()
+                .lastRefused()
+                .map(ConfigStatus.Refused::at)
                 .orElse(Instant.EPOCH);
         edit.run();
-        Conditions.await("refusal naming '" + message + "'", Duration.ofSeconds(30), () -> router.router()
-                .configStatus().lastRefused().filter(refused -> refused.at().isAfter(before)).isPresent());
-        List<String> problems = router.router().configStatus().lastRefused().orElseThrow().problems();
+        Conditions.await(
+                "refusal naming '" + message + "'",
+                Duration.ofSeconds(30),
+                () -> router.router()
+                        .configStatus()
+                        .lastRefused()
+                        .filter(refused -> refused.at().isAfter(before))
+                        .isPresent());
+        List<String> problems =
+                router.router().configStatus().lastRefused().orElseThrow().problems();
         assertEquals(1, problems.size(), problems.toString());
         assertTrue(problems.get(0).startsWith(router.configFile().toString()), problems.get(0));
         assertTrue(problems.get(0).contains(message), problems.get(0));

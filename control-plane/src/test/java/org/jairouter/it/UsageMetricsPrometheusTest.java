@@ -57,12 +57,18 @@ class UsageMetricsPrometheusTest {
     static void start() throws Exception {
         Optional<Path> binary = Optional.ofNullable(System.getenv("PATH")).stream()
                 .flatMap(path -> List.of(path.split(":")).stream())
-                .map(dir -> Path.of(dir, "prometheus")).filter(Files::isExecutable).findFirst();
+                .map(dir -> Path.of(dir, "prometheus"))
+                .filter(Files::isExecutable)
+                .findFirst();
         if (binary.isEmpty()) {
-            System.out.println("UsageMetricsPrometheusTest skipped: no prometheus on PATH (Debian: apt-get install prometheus)");
+            System.out.println(
+                    "UsageMetricsPrometheusTest skipped: no prometheus on PATH (Debian: apt-get install prometheus)");
         }
         Assumptions.assumeTrue(binary.isPresent(), "no prometheus on PATH (Debian: apt-get install prometheus)");
-        stubs = List.of(StubBackend.start("qwen-a"), StubBackend.start("qwen-b"), StubBackend.start("llama-a"),
+        stubs = List.of(
+                StubBackend.start("qwen-a"),
+                StubBackend.start("qwen-b"),
+                StubBackend.start("llama-a"),
                 StubBackend.start("bge-a"));
         router = RouterHarness.start("""
                 model:
@@ -76,9 +82,15 @@ class UsageMetricsPrometheusTest {
                     embedding:
                       instances:
                         - { name: bge, base-url: "%s" }
-                """.formatted(stubs.get(0).baseUrl(), stubs.get(1).baseUrl(), stubs.get(2).baseUrl(),
-                stubs.get(3).baseUrl()));
-        router.awaitEnvoy(clusters -> clusters.keySet().stream().filter(c -> !c.startsWith("jairouter")).count() == 3);
+                """.formatted(
+                        stubs.get(0).baseUrl(),
+                        stubs.get(1).baseUrl(),
+                        stubs.get(2).baseUrl(),
+                        stubs.get(3).baseUrl()));
+        router.awaitEnvoy(clusters -> clusters.keySet().stream()
+                        .filter(c -> !c.startsWith("jairouter"))
+                        .count()
+                == 3);
         prometheusDir = Files.createTempDirectory("jairouter-prometheus-");
         Path config = Files.writeString(prometheusDir.resolve("prometheus.yml"), """
                 global: { scrape_interval: 1s }
@@ -87,12 +99,17 @@ class UsageMetricsPrometheusTest {
                     # The metrics' own "instance" label (a model instance) must win over the scrape target's.
                     honor_labels: true
                     static_configs: [{ targets: ["127.0.0.1:%d"] }]
-                """.formatted(router.router().statusPort()));
+                """.formatted(
+                        router.router().statusPort()));
         prometheusPort = freePort();
-        prometheus = new ProcessBuilder(binary.get().toString(), "--config.file=" + config,
-                "--storage.tsdb.path=" + prometheusDir.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + prometheusPort)
-                .redirectErrorStream(true).redirectOutput(prometheusDir.resolve("prometheus.log").toFile()).start();
+        prometheus = new ProcessBuilder(
+                        binary.get().toString(),
+                        "--config.file=" + config,
+                        "--storage.tsdb.path=" + prometheusDir.resolve("data"),
+                        "--web.listen-address=127.0.0.1:" + prometheusPort)
+                .redirectErrorStream(true)
+                .redirectOutput(prometheusDir.resolve("prometheus.log").toFile())
+                .start();
     }
 
     @AfterAll
@@ -114,46 +131,72 @@ class UsageMetricsPrometheusTest {
         OpenAIClient client = router.client();
         Map<String, Long> tokens = new HashMap<>();
         for (int i = 0; i < JSON_CHATS; i++) {
-            CompletionUsage usage = client.chat().completions().create(chat("qwen", "question number " + i).build())
-                    .usage().orElseThrow();
+            CompletionUsage usage = client.chat()
+                    .completions()
+                    .create(chat("qwen", "question number " + i).build())
+                    .usage()
+                    .orElseThrow();
             add(tokens, "qwen input", usage.promptTokens());
             add(tokens, "qwen output", usage.completionTokens());
         }
         for (int i = 0; i < STREAMED_CHATS; i++) {
-            try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(
-                    chat("llama", "tell me a story " + i)
-                            .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
-                CompletionUsage usage = stream.stream().flatMap(chunk -> chunk.usage().stream()).findFirst()
+            try (StreamResponse<ChatCompletionChunk> stream = client.chat()
+                    .completions()
+                    .createStreaming(chat("llama", "tell me a story " + i)
+                            .streamOptions(ChatCompletionStreamOptions.builder()
+                                    .includeUsage(true)
+                                    .build())
+                            .build())) {
+                CompletionUsage usage = stream.stream()
+                        .flatMap(chunk -> chunk.usage().stream())
+                        .findFirst()
                         .orElseThrow();
                 add(tokens, "llama input", usage.promptTokens());
                 add(tokens, "llama output", usage.completionTokens());
             }
         }
         for (int i = 0; i < EMBEDDINGS; i++) {
-            long used = client.embeddings().create(EmbeddingCreateParams.builder().model("bge")
-                    .input("some words to embed " + i).build()).usage().promptTokens();
+            long used = client.embeddings()
+                    .create(EmbeddingCreateParams.builder()
+                            .model("bge")
+                            .input("some words to embed " + i)
+                            .build())
+                    .usage()
+                    .promptTokens();
             add(tokens, "bge input", used);
         }
-        assertThrows(NotFoundException.class, () -> client.chat().completions().create(chat("nope", "hi").build()));
+        assertThrows(
+                NotFoundException.class,
+                () -> client.chat().completions().create(chat("nope", "hi").build()));
 
         Map<String, Long> requests = new HashMap<>();
         requests.put("qwen " + stubs.get(0).baseUrl(), (long) stubs.get(0).requestCount());
         requests.put("qwen " + stubs.get(1).baseUrl(), (long) stubs.get(1).requestCount());
         requests.put("llama " + stubs.get(2).baseUrl(), (long) STREAMED_CHATS);
         requests.put("bge " + stubs.get(3).baseUrl(), (long) EMBEDDINGS);
-        assertEquals(JSON_CHATS, requests.get("qwen " + stubs.get(0).baseUrl())
-                + requests.get("qwen " + stubs.get(1).baseUrl()));
+        assertEquals(
+                JSON_CHATS,
+                requests.get("qwen " + stubs.get(0).baseUrl())
+                        + requests.get("qwen " + stubs.get(1).baseUrl()));
 
-        awaitQuery("sum by (gen_ai_request_model, instance) (jairouter_requests_total{code_class=\"2xx\"})",
-                List.of("gen_ai_request_model", "instance"), requests);
-        awaitQuery("sum by (gen_ai_request_model, gen_ai_token_type) (gen_ai_client_token_usage_sum)",
-                List.of("gen_ai_request_model", "gen_ai_token_type"), tokens);
-        Map<String, Long> firstTokens = Map.of("qwen", (long) JSON_CHATS, "llama", (long) STREAMED_CHATS,
-                "bge", (long) EMBEDDINGS);
-        awaitQuery("sum by (gen_ai_request_model) (gen_ai_server_time_to_first_token_seconds_count)",
-                List.of("gen_ai_request_model"), firstTokens);
-        awaitQuery("sum by (gen_ai_request_model) (gen_ai_server_time_per_output_token_seconds_count)",
-                List.of("gen_ai_request_model"), Map.of("llama", (long) STREAMED_CHATS));
+        awaitQuery(
+                "sum by (gen_ai_request_model, instance) (jairouter_requests_total{code_class=\"2xx\"})",
+                List.of("gen_ai_request_model", "instance"),
+                requests);
+        awaitQuery(
+                "sum by (gen_ai_request_model, gen_ai_token_type) (gen_ai_client_token_usage_sum)",
+                List.of("gen_ai_request_model", "gen_ai_token_type"),
+                tokens);
+        Map<String, Long> firstTokens =
+                Map.of("qwen", (long) JSON_CHATS, "llama", (long) STREAMED_CHATS, "bge", (long) EMBEDDINGS);
+        awaitQuery(
+                "sum by (gen_ai_request_model) (gen_ai_server_time_to_first_token_seconds_count)",
+                List.of("gen_ai_request_model"),
+                firstTokens);
+        awaitQuery(
+                "sum by (gen_ai_request_model) (gen_ai_server_time_per_output_token_seconds_count)",
+                List.of("gen_ai_request_model"),
+                Map.of("llama", (long) STREAMED_CHATS));
         assertFalse(metricsText().contains("nope"), "an unknown model must not create a series");
     }
 
@@ -180,12 +223,18 @@ class UsageMetricsPrometheusTest {
 
     private static Map<String, Long> query(String promql, List<String> labels) {
         try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + prometheusPort + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + prometheusPort + "/api/v1/query?query="
+                                    + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             Map<String, Long> result = new HashMap<>();
             for (JsonNode series : JSON.readTree(response.body()).path("data").path("result")) {
-                String key = String.join(" ", labels.stream().map(l -> series.path("metric").path(l).asText()).toList());
+                String key = String.join(
+                        " ",
+                        labels.stream()
+                                .map(l -> series.path("metric").path(l).asText())
+                                .toList());
                 result.put(key, Math.round(series.path("value").path(1).asDouble()));
             }
             return result;
@@ -198,8 +247,12 @@ class UsageMetricsPrometheusTest {
     }
 
     private static String metricsText() throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.router().statusPort()
-                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create(
+                                        "http://127.0.0.1:" + router.router().statusPort() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private static int freePort() throws IOException {

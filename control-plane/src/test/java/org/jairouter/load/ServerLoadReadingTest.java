@@ -21,23 +21,34 @@ class ServerLoadReadingTest {
                 vllm:num_requests_waiting_by_reason{reason="capacity"} 99
                 """;
 
-        assertEquals(Optional.of(new ServerLoad(4, 8, 0.42)), MetricNames.of(Adapter.VLLM).orElseThrow().read(text));
+        assertEquals(
+                Optional.of(new ServerLoad(4, 8, 0.42)),
+                MetricNames.of(Adapter.VLLM).orElseThrow().read(text));
     }
 
     @Test
     void readsOlderVllmCacheNameAndSglang() {
-        assertEquals(0.9, MetricNames.VLLM.read("vllm:num_requests_waiting 0\nvllm:num_requests_running 1\n"
-                + "vllm:gpu_cache_usage_perc{model_name=\"m\"} 0.9\n").orElseThrow().kvCacheUsage());
-        assertEquals(Optional.of(new ServerLoad(2, 5, 0.5)), MetricNames.of(Adapter.SGLANG).orElseThrow()
-                .read("sglang:num_queue_reqs{model_name=\"m\"} 2\nsglang:num_running_reqs{model_name=\"m\"} 5\n"
-                        + "sglang:token_usage{model_name=\"m\"} 0.5\n"));
+        assertEquals(
+                0.9,
+                MetricNames.VLLM
+                        .read("vllm:num_requests_waiting 0\nvllm:num_requests_running 1\n"
+                                + "vllm:gpu_cache_usage_perc{model_name=\"m\"} 0.9\n")
+                        .orElseThrow()
+                        .kvCacheUsage());
+        assertEquals(
+                Optional.of(new ServerLoad(2, 5, 0.5)),
+                MetricNames.of(Adapter.SGLANG)
+                        .orElseThrow()
+                        .read("sglang:num_queue_reqs{model_name=\"m\"} 2\nsglang:num_running_reqs{model_name=\"m\"} 5\n"
+                                + "sglang:token_usage{model_name=\"m\"} 0.5\n"));
     }
 
     @Test
     void garbageOrMissingSignalsReadAsNothing() {
         assertEquals(Optional.empty(), MetricNames.VLLM.read("<html>{not: prometheus\u0000"));
         assertEquals(Optional.empty(), MetricNames.VLLM.read("vllm:num_requests_running 2\n"));
-        assertEquals(Optional.empty(), MetricNames.VLLM.read("vllm:num_requests_waiting NaN\nvllm:num_requests_running 1"));
+        assertEquals(
+                Optional.empty(), MetricNames.VLLM.read("vllm:num_requests_waiting NaN\nvllm:num_requests_running 1"));
     }
 
     @Test

@@ -31,20 +31,25 @@ class DashboardFilesServedTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     /** src="/…" and href="/…" in HTML; import … from './…' in a module. */
     private static final Pattern HTML_LINK = Pattern.compile("(?:src|href)=\"(/dashboard/[^\"]+)\"");
+
     private static final Pattern MODULE_IMPORT = Pattern.compile("from '\\./([^']+)'");
     private StatusServer server;
 
     @BeforeEach
     void start() throws Exception {
-        Translation translation = EnvoyTranslator.translate(ConfigLoader.parse("""
+        Translation translation = EnvoyTranslator.translate(
+                ConfigLoader.parse("""
                 model:
                   services:
                     chat:
                       instances:
                         - {name: m, base-url: "http://127.0.0.1:1"}
-                """, "test.yml").config(), new ResolvedHosts(Map.of("127.0.0.1", "127.0.0.1")),
+                """, "test.yml").config(),
+                new ResolvedHosts(Map.of("127.0.0.1", "127.0.0.1")),
                 new StatusEndpoint("127.0.0.1", 18001));
-        server = StatusServer.start("127.0.0.1", 0,
+        server = StatusServer.start(
+                "127.0.0.1",
+                0,
                 new StatusReport(() -> translation, Optional::empty, new ConfigStatus(), new EnvoyFleet(), Map::of),
                 exchange -> {
                     exchange.sendResponseHeaders(404, -1);
@@ -61,7 +66,9 @@ class DashboardFilesServedTest {
     void thePageAndEveryFileItLoadsAreServed() throws Exception {
         HttpResponse<String> page = get("/");
         assertEquals(200, page.statusCode());
-        assertEquals("text/html; charset=utf-8", page.headers().firstValue("content-type").orElseThrow());
+        assertEquals(
+                "text/html; charset=utf-8",
+                page.headers().firstValue("content-type").orElseThrow());
 
         List<String> files = links(HTML_LINK, page.body(), "");
         assertTrue(files.contains("/dashboard/dashboard.js"), page.body());
@@ -69,10 +76,13 @@ class DashboardFilesServedTest {
             HttpResponse<String> file = get(files.get(i));
             assertEquals(200, file.statusCode(), files.get(i));
             String type = file.headers().firstValue("content-type").orElseThrow();
-            assertEquals(files.get(i).endsWith(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8",
-                    type, files.get(i));
+            assertEquals(
+                    files.get(i).endsWith(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8",
+                    type,
+                    files.get(i));
             if (files.get(i).endsWith(".js")) {
-                links(MODULE_IMPORT, file.body(), "/dashboard/").stream().filter(f -> !files.contains(f))
+                links(MODULE_IMPORT, file.body(), "/dashboard/").stream()
+                        .filter(f -> !files.contains(f))
                         .forEach(files::add);
             }
         }
@@ -81,14 +91,21 @@ class DashboardFilesServedTest {
 
     @Test
     void nothingElseIsServed() throws Exception {
-        for (String path : List.of("/dashboard/", "/dashboard/missing.js", "/dashboard/../index.html",
-                "/index.html", "/dashboard/dashboard/index.html")) {
+        for (String path : List.of(
+                "/dashboard/",
+                "/dashboard/missing.js",
+                "/dashboard/../index.html",
+                "/index.html",
+                "/dashboard/dashboard/index.html")) {
             HttpResponse<String> response = get(path);
             assertEquals(404, response.statusCode(), path);
             assertTrue(response.body().contains("Invalid URL"), response.body());
         }
-        HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(uri("/"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> post = HTTP.send(
+                HttpRequest.newBuilder(uri("/"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(405, post.statusCode());
     }
 

@@ -36,9 +36,12 @@ class StatusReportTest {
 
     @BeforeAll
     static void translateTheCapturedConfig() throws Exception {
-        translation = EnvoyTranslator.translate(ConfigLoader.load(CAPTURE.resolve("application.yml")).config(),
-                new ResolvedHosts(Map.of("127.0.0.1", "127.0.0.1")), new StatusEndpoint("127.0.0.1", 18001));
-        capturedHosts = HostStatus.allIn(new ObjectMapper().readTree(CAPTURE.resolve("clusters.json").toFile())
+        translation = EnvoyTranslator.translate(
+                ConfigLoader.load(CAPTURE.resolve("application.yml")).config(),
+                new ResolvedHosts(Map.of("127.0.0.1", "127.0.0.1")),
+                new StatusEndpoint("127.0.0.1", 18001));
+        capturedHosts = HostStatus.allIn(new ObjectMapper()
+                .readTree(CAPTURE.resolve("clusters.json").toFile())
                 .path("cluster_statuses"));
     }
 
@@ -65,7 +68,10 @@ class StatusReportTest {
         assertInstance(instances.get(1), "http://127.0.0.1:49127", false, "failed active health check");
         assertInstance(instances.get(2), "http://127.0.0.1:44457", false, "inactive in the config");
         assertEquals("inactive", instances.get(2).status());
-        assertInstance(instances.get(3), "http://nowhere.invalid:8000", false,
+        assertInstance(
+                instances.get(3),
+                "http://nowhere.invalid:8000",
+                false,
                 "not known to Envoy (host name does not resolve, or the config is still being applied)");
     }
 

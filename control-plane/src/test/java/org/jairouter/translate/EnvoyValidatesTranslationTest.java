@@ -49,22 +49,30 @@ class EnvoyValidatesTranslationTest {
     Stream<DynamicTest> envoyAcceptsTheTranslationOfEveryGoldenCase() {
         List<Path> cases = TranslatorGoldenTest.cases().toList();
         ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT_VALIDATIONS);
-        Map<Path, Future<Validation>> results = cases.stream().collect(Collectors.toMap(Function.identity(),
-                folder -> pool.submit(() -> validate(folder, staticBootstrap(TranslatorGoldenTest.translate(folder))))));
+        Map<Path, Future<Validation>> results = cases.stream()
+                .collect(Collectors.toMap(
+                        Function.identity(),
+                        folder -> pool.submit(
+                                () -> validate(folder, staticBootstrap(TranslatorGoldenTest.translate(folder))))));
         // The submitted validations still run; the pool only stops taking new ones.
         pool.shutdown();
-        return cases.stream().map(folder -> dynamicTest(folder.getFileName().toString(), () -> {
-            Validation result = results.get(folder).get(2, TimeUnit.MINUTES);
-            assertEquals(0, result.exitCode(), result.output());
-        }));
+        return cases.stream()
+                .map(folder -> dynamicTest(folder.getFileName().toString(), () -> {
+                    Validation result = results.get(folder).get(2, TimeUnit.MINUTES);
+                    assertEquals(0, result.exitCode(), result.output());
+                }));
     }
 
     /** Proves the check can fail: a route to a cluster that does not exist is refused. */
     @Test
     void envoyRefusesARouteToAMissingCluster() throws Exception {
         EnvoyResources resources = TranslatorGoldenTest.translate(TranslatorGoldenTest.GOLDEN.resolve("name-clash"));
-        EnvoyResources broken = new EnvoyResources(resources.listeners(), resources.routes(),
-                resources.clusters().stream().filter(c -> !c.getName().startsWith("chat~")).toList(),
+        EnvoyResources broken = new EnvoyResources(
+                resources.listeners(),
+                resources.routes(),
+                resources.clusters().stream()
+                        .filter(c -> !c.getName().startsWith("chat~"))
+                        .toList(),
                 resources.endpoints());
 
         Validation result = validate(TranslatorGoldenTest.GOLDEN.resolve("name-clash"), staticBootstrap(broken));
@@ -73,18 +81,25 @@ class EnvoyValidatesTranslationTest {
         assertTrue(result.output().contains("unknown cluster"), result.output());
     }
 
-    private record Validation(int exitCode, String output) {
-    }
+    private record Validation(int exitCode, String output) {}
 
     /** Runs Envoy in the case folder, so that a file the case refers to by a relative path is found. */
     private Validation validate(Path caseFolder, Bootstrap bootstrap) throws Exception {
-        Path file = Files.writeString(dir.resolve(caseFolder.getFileName() + ".bootstrap.json"),
-                EnvoyJson.print(bootstrap));
+        Path file = Files.writeString(
+                dir.resolve(caseFolder.getFileName() + ".bootstrap.json"), EnvoyJson.print(bootstrap));
         Path envoy = EnvoyBinary.locate(Optional.empty(), EnvoyBinary.defaultInstallDir());
-        Process process = new ProcessBuilder(envoy.toString(), "--mode", "validate", "-c", file.toString(),
-                "--disable-hot-restart", "--log-level", "error")
+        Process process = new ProcessBuilder(
+                        envoy.toString(),
+                        "--mode",
+                        "validate",
+                        "-c",
+                        file.toString(),
+                        "--disable-hot-restart",
+                        "--log-level",
+                        "error")
                 .directory(caseFolder.toFile())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(2, TimeUnit.MINUTES), "envoy --mode validate did not finish");
         return new Validation(process.exitValue(), output);
@@ -99,15 +114,21 @@ class EnvoyValidatesTranslationTest {
             statics.addListeners(inlineRoutes(listener, routes));
         }
         for (Cluster cluster : resources.clusters()) {
-            statics.addClusters(cluster.getType() != Cluster.DiscoveryType.EDS ? cluster : cluster.toBuilder()
-                    .clearEdsClusterConfig()
-                    .setType(Cluster.DiscoveryType.STATIC)
-                    .setLoadAssignment(endpoints.get(cluster.getName()))
-                    .build());
+            statics.addClusters(
+                    cluster.getType() != Cluster.DiscoveryType.EDS
+                            ? cluster
+                            : cluster.toBuilder()
+                                    .clearEdsClusterConfig()
+                                    .setType(Cluster.DiscoveryType.STATIC)
+                                    .setLoadAssignment(endpoints.get(cluster.getName()))
+                                    .build());
         }
         return Bootstrap.newBuilder()
-                .setAdmin(io.envoyproxy.envoy.config.bootstrap.v3.Admin.newBuilder().setAddress(Address.newBuilder()
-                        .setSocketAddress(SocketAddress.newBuilder().setAddress("127.0.0.1").setPortValue(0))))
+                .setAdmin(io.envoyproxy.envoy.config.bootstrap.v3.Admin.newBuilder()
+                        .setAddress(Address.newBuilder()
+                                .setSocketAddress(SocketAddress.newBuilder()
+                                        .setAddress("127.0.0.1")
+                                        .setPortValue(0))))
                 .setStaticResources(statics)
                 .build();
     }

@@ -26,8 +26,7 @@ final class GoldenFiles {
     static final String UPDATE_COMMAND = "./mvnw -B -pl control-plane -am test -Dtest='TranslatorGoldenTest'"
             + " -Dsurefire.failIfNoSpecifiedTests=false -D" + UPDATE_PROPERTY + "=true";
 
-    private GoldenFiles() {
-    }
+    private GoldenFiles() {}
 
     /** The case folders under a golden root, by name. */
     static Stream<Path> cases(Path root) {
@@ -81,7 +80,9 @@ final class GoldenFiles {
     private static List<String> existingOutputs(Path folder) throws IOException {
         try (Stream<Path> files = Files.list(folder)) {
             return files.map(f -> f.getFileName().toString())
-                    .filter(name -> name.endsWith(".json") || name.endsWith(".txt")).sorted().toList();
+                    .filter(name -> name.endsWith(".json") || name.endsWith(".txt"))
+                    .sorted()
+                    .toList();
         }
     }
 }

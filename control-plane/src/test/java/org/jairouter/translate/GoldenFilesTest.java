@@ -66,8 +66,8 @@ class GoldenFilesTest {
     }
 
     private void assertFailure(String file, String problem) {
-        MultipleFailuresError failure = assertThrows(MultipleFailuresError.class,
-                () -> GoldenFiles.check(folder, PRODUCED, false));
+        MultipleFailuresError failure =
+                assertThrows(MultipleFailuresError.class, () -> GoldenFiles.check(folder, PRODUCED, false));
         assertEquals(1, failure.getFailures().size(), failure.getMessage());
         String message = failure.getFailures().get(0).getMessage();
         assertTrue(message.startsWith(folder.resolve(file) + " " + problem), message);

@@ -48,8 +48,8 @@ class TranslatorGoldenTest {
     }
 
     static LoadedConfig load(Path caseFolder) throws IOException, ConfigException {
-        return ConfigLoader.parse(Files.readString(caseFolder.resolve(GoldenFiles.INPUT)), GoldenFiles.INPUT,
-                ENVIRONMENT);
+        return ConfigLoader.parse(
+                Files.readString(caseFolder.resolve(GoldenFiles.INPUT)), GoldenFiles.INPUT, ENVIRONMENT);
     }
 
     static EnvoyResources translate(Path caseFolder) throws IOException, ConfigException {
@@ -64,7 +64,9 @@ class TranslatorGoldenTest {
     /** IP literals are their own address; names not in {@link #HOST_NAMES} stay unresolved. */
     private static ResolvedHosts resolve(RouterConfig config) {
         Map<String, String> ips = new TreeMap<>();
-        config.services().values().stream().flatMap(s -> s.instances().stream()).map(Instance::host)
+        config.services().values().stream()
+                .flatMap(s -> s.instances().stream())
+                .map(Instance::host)
                 .forEach(host -> {
                     String ip = host.matches("[0-9.]+") ? host : HOST_NAMES.get(host);
                     if (ip != null) {

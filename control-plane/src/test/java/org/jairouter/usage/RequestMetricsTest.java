@@ -9,10 +9,10 @@ import java.util.TreeMap;
 import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.RouterConfig;
+import org.jairouter.translate.AccessLogFields;
 import org.jairouter.translate.EnvoyTranslator;
 import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
-import org.jairouter.translate.AccessLogFields;
 import org.junit.jupiter.api.Test;
 
 /** Request records become series labelled from the config only, and keep counting across reloads. */
@@ -53,16 +53,27 @@ class RequestMetricsTest {
 
     private static MetricLabels labels(String yaml) throws ConfigException {
         RouterConfig config = ConfigLoader.parse(yaml, "test.yml").config();
-        Map<String, String> ips = config.services().values().stream().flatMap(s -> s.instances().stream())
+        Map<String, String> ips = config.services().values().stream()
+                .flatMap(s -> s.instances().stream())
                 .collect(java.util.stream.Collectors.toMap(i -> i.host(), i -> i.host(), (a, b) -> a));
-        return new MetricLabels(EnvoyTranslator.translate(config, new ResolvedHosts(ips),
-                new StatusEndpoint("127.0.0.1", 18001)));
+        return new MetricLabels(
+                EnvoyTranslator.translate(config, new ResolvedHosts(ips), new StatusEndpoint("127.0.0.1", 18001)));
     }
 
     private static RequestRecord record(String cluster, String host) {
-        return RequestRecord.of(Map.of(AccessLogFields.CLUSTER, cluster, AccessLogFields.INSTANCE, host,
-                AccessLogFields.STATUS, "200", AccessLogFields.RESPONSE_FLAGS, "-", AccessLogFields.DURATION_MS, "12",
-                AccessLogFields.INPUT_TOKENS, "5"));
+        return RequestRecord.of(Map.of(
+                AccessLogFields.CLUSTER,
+                cluster,
+                AccessLogFields.INSTANCE,
+                host,
+                AccessLogFields.STATUS,
+                "200",
+                AccessLogFields.RESPONSE_FLAGS,
+                "-",
+                AccessLogFields.DURATION_MS,
+                "12",
+                AccessLogFields.INPUT_TOKENS,
+                "5"));
     }
 
     private Map<String, Double> requestsByInstance() {

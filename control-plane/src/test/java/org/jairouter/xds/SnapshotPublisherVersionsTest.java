@@ -33,8 +33,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * instance edit travels by EDS alone, and republishing an unchanged config sends nothing.
  */
 class SnapshotPublisherVersionsTest {
-    private static final Set<ResourceType> XDS_TYPES = EnumSet.of(ResourceType.LISTENER, ResourceType.ROUTE,
-            ResourceType.CLUSTER, ResourceType.ENDPOINT);
+    private static final Set<ResourceType> XDS_TYPES =
+            EnumSet.of(ResourceType.LISTENER, ResourceType.ROUTE, ResourceType.CLUSTER, ResourceType.ENDPOINT);
     private static final StatusEndpoint STATUS = new StatusEndpoint("127.0.0.1", 18001);
     private static final String CONFIG = """
             server:
@@ -57,22 +57,26 @@ class SnapshotPublisherVersionsTest {
     static Stream<Arguments> edits() {
         return Stream.of(
                 Arguments.of("an instance's weight", "weight: 1", "weight: 5", EnumSet.of(ResourceType.ENDPOINT)),
-                Arguments.of("an instance's address", "10.0.0.12:8000", "10.0.0.13:8000",
-                        EnumSet.of(ResourceType.ENDPOINT)),
+                Arguments.of(
+                        "an instance's address", "10.0.0.12:8000", "10.0.0.13:8000", EnumSet.of(ResourceType.ENDPOINT)),
                 Arguments.of("the retry attempts", "attempts: 2", "attempts: 3", EnumSet.of(ResourceType.ROUTE)),
-                Arguments.of("the health-check interval", "interval: 10s", "interval: 5s",
-                        EnumSet.of(ResourceType.CLUSTER)),
+                Arguments.of(
+                        "the health-check interval", "interval: 10s", "interval: 5s", EnumSet.of(ResourceType.CLUSTER)),
                 Arguments.of("the largest request", "32MB", "16MB", EnumSet.of(ResourceType.LISTENER)),
-                Arguments.of("a new model", "- name: \"qwen3:1.7B\"\n          base-url: \"http://10.0.0.12:8000\"",
+                Arguments.of(
+                        "a new model",
+                        "- name: \"qwen3:1.7B\"\n          base-url: \"http://10.0.0.12:8000\"",
                         "- name: \"llama3.1:8b\"\n          base-url: \"http://10.0.0.12:8000\"",
                         EnumSet.of(ResourceType.CLUSTER, ResourceType.ENDPOINT, ResourceType.ROUTE)));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("edits")
-    void anEditChangesOnlyTheVersionsOfTheTypesItTouches(String edit, String before, String after,
-                                                         Set<ResourceType> touched) throws Exception {
-        assertEquals(touched, changedBy(CONFIG, before, after, SnapshotPublisherVersionsTest::versions),
+    void anEditChangesOnlyTheVersionsOfTheTypesItTouches(
+            String edit, String before, String after, Set<ResourceType> touched) throws Exception {
+        assertEquals(
+                touched,
+                changedBy(CONFIG, before, after, SnapshotPublisherVersionsTest::versions),
                 "types whose version changed after editing " + edit);
     }
 
@@ -95,14 +99,26 @@ class SnapshotPublisherVersionsTest {
 
     static Stream<Arguments> modelEdits() {
         return Stream.of(
-                Arguments.of("one instance of llama3.1:8b moves", "10.0.0.21:8000", "10.0.0.22:8000",
+                Arguments.of(
+                        "one instance of llama3.1:8b moves",
+                        "10.0.0.21:8000",
+                        "10.0.0.22:8000",
                         Set.of("ENDPOINT chat~llama3_1_8b")),
-                Arguments.of("llama3.1:8b gets a second instance", "10.0.0.21:8000\"\n",
+                Arguments.of(
+                        "llama3.1:8b gets a second instance",
+                        "10.0.0.21:8000\"\n",
                         "10.0.0.21:8000\"\n        - name: \"llama3.1:8b\"\n          base-url: \"http://10.0.0.22:8000\"\n",
                         Set.of("ENDPOINT chat~llama3_1_8b")),
-                Arguments.of("llama3.1:8b is renamed mistral:7b (a new model)", "llama3.1:8b", "mistral:7b",
-                        Set.of("CLUSTER chat~llama3_1_8b", "ENDPOINT chat~llama3_1_8b", "CLUSTER chat~mistral_7b",
-                                "ENDPOINT chat~mistral_7b", "ROUTE jairouter_routes")));
+                Arguments.of(
+                        "llama3.1:8b is renamed mistral:7b (a new model)",
+                        "llama3.1:8b",
+                        "mistral:7b",
+                        Set.of(
+                                "CLUSTER chat~llama3_1_8b",
+                                "ENDPOINT chat~llama3_1_8b",
+                                "CLUSTER chat~mistral_7b",
+                                "ENDPOINT chat~mistral_7b",
+                                "ROUTE jairouter_routes")));
     }
 
     /**
@@ -112,15 +128,18 @@ class SnapshotPublisherVersionsTest {
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("modelEdits")
-    void anEditToOneModelChangesOnlyThatModelsResources(String edit, String before, String after,
-                                                        Set<String> touched) throws Exception {
-        assertEquals(touched, changedBy(TWO_MODELS, before, after, SnapshotPublisherVersionsTest::resourceVersions),
+    void anEditToOneModelChangesOnlyThatModelsResources(String edit, String before, String after, Set<String> touched)
+            throws Exception {
+        assertEquals(
+                touched,
+                changedBy(TWO_MODELS, before, after, SnapshotPublisherVersionsTest::resourceVersions),
                 "resources whose version changed after: " + edit);
     }
 
     /** Publishes the config, then the edited config: the keys whose version differs between the two. */
-    private static <K> Set<K> changedBy(String config, String before, String after,
-                                        Function<SnapshotPublisher, Map<K, String>> versions) throws Exception {
+    private static <K> Set<K> changedBy(
+            String config, String before, String after, Function<SnapshotPublisher, Map<K, String>> versions)
+            throws Exception {
         String edited = config.replace(before, after);
         assertNotEquals(config, edited, "the edit must apply to the config");
         SnapshotPublisher publisher = new SnapshotPublisher();
@@ -138,33 +157,40 @@ class SnapshotPublisherVersionsTest {
         Snapshot snapshot = publisher.cache().getSnapshot(SnapshotPublisher.GROUP);
         Map<String, String> versions = new HashMap<>();
         for (ResourceType type : XDS_TYPES) {
-            snapshot.versionedResources(type).forEach((name, resource) -> versions.put(type + " " + name,
-                    resource.version()));
+            snapshot.versionedResources(type)
+                    .forEach((name, resource) -> versions.put(type + " " + name, resource.version()));
         }
         return versions;
     }
 
     @Test
     void newLoadAwareWeightsChangeOnlyTheEndpoints() throws Exception {
-        String loadAware = CONFIG.replace("      retry:", "      load-balance:\n        type: load-aware\n      retry:");
-        RouterConfig config = ConfigLoader.parse(loadAware, "application.yml", Map.of()).config();
+        String loadAware =
+                CONFIG.replace("      retry:", "      load-balance:\n        type: load-aware\n      retry:");
+        RouterConfig config =
+                ConfigLoader.parse(loadAware, "application.yml", Map.of()).config();
         SnapshotPublisher publisher = new SnapshotPublisher();
         Translation before = EnvoyTranslator.translate(config, hostsOf(config), STATUS);
         publisher.publish(before.resources());
         Map<ResourceType, String> first = versions(publisher);
 
-        Translation.EndpointId busy = before.endpoint(ServiceType.CHAT,
-                config.services().get(ServiceType.CHAT).instances().get(1)).orElseThrow();
-        Translation after = EnvoyTranslator.translate(config, hostsOf(config), new LoadWeights(Map.of(busy, 25)),
-                STATUS);
+        Translation.EndpointId busy = before.endpoint(
+                        ServiceType.CHAT,
+                        config.services().get(ServiceType.CHAT).instances().get(1))
+                .orElseThrow();
+        Translation after =
+                EnvoyTranslator.translate(config, hostsOf(config), new LoadWeights(Map.of(busy, 25)), STATUS);
         publisher.publish(after.resources());
         Map<ResourceType, String> second = versions(publisher);
 
-        assertEquals(EnumSet.of(ResourceType.ENDPOINT), XDS_TYPES.stream()
-                .filter(type -> !first.get(type).equals(second.get(type)))
-                .collect(Collectors.toCollection(() -> EnumSet.noneOf(ResourceType.class))));
+        assertEquals(
+                EnumSet.of(ResourceType.ENDPOINT),
+                XDS_TYPES.stream()
+                        .filter(type -> !first.get(type).equals(second.get(type)))
+                        .collect(Collectors.toCollection(() -> EnumSet.noneOf(ResourceType.class))));
         List<Integer> weights = after.resources().endpoints().get(0).getEndpoints(0).getLbEndpointsList().stream()
-                .map(endpoint -> endpoint.getLoadBalancingWeight().getValue()).toList();
+                .map(endpoint -> endpoint.getLoadBalancingWeight().getValue())
+                .toList();
         assertEquals(List.of(100, 25), weights, "configured weight 1 times the share; the unread instance keeps 100");
     }
 
@@ -175,13 +201,15 @@ class SnapshotPublisherVersionsTest {
 
     /** Each call loads and translates anew, as a reload does: equal content must still version alike. */
     private static EnvoyResources translate(String yaml) throws Exception {
-        RouterConfig config = ConfigLoader.parse(yaml, "application.yml", Map.of()).config();
+        RouterConfig config =
+                ConfigLoader.parse(yaml, "application.yml", Map.of()).config();
         return EnvoyTranslator.translate(config, hostsOf(config), STATUS).resources();
     }
 
     /** The hosts are IP literals: each resolves to itself. */
     private static ResolvedHosts hostsOf(RouterConfig config) {
-        return new ResolvedHosts(config.services().values().stream().flatMap(s -> s.instances().stream())
+        return new ResolvedHosts(config.services().values().stream()
+                .flatMap(s -> s.instances().stream())
                 .collect(Collectors.toMap(i -> i.host(), i -> i.host(), (a, b) -> a)));
     }
 }
