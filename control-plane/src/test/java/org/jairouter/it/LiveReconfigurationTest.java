@@ -270,19 +270,25 @@ class LiveReconfigurationTest {
     private static JsonNode awaitRefusal() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         URI status = URI.create("http://127.0.0.1:" + router.router().statusPort() + "/v1/status");
-        return Conditions.awaitValue("the refused edit showing in the status", Duration.ofSeconds(30), () -> {
-            JsonNode body = new ObjectMapper()
-                    .readTree(http.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString())
-                            .body());
-            JsonNode refused = body.path("config").path("last_refused");
-            if (!refused.isMissingNode() && !refused.isNull()) {
-                assertEquals(
-                        router.router().configVersion(),
-                        body.path("config").path("in_force").path("version").asText());
-                return Optional.of(refused);
-            }
-            return Optional.empty();
-        });
+        // In force means Envoy acknowledged it, a moment after the control plane published it.
+        return Conditions.awaitValue(
+                "the refused edit showing in the status beside the config in force", Duration.ofSeconds(30), () -> {
+                    JsonNode body = new ObjectMapper()
+                            .readTree(http.send(
+                                            HttpRequest.newBuilder(status).build(),
+                                            HttpResponse.BodyHandlers.ofString())
+                                    .body());
+                    JsonNode refused = body.path("config").path("last_refused");
+                    boolean inForce = router.router()
+                            .configVersion()
+                            .equals(body.path("config")
+                                    .path("in_force")
+                                    .path("version")
+                                    .asText());
+                    return !refused.isMissingNode() && !refused.isNull() && inForce
+                            ? Optional.of(refused)
+                            : Optional.empty();
+                });
     }
 
     private static String chat(String model) {
