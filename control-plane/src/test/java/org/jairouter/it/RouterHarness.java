@@ -2,6 +2,7 @@ package org.jairouter.it;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ final class RouterHarness implements AutoCloseable {
     private final Path workDir;
     private final String serverYaml;
     private final int port;
+    private final OpenAIClient client;
 
     private RouterHarness(Router router, Path config, Path workDir, String serverYaml, int port) {
         this.router = router;
@@ -37,6 +39,11 @@ final class RouterHarness implements AutoCloseable {
         this.workDir = workDir;
         this.serverYaml = serverYaml;
         this.port = port;
+        this.client = OpenAIOkHttpClient.builder()
+                .baseUrl(baseUrl())
+                .apiKey("sk-test")
+                .maxRetries(0)
+                .build();
     }
 
     static RouterHarness start(String modelYaml) throws Exception {
@@ -71,13 +78,27 @@ final class RouterHarness implements AutoCloseable {
         return "http://127.0.0.1:" + port + "/v1";
     }
 
-    /** The official SDK pointed at the router; no retries, so every failure shows. */
+    /**
+     * The official SDK pointed at the router; no retries, so every failure shows. One client for the
+     * harness's life, as an application keeps one (its connection pool and threads are not made per call).
+     */
     OpenAIClient client() {
-        return OpenAIOkHttpClient.builder()
-                .baseUrl(baseUrl())
-                .apiKey("sk-test")
-                .maxRetries(0)
-                .build();
+        return client;
+    }
+
+    /** The answer of one chat completion for the model, through the router. */
+    String chat(String model) {
+        return client.chat()
+                .completions()
+                .create(ChatCompletionCreateParams.builder()
+                        .model(model)
+                        .addUserMessage("hi")
+                        .build())
+                .choices()
+                .get(0)
+                .message()
+                .content()
+                .orElseThrow();
     }
 
     Router router() {
@@ -132,6 +153,7 @@ final class RouterHarness implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        client.close();
         router.close();
         try (var files = Files.walk(workDir)) {
             files.sorted(java.util.Comparator.reverseOrder())
