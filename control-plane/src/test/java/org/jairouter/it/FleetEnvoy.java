@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -82,17 +81,7 @@ final class FleetEnvoy implements AutoCloseable {
 
     /** The content of one chat completion for the model: the stub names the instance that answered. */
     String chat(String model) {
-        return client.chat()
-                .completions()
-                .create(ChatCompletionCreateParams.builder()
-                        .model(model)
-                        .addUserMessage("hi")
-                        .build())
-                .choices()
-                .get(0)
-                .message()
-                .content()
-                .orElseThrow();
+        return RouterHarness.chat(client, model);
     }
 
     /** The answer, or empty while the Envoy does not serve it yet. */

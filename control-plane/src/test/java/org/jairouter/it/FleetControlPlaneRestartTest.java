@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with SIGKILL and started again on the same config loses no request on any of them, brings every
  * Envoy back to the config in force and makes none replace a listener or a cluster.
  */
-class FleetOfEnvoysTest {
+class FleetControlPlaneRestartTest {
     private static final int ENVOYS = 5;
     /** Requests each Envoy must answer in each phase (control plane down; restarted and reconnected). */
     private static final int REQUESTS_PER_PHASE = 30;
