@@ -64,10 +64,11 @@ final class ClusterTranslator {
 
     /**
      * How many requests the cluster carries: the model's limits (circuit-breaker max-connections,
-     * max-pending-requests, max-requests; 100,000 each unless set). With max-concurrent-requests, each instance gets at most
-     * that many connections, and since instances speak HTTP/1.1, one request per connection: requests
-     * beyond it wait in Envoy's queue for a free connection, bounded at as many again per instance. A
-     * soft cap: measured on Envoy 1.40 with 2 workers, a limit of 1 let 2 requests run at once.
+     * max-pending-requests, max-requests; 100,000 each unless set). With max-concurrent-requests, each
+     * instance gets at most that many connections, and since instances speak HTTP/1.1, one request per
+     * connection: requests beyond it wait in Envoy's queue for a free connection, bounded at as many again
+     * per instance (or max-pending-requests, if lower). A soft cap: measured on Envoy 1.40 with 2 workers,
+     * a limit of 1 let 2 requests run at once.
      */
     private static CircuitBreakers limits(CircuitBreaker breaker, int instanceCount) {
         ModelLimits model = breaker.modelLimits();
@@ -80,7 +81,8 @@ final class ClusterTranslator {
             return CircuitBreakers.newBuilder().addThresholds(thresholds).build();
         }
         return CircuitBreakers.newBuilder()
-                .addThresholds(thresholds.setMaxPendingRequests(UInt32Value.of(maxConcurrentRequests * instanceCount)))
+                .addThresholds(thresholds.setMaxPendingRequests(
+                        UInt32Value.of(Math.min(model.maxPendingRequests(), maxConcurrentRequests * instanceCount))))
                 .addPerHostThresholds(CircuitBreakers.Thresholds.newBuilder()
                         .setMaxConnections(UInt32Value.of(maxConcurrentRequests)))
                 .build();
