@@ -21,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Requests and tokens per key for the current UTC day, written to a file in the work dir after each
- * change (so a restarted control plane counts on), and forgotten when the day changes. When a record
+ * Requests and tokens per key for the current UTC day, written to a file in the work dir by {@link #flush}
+ * (so a restarted control plane counts on), and forgotten when the day changes. When a record
  * makes a key spent, the listener hears the new set of spent keys at once.
  */
 public final class BudgetLedger implements KeyUsage {
@@ -35,6 +35,8 @@ public final class BudgetLedger implements KeyUsage {
     private LocalDate day;
     private Map<String, Used> used = new TreeMap<>();
     private Set<String> spent = Set.of();
+    /** Counts changed since the file was written. */
+    private boolean unsaved;
 
     /** What one key used on one day. */
     public record Used(long requests, long tokens) {
@@ -86,8 +88,23 @@ public final class BudgetLedger implements KeyUsage {
     public synchronized void record(String keyId, long requests, long tokens) {
         rollOver();
         used.merge(keyId, new Used(requests, tokens), (old, now) -> old.plus(now.requests(), now.tokens()));
-        save();
+        unsaved = true;
         changed();
+    }
+
+    /**
+     * Writes the counts if they changed. Called every request would cost a file write each; the router
+     * calls it every second and on close, so a crash forgets at most the last second.
+     */
+    public synchronized void flush() {
+        if (!unsaved) {
+            return;
+        }
+        try {
+            save();
+        } catch (UncheckedIOException e) {
+            LOG.warn("{}; will try again: {}", e.getMessage(), e.getCause().toString());
+        }
     }
 
     /** Starts a new day if the date changed; the router calls it at midnight UTC too. */
@@ -133,6 +150,7 @@ public final class BudgetLedger implements KeyUsage {
             Path next = file.resolveSibling(file.getFileName() + ".tmp");
             JSON.writeValue(next.toFile(), new Saved(day.toString(), used));
             Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            unsaved = false;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the budget ledger " + file, e);
         }
