@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -22,7 +20,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.Test;
@@ -41,11 +38,11 @@ class ControlPlaneRestartTest {
     void killingTheControlPlaneLosesNoRequestAndARestartedOneAppliesEditsAgain() throws Exception {
         try (StubBackend before = StubBackend.start("before");
                 StubBackend after = StubBackend.start("after")) {
-            int listenerPort = freePort();
+            int listenerPort = ControlPlaneProcess.freePort();
             Path config = dir.resolve("application.yml");
             Files.writeString(config, config(listenerPort, before));
-            List<String> command = command(config, freePort(), freePort(), freePort());
-            Process controlPlane = start(command, "first");
+            ControlPlaneProcess process = new ControlPlaneProcess(config, dir);
+            Process controlPlane = process.start("first");
             OpenAIClient client = OpenAIOkHttpClient.builder()
                     .baseUrl("http://127.0.0.1:" + listenerPort + "/v1")
                     .apiKey("k")
@@ -80,12 +77,12 @@ class ControlPlaneRestartTest {
                 int atKill = completed.get();
                 Conditions.await(
                         "200 requests after the kill", Duration.ofMinutes(2), () -> completed.get() >= atKill + 200);
-                controlPlane = start(command, "second");
+                controlPlane = process.start("second");
                 Conditions.await(
                         "the restarted control plane adopting Envoy",
                         Duration.ofMinutes(2),
                         () -> Files.exists(dir.resolve("second.log"))
-                                && log("second").contains("Adopted the Envoy"));
+                                && process.log("second").contains("Adopted the Envoy"));
                 // The load ends here: the edit below replaces the model's only instance, and a replacement
                 // gets traffic only after its first health check.
                 running.set(false);
@@ -114,7 +111,7 @@ class ControlPlaneRestartTest {
                     each.get(1, TimeUnit.MINUTES);
                 }
                 load.shutdown();
-                stop(controlPlane);
+                process.stop(controlPlane);
             }
             assertTrue(completed.get() > 200);
         }
@@ -137,57 +134,6 @@ class ControlPlaneRestartTest {
         }
     }
 
-    private List<String> command(Path config, int xdsPort, int adminPort, int statusPort) {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        return List.of(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                "org.jairouter.app.JaiRouter",
-                "--config",
-                config.toString(),
-                "--xds-port",
-                Integer.toString(xdsPort),
-                "--admin-port",
-                Integer.toString(adminPort),
-                "--status-port",
-                Integer.toString(statusPort),
-                "--work-dir",
-                dir.resolve("work").toString(),
-                "--concurrency",
-                "2",
-                "--envoy-install-dir",
-                EnvoyBinary.defaultInstallDir().toString());
-    }
-
-    private Process start(List<String> command, String name) throws IOException {
-        return new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile())
-                .start();
-    }
-
-    private String log(String name) {
-        try {
-            return Files.readString(dir.resolve(name + ".log"));
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    /** A graceful stop: the control plane's shutdown hook stops its Envoy too. */
-    private void stop(Process controlPlane) throws Exception {
-        controlPlane.destroy();
-        if (!controlPlane.waitFor(30, TimeUnit.SECONDS)) {
-            controlPlane.destroyForcibly();
-        }
-        Path pidFile = dir.resolve("work/envoy.pid");
-        if (Files.exists(pidFile)) {
-            ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
-                    .ifPresent(ProcessHandle::destroyForcibly);
-        }
-    }
-
     private static String config(int listenerPort, StubBackend backend) {
         return """
                 server: {address: 127.0.0.1, port: %d}
@@ -197,11 +143,5 @@ class ControlPlaneRestartTest {
                       instances:
                         - {name: m, base-url: "%s"}
                 """.formatted(listenerPort, backend.baseUrl());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
