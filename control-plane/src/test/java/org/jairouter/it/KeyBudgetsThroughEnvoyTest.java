@@ -22,8 +22,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
@@ -40,7 +42,8 @@ import org.junit.jupiter.api.Test;
  * Daily token budgets counted from what Envoy reports, for the whole fleet: one control plane, two Envoy
  * processes; a key's JSON and streamed answers through both spend one budget, then both Envoys refuse it
  * with 429 {@code insufficient_quota} while another key goes on. The counts in the status, the metrics'
- * key_id label and the access log's key_id field are those the SDK saw.
+ * key_id label and the access log's key_id field are those the SDK saw. The ledger in the work folder
+ * keeps the key spent across a restart of the control plane.
  */
 class KeyBudgetsThroughEnvoyTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -77,25 +80,16 @@ class KeyBudgetsThroughEnvoyTest {
                     chat:
                       instances: [{name: m, base-url: "%s"}]
                 """.formatted(accessLog, BUDGETED, TOKEN_LIMIT, FREE, stub.baseUrl()));
-        secondDir = Files.createTempDirectory("jairouter-second-envoy-");
-        second = EnvoyProcess.startOrAdopt(
-                EnvoyBinary.locate(Optional.empty(), EnvoyBinary.defaultInstallDir()),
-                EnvoyBootstrap.render(
-                        "second-envoy",
-                        "127.0.0.1",
-                        0,
-                        "127.0.0.1",
-                        router.router().xdsPort(),
-                        EnvoyLimits.DEFAULT),
-                secondDir,
-                "warning",
-                1);
     }
 
     @AfterEach
     void stop() throws Exception {
         if (second != null) {
             second.close();
+            try (Stream<Path> files = Files.walk(secondDir)) {
+                files.sorted(Comparator.reverseOrder())
+                        .forEach(file -> file.toFile().delete());
+            }
         }
         router.close();
         stub.close();
@@ -104,7 +98,7 @@ class KeyBudgetsThroughEnvoyTest {
 
     @Test
     void jsonAndStreamedAnswersThroughTwoEnvoysSpendOneBudgetThenBothRefuseTheKey() throws Exception {
-        List<String> envoys = List.of(router.baseUrl(), baseUrl(secondEnvoyPort()));
+        List<String> envoys = List.of(router.baseUrl(), baseUrl(startSecondEnvoy()));
         while (tokens < TOKEN_LIMIT) {
             String envoy = envoys.get((int) (requests % 2));
             answered(requests % 4 < 2 ? chat(envoy, BUDGETED) : stream(envoy, BUDGETED));
@@ -151,7 +145,39 @@ class KeyBudgetsThroughEnvoyTest {
         boolean holds() throws Exception;
     }
 
-    private int secondEnvoyPort() throws Exception {
+    @Test
+    void aSpentBudgetStaysSpentAfterTheControlPlaneRestarts() throws Exception {
+        while (tokens < TOKEN_LIMIT) {
+            answered(requests % 2 == 0 ? chat(router.baseUrl(), BUDGETED) : stream(router.baseUrl(), BUDGETED));
+        }
+        awaitTrue(
+                "the control plane counting every answer",
+                () -> keyStatus().path("tokens_today").asLong() == tokens);
+
+        router = router.restarted();
+        RateLimitException refused = Conditions.awaitValue(
+                "the restarted router refusing the spent key", Duration.ofSeconds(5), () -> refusal(router.baseUrl()));
+        assertEquals(Optional.of("insufficient_quota"), refused.code());
+        chat(router.baseUrl(), FREE);
+        assertEquals(tokens, keyStatus().path("tokens_today").asLong());
+        assertEquals(requests, keyStatus().path("requests_today").asLong());
+    }
+
+    /** A second Envoy process on the router's control plane, as another machine of the fleet would run it. */
+    private int startSecondEnvoy() throws Exception {
+        secondDir = Files.createTempDirectory("jairouter-second-envoy-");
+        second = EnvoyProcess.startOrAdopt(
+                EnvoyBinary.locate(Optional.empty(), EnvoyBinary.defaultInstallDir()),
+                EnvoyBootstrap.render(
+                        "second-envoy",
+                        "127.0.0.1",
+                        0,
+                        "127.0.0.1",
+                        router.router().xdsPort(),
+                        EnvoyLimits.DEFAULT),
+                secondDir,
+                "warning",
+                1);
         return Conditions.awaitValue("the second Envoy serving", Duration.ofMinutes(3), () -> {
             Optional<EnvoyAdmin> admin = second.adminAddress().map(EnvoyAdmin::new);
             return admin.isPresent() && admin.get().isReady()
