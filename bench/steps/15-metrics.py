@@ -17,13 +17,7 @@ def config(base_url, monitoring):
 
 def measure(router):
     """wrk against the router; requests/s and CPU µs per request of its Envoy and of its control plane."""
-    url = router.url + "/v1/chat/completions"
-    c.wrk(url, b.CHAT_BODY, CONNECTIONS, WARMUP_SECONDS)
-    envoy, java = b.cpu_seconds(router.envoy_pid), b.cpu_seconds(router.pid)
-    command, s = c.wrk(url, b.CHAT_BODY, CONNECTIONS, SECONDS)
-    requests = s["requests"]
-    return (command, requests / s["duration_us"] * 1e6, (b.cpu_seconds(router.envoy_pid) - envoy) / requests * 1e6,
-            (b.cpu_seconds(router.pid) - java) / requests * 1e6, s["errors"])
+    return c.wrk_cpu(router, router.url + "/v1/chat/completions", b.CHAT_BODY, CONNECTIONS, WARMUP_SECONDS, SECONDS)
 
 
 def main():
