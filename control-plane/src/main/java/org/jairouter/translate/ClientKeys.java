@@ -37,7 +37,8 @@ import org.jairouter.config.ServiceType;
  * routes, which match only the key ids allowed for their model (the key id header below).
  *
  * <p>The filter writes the authenticated key id into {@link Names#KEY_ID_HEADER}, replacing any the
- * client sent; the status endpoints read it, and it is removed before a request reaches an instance.
+ * client sent; the status endpoints read it, and it is removed before a request reaches an instance. A
+ * copy in dynamic metadata ({@code jairouter:key_id}) names the key in the request record.
  * The credentials themselves never leave Envoy: the virtual host removes both headers.
  */
 final class ClientKeys {
