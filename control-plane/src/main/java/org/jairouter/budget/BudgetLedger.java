@@ -32,6 +32,9 @@ public final class BudgetLedger implements KeyUsage {
     private final Clock clock;
     private final Consumer<Set<String>> onSpentChange;
     private ApiKeys keys = ApiKeys.NONE;
+    /** The keys in force with a daily budget, by id. */
+    private Map<String, ApiKey> budgeted = Map.of();
+
     private LocalDate day;
     private Map<String, Used> used = new TreeMap<>();
     private Set<String> spent = Set.of();
@@ -79,6 +82,9 @@ public final class BudgetLedger implements KeyUsage {
     /** The keys in force, with their limits; returns those spent today. */
     public synchronized Set<String> limits(ApiKeys inForce) {
         keys = inForce;
+        budgeted = inForce.keys().stream()
+                .filter(key -> key.dailyRequests() > 0 || key.dailyTokens() > 0)
+                .collect(Collectors.toUnmodifiableMap(ApiKey::id, key -> key, (first, duplicate) -> first));
         rollOver();
         spent = computeSpent();
         return spent;
@@ -87,9 +93,14 @@ public final class BudgetLedger implements KeyUsage {
     @Override
     public synchronized void record(String keyId, long requests, long tokens) {
         rollOver();
-        used.merge(keyId, new Used(requests, tokens), (old, now) -> old.plus(now.requests(), now.tokens()));
+        Used now =
+                used.merge(keyId, new Used(requests, tokens), (old, more) -> old.plus(more.requests(), more.tokens()));
         unsaved = true;
-        changed();
+        // Called for every request: only this key's state can have changed, and only once a day.
+        ApiKey key = budgeted.get(keyId);
+        if (key != null && !spent.contains(keyId) && isSpent(key, now)) {
+            changed();
+        }
     }
 
     /**
@@ -135,7 +146,10 @@ public final class BudgetLedger implements KeyUsage {
     }
 
     private boolean isSpent(ApiKey key) {
-        Used today = used.getOrDefault(key.id(), new Used(0, 0));
+        return isSpent(key, used.getOrDefault(key.id(), new Used(0, 0)));
+    }
+
+    private static boolean isSpent(ApiKey key, Used today) {
         return key.dailyRequests() > 0 && today.requests() >= key.dailyRequests()
                 || key.dailyTokens() > 0 && today.tokens() >= key.dailyTokens();
     }
