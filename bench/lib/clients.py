@@ -54,6 +54,27 @@ def wrk_cpu(router, url, body, connections, warmup_seconds, seconds, authorizati
             (benchlib.cpu_seconds(router.pid) - java) / requests * 1e6, s["errors"])
 
 
+def compare_cpu(measures, rounds):
+    """Runs {"off": measure, "on": measure} (each returning a `wrk_cpu` result) `rounds` times each,
+    alternating so that a change in the machine's load hits both alike, and keeps the run with the median
+    Envoy CPU of each. Returns (the commands, table rows [name, requests/s, Envoy, control-plane and total
+    CPU µs/request, socket errors], the extra total CPU per request of "on" over "off")."""
+    results, commands = {name: [] for name in measures}, []
+    for _ in range(rounds):
+        for name, measure in measures.items():
+            command, *figures = measure()
+            results[name].append(figures)
+            commands.append(command)
+    rows, median = [], {}
+    for name, runs in results.items():
+        runs.sort(key=lambda r: r[1])
+        median[name] = runs[len(runs) // 2]
+        rps, envoy_us, java_us, errors = median[name]
+        rows.append([name, f"{rps:,.0f}", f"{envoy_us:.0f}", f"{java_us:.0f}", f"{envoy_us + java_us:.0f}", errors])
+    extra = (median["on"][1] + median["on"][2]) / (median["off"][1] + median["off"][2]) - 1
+    return commands, rows, extra
+
+
 def constant_rate(url, body, rate, seconds, warmup_seconds):
     """Open-loop load: starts a request every 1/rate s whatever the answers do, like wrk2.
 

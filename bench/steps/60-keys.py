@@ -124,28 +124,16 @@ def main():
         return
     with b.traffic_setup() as setup:
         base = setup.direct["bench-chat"].removesuffix("/v1/chat/completions")
-        results = {"off": [], "on": []}
-        commands = []
+        url = "/v1/chat/completions"
         with b.router("keys-off", config(base, False)) as off, b.router("keys-on", config(base, True)) as on:
-            routers = {"off": (off, None), "on": (on, f"Bearer {BENCH_KEY}")}
-            # Alternate the two, so that a change in the machine's load hits both alike.
-            for _ in range(ROUNDS):
-                for name, (router, authorization) in routers.items():
-                    command, *figures = c.wrk_cpu(router, router.url + "/v1/chat/completions", b.CHAT_BODY,
-                                                  CONNECTIONS, WARMUP_SECONDS, SECONDS, authorization)
-                    results[name].append(figures)
-                    commands.append(command)
+            commands, rows, extra = c.compare_cpu({
+                "off": lambda: c.wrk_cpu(off, off.url + url, b.CHAT_BODY, CONNECTIONS, WARMUP_SECONDS, SECONDS),
+                "on": lambda: c.wrk_cpu(on, on.url + url, b.CHAT_BODY, CONNECTIONS, WARMUP_SECONDS, SECONDS,
+                                        f"Bearer {BENCH_KEY}")}, ROUNDS)
             second, admin = second_envoy(on, "keys-on")
             with second:
                 ports = [int(on.url.rsplit(":", 1)[1]), await_port(admin)]
                 refusals = [time_to_refusal(ports, n) for n in range(SPEND_ROUNDS)]
-    rows, median = [], {}
-    for name, runs in results.items():
-        runs.sort(key=lambda r: r[1])
-        median[name] = runs[len(runs) // 2]
-        rps, envoy_us, java_us, errors = median[name]
-        rows.append([name, f"{rps:,.0f}", f"{envoy_us:.0f}", f"{java_us:.0f}", f"{envoy_us + java_us:.0f}", errors])
-    extra = (median["on"][1] + median["on"][2]) / (median["off"][1] + median["off"][2]) - 1
     slowest = [max(r) for r in refusals]
     refusal_rows = [[n + 1] + [b.ms(s, 0) for s in r] + [b.ms(max(r), 0)] for n, r in enumerate(refusals)]
     print(b.notes(setup.notes) + "### (a) Throughput and CPU per request\n\n"

@@ -1,18 +1,14 @@
 package org.jairouter.it;
 
+import static org.jairouter.it.KeyedChats.chat;
+import static org.jairouter.it.KeyedChats.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.core.http.StreamResponse;
 import com.openai.errors.RateLimitException;
-import com.openai.models.chat.completions.ChatCompletionChunk;
-import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.CompletionUsage;
 import java.io.IOException;
 import java.net.URI;
@@ -188,42 +184,6 @@ class KeyBudgetsThroughEnvoyTest {
 
     private static String baseUrl(int port) {
         return "http://127.0.0.1:" + port + "/v1";
-    }
-
-    private static OpenAIClient client(String baseUrl, String key) {
-        return OpenAIOkHttpClient.builder()
-                .baseUrl(baseUrl)
-                .apiKey(key)
-                .maxRetries(0)
-                .build();
-    }
-
-    private static ChatCompletionCreateParams.Builder params() {
-        return ChatCompletionCreateParams.builder().model("m").addUserMessage("count these few words please");
-    }
-
-    static CompletionUsage chat(String baseUrl, String key) {
-        return client(baseUrl, key)
-                .chat()
-                .completions()
-                .create(params().build())
-                .usage()
-                .orElseThrow();
-    }
-
-    static CompletionUsage stream(String baseUrl, String key) {
-        try (StreamResponse<ChatCompletionChunk> chunks = client(baseUrl, key)
-                .chat()
-                .completions()
-                .createStreaming(params().streamOptions(ChatCompletionStreamOptions.builder()
-                                .includeUsage(true)
-                                .build())
-                        .build())) {
-            return chunks.stream()
-                    .flatMap(chunk -> chunk.usage().stream())
-                    .reduce((first, last) -> last)
-                    .orElseThrow();
-        }
     }
 
     private void answered(CompletionUsage usage) {

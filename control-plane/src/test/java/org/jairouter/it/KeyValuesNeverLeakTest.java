@@ -1,20 +1,16 @@
 package org.jairouter.it;
 
+import static org.jairouter.it.KeyedChats.chat;
+import static org.jairouter.it.KeyedChats.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.core.http.StreamResponse;
 import com.openai.errors.OpenAIServiceException;
 import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.UnauthorizedException;
-import com.openai.models.chat.completions.ChatCompletionChunk;
-import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -152,34 +148,6 @@ class KeyValuesNeverLeakTest {
                     assertFalse(text.getValue().contains(value), "a key value in " + text.getKey());
                 }
             }
-        }
-    }
-
-    private static OpenAIClient client(String baseUrl, String key) {
-        return OpenAIOkHttpClient.builder()
-                .baseUrl(baseUrl)
-                .apiKey(key)
-                .maxRetries(0)
-                .build();
-    }
-
-    private static ChatCompletionCreateParams.Builder params() {
-        return ChatCompletionCreateParams.builder().model("m").addUserMessage("hi");
-    }
-
-    private static void chat(String baseUrl, String key) {
-        client(baseUrl, key).chat().completions().create(params().build());
-    }
-
-    private static void stream(String baseUrl, String key) {
-        try (StreamResponse<ChatCompletionChunk> chunks = client(baseUrl, key)
-                .chat()
-                .completions()
-                .createStreaming(params().streamOptions(ChatCompletionStreamOptions.builder()
-                                .includeUsage(true)
-                                .build())
-                        .build())) {
-            assertTrue(chunks.stream().count() > 1);
         }
     }
 
