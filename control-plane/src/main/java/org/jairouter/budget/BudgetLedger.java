@@ -104,8 +104,8 @@ public final class BudgetLedger implements KeyUsage {
     }
 
     /**
-     * Writes the counts if they changed. Called every request would cost a file write each; the router
-     * calls it every second and on close, so a crash forgets at most the last second.
+     * Writes the counts if they changed. Not done per record, which would cost a file write per request:
+     * the router calls it every second and on close, so a killed control plane forgets at most a second.
      */
     public synchronized void flush() {
         if (!unsaved) {

@@ -11,12 +11,12 @@ public final class Names {
     public static final String KEY_ID_HEADER = "x-jairouter-key-id";
     /** Metadata keys: the requested model, and why no model could be read. */
     static final String MODEL_KEY = "model";
-    /** Metadata key of the authenticated client key's id (never its value). */
-    static final String KEY_ID_KEY = "key_id";
 
     static final String ERROR_KEY = "error";
     static final String INVALID_BODY = "invalid_body";
     static final String MISSING_MODEL = "missing_model";
+    /** Metadata key of the authenticated client key's id (never its value). */
+    static final String KEY_ID_KEY = "key_id";
     /** Dynamic metadata namespace and keys of the token counts read from responses. */
     static final String USAGE_NAMESPACE = "jairouter.usage";
 
