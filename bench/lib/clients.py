@@ -55,7 +55,7 @@ def wrk_cpu(router, url, body, connections, warmup_seconds, seconds, authorizati
 
 
 def compare_cpu(measures, rounds):
-    """Runs {"off": measure, "on": measure} (each returning a `wrk_cpu` result) `rounds` times each,
+    """Runs {"off": measure, "on": measure, ...} (each returning a `wrk_cpu` result) `rounds` times each,
     alternating so that a change in the machine's load hits both alike, and keeps the run with the median
     Envoy CPU of each. Returns (the commands, table rows [name, requests/s, Envoy, control-plane and total
     CPU µs/request, socket errors], the extra total CPU per request of "on" over "off")."""

@@ -26,9 +26,9 @@ def spend_key(n):
     return f"sk-bench-spend-{n:04d}-000000000"
 
 
-def config(base_url, keys):
+def config(base_url, keys, rate_limit):
     """The chat model; with keys, a key for the throughput run (high limits: never refused) and one
-    budgeted key per round of (b)."""
+    budgeted key per round of (b); with rate_limit, a per-key bucket on the model."""
     text = "server:\n  port: 0\n  address: 127.0.0.1\n"
     if keys:
         text += ("jairouter:\n  security:\n    enabled: true\n    api-key:\n      keys:\n"
@@ -36,7 +36,7 @@ def config(base_url, keys):
                  + "".join(f'        - {{key-id: spend-{n}, key-value: "{spend_key(n)}", '
                            f"daily-request-limit: {SPEND_LIMIT}}}\n" for n in range(SPEND_ROUNDS)))
     text += "model:\n  services:\n    chat:\n"
-    if keys:
+    if rate_limit:
         text += "      rate-limit: {enabled: true, scope: key, capacity: 1000000, rate: 1000000}\n"
     return text + f'      instances:\n        - name: "bench-chat"\n          base-url: "{base_url}"\n'
 
@@ -125,11 +125,15 @@ def main():
     with b.traffic_setup() as setup:
         base = setup.direct["bench-chat"].removesuffix("/v1/chat/completions")
         url = "/v1/chat/completions"
-        with b.router("keys-off", config(base, False)) as off, b.router("keys-on", config(base, True)) as on:
+        with b.router("keys-off", config(base, False, False)) as off, \
+                b.router("keys-on", config(base, True, True)) as on, \
+                b.router("keys-no-limit", config(base, True, False)) as keys_only:
+            def measure(router, authorization=None):
+                return lambda: c.wrk_cpu(router, router.url + url, b.CHAT_BODY, CONNECTIONS, WARMUP_SECONDS,
+                                         SECONDS, authorization)
             commands, rows, extra = c.compare_cpu({
-                "off": lambda: c.wrk_cpu(off, off.url + url, b.CHAT_BODY, CONNECTIONS, WARMUP_SECONDS, SECONDS),
-                "on": lambda: c.wrk_cpu(on, on.url + url, b.CHAT_BODY, CONNECTIONS, WARMUP_SECONDS, SECONDS,
-                                        f"Bearer {BENCH_KEY}")}, ROUNDS)
+                "off": measure(off), "on": measure(on, f"Bearer {BENCH_KEY}"),
+                "keys, no rate limit": measure(keys_only, f"Bearer {BENCH_KEY}")}, ROUNDS)
             second, admin = second_envoy(on, "keys-on")
             with second:
                 ports = [int(on.url.rsplit(":", 1)[1]), await_port(admin)]
@@ -141,10 +145,11 @@ def main():
                      "total CPU µs/request", "socket errors"], rows)
           + f"\nOne chat model on the benchmark backend, wrk at {CONNECTIONS} connections for {SECONDS} s per run "
           f"after a {WARMUP_SECONDS} s warm-up, {ROUNDS} alternating run(s) per router, the run with the median "
-          "Envoy CPU shown; monitoring on in both (the default). Off: no `jairouter.security`. On: every request "
+          "Envoy CPU shown; monitoring on in all (the default). Off: no `jairouter.security`. On: every request "
           "sends `Authorization: Bearer` with a key that `api_key_auth` checks, `header_to_metadata` records "
           "its id, a per-key `local_ratelimit` bucket (never empty here) admits it, and the control plane "
-          "counts it on the key's daily budget (never spent here). CPU is user + system time of each process "
+          "counts it on the key's daily budget (never spent here). *Keys, no rate limit*: the same without the "
+          "`local_ratelimit` bucket, to show what each costs. CPU is user + system time of each process "
           "during the run, per request.\n\n"
           + b.target("extra CPU per request with client keys and a rate limit", "≤ 10 %", f"{extra:+.0%}",
                      extra <= 0.10)
