@@ -91,6 +91,11 @@ public final class Router implements AutoCloseable {
     private EnvoyProcess envoy;
     /** The config in force and what it was translated into: what the status side reads. */
     private volatile Translation inForce;
+    /**
+     * The config in force as the file says, expired keys included: what every publish translates and the
+     * next edit is compared with (the translation's own config lacks the keys expired so far).
+     */
+    private RouterConfig fromFile;
     /** The text last read, applied or refused: an unchanged file is not read into a reload again. */
     private String lastText;
     /** Why the config file cannot be read as text, since when, and whether that was reported; null while it can. */
@@ -112,6 +117,7 @@ public final class Router implements AutoCloseable {
                     options.workDir().resolve("budgets.json"),
                     Clock.systemUTC(),
                     spent -> router.keyExpiry.execute(router::applyBudgets));
+            router.keyExpiry.scheduleWithFixedDelay(router.budgets::flush, 1, 1, TimeUnit.SECONDS);
             router.keyExpiry.scheduleAtFixedRate(
                     router.budgets::rollOver,
                     untilMidnightUtc().toMillis(),
@@ -130,7 +136,7 @@ public final class Router implements AutoCloseable {
             router.xds = XdsServer.start(
                     router.publisher,
                     router.fleet,
-                    router.metrics.requestRecords(),
+                    router.metrics.requestRecords(router.budgets),
                     options.xdsAddress(),
                     options.xdsPort());
             // Envoy starts while the config is translated: it waits on the xDS stream for the first snapshot.
@@ -206,10 +212,11 @@ public final class Router implements AutoCloseable {
     private void apply(LoadedConfig loaded) {
         loaded.warnings().forEach(w -> LOG.warn("{}", w));
         ResolvedHosts hosts = HostResolver.resolve(loaded.config());
-        String changes = inForce == null
+        String changes = fromFile == null
                 ? Summary.of(loaded.config())
-                : ConfigDiff.describe(ConfigDiff.between(inForce.config(), loaded.config()));
-        String version = publish(loaded.config(), hosts);
+                : ConfigDiff.describe(ConfigDiff.between(fromFile, loaded.config()));
+        fromFile = loaded.config();
+        String version = publish(fromFile, hosts);
         resolved = hosts;
         metrics.reloaded(true);
         configStatus.applied(version, options.config().toString(), changes, publisher.typeVersions());
@@ -250,7 +257,7 @@ public final class Router implements AutoCloseable {
 
     /** A key's budget was spent (or a new day began): every Envoy gets the keys' new state. */
     private synchronized void applyBudgets() {
-        String version = publish(inForce.config(), resolved);
+        String version = publish(fromFile, resolved);
         LOG.info(
                 "Keys past their daily budget now: {}; config {} in force",
                 inForce.config().apiKeys().spent(),
@@ -269,7 +276,7 @@ public final class Router implements AutoCloseable {
     }
 
     private synchronized void expireKeys() {
-        String version = publish(inForce.config(), resolved);
+        String version = publish(fromFile, resolved);
         LOG.info("A client key expired; config {} in force", version);
         configStatus.applied(version, options.config().toString(), "client key expired", publisher.typeVersions());
     }
@@ -280,7 +287,7 @@ public final class Router implements AutoCloseable {
      */
     synchronized void publishLoad(LoadWeights weights) {
         load = weights;
-        String snapshot = publish(inForce.config(), resolved);
+        String snapshot = publish(fromFile, resolved);
         configStatus.reweighted(publisher.typeVersions());
         LOG.debug("load-aware weights {}; snapshot {}", weights.shareByEndpoint(), snapshot);
     }
@@ -307,7 +314,7 @@ public final class Router implements AutoCloseable {
 
     /** Looks the base-url host names up again; Envoy gets the new addresses if any changed. */
     synchronized void refreshDns() {
-        RouterConfig current = inForce.config();
+        RouterConfig current = fromFile;
         ResolvedHosts hosts = HostResolver.resolve(current);
         if (!hosts.equals(resolved)) {
             String version = publish(current, hosts);
@@ -441,6 +448,10 @@ public final class Router implements AutoCloseable {
         closeQuietly(envoy);
         closeQuietly(status);
         closeQuietly(xds);
+        // Last: no record arrives once the xDS server is closed.
+        if (budgets != null) {
+            budgets.flush();
+        }
     }
 
     private static void closeQuietly(AutoCloseable part) {

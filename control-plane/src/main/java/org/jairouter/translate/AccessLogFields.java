@@ -17,6 +17,7 @@ public final class AccessLogFields {
     public static final String METHOD = "method";
     public static final String PATH = "path";
     public static final String MODEL = "model";
+    public static final String KEY_ID = "key_id";
     public static final String CLUSTER = "upstream_cluster";
     public static final String INSTANCE = "instance";
     public static final String UPSTREAM_HOST = "upstream_host";
@@ -39,6 +40,7 @@ public final class AccessLogFields {
      * parsing on every request, so the others stay in the file log.
      */
     static final Set<String> READ_BY_CONTROL_PLANE = Set.of(
+            KEY_ID,
             CLUSTER,
             INSTANCE,
             STATUS,
@@ -60,6 +62,8 @@ public final class AccessLogFields {
         fields.put(METHOD, "%REQ(:METHOD)%");
         fields.put(PATH, "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%");
         fields.put(MODEL, "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.MODEL_KEY + ")%");
+        // The id of the client key Envoy authenticated, never its value; empty without keys or before auth.
+        fields.put(KEY_ID, "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.KEY_ID_KEY + ")%");
         fields.put(CLUSTER, "%UPSTREAM_CLUSTER%");
         // The endpoint's hostname is the instance's host[:port] as configured.
         fields.put(INSTANCE, "%UPSTREAM_HOST_NAME%");

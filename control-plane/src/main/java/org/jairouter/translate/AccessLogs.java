@@ -11,6 +11,7 @@ import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.common.v1.KeyValueList;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jairouter.config.Monitoring;
@@ -36,12 +37,14 @@ final class AccessLogs {
 
     private AccessLogs() {}
 
-    static List<AccessLog> accessLogs(Monitoring monitoring) {
+    /** @param keysEnforced whether records carry the client key's id (without keys it is never set) */
+    static List<AccessLog> accessLogs(Monitoring monitoring, boolean keysEnforced) {
+        Map<String, String> fields = fields(keysEnforced);
         List<AccessLog> logs = new ArrayList<>();
         if (monitoring.enabled()) {
             logs.add(AccessLog.newBuilder()
                     .setName("envoy.access_loggers.open_telemetry")
-                    .setTypedConfig(toControlPlane())
+                    .setTypedConfig(toControlPlane(fields))
                     .build());
         }
         monitoring
@@ -51,15 +54,23 @@ final class AccessLogs {
                         .setTypedConfig(Any.pack(FileAccessLog.newBuilder()
                                 .setPath(path)
                                 .setLogFormat(
-                                        SubstitutionFormatString.newBuilder().setJsonFormat(jsonFormat()))
+                                        SubstitutionFormatString.newBuilder().setJsonFormat(jsonFormat(fields)))
                                 .build()))
                         .build()));
         return logs;
     }
 
-    private static Struct jsonFormat() {
+    private static Map<String, String> fields(boolean keysEnforced) {
+        Map<String, String> fields = new LinkedHashMap<>(AccessLogFields.OPERATORS);
+        if (!keysEnforced) {
+            fields.remove(AccessLogFields.KEY_ID);
+        }
+        return fields;
+    }
+
+    private static Struct jsonFormat(Map<String, String> fields) {
         Struct.Builder format = Struct.newBuilder();
-        AccessLogFields.OPERATORS.forEach((name, operator) -> format.putFields(name, Protos.string(operator)));
+        fields.forEach((name, operator) -> format.putFields(name, Protos.string(operator)));
         return format.build();
     }
 
@@ -67,9 +78,9 @@ final class AccessLogs {
      * 1.40 deprecates {@code common_config}, the only transport the 1.34 classes have, for top-level
      * {@code grpc_service}, {@code log_name} and buffer fields: written as a TypedStruct.
      */
-    private static Any toControlPlane() {
+    private static Any toControlPlane(Map<String, String> fields) {
         KeyValueList.Builder attributes = KeyValueList.newBuilder();
-        for (Map.Entry<String, String> field : AccessLogFields.OPERATORS.entrySet()) {
+        for (Map.Entry<String, String> field : fields.entrySet()) {
             if (!AccessLogFields.READ_BY_CONTROL_PLANE.contains(field.getKey())) {
                 continue;
             }

@@ -42,6 +42,7 @@ public final class EnvoyJson {
                     FileAccessLog.getDescriptor()))
             .add(List.of(
                     RBAC.getDescriptor(),
+                    io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config.getDescriptor(),
                     io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute
                             .getDescriptor()))
             .build();

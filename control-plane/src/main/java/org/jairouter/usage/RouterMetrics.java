@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.jairouter.budget.KeyUsage;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.translate.Translation;
 import org.slf4j.Logger;
@@ -42,9 +43,19 @@ public final class RouterMetrics implements AutoCloseable {
         controlPlane = new ControlPlaneMetrics(registry, envoysConnected, envoyNacks, envoyRestarts);
     }
 
-    /** The OTLP logs service the Envoys' request records arrive at. */
-    public BindableService requestRecords() {
-        return new RequestRecordReceiver(requests::record);
+    /**
+     * The OTLP logs service the Envoys' request records arrive at. Each becomes metrics and, when a key of
+     * the config in force made it and an instance served it, one request and its tokens on that key's
+     * budget: the router's own refusals (401, 403, 404, 429) cost a key nothing.
+     */
+    public BindableService requestRecords(KeyUsage keyUsage) {
+        return new RequestRecordReceiver(record -> {
+            requests.record(record);
+            String keyId = labels.keyId(record.keyId());
+            if (!keyId.isEmpty() && !record.instance().isEmpty()) {
+                keyUsage.record(keyId, 1, record.tokens());
+            }
+        });
     }
 
     public HttpHandler httpHandler() {

@@ -75,8 +75,11 @@ final class ControlPlaneProcess {
         process.destroyForcibly().waitFor();
     }
 
-    /** A graceful stop (SIGTERM): the shutdown hook stops a supervised Envoy too. */
-    void stop() throws InterruptedException {
+    /**
+     * A graceful stop (SIGTERM): the shutdown hook stops a supervised Envoy too; one that outlived it
+     * (its pid file is left) is killed.
+     */
+    void stop() throws Exception {
         if (process == null) {
             return;
         }
@@ -84,6 +87,15 @@ final class ControlPlaneProcess {
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
         }
+        Path pidFile = workDir().resolve("envoy.pid");
+        if (Files.exists(pidFile)) {
+            ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
+                    .ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    Path workDir() {
+        return dir.resolve("work");
     }
 
     String log(String name) {

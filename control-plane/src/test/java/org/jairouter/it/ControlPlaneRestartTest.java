@@ -109,7 +109,7 @@ class ControlPlaneRestartTest {
                     each.get(1, TimeUnit.MINUTES);
                 }
                 load.shutdown();
-                stop(controlPlane);
+                controlPlane.stop();
             }
             assertTrue(completed.get() > 200);
         }
@@ -120,16 +120,6 @@ class ControlPlaneRestartTest {
             return Optional.of(RouterHarness.chat(client, "m"));
         } catch (RuntimeException notYet) {
             return Optional.empty();
-        }
-    }
-
-    /** A graceful stop: the control plane's shutdown hook stops its Envoy too. */
-    private void stop(ControlPlaneProcess controlPlane) throws Exception {
-        controlPlane.stop();
-        Path pidFile = dir.resolve("work/envoy.pid");
-        if (Files.exists(pidFile)) {
-            ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
-                    .ifPresent(ProcessHandle::destroyForcibly);
         }
     }
 

@@ -156,6 +156,16 @@ final class RouterHarness implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the control plane and its Envoy, then starts both again on the same config file and work
+     * folder, as an operator's restart does; this harness is done with, the returned one takes over.
+     */
+    RouterHarness restarted() throws Exception {
+        client.close();
+        router.close();
+        return start(config, workDir, serverYaml);
+    }
+
     @Override
     public void close() throws IOException {
         client.close();
