@@ -19,9 +19,9 @@ import org.jairouter.budget.BudgetLedger;
 import org.jairouter.budget.KeyUsage;
 import org.jairouter.config.ConfigDiff;
 import org.jairouter.config.ConfigException;
-import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.ConfigProblem;
 import org.jairouter.config.ConfigText;
+import org.jairouter.config.IncrementalConfigLoader;
 import org.jairouter.config.LoadBalancePolicy;
 import org.jairouter.config.LoadedConfig;
 import org.jairouter.config.RateLimit;
@@ -38,6 +38,7 @@ import org.jairouter.status.StatusReport;
 import org.jairouter.status.StatusServer;
 import org.jairouter.translate.EnvoyTranslator;
 import org.jairouter.translate.LoadWeights;
+import org.jairouter.translate.ModelResourceCache;
 import org.jairouter.translate.Names;
 import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
@@ -58,6 +59,11 @@ public final class Router implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
 
     private final SnapshotPublisher publisher = new SnapshotPublisher();
+    /** The models' resources last translated: an edit re-translates only the models it touches. */
+    private final ModelResourceCache modelResources = new ModelResourceCache();
+    /** Reads the config file; an edit re-reads only the instances whose lines changed. */
+    private final IncrementalConfigLoader loader = new IncrementalConfigLoader();
+
     private final ConfigStatus configStatus = new ConfigStatus();
     private final EnvoyFleet fleet = new EnvoyFleet();
     private final RouterMetrics metrics = new RouterMetrics(
@@ -112,7 +118,7 @@ public final class Router implements AutoCloseable {
         Router router = new Router(options);
         try {
             String text = ConfigText.read(options.config());
-            LoadedConfig first = ConfigLoader.parse(text, options.config().toString());
+            LoadedConfig first = router.loader.parse(text, options.config().toString());
             router.budgets = BudgetLedger.open(
                     options.workDir().resolve("budgets.json"),
                     Clock.systemUTC(),
@@ -144,7 +150,7 @@ public final class Router implements AutoCloseable {
                 router.startEnvoy();
                 router.metrics.watch(() -> router.envoyAdminAddress().map(EnvoyAdmin::new));
             }
-            router.apply(first);
+            router.apply(first, System.nanoTime());
             router.lastText = text;
             router.watcher = ConfigWatcher.start(options.config(), router::reload);
             router.scraper = LoadScraper.start(() -> router.inForce, router::envoyActiveRequests, router::publishLoad);
@@ -162,6 +168,7 @@ public final class Router implements AutoCloseable {
      * and shown in the status, and the config in force keeps serving.
      */
     synchronized void reload() {
+        long started = System.nanoTime();
         String text;
         try {
             text = ConfigText.read(options.config());
@@ -175,7 +182,7 @@ public final class Router implements AutoCloseable {
         }
         lastText = text;
         try {
-            apply(ConfigLoader.parse(text, options.config().toString()));
+            apply(loader.parse(text, options.config().toString()), started);
         } catch (ConfigException e) {
             refuse(e);
         }
@@ -208,8 +215,8 @@ public final class Router implements AutoCloseable {
         metrics.reloaded(false);
     }
 
-    /** Publishes a validated config to every Envoy. */
-    private void apply(LoadedConfig loaded) {
+    /** Publishes a validated config to every Envoy; {@code started} is when reading its file began. */
+    private void apply(LoadedConfig loaded, long started) {
         loaded.warnings().forEach(w -> LOG.warn("{}", w));
         ResolvedHosts hosts = HostResolver.resolve(loaded.config());
         String changes = fromFile == null
@@ -220,7 +227,11 @@ public final class Router implements AutoCloseable {
         resolved = hosts;
         metrics.reloaded(true);
         configStatus.applied(version, options.config().toString(), changes, publisher.typeVersions());
-        LOG.info("Config {} in force: {}", version, changes);
+        LOG.info(
+                "Config {} in force: {} (read and published in {} ms)",
+                version,
+                changes,
+                (System.nanoTime() - started) / 1_000_000);
         logHashAlgorithms(loaded.config());
         logRateLimitAlgorithms(loaded.config());
     }
@@ -233,7 +244,8 @@ public final class Router implements AutoCloseable {
                 config.keysAt(now, spent),
                 hosts,
                 load,
-                new StatusEndpoint(options.statusHostForEnvoy(), status.port()));
+                new StatusEndpoint(options.statusHostForEnvoy(), status.port()),
+                modelResources);
         String version = publisher.publish(translation.resources());
         inForce = translation;
         metrics.configure(translation);
