@@ -28,14 +28,28 @@ public final class EnvoyTranslator {
         clusters.add(StatusRoutes.cluster(status));
         List<ClusterLoadAssignment> endpoints = new ArrayList<>();
         for (ServiceConfig service : config.services().values()) {
-            for (Map.Entry<String, List<Instance>> model :
-                    service.activeInstancesByModel().entrySet()) {
+            Map<String, List<Instance>> byModel = service.activeInstancesByModel();
+            for (Map.Entry<String, List<Instance>> model : byModel.entrySet()) {
                 String name = names.of(service.type(), model.getKey()).orElseThrow();
                 clusters.add(ClusterTranslator.cluster(name, service, model.getValue(), config.upstreamCaFile()));
                 ToIntFunction<Instance> weight = service.loadBalancing().policy() == LoadBalancePolicy.LOAD_AWARE
                         ? i -> load.weight(new Translation.EndpointId(name, ClusterTranslator.hostname(i)), i.weight())
                         : Instance::weight;
-                endpoints.add(ClusterTranslator.endpoints(name, model.getValue(), hosts, weight));
+                endpoints.add(ClusterTranslator.endpoints(
+                        name, model.getValue(), hosts, weight, service.inFallbackChain(model.getKey())));
+            }
+            // After their members: Envoy warms an aggregate only once the clusters it names exist.
+            for (String model : byModel.keySet()) {
+                List<String> chain = service.fallbackChain(model);
+                if (chain.size() > 1) {
+                    clusters.add(ClusterTranslator.aggregate(
+                            names.routed(service.type(), model).orElseThrow(),
+                            model,
+                            chain.stream()
+                                    .map(m -> names.of(service.type(), m).orElseThrow())
+                                    .toList(),
+                            chain.stream().flatMap(m -> byModel.get(m).stream()).toList()));
+                }
             }
         }
         return new Translation(
