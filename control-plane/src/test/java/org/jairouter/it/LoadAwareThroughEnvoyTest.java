@@ -3,6 +3,7 @@ package org.jairouter.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -148,6 +149,18 @@ class LoadAwareThroughEnvoyTest {
                         .asText()
                         .equals(router.router().configVersion())));
 
+        JsonNode queuedLoad = loadInStatus(queued);
+        assertTrue(queuedLoad.path("waiting").asDouble() > 0, queuedLoad.toString());
+        assertTrue(queuedLoad.path("share_percent").asInt() < 100, queuedLoad.toString());
+        assertTrue(queuedLoad.path("kv_cache_percent").isNumber(), queuedLoad.toString());
+        // Scraped every 200 ms: a reading minutes old would be a scraper that stopped.
+        assertTrue(queuedLoad.path("age_seconds").asDouble() < 30, queuedLoad.toString());
+        assertTrue(queuedLoad.path("scrape_problem").isNull(), queuedLoad.toString());
+        assertEquals(
+                100,
+                loadInStatus(idle).path("share_percent").asInt(),
+                loadInStatus(idle).toString());
+
         Map<String, Integer> served = servedBy(router.baseUrl(), REQUESTS);
 
         int toQueued = served.getOrDefault("queued", 0);
@@ -170,7 +183,25 @@ class LoadAwareThroughEnvoyTest {
         for (SimulatedModelServer server : servers) {
             assertTrue(served.getOrDefault(server.name(), 0) >= REQUESTS / 10, server.name() + " served " + served);
             assertEquals(100, weightOf(server), server.name() + " keeps its full weight");
+            JsonNode load = loadInStatus(server);
+            assertTrue(load.path("scrape_problem").isTextual(), server.name() + ": " + load);
+            assertEquals(100, load.path("share_percent").asInt(), server.name() + ": " + load);
+            assertTrue(load.path("waiting").isNull(), server.name() + " was never read: " + load);
         }
+    }
+
+    /** The instance's load as the chat service's status reports it. */
+    private JsonNode loadInStatus(SimulatedModelServer server) throws Exception {
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/status"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        for (JsonNode instance : JSON.readTree(response.body()).path("instances")) {
+            if (instance.path("base_url").asText().equals(server.baseUrl())) {
+                return instance.path("load");
+            }
+        }
+        throw new AssertionError("no instance " + server.baseUrl() + " in " + response.body());
     }
 
     /** Conditions take a plain boolean; the admin calls throw. */
