@@ -1,8 +1,10 @@
 package org.jairouter.load;
 
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -36,10 +38,7 @@ public final class LoadScraper implements AutoCloseable {
     private final Supplier<Translation> inForce;
     private final Consumer<LoadWeights> publish;
     private final Supplier<Map<Translation.EndpointId, Long>> envoyActive;
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(MAX_TIMEOUT)
-            .build();
+    private final ScrapeClients clients = new ScrapeClients(MAX_TIMEOUT);
     private final Thread loop;
     /** Endpoints whose last scrape failed, so that a failure is logged once, not every round. */
     private final Set<Translation.EndpointId> failing = new HashSet<>();
@@ -154,6 +153,15 @@ public final class LoadScraper implements AutoCloseable {
     private CompletableFuture<Optional<ServerLoad>> scrape(ScrapeTarget target, Duration timeout) {
         HttpRequest request =
                 HttpRequest.newBuilder(target.metrics()).timeout(timeout).GET().build();
+        HttpClient client;
+        try {
+            client = target.caBundle().isPresent()
+                    ? clients.trusting(target.caBundle().get())
+                    : clients.plain();
+        } catch (IOException | GeneralSecurityException e) {
+            return CompletableFuture.failedFuture(new IOException(
+                    "cannot use the CA bundle " + target.caBundle().get() + ": " + e, e));
+        }
         return client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
             if (response.statusCode() != 200) {
                 throw new CompletionException(new IllegalStateException("HTTP " + response.statusCode()));
