@@ -88,9 +88,7 @@ class ModelFallbackThroughEnvoyTest {
         assertEquals("Hello from big", content(before.parse()));
         assertEquals(List.of("big"), before.headers().values(SERVED));
 
-        int port = big.port();
-        big.close();
-        awaitUnhealthy(port);
+        int port = takeDown(big);
         HttpResponseFor<ChatCompletion> fallback = chat("big");
 
         assertEquals("Hello from small", content(fallback.parse()));
@@ -109,9 +107,7 @@ class ModelFallbackThroughEnvoyTest {
 
     @Test
     void aStreamForAModelThatIsDownComesFromItsFallback() throws Exception {
-        int port = big.port();
-        big.close();
-        awaitUnhealthy(port);
+        takeDown(big);
 
         try (HttpResponseFor<StreamResponse<ChatCompletionChunk>> response =
                         router.client().withRawResponse().chat().completions().createStreaming(params("big"));
@@ -129,9 +125,7 @@ class ModelFallbackThroughEnvoyTest {
 
     @Test
     void aTranscriptionForAModelThatIsDownComesFromItsFallback() throws Exception {
-        int port = whisperLarge.port();
-        whisperLarge.close();
-        awaitUnhealthy(port);
+        takeDown(whisperLarge);
         Path audio = Files.write(dir.resolve("speech.wav"), new byte[20_000]);
 
         HttpResponseFor<TranscriptionCreateResponse> response = router.client()
@@ -192,13 +186,16 @@ class ModelFallbackThroughEnvoyTest {
         return requests.get(requests.size() - 1);
     }
 
-    /** Until Envoy has marked the instance on that port down. */
-    private void awaitUnhealthy(int port) throws Exception {
+    /** Stops the stub and waits until Envoy has marked it down; returns its port, to start it again on. */
+    private int takeDown(StubBackend stub) throws Exception {
+        int port = stub.port();
+        stub.close();
         Conditions.awaitValue(
                 "Envoy marking the stopped instance down",
                 WAIT,
                 () -> router.admin().hostStatuses().stream()
                         .filter(host -> host.hostname().endsWith(":" + port) && !host.healthy())
                         .findAny());
+        return port;
     }
 }
