@@ -60,5 +60,9 @@ function envoy_on_request(handle)
   if first == nil then return end
   local rewritten = string.sub(bytes, 1, first - 1) .. value .. string.sub(bytes, last + 1)
   body:setBytes(rewritten)
-  handle:headers():replace("content-length", tostring(#rewritten))
+  -- A chunked body has no length to correct (and must not get one beside its transfer-encoding).
+  headers = handle:headers()
+  if headers:get("content-length") ~= nil then
+    headers:replace("content-length", tostring(#rewritten))
+  end
 end
