@@ -48,6 +48,7 @@ public final class EnvoyTranslator {
                             chain.stream()
                                     .map(m -> names.of(service.type(), m).orElseThrow())
                                     .toList(),
+                            service,
                             chain.stream().flatMap(m -> byModel.get(m).stream()).toList()));
                 }
             }

@@ -88,6 +88,11 @@ final class RouterHarness implements AutoCloseable {
 
     /** The answer of one chat completion for the model, through the router. */
     String chat(String model) {
+        return chat(client, model);
+    }
+
+    /** The answer of one chat completion for the model, through the client's router. */
+    static String chat(OpenAIClient client, String model) {
         return client.chat()
                 .completions()
                 .create(ChatCompletionCreateParams.builder()
