@@ -93,7 +93,7 @@ public final class Router implements AutoCloseable {
     /** What load-aware last learnt from the model servers; every publish carries it. */
     private LoadWeights load = LoadWeights.NONE;
 
-    private LoadScraper scraper;
+    private volatile LoadScraper scraper;
     private EnvoyProcess envoy;
     /** The config in force and what it was translated into: what the status side reads. */
     private volatile Translation inForce;
@@ -133,11 +133,12 @@ public final class Router implements AutoCloseable {
                     options.statusAddress(),
                     options.statusPort(),
                     StatusReport.live(
-                            () -> router.inForce,
-                            () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
-                            router.configStatus,
-                            router.fleet,
-                            router.budgets::usedToday),
+                                    () -> router.inForce,
+                                    () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
+                                    router.configStatus,
+                                    router.fleet,
+                                    router.budgets::usedToday)
+                            .withLoadReadings(() -> router.scraper == null ? Map.of() : router.scraper.readings()),
                     router.metrics.httpHandler());
             router.xds = XdsServer.start(
                     router.publisher,

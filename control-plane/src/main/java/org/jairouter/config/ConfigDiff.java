@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** What changed between two configs, in words an operator reads in one log line. */
 public final class ConfigDiff {
@@ -28,6 +29,10 @@ public final class ConfigDiff {
                 changes.add(
                         type.key() + " policy " + old.loadBalancing().policy().key() + " -> "
                                 + now.loadBalancing().policy().key());
+            }
+            if (old != null && now != null && !old.fallbackModels().equals(now.fallbackModels())) {
+                changes.add(type.key() + " fallback-models " + new TreeMap<>(old.fallbackModels()) + " -> "
+                        + new TreeMap<>(now.fallbackModels()));
             }
             compareInstances(type, old, now, changes);
         }

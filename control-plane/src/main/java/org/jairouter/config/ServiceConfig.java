@@ -2,10 +2,18 @@ package org.jairouter.config;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
-/** A service's policies and its instances, in config order. */
+/**
+ * A service's policies and its instances, in config order.
+ *
+ * @param fallbackModels per model, the models of this service to use when it has no healthy instance
+ *     ({@code fallback-models}); validated to name known models and to hold no cycle
+ */
 public record ServiceConfig(
         ServiceType type,
         LoadBalancing loadBalancing,
@@ -13,15 +21,48 @@ public record ServiceConfig(
         RetryPolicy retry,
         RateLimit rateLimit,
         CircuitBreaker circuitBreaker,
-        List<Instance> instances) {
+        List<Instance> instances,
+        Map<String, List<String>> fallbackModels) {
 
     public ServiceConfig {
         instances = List.copyOf(instances);
+        fallbackModels = fallbackModels.entrySet().stream()
+                .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> List.copyOf(e.getValue())));
+    }
+
+    ServiceConfig withFallbackModels(Map<String, List<String>> fallbacks) {
+        return new ServiceConfig(
+                type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, instances, fallbacks);
+    }
+
+    /**
+     * The models that serve requests for {@code model}, in order: the model itself, then its fallbacks,
+     * each followed by its own (depth first, each model once). Only models with an active instance
+     * count; a model without fallbacks gives just itself.
+     */
+    public List<String> fallbackChain(String model) {
+        Set<String> chain = new LinkedHashSet<>();
+        addWithFallbacks(model, chain);
+        chain.retainAll(activeInstancesByModel().keySet());
+        return List.copyOf(chain);
+    }
+
+    /** True when the model is in another model's fallback chain, or has fallbacks of its own. */
+    public boolean inFallbackChain(String model) {
+        return fallbackModels.containsKey(model)
+                || fallbackModels.values().stream().anyMatch(list -> list.contains(model));
+    }
+
+    private void addWithFallbacks(String model, Set<String> chain) {
+        if (chain.add(model)) {
+            fallbackModels.getOrDefault(model, List.of()).forEach(next -> addWithFallbacks(next, chain));
+        }
     }
 
     /** The service's policies alone: what its models' clusters share, whatever instances it lists. */
     public ServiceConfig withoutInstances() {
-        return new ServiceConfig(type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, List.of());
+        return new ServiceConfig(
+                type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, List.of(), fallbackModels);
     }
 
     /** Active instances grouped by the model they serve, models in order of first appearance. */

@@ -9,14 +9,24 @@ import java.util.Set;
 
 /** {@code model.services.<service>}: a service's own policies, each defaulting to the model's, and its instances. */
 final class ServiceReader {
-    private static final Set<String> KEYS =
-            Set.of("load-balance", "instances", "health-check", "retry", "adapter", "rate-limit", "circuit-breaker");
+    private static final Set<String> KEYS = Set.of(
+            "load-balance",
+            "instances",
+            "health-check",
+            "retry",
+            "adapter",
+            "rate-limit",
+            "circuit-breaker",
+            "fallback-models");
     /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
     private static final Set<String> IGNORED_KEYS = Set.of("fallback");
 
     private ServiceReader() {}
 
-    static ServiceConfig read(ServiceType type, YamlSection service, ServiceDefaults defaults) {
+    /** A service as read, and its {@code fallback-models}, which can be checked only once every service is read. */
+    record Read(ServiceConfig config, Optional<YamlSection> fallbackModels) {}
+
+    static Read read(ServiceType type, YamlSection service, ServiceDefaults defaults) {
         Map<String, YamlSection> entries = service.entries(KEYS, IGNORED_KEYS);
         LoadBalancing loadBalancing = Optional.ofNullable(entries.get("load-balance"))
                 .map(lb -> LoadBalanceReader.read(lb, defaults.loadBalancing()))
@@ -51,6 +61,9 @@ final class ServiceReader {
                 }
             });
         }
-        return new ServiceConfig(type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, instances);
+        return new Read(
+                new ServiceConfig(
+                        type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, instances, Map.of()),
+                Optional.ofNullable(entries.get("fallback-models")));
     }
 }

@@ -28,6 +28,7 @@ final class ServicesReader {
                 .orElse(modelLoadBalancing);
         ServiceDefaults globalDefault = defaults.apply(loadBalancing);
         Map<ServiceType, ServiceConfig> configs = new EnumMap<>(ServiceType.class);
+        Map<ServiceType, YamlSection> fallbackModels = new EnumMap<>(ServiceType.class);
         serviceEntries.forEach((key, section) -> {
             Optional<ServiceType> type = ServiceType.fromKey(key);
             if (type.isEmpty()) {
@@ -40,9 +41,14 @@ final class ServicesReader {
             } else if (configs.containsKey(type.get())) {
                 section.error("service '" + type.get().key() + "' is configured twice (under two of its names)");
             } else {
-                configs.put(type.get(), ServiceReader.read(type.get(), section, globalDefault));
+                ServiceReader.Read read = ServiceReader.read(type.get(), section, globalDefault);
+                configs.put(type.get(), read.config());
+                read.fallbackModels().ifPresent(f -> fallbackModels.put(type.get(), f));
             }
         });
+        fallbackModels.forEach((type, section) -> configs.put(
+                type,
+                configs.get(type).withFallbackModels(FallbackModelsReader.read(section, configs.get(type), configs))));
         if (serviceEntries.isEmpty()) {
             services.error("no services configured; expected at least one of " + String.join(", ", ServiceType.keys()));
         }

@@ -1,9 +1,12 @@
 package org.jairouter.load;
 
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -35,15 +38,14 @@ public final class LoadScraper implements AutoCloseable {
     private final Supplier<Translation> inForce;
     private final Consumer<LoadWeights> publish;
     private final Supplier<Map<Translation.EndpointId, Long>> envoyActive;
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(MAX_TIMEOUT)
-            .build();
+    private final ScrapeClients clients = new ScrapeClients(MAX_TIMEOUT);
     private final Thread loop;
     /** Endpoints whose last scrape failed, so that a failure is logged once, not every round. */
     private final Set<Translation.EndpointId> failing = new HashSet<>();
 
     private LoadWeights published = LoadWeights.NONE;
+    /** The latest round's readings, replaced whole each round, for the status. */
+    private volatile Map<Translation.EndpointId, LoadReading> readings = Map.of();
 
     private LoadScraper(
             Supplier<Translation> inForce,
@@ -107,15 +109,16 @@ public final class LoadScraper implements AutoCloseable {
         Map<ScrapeTarget, CompletableFuture<Optional<ServerLoad>>> scrapes = new HashMap<>();
         targets.forEach(target -> scrapes.put(target, scrape(target, timeout)));
         Map<Translation.EndpointId, Integer> shares = new HashMap<>();
+        Map<Translation.EndpointId, LoadReading> read = new HashMap<>();
         Map<Translation.EndpointId, Long> active = targets.isEmpty() ? Map.of() : envoyActive.get();
         scrapes.forEach((target, scrape) -> {
             String problem;
             try {
                 Optional<ServerLoad> load = scrape.join();
                 if (load.isPresent()) {
-                    shares.put(
-                            target.endpoint(),
-                            LoadWeighting.share(load.get(), active.getOrDefault(target.endpoint(), 0L)));
+                    int share = LoadWeighting.share(load.get(), active.getOrDefault(target.endpoint(), 0L));
+                    shares.put(target.endpoint(), share);
+                    read.put(target.endpoint(), LoadReading.read(load.get(), Instant.now(), share));
                     if (failing.remove(target.endpoint())) {
                         LOG.info("load-aware: metrics of {} readable again", target.metrics());
                     }
@@ -126,6 +129,10 @@ public final class LoadScraper implements AutoCloseable {
             } catch (CompletionException e) {
                 problem = e.getCause().toString();
             }
+            read.put(
+                    target.endpoint(),
+                    readings.getOrDefault(target.endpoint(), LoadReading.NEVER_READ)
+                            .failed(problem, LoadWeights.FULL));
             if (failing.add(target.endpoint())) {
                 LOG.warn(
                         "load-aware: cannot read {} ({}); the instance is balanced on requests in flight alone"
@@ -135,6 +142,7 @@ public final class LoadScraper implements AutoCloseable {
             }
         });
         failing.retainAll(targets.stream().map(ScrapeTarget::endpoint).toList());
+        readings = Map.copyOf(read);
         LoadWeights weights = new LoadWeights(shares);
         if (!weights.equals(published)) {
             published = weights;
@@ -145,12 +153,26 @@ public final class LoadScraper implements AutoCloseable {
     private CompletableFuture<Optional<ServerLoad>> scrape(ScrapeTarget target, Duration timeout) {
         HttpRequest request =
                 HttpRequest.newBuilder(target.metrics()).timeout(timeout).GET().build();
+        HttpClient client;
+        try {
+            client = target.caBundle().isPresent()
+                    ? clients.trusting(target.caBundle().get())
+                    : clients.plain();
+        } catch (IOException | GeneralSecurityException e) {
+            return CompletableFuture.failedFuture(new IOException(
+                    "cannot use the CA bundle " + target.caBundle().get() + ": " + e, e));
+        }
         return client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
             if (response.statusCode() != 200) {
                 throw new CompletionException(new IllegalStateException("HTTP " + response.statusCode()));
             }
             return target.names().read(response.body());
         });
+    }
+
+    /** The latest reading of every load-aware instance the scraper reads, by its endpoint. */
+    public Map<Translation.EndpointId, LoadReading> readings() {
+        return readings;
     }
 
     @Override

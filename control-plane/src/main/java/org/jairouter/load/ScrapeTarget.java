@@ -1,15 +1,22 @@
 package org.jairouter.load;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.jairouter.config.Instance;
 import org.jairouter.config.LoadBalancePolicy;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.translate.Translation;
 
-/** One instance of a load-aware service whose server publishes its load: where to read it, and its endpoint. */
-record ScrapeTarget(Translation.EndpointId endpoint, URI metrics, MetricNames names) {
+/**
+ * One instance of a load-aware service whose server publishes its load: where to read it, and its
+ * endpoint.
+ *
+ * @param caBundle for an https instance, the CA bundle Envoy verifies it with (model.tls.ca-file)
+ */
+record ScrapeTarget(Translation.EndpointId endpoint, URI metrics, MetricNames names, Optional<Path> caBundle) {
 
     /** Every target of the translation: active instances of load-aware services with a known metrics endpoint. */
     static List<ScrapeTarget> of(Translation translation) {
@@ -27,7 +34,11 @@ record ScrapeTarget(Translation.EndpointId endpoint, URI metrics, MetricNames na
                                         URI.create((instance.tls() ? "https://" : "http://")
                                                 + instance.authority()
                                                 + names.path()),
-                                        names))));
+                                        names,
+                                        instance.tls()
+                                                ? Optional.of(Path.of(
+                                                        translation.config().upstreamCaFile()))
+                                                : Optional.empty()))));
             }
         }
         return targets.stream().distinct().toList();

@@ -1,6 +1,7 @@
 package org.jairouter.status;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A service's status. The first fields are named as JAiRouter's status JSON named them; the rest
@@ -35,5 +36,23 @@ public record ServiceReport(
             long requestsActive,
             long requestsTotal,
             long requestsFailed,
-            long connectFailures) {}
+            long connectFailures,
+            LoadReport load) {}
+
+    /**
+     * What load-aware last read from a load-aware instance's own metrics, and what it made of it; null
+     * for other instances. The signals are from the last good scrape, {@code ageSeconds} old; when the
+     * latest scrape failed, {@code scrapeProblem} says why and the instance is at its full weight.
+     *
+     * @param sharePercent the percent of its configured weight the instance keeps for its load
+     * @param envoyWeight  the weight Envoy balances on now (configured × share); empty when Envoy is not readable
+     */
+    public record LoadReport(
+            Optional<Double> waiting,
+            Optional<Double> running,
+            Optional<Double> kvCachePercent,
+            Optional<Double> ageSeconds,
+            int sharePercent,
+            Optional<Long> envoyWeight,
+            Optional<String> scrapeProblem) {}
 }

@@ -1,6 +1,8 @@
 package org.jairouter.status;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,6 +21,7 @@ import org.jairouter.config.ServiceConfig;
 import org.jairouter.config.ServiceType;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.HostStatus;
+import org.jairouter.load.LoadReading;
 import org.jairouter.translate.Translation;
 import org.jairouter.xds.EnvoyFleet;
 import org.slf4j.Logger;
@@ -35,6 +38,7 @@ public final class StatusReport {
     private final ConfigStatus configStatus;
     private final EnvoyFleet fleet;
     private final Supplier<Map<String, BudgetLedger.Used>> usedToday;
+    private final Supplier<Map<Translation.EndpointId, LoadReading>> loadReadings;
 
     /**
      * @param inForce    the config in force and what it was translated into
@@ -47,11 +51,27 @@ public final class StatusReport {
             ConfigStatus configStatus,
             EnvoyFleet fleet,
             Supplier<Map<String, BudgetLedger.Used>> usedToday) {
+        this(inForce, envoyHosts, configStatus, fleet, usedToday, Map::of);
+    }
+
+    private StatusReport(
+            Supplier<Translation> inForce,
+            Supplier<Optional<List<HostStatus>>> envoyHosts,
+            ConfigStatus configStatus,
+            EnvoyFleet fleet,
+            Supplier<Map<String, BudgetLedger.Used>> usedToday,
+            Supplier<Map<Translation.EndpointId, LoadReading>> loadReadings) {
         this.inForce = inForce;
         this.envoyHosts = envoyHosts;
         this.configStatus = configStatus;
         this.fleet = fleet;
         this.usedToday = usedToday;
+        this.loadReadings = loadReadings;
+    }
+
+    /** This report, with what load-aware last read from each instance's metrics. */
+    public StatusReport withLoadReadings(Supplier<Map<Translation.EndpointId, LoadReading>> readings) {
+        return new StatusReport(inForce, envoyHosts, configStatus, fleet, usedToday, readings);
     }
 
     /** Everything: the config in force, the Envoys served, every service. */
@@ -64,7 +84,11 @@ public final class StatusReport {
         Translation current = inForce.get();
         Optional<List<HostStatus>> hosts = envoyHosts.get();
         Map<String, ServiceReport> services = new LinkedHashMap<>();
-        current.config().services().values().forEach(s -> services.put(s.type().key(), service(s, current, hosts)));
+        Map<Translation.EndpointId, LoadReading> load = loadReadings.get();
+        current.config()
+                .services()
+                .values()
+                .forEach(s -> services.put(s.type().key(), service(s, current, hosts, load)));
         status.put("services", services);
         if (current.config().apiKeys().enforced()) {
             status.put("keys", keys(current.config().apiKeys()));
@@ -92,7 +116,7 @@ public final class StatusReport {
     public Optional<ServiceReport> service(ServiceType type) {
         Translation current = inForce.get();
         return Optional.ofNullable(current.config().service(type))
-                .map(service -> service(service, current, envoyHosts.get()));
+                .map(service -> service(service, current, envoyHosts.get(), loadReadings.get()));
     }
 
     /** Every configured model with an active instance, in OpenAI's list format. */
@@ -124,17 +148,22 @@ public final class StatusReport {
     }
 
     private static ServiceReport service(
-            ServiceConfig service, Translation translation, Optional<List<HostStatus>> hosts) {
+            ServiceConfig service,
+            Translation translation,
+            Optional<List<HostStatus>> hosts,
+            Map<Translation.EndpointId, LoadReading> load) {
         List<ServiceReport.InstanceReport> instances = new ArrayList<>();
         Map<String, List<Instance>> byModel = service.activeInstancesByModel();
         for (Instance instance : service.instances()) {
-            Optional<HostStatus> host = translation
-                    .endpoint(service.type(), instance)
-                    .flatMap(endpoint -> hosts.flatMap(all -> all.stream()
-                            .filter(h -> h.cluster().equals(endpoint.cluster())
-                                    && h.hostname().equals(endpoint.hostname()))
-                            .findFirst()));
-            instances.add(instance(instance, host, hosts.isPresent()));
+            Optional<Translation.EndpointId> endpoint = translation.endpoint(service.type(), instance);
+            Optional<HostStatus> host = endpoint.flatMap(id -> hosts.flatMap(all -> all.stream()
+                    .filter(h ->
+                            h.cluster().equals(id.cluster()) && h.hostname().equals(id.hostname()))
+                    .findFirst()));
+            ServiceReport.LoadReport loadReport = endpoint.map(load::get)
+                    .map(reading -> loadReport(reading, host))
+                    .orElse(null);
+            instances.add(instance(instance, host, hosts.isPresent(), loadReport));
         }
         int healthy = (int)
                 instances.stream().filter(i -> Boolean.TRUE.equals(i.healthy())).count();
@@ -151,7 +180,19 @@ public final class StatusReport {
                 instances);
     }
 
-    private static ServiceReport.InstanceReport instance(Instance instance, Optional<HostStatus> host, boolean live) {
+    private static ServiceReport.LoadReport loadReport(LoadReading reading, Optional<HostStatus> host) {
+        return new ServiceReport.LoadReport(
+                reading.waiting(),
+                reading.running(),
+                reading.kvCacheUsage().map(usage -> 100 * usage),
+                reading.readAt().map(at -> Duration.between(at, Instant.now()).toMillis() / 1000.0),
+                reading.share(),
+                host.map(HostStatus::weight),
+                reading.problem());
+    }
+
+    private static ServiceReport.InstanceReport instance(
+            Instance instance, Optional<HostStatus> host, boolean live, ServiceReport.LoadReport load) {
         String reason = null;
         Boolean healthy = host.map(HostStatus::healthy).orElse(live ? false : null);
         if (!instance.active()) {
@@ -177,7 +218,8 @@ public final class StatusReport {
                 host.map(HostStatus::requestsActive).orElse(0L),
                 host.map(HostStatus::requestsTotal).orElse(0L),
                 host.map(HostStatus::requestsFailed).orElse(0L),
-                host.map(HostStatus::connectFailures).orElse(0L));
+                host.map(HostStatus::connectFailures).orElse(0L),
+                load);
     }
 
     private static String describe(HealthCheck check) {

@@ -12,9 +12,11 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
 import io.envoyproxy.envoy.type.v3.Percent;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -47,11 +49,9 @@ final class ClusterTranslator {
         // traffic for as long as it still passes health checks.
         cluster.setIgnoreHealthOnHostRemoval(true);
         cluster.setOutlierDetection(HealthChecks.passive(service.circuitBreaker()));
-        Set<String> headerNames = instances.stream()
-                .flatMap(i -> i.headers().keySet().stream())
-                .collect(Collectors.toCollection(TreeSet::new));
         cluster.putTypedExtensionProtocolOptions(
-                UpstreamHttp.PROTOCOL_OPTIONS, Any.pack(UpstreamHttp.options(!sharePath(instances), headerNames)));
+                UpstreamHttp.PROTOCOL_OPTIONS,
+                Any.pack(UpstreamHttp.options(!sharePath(instances), headerNames(instances))));
         UpstreamTls.apply(
                 cluster,
                 instances.stream()
@@ -60,6 +60,43 @@ final class ClusterTranslator {
                         .collect(Collectors.toCollection(TreeSet::new)),
                 caFile);
         return cluster.build();
+    }
+
+    /**
+     * The cluster a model with fallbacks is routed to: Envoy's aggregate over the chain's clusters, in
+     * order, so that a model with no healthy instance sends its requests to the next. Its members'
+     * priorities are merged into one list; each member still picks the instance by its own policy,
+     * health checks and outlier detection. Envoy runs the aggregate's upstream filters, not the
+     * member's, so they are made for every instance of the chain.
+     *
+     * @param members   the clusters of the chain's models, the requested model's first
+     * @param service   the service of the chain, whose model limits the aggregate keeps too
+     * @param instances the active instances of every model of the chain
+     */
+    static Cluster aggregate(
+            String name, String requestedModel, List<String> members, ServiceConfig service, List<Instance> instances) {
+        return Cluster.newBuilder()
+                .setName(name)
+                .setClusterType(Cluster.CustomClusterType.newBuilder()
+                        .setName("envoy.clusters.aggregate")
+                        .setTypedConfig(Any.pack(ClusterConfig.newBuilder()
+                                .addAllClusters(members)
+                                .build())))
+                .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+                .setConnectTimeout(Protos.seconds(5))
+                // The model's own limits; the per-instance ones bind on the members' hosts, not here.
+                .setCircuitBreakers(limits(service.circuitBreaker(), instances.size()))
+                .putTypedExtensionProtocolOptions(
+                        UpstreamHttp.PROTOCOL_OPTIONS,
+                        Any.pack(UpstreamHttp.options(
+                                !sharePath(instances), headerNames(instances), Optional.of(requestedModel))))
+                .build();
+    }
+
+    private static Set<String> headerNames(List<Instance> instances) {
+        return instances.stream()
+                .flatMap(i -> i.headers().keySet().stream())
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     /**
@@ -88,9 +125,15 @@ final class ClusterTranslator {
                 .build();
     }
 
-    /** What the upstream filters read per instance: its path and its own headers. */
-    private static Map<String, Value> instanceMetadata(Instance instance) {
+    /**
+     * What the upstream filters read per instance: its path and its own headers, and on a fallback
+     * chain its model, which the fallback rewrite and the served-model header read.
+     */
+    private static Map<String, Value> instanceMetadata(Instance instance, boolean inFallbackChain) {
         Map<String, Value> metadata = new TreeMap<>();
+        if (inFallbackChain) {
+            metadata.put(UpstreamHttp.MODEL_KEY, Protos.string(instance.model()));
+        }
         metadata.put("base_url", Protos.string(instance.baseUrl()));
         metadata.put("path", Protos.string(instance.upstreamPath()));
         if (!instance.headers().isEmpty()) {
@@ -118,7 +161,11 @@ final class ClusterTranslator {
 
     /** The cluster's endpoints: every active instance whose host resolved, with its weight. */
     static ClusterLoadAssignment endpoints(
-            String name, List<Instance> instances, ResolvedHosts hosts, ToIntFunction<Instance> weight) {
+            String name,
+            List<Instance> instances,
+            ResolvedHosts hosts,
+            ToIntFunction<Instance> weight,
+            boolean inFallbackChain) {
         LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
         for (Instance instance : instances) {
             hosts.ipOf(instance.host())
@@ -134,7 +181,8 @@ final class ClusterTranslator {
                             .setLoadBalancingWeight(UInt32Value.of(weight.applyAsInt(instance)))
                             .setMetadata(Metadata.newBuilder()
                                     .putFilterMetadata(
-                                            Names.METADATA_NAMESPACE, Protos.struct(instanceMetadata(instance)))
+                                            Names.METADATA_NAMESPACE,
+                                            Protos.struct(instanceMetadata(instance, inFallbackChain)))
                                     .putAllFilterMetadata(
                                             instance.tls()
                                                     ? Map.of(

@@ -6,6 +6,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
+import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
 import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation;
 import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
@@ -16,6 +17,7 @@ import io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCod
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.List;
@@ -44,7 +46,9 @@ public final class EnvoyJson {
                     RBAC.getDescriptor(),
                     io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config.getDescriptor(),
                     io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute
-                            .getDescriptor()))
+                            .getDescriptor(),
+                    ClusterConfig.getDescriptor(),
+                    PreviousPrioritiesConfig.getDescriptor()))
             .build();
 
     private static final JsonFormat.Printer PRINTER =

@@ -55,14 +55,29 @@ public final class EnvoyTranslator {
         List<ClusterLoadAssignment> endpoints = new ArrayList<>();
         for (ServiceConfig service : config.services().values()) {
             ServiceConfig settings = service.withoutInstances();
-            for (Map.Entry<String, List<Instance>> model :
-                    service.activeInstancesByModel().entrySet()) {
+            Map<String, List<Instance>> byModel = service.activeInstancesByModel();
+            for (Map.Entry<String, List<Instance>> model : byModel.entrySet()) {
                 String name = names.of(service.type(), model.getKey()).orElseThrow();
                 clusters.add(cache.cluster(name, service, settings, model.getValue(), config.upstreamCaFile()));
                 ToIntFunction<Instance> weight = service.loadBalancing().policy() == LoadBalancePolicy.LOAD_AWARE
                         ? i -> load.weight(new Translation.EndpointId(name, ClusterTranslator.hostname(i)), i.weight())
                         : Instance::weight;
-                endpoints.add(cache.endpoints(name, model.getValue(), hosts, weight));
+                endpoints.add(cache.endpoints(
+                        name, model.getValue(), hosts, weight, service.inFallbackChain(model.getKey())));
+            }
+            // After their members, in the same update: Envoy 1.40 takes them together over delta ADS.
+            for (String model : byModel.keySet()) {
+                List<String> chain = service.fallbackChain(model);
+                if (chain.size() > 1) {
+                    clusters.add(ClusterTranslator.aggregate(
+                            names.routed(service.type(), model).orElseThrow(),
+                            model,
+                            chain.stream()
+                                    .map(m -> names.of(service.type(), m).orElseThrow())
+                                    .toList(),
+                            service,
+                            chain.stream().flatMap(m -> byModel.get(m).stream()).toList()));
+                }
             }
         }
         return new Translation(

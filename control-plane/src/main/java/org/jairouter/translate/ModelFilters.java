@@ -25,7 +25,8 @@ final class ModelFilters {
     static final String JSON_READER = "envoy.filters.http.json_to_metadata";
     static final String MULTIPART_READER = "envoy.filters.http.lua";
     static final String BODY_BUFFER = "envoy.filters.http.buffer";
-    private static final String MULTIPART_SCRIPT = Resources.text("multipart-model.lua");
+    private static final String MULTIPART_SCRIPT =
+            Resources.text("multipart-fields.lua") + Resources.text("multipart-model.lua");
 
     private ModelFilters() {}
 

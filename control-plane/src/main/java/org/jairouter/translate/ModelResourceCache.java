@@ -24,7 +24,11 @@ public final class ModelResourceCache {
 
     /** Everything {@link ClusterTranslator#endpoints} reads: the instances, their addresses and weights now. */
     private record EndpointInputs(
-            String name, SameInstances instances, List<Optional<String>> ips, List<Integer> weights) {}
+            String name,
+            SameInstances instances,
+            List<Optional<String>> ips,
+            List<Integer> weights,
+            boolean inFallbackChain) {}
 
     /**
      * Instances compared by identity: the config loader hands back the same object for an instance
@@ -76,14 +80,22 @@ public final class ModelResourceCache {
     }
 
     ClusterLoadAssignment endpoints(
-            String name, List<Instance> instances, ResolvedHosts hosts, ToIntFunction<Instance> weight) {
+            String name,
+            List<Instance> instances,
+            ResolvedHosts hosts,
+            ToIntFunction<Instance> weight,
+            boolean inFallbackChain) {
         EndpointInputs inputs = new EndpointInputs(
                 name,
                 new SameInstances(instances),
                 instances.stream().map(i -> hosts.ipOf(i.host())).toList(),
-                instances.stream().map(weight::applyAsInt).toList());
+                instances.stream().map(weight::applyAsInt).toList(),
+                inFallbackChain);
         return reuse(
-                inputs, endpoints, usedEndpoints, () -> ClusterTranslator.endpoints(name, instances, hosts, weight));
+                inputs,
+                endpoints,
+                usedEndpoints,
+                () -> ClusterTranslator.endpoints(name, instances, hosts, weight, inFallbackChain));
     }
 
     /** Ends a translation: what it used is what the next one may reuse. */

@@ -4,6 +4,8 @@ import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
@@ -14,6 +16,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig;
 import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
@@ -36,6 +39,9 @@ import org.jairouter.config.ServiceType;
  * it writes the model into dynamic metadata and clears the route cache, so Envoy matches again.
  */
 final class RouteTranslator {
+    /** On the responses of a model with fallbacks: the model that served the request. */
+    static final String SERVED_MODEL_HEADER = "x-jairouter-served-model";
+
     /** A generation may stream for many minutes; only a silent upstream is cut off. */
     private static final long STREAM_IDLE_SECONDS = 300;
 
@@ -103,24 +109,35 @@ final class RouteTranslator {
                         .putAllTypedPerFilterConfig(bodyReader)
                         .putAllTypedPerFilterConfig(ClientKeys.quotaRouteConfig())
                         .build()));
-        for (Map.Entry<String, List<Instance>> model :
-                service.activeInstancesByModel().entrySet()) {
-            Optional<HeaderMatcher> permittedKeys = ClientKeys.modelRouteMatch(keys, type, model.getKey());
-            RouteMatch.Builder match = metadataMatch(path, Names.MODEL_KEY, model.getKey()).toBuilder();
+        Map<String, List<Instance>> byModel = service.activeInstancesByModel();
+        for (String model : byModel.keySet()) {
+            Optional<HeaderMatcher> permittedKeys = ClientKeys.modelRouteMatch(keys, type, model);
+            RouteMatch.Builder match = metadataMatch(path, Names.MODEL_KEY, model).toBuilder();
             permittedKeys.ifPresent(match::addHeaders);
-            routes.add(Route.newBuilder()
-                    .setName(type.key() + ":" + model.getKey())
+            List<String> chain = service.fallbackChain(model);
+            Route.Builder route = Route.newBuilder()
+                    .setName(type.key() + ":" + model)
                     .setMatch(match)
                     .setRoute(modelRoute(
-                            service, clusters.of(type, model.getKey()).orElseThrow(), model.getValue()))
+                            service,
+                            clusters.routed(type, model).orElseThrow(),
+                            chain.stream().flatMap(m -> byModel.get(m).stream()).toList(),
+                            chain.size() > 1))
                     .putAllTypedPerFilterConfig(bodyReader)
                     // The key id is for the router's own endpoints only.
-                    .addAllRequestHeadersToRemove(keys.enforced() ? List.of(ClientKeys.KEY_ID_HEADER) : List.of())
-                    .build());
+                    .addAllRequestHeadersToRemove(keys.enforced() ? List.of(ClientKeys.KEY_ID_HEADER) : List.of());
+            if (chain.size() > 1) {
+                route.addResponseHeadersToAdd(HeaderValueOption.newBuilder()
+                        .setHeader(HeaderValue.newBuilder()
+                                .setKey(SERVED_MODEL_HEADER)
+                                .setValue(UpstreamHttp.upstreamMetadata(UpstreamHttp.MODEL_KEY)))
+                        .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
+            }
+            routes.add(route.build());
             if (permittedKeys.isPresent()) {
                 routes.add(Route.newBuilder()
-                        .setName(type.key() + ":" + model.getKey() + ":model_not_permitted")
-                        .setMatch(metadataMatch(path, Names.MODEL_KEY, model.getKey()))
+                        .setName(type.key() + ":" + model + ":model_not_permitted")
+                        .setMatch(metadataMatch(path, Names.MODEL_KEY, model))
                         .setDirectResponse(direct(403, ErrorReplies.MODEL_NOT_PERMITTED))
                         .putAllTypedPerFilterConfig(bodyReader)
                         .build());
@@ -135,7 +152,12 @@ final class RouteTranslator {
         return routes;
     }
 
-    private static RouteAction modelRoute(ServiceConfig service, String cluster, List<Instance> instances) {
+    /**
+     * @param instances    every instance the cluster can choose, on a fallback chain those of every model
+     * @param withFallback the cluster is the aggregate of a fallback chain
+     */
+    private static RouteAction modelRoute(
+            ServiceConfig service, String cluster, List<Instance> instances, boolean withFallback) {
         RouteAction.Builder action = RouteAction.newBuilder()
                 .setCluster(cluster)
                 .setAutoHostRewrite(BoolValue.of(true))
@@ -147,7 +169,7 @@ final class RouteTranslator {
         }
         action.addAllHashPolicy(LoadBalancingPolicies.hashPolicies(service.loadBalancing()));
         if (service.retry().attempts() > 0) {
-            action.setRetryPolicy(retryPolicy(service.retry()));
+            action.setRetryPolicy(retryPolicy(service.retry(), withFallback));
         }
         return action.build();
     }
@@ -159,16 +181,25 @@ final class RouteTranslator {
      * whose connection closed. A 5xx answer is retried only when the service opts in, since the
      * instance may have run (and billed) the generation.
      */
-    private static RetryPolicy retryPolicy(org.jairouter.config.RetryPolicy retry) {
-        return RetryPolicy.newBuilder()
+    private static RetryPolicy retryPolicy(org.jairouter.config.RetryPolicy retry, boolean withFallback) {
+        RetryPolicy.Builder policy = RetryPolicy.newBuilder()
                 .setRetryOn("connect-failure,refused-stream,reset-before-request,reset"
                         + (retry.onServerError() ? ",5xx" : ""))
                 .setNumRetries(UInt32Value.of(retry.attempts()))
                 .addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
                         .setName("envoy.retry_host_predicates.previous_hosts")
                         .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
-                .setHostSelectionRetryMaxAttempts(5)
-                .build();
+                .setHostSelectionRetryMaxAttempts(5);
+        if (withFallback) {
+            // The chain's models are priorities of one aggregate: without this, a retry stays with the
+            // requested model while any of its instances passes health checks (Envoy 1.40, by traffic).
+            policy.setRetryPriority(RetryPolicy.RetryPriority.newBuilder()
+                    .setName("envoy.retry_priorities.previous_priorities")
+                    .setTypedConfig(Any.pack(PreviousPrioritiesConfig.newBuilder()
+                            .setUpdateFrequency(1)
+                            .build())));
+        }
+        return policy.build();
     }
 
     private static RouteMatch metadataMatch(String path, String key, String value) {

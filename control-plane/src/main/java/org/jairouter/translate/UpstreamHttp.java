@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
 import io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -25,11 +26,24 @@ import java.util.Set;
  * metadata (an instance without that header leaves the client's untouched), and for paths copies the
  * instance's path into a private header (it may not write :path itself) that a Lua filter moves into
  * :path; upstream_codec, last, sends the request.
+ *
+ * <p>A model with fallbacks is routed to an aggregate cluster over its chain, and Envoy runs the
+ * aggregate's upstream filters, never those of the member cluster the instance belongs to: checked
+ * on Envoy 1.40. So the aggregate carries the filters of every member, and one more: header_mutation
+ * writes the requested model (fixed per aggregate) and the chosen instance's model (its endpoint
+ * metadata) into private headers, and a Lua filter rewrites the body's model when they differ.
  */
 final class UpstreamHttp {
     static final String PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
     static final String PATH_HEADER = "x-jairouter-endpoint-path";
+    static final String REQUESTED_MODEL_HEADER = "x-jairouter-requested-model";
+    static final String INSTANCE_MODEL_HEADER = "x-jairouter-instance-model";
+    /** The endpoint metadata key (under the jairouter namespace) of the model an instance serves, on fallback chains. */
+    static final String MODEL_KEY = "model";
+
     private static final String PATH_SCRIPT = Resources.text("endpoint-path.lua");
+    private static final String FALLBACK_SCRIPT =
+            Resources.text("multipart-fields.lua") + Resources.text("fallback-model.lua");
     private static final long IDLE_TIMEOUT_SECONDS = 4;
 
     private UpstreamHttp() {}
@@ -38,12 +52,18 @@ final class UpstreamHttp {
     static final String HEADERS_KEY = "headers";
 
     static HttpProtocolOptions options(boolean perInstancePaths, Set<String> instanceHeaders) {
+        return options(perInstancePaths, instanceHeaders, Optional.empty());
+    }
+
+    /** @param requestedModel for a fallback aggregate, the model its requests ask for */
+    static HttpProtocolOptions options(
+            boolean perInstancePaths, Set<String> instanceHeaders, Optional<String> requestedModel) {
         HttpProtocolOptions.Builder options = HttpProtocolOptions.newBuilder()
                 .setCommonHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
                         .setIdleTimeout(Protos.seconds(IDLE_TIMEOUT_SECONDS)))
                 .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
                         .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
-        if (!perInstancePaths && instanceHeaders.isEmpty()) {
+        if (!perInstancePaths && instanceHeaders.isEmpty() && requestedModel.isEmpty()) {
             return options.build();
         }
         Mutations.Builder mutations = Mutations.newBuilder();
@@ -56,6 +76,9 @@ final class UpstreamHttp {
                     .addRequestMutations(HeaderMutation.newBuilder().setRemove(PATH_HEADER))
                     .addRequestMutations(setFromEndpoint(PATH_HEADER, "path"));
         }
+        requestedModel.ifPresent(model -> mutations
+                .addRequestMutations(set(REQUESTED_MODEL_HEADER, model.replace("%", "%%")))
+                .addRequestMutations(setFromEndpoint(INSTANCE_MODEL_HEADER, MODEL_KEY)));
         options.addHttpFilters(HttpFilter.newBuilder()
                 .setName("envoy.filters.http.header_mutation")
                 .setTypedConfig(Any.pack(
@@ -63,11 +86,10 @@ final class UpstreamHttp {
                                 .setMutations(mutations)
                                 .build())));
         if (perInstancePaths) {
-            options.addHttpFilters(HttpFilter.newBuilder()
-                    .setName("envoy.filters.http.lua")
-                    .setTypedConfig(Any.pack(Lua.newBuilder()
-                            .setDefaultSourceCode(DataSource.newBuilder().setInlineString(PATH_SCRIPT))
-                            .build())));
+            options.addHttpFilters(lua(PATH_SCRIPT));
+        }
+        if (requestedModel.isPresent()) {
+            options.addHttpFilters(lua(FALLBACK_SCRIPT));
         }
         options.addHttpFilters(HttpFilter.newBuilder()
                 .setName("envoy.filters.http.upstream_codec")
@@ -75,16 +97,33 @@ final class UpstreamHttp {
         return options.build();
     }
 
+    private static HttpFilter lua(String script) {
+        return HttpFilter.newBuilder()
+                .setName("envoy.filters.http.lua")
+                .setTypedConfig(Any.pack(Lua.newBuilder()
+                        .setDefaultSourceCode(DataSource.newBuilder().setInlineString(script))
+                        .build()))
+                .build();
+    }
+
     /**
      * Sets a request header to the chosen endpoint's metadata value at the given key path; absent
      * metadata leaves the request's header alone (Envoy skips an empty value).
      */
     private static HeaderMutation setFromEndpoint(String header, String metadataKey) {
+        return set(header, upstreamMetadata(metadataKey));
+    }
+
+    /** A formatter for the chosen endpoint's metadata value at the key path, for header values. */
+    static String upstreamMetadata(String metadataKey) {
+        return "%UPSTREAM_METADATA(" + Names.METADATA_NAMESPACE + ":" + metadataKey + ")%";
+    }
+
+    /** Sets a request header, replacing any copy the client sent. */
+    private static HeaderMutation set(String header, String value) {
         return HeaderMutation.newBuilder()
                 .setAppend(HeaderValueOption.newBuilder()
-                        .setHeader(HeaderValue.newBuilder()
-                                .setKey(header)
-                                .setValue("%UPSTREAM_METADATA(" + Names.METADATA_NAMESPACE + ":" + metadataKey + ")%"))
+                        .setHeader(HeaderValue.newBuilder().setKey(header).setValue(value))
                         .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
                 .build();
     }

@@ -28,19 +28,27 @@ final class MetricLabels {
     /** The labels of a translation: the cluster and endpoint names are the ones the translator chose. */
     MetricLabels(Translation translation) {
         for (ServiceConfig service : translation.config().services().values()) {
-            for (Map.Entry<String, List<Instance>> model :
-                    service.activeInstancesByModel().entrySet()) {
-                translation
-                        .clusters()
-                        .of(service.type(), model.getKey())
-                        .ifPresent(cluster -> byCluster.put(
-                                cluster, new Model(service.type().key(), operation(service.type()), model.getKey())));
+            Map<String, List<Instance>> byModel = service.activeInstancesByModel();
+            for (Map.Entry<String, List<Instance>> model : byModel.entrySet()) {
+                Model labels = new Model(service.type().key(), operation(service.type()), model.getKey());
+                translation.clusters().of(service.type(), model.getKey()).ifPresent(c -> byCluster.put(c, labels));
                 // Two instances on one host:port in one model are one endpoint to Envoy: the first names it.
                 model.getValue()
                         .forEach(instance -> translation
                                 .endpoint(service.type(), instance)
                                 .ifPresent(id -> instanceByClusterAndHost.putIfAbsent(
                                         id.cluster() + " " + id.hostname(), instance.baseUrl())));
+                // Envoy reports a fallback chain's requests under its aggregate: the requested model, and
+                // the instance of whichever model served.
+                translation.clusters().routed(service.type(), model.getKey()).ifPresent(routed -> {
+                    byCluster.putIfAbsent(routed, labels);
+                    service.fallbackChain(model.getKey()).stream()
+                            .flatMap(m -> byModel.get(m).stream())
+                            .forEach(instance -> translation
+                                    .endpoint(service.type(), instance)
+                                    .ifPresent(id -> instanceByClusterAndHost.putIfAbsent(
+                                            routed + " " + id.hostname(), instance.baseUrl())));
+                });
             }
         }
         if (translation.config().apiKeys().enforced()) {

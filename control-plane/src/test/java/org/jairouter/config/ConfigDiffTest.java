@@ -47,6 +47,17 @@ class ConfigDiffTest {
     }
 
     @Test
+    void namesAChangeOfFallbacks() {
+        RouterConfig after = load(BEFORE.replace(
+                        "      instances:", "      fallback-models: {a: [b]}\n      instances:"))
+                .config();
+
+        assertEquals(
+                List.of("chat fallback-models {} -> {a=[b]}"),
+                ConfigDiff.between(load(BEFORE).config(), after));
+    }
+
+    @Test
     void anUnchangedConfigHasNoChanges() {
         List<String> changes =
                 ConfigDiff.between(load(BEFORE).config(), load(BEFORE).config());

@@ -3,16 +3,19 @@ package org.jairouter.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,6 +27,7 @@ import org.jairouter.fixtures.sim.SimulatedTime;
 import org.jairouter.fixtures.sim.SimulatorProfile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * load-aware through a real Envoy, against simulated vLLM servers. The queue that matters is one Envoy
@@ -43,6 +47,10 @@ class LoadAwareThroughEnvoyTest {
     private final ExecutorService outsideClients = Executors.newCachedThreadPool();
     private final AtomicBoolean stopOutsideClients = new AtomicBoolean();
     private final List<SimulatedModelServer> servers = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
     private RouterHarness router;
 
     @AfterEach
@@ -63,6 +71,11 @@ class LoadAwareThroughEnvoyTest {
     }
 
     private void startRouter() throws Exception {
+        startRouter("");
+    }
+
+    /** @param modelSettings more settings of the model section, each line indented as its keys */
+    private void startRouter(String modelSettings) throws Exception {
         StringBuilder instances = new StringBuilder();
         servers.forEach(s -> instances
                 .append("        - {name: sim, base-url: \"")
@@ -71,6 +84,7 @@ class LoadAwareThroughEnvoyTest {
         router = RouterHarness.start("""
                 model:
                   adapter: vllm
+                """ + modelSettings + """
                   services:
                     chat:
                       load-balance: {type: load-aware, scrape-interval: 200ms}
@@ -148,6 +162,18 @@ class LoadAwareThroughEnvoyTest {
                         .asText()
                         .equals(router.router().configVersion())));
 
+        JsonNode queuedLoad = loadInStatus(queued);
+        assertTrue(queuedLoad.path("waiting").asDouble() > 0, queuedLoad.toString());
+        assertTrue(queuedLoad.path("share_percent").asInt() < 100, queuedLoad.toString());
+        assertTrue(queuedLoad.path("kv_cache_percent").isNumber(), queuedLoad.toString());
+        // Scraped every 200 ms: a reading minutes old would be a scraper that stopped.
+        assertTrue(queuedLoad.path("age_seconds").asDouble() < 30, queuedLoad.toString());
+        assertTrue(queuedLoad.path("scrape_problem").isNull(), queuedLoad.toString());
+        assertEquals(
+                100,
+                loadInStatus(idle).path("share_percent").asInt(),
+                loadInStatus(idle).toString());
+
         Map<String, Integer> served = servedBy(router.baseUrl(), REQUESTS);
 
         int toQueued = served.getOrDefault("queued", 0);
@@ -170,7 +196,52 @@ class LoadAwareThroughEnvoyTest {
         for (SimulatedModelServer server : servers) {
             assertTrue(served.getOrDefault(server.name(), 0) >= REQUESTS / 10, server.name() + " served " + served);
             assertEquals(100, weightOf(server), server.name() + " keeps its full weight");
+            JsonNode load = loadInStatus(server);
+            assertTrue(load.path("scrape_problem").isTextual(), server.name() + ": " + load);
+            assertEquals(100, load.path("share_percent").asInt(), server.name() + ": " + load);
+            assertTrue(load.path("waiting").isNull(), server.name() + " was never read: " + load);
         }
+    }
+
+    @Test
+    void httpsInstancesAreScrapedWithTheCaBundleEnvoyUses() throws Exception {
+        SelfSignedCertificate bundled = SelfSignedCertificate.create(dir, "bundled");
+        SelfSignedCertificate other = SelfSignedCertificate.create(dir, "other");
+        servers.add(SimulatedModelServer.startHttps(
+                "trusted", MODEL, SimulatorProfile.of(1, 4, 0), TIME, bundled.serverContext()));
+        servers.add(SimulatedModelServer.startHttps(
+                "untrusted", MODEL, SimulatorProfile.of(1, 4, 0), TIME, other.serverContext()));
+        // Self-signed: the JDK's trust store vouches for neither; only the configured bundle can.
+        startRouter("  tls: {ca-file: \"" + bundled.pem() + "\"}\n");
+
+        JsonNode trusted = Conditions.awaitValue(
+                "a reading of the https instance the bundle vouches for",
+                TIMEOUT,
+                () -> Optional.of(loadInStatus(servers.get(0)))
+                        .filter(load -> load.path("waiting").isNumber()));
+        JsonNode untrusted = Conditions.awaitValue(
+                "a failed scrape of the https instance the bundle does not vouch for",
+                TIMEOUT,
+                () -> Optional.of(loadInStatus(servers.get(1)))
+                        .filter(load -> load.path("scrape_problem").isTextual()));
+
+        assertTrue(trusted.path("scrape_problem").isNull(), trusted.toString());
+        assertTrue(untrusted.path("waiting").isNull(), untrusted.toString());
+        assertEquals(100, untrusted.path("share_percent").asInt(), untrusted.toString());
+    }
+
+    /** The instance's load as the chat service's status reports it. */
+    private JsonNode loadInStatus(SimulatedModelServer server) throws Exception {
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/status"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        for (JsonNode instance : JSON.readTree(response.body()).path("instances")) {
+            if (instance.path("base_url").asText().equals(server.baseUrl())) {
+                return instance.path("load");
+            }
+        }
+        throw new AssertionError("no instance " + server.baseUrl() + " in " + response.body());
     }
 
     /** Conditions take a plain boolean; the admin calls throw. */

@@ -60,7 +60,8 @@ class MultipartModelScriptTest {
 
     @BeforeAll
     static void startEnvoy() throws Exception {
-        Path script = StaticEnvoy.copyResource("/org/jairouter/translate/multipart-model.lua", dir);
+        Path script = StaticEnvoy.copyResources(
+                dir, "/org/jairouter/translate/multipart-fields.lua", "/org/jairouter/translate/multipart-model.lua");
         envoy = StaticEnvoy.start(
                 StaticEnvoy.bootstrap(SCRIPT_FILTER.formatted(script), ROUTES, METADATA_REPLY, ""),
                 dir.resolve("envoy"));

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -87,15 +88,20 @@ final class StaticEnvoy implements AutoCloseable {
     }
 
     /** Copies a classpath resource into the work folder, for a config to name as a file. */
-    static Path copyResource(String resource, Path workDir) throws IOException {
-        try (InputStream in = StaticEnvoy.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IOException("no resource " + resource);
+    /** Writes the resources, one after the other, into one file named after the last (a script after its library). */
+    static Path copyResources(Path workDir, String... resources) throws IOException {
+        Path file = workDir.resolve(
+                Path.of(resources[resources.length - 1]).getFileName().toString());
+        Files.deleteIfExists(file);
+        for (String resource : resources) {
+            try (InputStream in = StaticEnvoy.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IOException("no resource " + resource);
+                }
+                Files.write(file, in.readAllBytes(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             }
-            Path file = workDir.resolve(Path.of(resource).getFileName().toString());
-            Files.write(file, in.readAllBytes());
-            return file;
         }
+        return file;
     }
 
     private static Optional<Integer> listenerPort(EnvoyAdmin admin) {

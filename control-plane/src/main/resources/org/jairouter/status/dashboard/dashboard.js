@@ -149,7 +149,7 @@ function serviceSection(service, traffic) {
         row('model', model, '', modelHealth(instances, service.live),
           traffic?.of({ ...match, gen_ai_request_model: model })),
         ...instances.map(instance => row('instance', [instance.base_url, el('small', {}, instance.path)],
-          String(instance.weight), instanceHealth(instance),
+          instanceWeight(instance), instanceHealth(instance),
           traffic?.of({ ...match, gen_ai_request_model: model, instance: instance.base_url }))))))));
 }
 
@@ -165,6 +165,18 @@ function row(kind, name, weight, health, figures = {}) {
     el('td', { class: 'number' }, duration(figures.ttftP95)),
     el('td', { class: 'number' }, rate(figures.inputTokensPerSecond)),
     el('td', { class: 'number' }, rate(figures.outputTokensPerSecond)));
+}
+
+/** The configured weight; for load-aware instances, the weight Envoy uses and the load it comes from. */
+function instanceWeight(instance) {
+  const load = instance.load;
+  if (!load) return String(instance.weight);
+  const weight = known(load.envoy_weight) ? String(load.envoy_weight) : `${load.share_percent} %`;
+  const signals = known(load.waiting)
+    ? `${count(load.waiting)} waiting · ${count(load.running)} running · KV ${load.kv_cache_percent.toFixed(0)} %`
+      + ` · ${duration(load.age_seconds)} ago`
+    : 'never read';
+  return [weight, el('small', { class: 'load' }, load.scrape_problem ? `${signals} · scrape failed` : signals)];
 }
 
 function instanceHealth(instance) {

@@ -1,0 +1,201 @@
+package org.jairouter.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.openai.core.http.HttpResponseFor;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.audio.transcriptions.TranscriptionCreateParams;
+import com.openai.models.audio.transcriptions.TranscriptionCreateResponse;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.jairouter.fixtures.Conditions;
+import org.jairouter.fixtures.RecordedRequest;
+import org.jairouter.fixtures.StubBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * fallback-models through a real Envoy: a model with no healthy instance is served by its fallback,
+ * whose server is sent its own model name (JSON, stream and multipart bodies alike), the response names
+ * the model that served, and the model gets its traffic back once it is healthy again.
+ */
+class ModelFallbackThroughEnvoyTest {
+    private static final String SERVED = "x-jairouter-served-model";
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private StubBackend big;
+    private StubBackend small;
+    private StubBackend whisperLarge;
+    private StubBackend whisperSmall;
+    private RouterHarness router;
+
+    @BeforeEach
+    void start() throws Exception {
+        big = StubBackend.start("big");
+        small = StubBackend.start("small");
+        whisperLarge = StubBackend.start("whisper-large");
+        whisperSmall = StubBackend.start("whisper-small");
+        router = RouterHarness.start(
+                """
+                model:
+                  health-check: {interval: 500ms, timeout: 400ms, unhealthy-threshold: 1, healthy-threshold: 1}
+                  services:
+                    chat:
+                      retry: {attempts: 1}
+                      fallback-models:
+                        big: [small]
+                      instances:
+                        - {name: big, base-url: "%s"}
+                        - {name: small, base-url: "%s"}
+                    stt:
+                      fallback-models:
+                        whisper-large: [whisper-small]
+                      instances:
+                        - {name: whisper-large, base-url: "%s"}
+                        - {name: whisper-small, base-url: "%s"}
+                """.formatted(big.baseUrl(), small.baseUrl(), whisperLarge.baseUrl(), whisperSmall.baseUrl()));
+        router.awaitEnvoy(clusters -> clusters.keySet().stream()
+                        .filter(name -> name.endsWith("~fallback"))
+                        .count()
+                == 2);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (router != null) {
+            router.close();
+        }
+        for (StubBackend stub : new StubBackend[] {big, small, whisperLarge, whisperSmall}) {
+            stub.close();
+        }
+    }
+
+    @Test
+    void aModelWithNoHealthyInstanceIsServedByItsFallbackUntilItIsBack() throws Exception {
+        HttpResponseFor<ChatCompletion> before = chat("big");
+        assertEquals("Hello from big", content(before.parse()));
+        assertEquals(List.of("big"), before.headers().values(SERVED));
+
+        int port = takeDown(big);
+        HttpResponseFor<ChatCompletion> fallback = chat("big");
+
+        assertEquals("Hello from small", content(fallback.parse()));
+        assertEquals(List.of("small"), fallback.headers().values(SERVED));
+        assertEquals("small", last(small).model());
+
+        big = StubBackend.start("big", port);
+        // Envoy's workers learn of the recovery a moment after its first passed check.
+        Conditions.await(
+                "the model serving its own requests again",
+                WAIT,
+                () -> content(chat("big").parse()).equals("Hello from big"));
+        assertEquals(List.of("big"), chat("big").headers().values(SERVED));
+        assertEquals("big", last(big).model());
+    }
+
+    @Test
+    void aStreamForAModelThatIsDownComesFromItsFallback() throws Exception {
+        takeDown(big);
+
+        try (HttpResponseFor<StreamResponse<ChatCompletionChunk>> response =
+                        router.client().withRawResponse().chat().completions().createStreaming(params("big"));
+                StreamResponse<ChatCompletionChunk> stream = response.parse()) {
+            String text = stream.stream()
+                    .flatMap(chunk -> chunk.choices().stream())
+                    .map(choice -> choice.delta().content().orElse(""))
+                    .collect(Collectors.joining());
+
+            assertEquals("Hello from small", text);
+            assertEquals(List.of("small"), response.headers().values(SERVED));
+        }
+        assertEquals("small", last(small).model());
+    }
+
+    @Test
+    void aTranscriptionForAModelThatIsDownComesFromItsFallback() throws Exception {
+        takeDown(whisperLarge);
+        Path audio = Files.write(dir.resolve("speech.wav"), new byte[20_000]);
+
+        HttpResponseFor<TranscriptionCreateResponse> response = router.client()
+                .withRawResponse()
+                .audio()
+                .transcriptions()
+                .create(TranscriptionCreateParams.builder()
+                        .model("whisper-large")
+                        .file(audio)
+                        .build());
+
+        String text = response.parse().asTranscription().text();
+        assertTrue(text.contains("whisper-small heard 20000 bytes from speech.wav"), text);
+        assertEquals(List.of("whisper-small"), response.headers().values(SERVED));
+        assertEquals("whisper-small", last(whisperSmall).model());
+    }
+
+    @Test
+    void aRetryAfterAnInstanceDroppedTheRequestGoesToTheFallback() throws Exception {
+        // Health checks still pass: only the retry can move the request.
+        big.dropRequests(true);
+
+        HttpResponseFor<ChatCompletion> response = chat("big");
+
+        assertEquals("Hello from small", content(response.parse()));
+        assertEquals(List.of("small"), response.headers().values(SERVED));
+        assertEquals(1, big.requestCount());
+        assertEquals("small", last(small).model());
+    }
+
+    @Test
+    void aFallbackModelsOwnRequestsAreUntouched() {
+        HttpResponseFor<ChatCompletion> response = chat("small");
+
+        assertEquals("Hello from small", content(response.parse()));
+        assertEquals(List.of(), response.headers().values(SERVED));
+        assertEquals("small", last(small).model());
+        assertEquals(0, big.requestCount());
+    }
+
+    private HttpResponseFor<ChatCompletion> chat(String model) {
+        return router.client().withRawResponse().chat().completions().create(params(model));
+    }
+
+    private static ChatCompletionCreateParams params(String model) {
+        return ChatCompletionCreateParams.builder()
+                .model(model)
+                .addUserMessage("hi")
+                .build();
+    }
+
+    private static String content(ChatCompletion completion) {
+        return completion.choices().get(0).message().content().orElseThrow();
+    }
+
+    private static RecordedRequest last(StubBackend stub) {
+        List<RecordedRequest> requests = stub.requests();
+        return requests.get(requests.size() - 1);
+    }
+
+    /** Stops the stub and waits until Envoy has marked it down; returns its port, to start it again on. */
+    private int takeDown(StubBackend stub) throws Exception {
+        int port = stub.port();
+        stub.close();
+        Conditions.awaitValue(
+                "Envoy marking the stopped instance down",
+                WAIT,
+                () -> router.admin().hostStatuses().stream()
+                        .filter(host -> host.hostname().endsWith(":" + port) && !host.healthy())
+                        .findAny());
+        return port;
+    }
+}
