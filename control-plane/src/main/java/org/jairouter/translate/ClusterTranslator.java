@@ -64,23 +64,19 @@ final class ClusterTranslator {
     }
 
     /**
-     * How many requests the cluster carries. With max-concurrent-requests, each instance gets at most
-     * that many connections, and since instances speak HTTP/1.1, one request per connection: requests
-     * beyond it wait in Envoy's queue for a free connection, bounded at as many again per instance. A
-     * soft cap: measured on Envoy 1.40 with 2 workers, a limit of 1 let 2 requests run at once.
+     * How many requests the cluster carries at once. With max-concurrent-requests, the model's cluster
+     * takes at most that many per instance in all: cluster-level {@code max_requests} is one counter for
+     * every worker thread, so the cap is exact (per-host thresholds offer only connections, which each
+     * worker's pool may exceed by one). A request beyond it is refused at once with 503 (flag UO), which
+     * Envoy never retries: the whole model being full, no other instance has room.
      */
     private static CircuitBreakers limits(int maxConcurrentRequests, int instanceCount) {
-        CircuitBreakers.Thresholds.Builder thresholds = CircuitBreakers.Thresholds.newBuilder()
-                .setMaxConnections(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))
-                .setMaxPendingRequests(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))
-                .setMaxRequests(UInt32Value.of(CIRCUIT_BREAKER_LIMIT));
-        if (maxConcurrentRequests == 0) {
-            return CircuitBreakers.newBuilder().addThresholds(thresholds).build();
-        }
+        int requests = maxConcurrentRequests == 0 ? CIRCUIT_BREAKER_LIMIT : maxConcurrentRequests * instanceCount;
         return CircuitBreakers.newBuilder()
-                .addThresholds(thresholds.setMaxPendingRequests(UInt32Value.of(maxConcurrentRequests * instanceCount)))
-                .addPerHostThresholds(CircuitBreakers.Thresholds.newBuilder()
-                        .setMaxConnections(UInt32Value.of(maxConcurrentRequests)))
+                .addThresholds(CircuitBreakers.Thresholds.newBuilder()
+                        .setMaxConnections(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))
+                        .setMaxPendingRequests(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))
+                        .setMaxRequests(UInt32Value.of(requests)))
                 .build();
     }
 
