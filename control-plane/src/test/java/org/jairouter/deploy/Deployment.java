@@ -76,7 +76,7 @@ final class Deployment implements AutoCloseable {
         envoys.add(envoy);
         int port = Conditions.awaitValue(
                 "Envoy " + nodeId + " serving its listener", READY_TIMEOUT, () -> listenerPort(envoy));
-        return new Envoy(nodeId, port);
+        return new Envoy(nodeId, port, new EnvoyAdmin(envoy.adminAddress().orElseThrow()));
     }
 
     private static Optional<Integer> listenerPort(EnvoyTarget.RunningEnvoy envoy) throws Exception {
@@ -117,7 +117,7 @@ final class Deployment implements AutoCloseable {
     }
 
     /** One Envoy of the deployment, serving the OpenAI API on its own port. */
-    record Envoy(String nodeId, int port) {
+    record Envoy(String nodeId, int port, EnvoyAdmin admin) {
         URI baseUri() {
             return URI.create("http://127.0.0.1:" + port);
         }
