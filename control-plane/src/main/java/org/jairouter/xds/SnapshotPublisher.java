@@ -74,8 +74,10 @@ public final class SnapshotPublisher {
                 listeners,
                 Resources.V3.ROUTE_TYPE_URL,
                 routes);
+        // The version names the config: the same config gets the same one whatever the fleet's size.
+        String configEndpoints = digest(resources.endpoints(), published);
         digests = published;
-        return digest(List.of(clusters, endpoints, listeners, routes), new HashMap<>());
+        return digest(List.of(clusters, configEndpoints, listeners, routes), new HashMap<>());
     }
 
     /**
