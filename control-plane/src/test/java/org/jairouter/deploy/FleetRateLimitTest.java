@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A rate limit is shared over the Envoys of one control plane: alone, an Envoy admits the whole
- * bucket; once a second one has joined, the two together admit about one bucket, not one each.
+ * bucket; once a second one has joined, the two together admit about one bucket, not one each; once it
+ * has left, the first has the whole bucket again.
  */
 class FleetRateLimitTest {
     private static final int CAPACITY = 20;
@@ -28,8 +29,8 @@ class FleetRateLimitTest {
     @Test
     void oneEnvoyHasTheWholeBucketAndTwoShareIt() throws Exception {
         try (StubBackend stub = StubBackend.start("limited");
-                Deployment deployment =
-                        Deployment.start("""
+                Deployment deployment = Deployment.start(
+                        """
                         model:
                           services:
                             chat:
@@ -38,7 +39,8 @@ class FleetRateLimitTest {
                               instances:
                                 - {name: alone, base-url: "%s"}
                                 - {name: shared, base-url: "%s"}
-                        """.formatted(CAPACITY, RATE, stub.baseUrl(), stub.baseUrl()))) {
+                                - {name: after, base-url: "%s"}
+                        """.formatted(CAPACITY, RATE, stub.baseUrl(), stub.baseUrl(), stub.baseUrl()))) {
             Deployment.Envoy first = deployment.addEnvoy(new LocalEnvoy(), "edge-1");
             awaitFleetSeenBy(1, List.of(first));
             Burst alone = Burst.of(List.of(first), "alone");
@@ -53,6 +55,13 @@ class FleetRateLimitTest {
                     shared.admitted() >= CAPACITY - SLACK && shared.admitted() <= shared.mostAdmissible(),
                     "two Envoys admitted " + shared + " (" + 2 * CAPACITY + " if each had its own bucket)");
             assertEquals(Set.of(200, 429), shared.statuses(), "what the burst met");
+
+            deployment.stopEnvoy(second);
+            awaitFleetSeenBy(1, List.of(first));
+            Burst after = Burst.of(List.of(first), "after");
+            assertTrue(
+                    after.admitted() >= CAPACITY && after.admitted() <= after.mostAdmissible(),
+                    "the Envoy left alone admitted " + after);
         }
     }
 
@@ -78,7 +87,8 @@ class FleetRateLimitTest {
     }
 
     /**
-     * Twice the bucket, sent in turn to each Envoy as fast as they answer.
+     * Twice the bucket (each model has its own, full until its burst), sent in turn to each Envoy as
+     * fast as they answer.
      *
      * @param mostAdmissible the bucket plus what it regained while the burst lasted
      */
