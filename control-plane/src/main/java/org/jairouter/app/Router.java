@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -140,6 +141,7 @@ public final class Router implements AutoCloseable {
                                     router.budgets::usedToday)
                             .withLoadReadings(() -> router.scraper == null ? Map.of() : router.scraper.readings()),
                     router.metrics.httpHandler());
+            router.fleet.onMembershipChange(router::onFleetChange);
             router.xds = XdsServer.start(
                     router.publisher,
                     router.fleet,
@@ -303,6 +305,25 @@ public final class Router implements AutoCloseable {
         String snapshot = publish(fromFile, resolved);
         configStatus.reweighted(publisher.typeVersions());
         LOG.debug("load-aware weights {}; snapshot {}", weights.shareByEndpoint(), snapshot);
+    }
+
+    /** Off the xDS thread that noticed it, which must not wait for a publish. */
+    private void onFleetChange() {
+        try {
+            keyExpiry.execute(this::fleetChanged);
+        } catch (RejectedExecutionException stopping) {
+            // The router is closing: no Envoy will need the new size.
+        }
+    }
+
+    /**
+     * An Envoy joined or left: the fleet's local cluster gets one endpoint per Envoy, so that each
+     * divides the rate limits by their number. Not a config change, like new weights.
+     */
+    private synchronized void fleetChanged() {
+        if (publisher.fleetChanged(fleet.members().size()) && inForce != null) {
+            configStatus.reweighted(publisher.typeVersions());
+        }
     }
 
     /** Requests the supervised Envoy has in flight per endpoint; empty without one, or while it does not answer. */

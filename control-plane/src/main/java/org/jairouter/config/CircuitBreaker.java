@@ -6,8 +6,9 @@ package org.jairouter.config;
  * tried again. JAiRouter closes the breaker after {@code successThreshold} successes in half-open
  * state; Envoy returns the instance at once, and a failure then ejects it again, for longer.
  *
- * @param maxConcurrentRequests ours: requests in flight per instance beyond which requests wait in
- *                              Envoy's queue (a soft cap, see the README); 0 for no limit
+ * @param maxConcurrentRequests ours: requests in flight per instance, enforced as the model's total
+ *                              (this times its active instances; beyond it 503, see the README); 0
+ *                              for no limit
  * @param modelLimits           ours: what each model of the service carries at once, all instances together
  */
 public record CircuitBreaker(

@@ -100,28 +100,22 @@ final class ClusterTranslator {
     }
 
     /**
-     * How many requests the cluster carries: the model's limits (circuit-breaker max-connections,
-     * max-pending-requests, max-requests; 100,000 each unless set). With max-concurrent-requests, each
-     * instance gets at most that many connections, and since instances speak HTTP/1.1, one request per
-     * connection: requests beyond it wait in Envoy's queue for a free connection, bounded at as many again
-     * per instance (or max-pending-requests, if lower). A soft cap: measured on Envoy 1.40 with 2 workers,
-     * a limit of 1 let 2 requests run at once.
+     * How many requests the cluster carries at once: the model's limits (circuit-breaker max-connections,
+     * max-pending-requests, max-requests; 100,000 each unless set). With max-concurrent-requests, the
+     * model's cluster takes at most that many per instance in all: cluster-level {@code max_requests} is
+     * one counter for every worker thread, so the cap is exact (per-host thresholds offer only
+     * connections, which each worker's pool may exceed by one). A request beyond it is refused at once
+     * with 503 (flag UO), which Envoy never retries: the whole model being full, no other instance has room.
      */
     private static CircuitBreakers limits(CircuitBreaker breaker, int instanceCount) {
         ModelLimits model = breaker.modelLimits();
-        CircuitBreakers.Thresholds.Builder thresholds = CircuitBreakers.Thresholds.newBuilder()
-                .setMaxConnections(UInt32Value.of(model.maxConnections()))
-                .setMaxPendingRequests(UInt32Value.of(model.maxPendingRequests()))
-                .setMaxRequests(UInt32Value.of(model.maxRequests()));
-        int maxConcurrentRequests = breaker.maxConcurrentRequests();
-        if (maxConcurrentRequests == 0) {
-            return CircuitBreakers.newBuilder().addThresholds(thresholds).build();
-        }
+        int cap = breaker.maxConcurrentRequests();
+        int requests = cap == 0 ? model.maxRequests() : (int) Math.min(model.maxRequests(), (long) cap * instanceCount);
         return CircuitBreakers.newBuilder()
-                .addThresholds(thresholds.setMaxPendingRequests(
-                        UInt32Value.of(Math.min(model.maxPendingRequests(), maxConcurrentRequests * instanceCount))))
-                .addPerHostThresholds(CircuitBreakers.Thresholds.newBuilder()
-                        .setMaxConnections(UInt32Value.of(maxConcurrentRequests)))
+                .addThresholds(CircuitBreakers.Thresholds.newBuilder()
+                        .setMaxConnections(UInt32Value.of(model.maxConnections()))
+                        .setMaxPendingRequests(UInt32Value.of(model.maxPendingRequests()))
+                        .setMaxRequests(UInt32Value.of(requests)))
                 .build();
     }
 

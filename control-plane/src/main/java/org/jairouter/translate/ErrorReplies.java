@@ -11,6 +11,8 @@ import io.envoyproxy.envoy.config.accesslog.v3.HeaderFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.MetadataFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.ResponseFlagFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.StatusCodeFilter;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.RuntimeUInt32;
 import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.LocalReplyConfig;
@@ -57,7 +59,8 @@ final class ErrorReplies {
         };
     }
 
-    static LocalReplyConfig localReplyConfig(long maxRequestBytes, boolean keysEnforced, boolean rateLimited) {
+    static LocalReplyConfig localReplyConfig(
+            long maxRequestBytes, boolean keysEnforced, boolean rateLimited, boolean concurrencyCapped) {
         LocalReplyConfig.Builder replies = LocalReplyConfig.newBuilder();
         if (keysEnforced) {
             keyReplies(replies);
@@ -73,6 +76,24 @@ final class ErrorReplies {
                             "requests",
                             null,
                             "rate_limit_exceeded")));
+        }
+        if (concurrencyCapped) {
+            // A model at its max-concurrent-requests (ClusterTranslator): retry-after lets the SDKs,
+            // which retry a 503 by themselves, come back when a slot may be free.
+            replies.addMappers(mapper(
+                            flag("UO"),
+                            error(
+                                    "Model '" + MODEL + "' is serving as many requests as its instances"
+                                            + " accept (max-concurrent-requests); retry shortly.",
+                                    SERVER_ERROR,
+                                    null,
+                                    "model_overloaded"))
+                    .toBuilder()
+                    .addHeadersToAdd(HeaderValueOption.newBuilder()
+                            .setHeader(HeaderValue.newBuilder()
+                                    .setKey("retry-after")
+                                    .setValue("1"))
+                            .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)));
         }
         return replies.addMappers(mapper(
                         metadataIs(Names.ERROR_KEY, Names.MISSING_MODEL), error(BODY, CLIENT_ERROR, "model", null)))

@@ -63,7 +63,9 @@ final class ListenerTranslator {
                 .setLocalReplyConfig(ErrorReplies.localReplyConfig(
                         settings.maxRequestBytes(),
                         keys.enforced(),
-                        RateLimits.httpFilter(config).isPresent()))
+                        RateLimits.httpFilter(config).isPresent(),
+                        config.services().values().stream()
+                                .anyMatch(service -> service.circuitBreaker().maxConcurrentRequests() > 0)))
                 .setStreamIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))
                 .setRequestHeadersTimeout(Protos.seconds(REQUEST_HEADERS_SECONDS))
                 .setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder()

@@ -22,8 +22,10 @@ import org.jairouter.config.ServiceConfig;
  * bucket for the service, one per model, or one per client address or key id (made on first use, at
  * most {@link #DYNAMIC_BUCKETS} at a time, least recently used dropped).
  *
- * <p>Each Envoy counts on its own: with n Envoys a limit lets through up to n times as much.
- * {@code retry-after} (Envoy 1.40) is newer than our 1.34 protos, so the config is a TypedStruct.
+ * <p>Each Envoy counts on its own, and takes 1/n of every bucket when n Envoys are connected to the
+ * control plane: {@code local_cluster_rate_limit} divides by the size of the bootstrap's local
+ * cluster, whose endpoints are the fleet ({@link FleetEndpoints}). {@code retry-after} (Envoy 1.40) is
+ * newer than our 1.34 protos, so the config is a TypedStruct.
  */
 final class RateLimits {
     static final String FILTER = "envoy.filters.http.local_ratelimit";
@@ -95,6 +97,7 @@ final class RateLimits {
                         "enable_retry_after_header",
                         Value.newBuilder().setBoolValue(true).build())
                 .putFields("max_dynamic_descriptors", number(DYNAMIC_BUCKETS))
+                .putFields("local_cluster_rate_limit", Protos.object(Map.of()))
                 .putFields("rate_limits", Protos.list(actions))
                 .putFields("descriptors", Protos.list(buckets))
                 .build();

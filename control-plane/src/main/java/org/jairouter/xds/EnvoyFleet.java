@@ -39,10 +39,18 @@ public final class EnvoyFleet {
 
     private final Map<Long, Member> byStream = new ConcurrentHashMap<>();
     private final AtomicLong rejections = new AtomicLong();
+    private volatile Runnable membershipListener = () -> {};
+
+    /** Called (on an xDS thread, so it must not block) whenever an Envoy connects or disconnects. */
+    public void onMembershipChange(Runnable listener) {
+        membershipListener = listener;
+    }
 
     /** The first request of a stream names its node (the bootstrap sends the node once). */
     void connected(long streamId, Node node) {
-        byStream.putIfAbsent(streamId, new Member(node.getId(), Instant.now(), Map.of(), null));
+        if (byStream.putIfAbsent(streamId, new Member(node.getId(), Instant.now(), Map.of(), null)) == null) {
+            membershipListener.run();
+        }
     }
 
     /** Records an acknowledgement: the Envoy applied this version of the type. */
@@ -73,7 +81,9 @@ public final class EnvoyFleet {
     }
 
     void disconnected(long streamId) {
-        byStream.remove(streamId);
+        if (byStream.remove(streamId) != null) {
+            membershipListener.run();
+        }
     }
 
     /** Configs rejected by any Envoy since the start. */

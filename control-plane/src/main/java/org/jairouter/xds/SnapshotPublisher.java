@@ -5,17 +5,20 @@ import com.google.protobuf.Message;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.jairouter.translate.EnvoyResources;
+import org.jairouter.translate.FleetEndpoints;
 
 /**
  * Turns Envoy resources into a snapshot that every connected Envoy receives. Each resource type is
@@ -29,6 +32,10 @@ public final class SnapshotPublisher {
 
     private final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
     private volatile Map<String, String> typeVersions = Map.of();
+    /** What the last publish carried, sent again with a new fleet size; null before the first. */
+    private EnvoyResources lastResources;
+    /** Envoys connected: the size of the local cluster that divides rate limits among them. */
+    private int fleetSize;
     /** The digest of each resource published last time, found by content (protobuf equals and hashCode). */
     private Map<Object, byte[]> digests = Map.of();
 
@@ -38,17 +45,25 @@ public final class SnapshotPublisher {
 
     /** Publishes the resources and returns the version that identifies them. */
     public synchronized String publish(EnvoyResources resources) {
+        lastResources = resources;
+        List<ClusterLoadAssignment> withFleet = new ArrayList<>(resources.endpoints());
+        withFleet.add(FleetEndpoints.of(fleetSize));
         Map<Object, byte[]> published = new HashMap<>();
         String clusters = digest(resources.clusters(), published);
-        String endpoints = digest(resources.endpoints(), published);
+        String endpoints = digest(withFleet, published);
         String listeners = digest(resources.listeners(), published);
         String routes = digest(resources.routes(), published);
         Snapshot snapshot = Snapshot.create(
-                resources.clusters(), clusters,
-                resources.endpoints(), endpoints,
-                resources.listeners(), listeners,
-                resources.routes(), routes,
-                List.of(), "none");
+                resources.clusters(),
+                clusters,
+                withFleet,
+                endpoints,
+                resources.listeners(),
+                listeners,
+                resources.routes(),
+                routes,
+                List.of(),
+                "none");
         cache.setSnapshot(GROUP, snapshot);
         typeVersions = Map.of(
                 Resources.V3.CLUSTER_TYPE_URL,
@@ -59,8 +74,26 @@ public final class SnapshotPublisher {
                 listeners,
                 Resources.V3.ROUTE_TYPE_URL,
                 routes);
+        // The version names the config: the same config gets the same one whatever the fleet's size.
+        String configEndpoints = digest(resources.endpoints(), published);
         digests = published;
-        return digest(List.of(clusters, endpoints, listeners, routes), new HashMap<>());
+        return digest(List.of(clusters, configEndpoints, listeners, routes), new HashMap<>());
+    }
+
+    /**
+     * Publishes the last resources again when the number of connected Envoys changed: only EDS moves.
+     * Returns true when it published (never before the first config: Envoys wait for that one).
+     */
+    public synchronized boolean fleetChanged(int envoys) {
+        if (envoys == fleetSize) {
+            return false;
+        }
+        fleetSize = envoys;
+        if (lastResources == null) {
+            return false;
+        }
+        publish(lastResources);
+        return true;
     }
 
     /** The version of each resource type (by type URL) last published: what an Envoy acknowledges. */

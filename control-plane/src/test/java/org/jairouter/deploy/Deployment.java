@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -44,7 +46,8 @@ final class Deployment implements AutoCloseable {
 
     private final Path workDir;
     private final Router controlPlane;
-    private final List<EnvoyTarget.RunningEnvoy> envoys = new ArrayList<>();
+    /** By node id. */
+    private final Map<String, EnvoyTarget.RunningEnvoy> envoys = new LinkedHashMap<>();
 
     private Deployment(Path workDir, Router controlPlane) {
         this.workDir = workDir;
@@ -73,15 +76,20 @@ final class Deployment implements AutoCloseable {
         String bootstrap =
                 EnvoyBootstrap.render(nodeId, "127.0.0.1", 0, "127.0.0.1", controlPlane.xdsPort(), EnvoyLimits.DEFAULT);
         EnvoyTarget.RunningEnvoy envoy = target.start(nodeId, bootstrap);
-        envoys.add(envoy);
+        envoys.put(nodeId, envoy);
         int port = Conditions.awaitValue(
                 "Envoy " + nodeId + " serving its listener", READY_TIMEOUT, () -> listenerPort(envoy));
-        return new Envoy(nodeId, port);
+        return new Envoy(nodeId, port, new EnvoyAdmin(envoy.adminAddress().orElseThrow()));
     }
 
     private static Optional<Integer> listenerPort(EnvoyTarget.RunningEnvoy envoy) throws Exception {
         Optional<EnvoyAdmin> admin = envoy.adminAddress().map(EnvoyAdmin::new);
         return admin.isPresent() && admin.get().isReady() ? admin.get().listenerPort(Names.LISTENER) : Optional.empty();
+    }
+
+    /** Stops one Envoy, as a replica scaled away goes: its xDS stream closes. */
+    void stopEnvoy(Envoy envoy) throws Exception {
+        envoys.remove(envoy.nodeId()).close();
     }
 
     /** Replaces the {@code model:} section as editors and ConfigMap updates do: a new file renamed over the old. */
@@ -110,14 +118,14 @@ final class Deployment implements AutoCloseable {
     /** Stops every Envoy, then the control plane, even when one of them fails to stop. */
     @Override
     public void close() throws Exception {
-        List<AutoCloseable> parts = new ArrayList<>(envoys);
+        List<AutoCloseable> parts = new ArrayList<>(envoys.values());
         parts.add(controlPlane);
         parts.add(() -> Folders.delete(workDir));
         Closing.all(parts);
     }
 
     /** One Envoy of the deployment, serving the OpenAI API on its own port. */
-    record Envoy(String nodeId, int port) {
+    record Envoy(String nodeId, int port, EnvoyAdmin admin) {
         URI baseUri() {
             return URI.create("http://127.0.0.1:" + port);
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import com.google.protobuf.Any;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.bootstrap.v3.ClusterManager;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
@@ -123,7 +124,13 @@ class EnvoyValidatesTranslationTest {
                                     .setLoadAssignment(endpoints.get(cluster.getName()))
                                     .build());
         }
+        // As the bootstrap template: the fleet is the local cluster that divides rate limits.
+        statics.addClusters(Cluster.newBuilder()
+                .setName(FleetEndpoints.CLUSTER)
+                .setType(Cluster.DiscoveryType.STATIC)
+                .setLoadAssignment(FleetEndpoints.of(1)));
         return Bootstrap.newBuilder()
+                .setClusterManager(ClusterManager.newBuilder().setLocalClusterName(FleetEndpoints.CLUSTER))
                 .setAdmin(io.envoyproxy.envoy.config.bootstrap.v3.Admin.newBuilder()
                         .setAddress(Address.newBuilder()
                                 .setSocketAddress(SocketAddress.newBuilder()

@@ -1,10 +1,13 @@
 package org.jairouter.xds;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.envoyproxy.controlplane.cache.Resources.ResourceType;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +22,7 @@ import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceType;
 import org.jairouter.translate.EnvoyResources;
 import org.jairouter.translate.EnvoyTranslator;
+import org.jairouter.translate.FleetEndpoints;
 import org.jairouter.translate.LoadWeights;
 import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
@@ -90,6 +94,32 @@ class SnapshotPublisherVersionsTest {
 
         assertEquals(first, versions(publisher));
         assertEquals(firstVersion, secondVersion);
+    }
+
+    /** An Envoy joining moves only the fleet's endpoints, and the config keeps its version. */
+    @Test
+    void aNewFleetSizeChangesOnlyTheFleetsEndpoints() throws Exception {
+        SnapshotPublisher publisher = new SnapshotPublisher();
+        String configVersion = publisher.publish(translate(CONFIG));
+        Map<String, String> before = resourceVersions(publisher);
+
+        assertTrue(publisher.fleetChanged(2));
+        Map<String, String> after = resourceVersions(publisher);
+
+        assertEquals(
+                Set.of("ENDPOINT " + FleetEndpoints.CLUSTER),
+                after.keySet().stream()
+                        .filter(key -> !after.get(key).equals(before.get(key)))
+                        .collect(Collectors.toSet()));
+        Snapshot snapshot = publisher.cache().getSnapshot(SnapshotPublisher.GROUP);
+        assertEquals(
+                2,
+                ((ClusterLoadAssignment)
+                                snapshot.resources(ResourceType.ENDPOINT).get(FleetEndpoints.CLUSTER))
+                        .getEndpoints(0)
+                        .getLbEndpointsCount());
+        assertFalse(publisher.fleetChanged(2), "the same size again publishes nothing");
+        assertEquals(configVersion, publisher.publish(translate(CONFIG)), "the config's version");
     }
 
     private static final String TWO_MODELS = CONFIG + """
