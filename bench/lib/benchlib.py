@@ -260,12 +260,39 @@ http {{
         yield f"http://127.0.0.1:{port}"
 
 
-@contextmanager
 def plain_envoy(binary, host, port):
     """Envoy with one static route to host:port and only the router filter: the cost of an Envoy hop
     itself, the floor under JAiRouter's. Give it the router's binary; it runs as many workers.
     Yields (base URL, pid)."""
-    root = work_path("plain-envoy")
+    return _static_envoy("plain-envoy", binary, host, port, routes='[{match: {prefix: "/"}, route: {cluster: backend}}]')
+
+
+# json_to_metadata reads `model` and clears the route cache; the route then matches on it.
+_MODEL_READER = """
+          - name: envoy.filters.http.json_to_metadata
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata
+              request_rules:
+                rules:
+                - selectors: [{key: model}]
+                  on_present: {metadata_namespace: bench, key: model}"""
+
+
+def body_routing_envoy(binary, host, port, model):
+    """plain_envoy plus the one thing JAiRouter's design requires: reading `model` from the JSON body
+    (json_to_metadata) and a route matched on it (other models get a 404). The floor under any router
+    that routes on the body. Yields (base URL, pid)."""
+    routes = (f'[{{match: {{prefix: "/", dynamic_metadata: [{{filter: bench, path: [{{key: model}}], '
+              f'value: {{string_match: {{exact: "{model}"}}}}}}]}}, route: {{cluster: backend}}}}, '
+              f'{{match: {{prefix: "/"}}, direct_response: {{status: 404}}}}]')
+    return _static_envoy("body-routing-envoy", binary, host, port, routes, _MODEL_READER)
+
+
+@contextmanager
+def _static_envoy(name, binary, host, port, routes, filters=""):
+    """An Envoy from a static config: the given routes and HTTP filters (then the router) in front of
+    one backend at host:port. Yields (base URL, pid)."""
+    root = work_path(name)
     root.mkdir(exist_ok=True)
     listen, admin = free_port(), free_port()
     (root / "envoy.yaml").write_text(f"""
@@ -281,8 +308,8 @@ static_resources:
           stat_prefix: plain
           route_config:
             virtual_hosts:
-            - {{name: all, domains: ["*"], routes: [{{match: {{prefix: "/"}}, route: {{cluster: backend}}}}]}}
-          http_filters:
+            - {{name: all, domains: ["*"], routes: {routes}}}
+          http_filters:{filters}
           - name: envoy.filters.http.router
             typed_config: {{"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}
   clusters:
@@ -294,7 +321,7 @@ static_resources:
       - lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: {host}, port_value: {port}}}}}}}}}]
 """)
     argv = [binary, "-c", root / "envoy.yaml", "--disable-hot-restart", "--log-level", "warning"]
-    with process("plain-envoy", argv) as running:
+    with process(name, argv) as running:
         wait_port(listen)
         yield f"http://127.0.0.1:{listen}", running.proc.pid
 
@@ -306,6 +333,7 @@ class Setup:
     direct: dict   # model -> full URL at the backend
     routed: dict   # model -> full URL through the router
     notes: list    # what differs from the full setup (fallbacks), to print with the figures
+    config: str    # the router's config, to start another router on the same backends
 
 
 OPENAI_PATHS = {"chat": "/v1/chat/completions", "tts": "/v1/audio/speech", "stt": "/v1/audio/transcriptions"}
@@ -334,7 +362,7 @@ def traffic_setup(speech_bytes=64 << 20):
                 for service, instances in services.items())
             with router("router", config) as r:
                 yield Setup(r, {m: base + OPENAI_PATHS[s] for m, (s, base) in backends.items()},
-                            {m: r.url + OPENAI_PATHS[s] for m, (s, _) in backends.items()}, notes)
+                            {m: r.url + OPENAI_PATHS[s] for m, (s, _) in backends.items()}, notes, config)
 
 
 @contextmanager
