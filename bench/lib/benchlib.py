@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,6 +150,7 @@ def _stop(name, proc):
 @dataclass
 class Router:
     url: str          # http://127.0.0.1:PORT
+    work_dir: Path
     pid: int          # the control plane's JVM
     envoy_pid: int
     running: Running
@@ -164,7 +166,8 @@ def router(name, config_yaml):
     with process(name, argv, ready=r"JAiRouter ready: http://[^:]+:(\d+)/v1") as running:
         envoy = _child_named(running.proc.pid, "envoy")
         try:
-            yield Router(f"http://127.0.0.1:{running.matches[0].group(1)}", running.proc.pid, envoy, running)
+            yield Router(f"http://127.0.0.1:{running.matches[0].group(1)}", work_path(f"{name}-work"),
+                         running.proc.pid, envoy, running)
         finally:
             _stop(name, running.proc)
             # The control plane stops its Envoy on SIGTERM; if it did not, stop that one process.
@@ -320,10 +323,24 @@ static_resources:
       endpoints:
       - lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: {host}, port_value: {port}}}}}}}}}]
 """)
-    argv = [binary, "-c", root / "envoy.yaml", "--disable-hot-restart", "--log-level", "warning"]
+    with envoy_process(name, binary, root / "envoy.yaml", listen) as pid:
+        yield f"http://127.0.0.1:{listen}", pid
+
+
+@contextmanager
+def envoy_process(name, binary, config_file, listen):
+    """Envoy on a config file, until the block ends; yields its pid once `listen` takes connections."""
+    argv = [binary, "-c", config_file, "--disable-hot-restart", "--log-level", "warning"]
     with process(name, argv) as running:
         wait_port(listen)
-        yield f"http://127.0.0.1:{listen}", running.proc.pid
+        yield running.proc.pid
+
+
+def envoy_config_dump(work_dir):
+    """The live config (with endpoints) of the Envoy a router started with `--work-dir work_dir`."""
+    admin = (Path(work_dir) / "envoy-admin-address").read_text().strip()
+    with urllib.request.urlopen(f"http://{admin}/config_dump?include_eds", timeout=10) as response:
+        return json.loads(response.read())
 
 
 @dataclass
