@@ -95,11 +95,12 @@ def without_access_log(config):
     connection_manager(config["listener"]).pop("access_log", None)
 
 
-def record_as_one_string(config):
-    """The OTLP record's attributes joined into its body: one formatter and one value instead of ten."""
+def record_as_attributes(config):
+    """The OTLP record's fields as one attribute each (as before the record became one text)."""
     logger = connection_manager(config["listener"])["access_log"][0]["typed_config"]["value"]
-    attributes = logger.pop("attributes")["values"]
-    logger["body"] = {"string_value": "|".join(a["value"]["string_value"] for a in attributes)}
+    operators = logger.pop("body")["string_value"].split("\x1f")
+    logger["attributes"] = {"values": [{"key": f"field_{i}", "value": {"string_value": operator}}
+                                       for i, operator in enumerate(operators)]}
 
 
 # (name, which router's config, the change); None keeps the copy as dumped.
@@ -116,7 +117,7 @@ VARIANTS = [
     ("… without the access log (records to the control plane)", "on", without_access_log),
     ("… without the usage readers", "on", without_filters("jairouter.usage.json", "jairouter.usage.json_tail",
                                                           "jairouter.usage.sse")),
-    ("… with the record as one string", "on", record_as_one_string),
+    ("… with the record's fields as attributes (before)", "on", record_as_attributes),
 ]
 
 
