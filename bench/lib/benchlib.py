@@ -157,12 +157,16 @@ class Router:
 
 
 @contextmanager
-def router(name, config_yaml):
-    """The control plane (and its Envoy) serving config_yaml, on free ports, until the block ends."""
+def router(name, config_yaml, xds_port=0, status_port=0):
+    """The control plane (and its Envoy) serving config_yaml, on free ports, until the block ends.
+
+    A control plane that is started again (Router.running.proc.args) needs fixed xDS and status ports:
+    its Envoys' bootstraps name the first, and the second is part of the config it sends them."""
     config = work_path(f"{name}.yml")
     config.write_text(config_yaml)
     argv = ["java", *ROUTER_JVM, "-jar", ROUTER_JAR, "--config", config, "--envoy-install-dir", ENVOY_INSTALL_DIR,
-            "--xds-port", 0, "--status-port", 0, "--admin-port", 0, "--work-dir", work_path(f"{name}-work")]
+            "--xds-port", xds_port, "--status-port", status_port, "--admin-port", 0,
+            "--work-dir", work_path(f"{name}-work")]
     with process(name, argv, ready=r"JAiRouter ready: http://[^:]+:(\d+)/v1") as running:
         envoy = _child_named(running.proc.pid, "envoy")
         try:

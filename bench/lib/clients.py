@@ -15,22 +15,64 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import benchlib
+
 WRK = shutil.which("wrk")
 WRK_SCRIPT = Path(__file__).with_name("wrk-post.lua")
 
 
-def wrk(url, body, connections, seconds, threads=1):
+def wrk(url, body, connections, seconds, threads=1, authorization=None):
     """Closed-loop throughput: `connections` keep-alive connections each sending as fast as answered.
 
+    `authorization` is sent as the Authorization header when given (a client key: never printed).
     Returns (the command line, the summary the Lua script prints: requests, socket errors, latency).
     """
     argv = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", str(WRK_SCRIPT), url]
-    out = subprocess.run(argv, env={**os.environ, "WRK_BODY": body.decode()}, check=True,
+    env = {**os.environ, "WRK_BODY": body.decode()}
+    if authorization:
+        env["WRK_AUTHORIZATION"] = authorization
+    out = subprocess.run(argv, env=env, check=True,
                          capture_output=True, text=True, timeout=seconds + 30).stdout
     summary = json.loads(out[out.rindex("{"):])
     if summary["non_2xx"]:
         raise RuntimeError(f"{url}: {summary['non_2xx']} of {summary['requests']} answers were not 2xx")
     return " ".join(argv), summary
+
+
+def wrk_cpu(router, url, body, connections, warmup_seconds, seconds, authorization=None):
+    """wrk against a router after a warm-up, with the CPU its processes used meanwhile.
+
+    Returns (the command line, requests/s, Envoy and control-plane CPU µs per request, socket errors);
+    CPU is user + system time of each process during the measured run.
+    """
+    wrk(url, body, connections, warmup_seconds, authorization=authorization)
+    envoy, java = benchlib.cpu_seconds(router.envoy_pid), benchlib.cpu_seconds(router.pid)
+    command, s = wrk(url, body, connections, seconds, authorization=authorization)
+    requests = s["requests"]
+    return (command, requests / s["duration_us"] * 1e6,
+            (benchlib.cpu_seconds(router.envoy_pid) - envoy) / requests * 1e6,
+            (benchlib.cpu_seconds(router.pid) - java) / requests * 1e6, s["errors"])
+
+
+def compare_cpu(measures, rounds):
+    """Runs {"off": measure, "on": measure, ...} (each returning a `wrk_cpu` result) `rounds` times each,
+    alternating so that a change in the machine's load hits both alike, and keeps the run with the median
+    Envoy CPU of each. Returns (the commands, table rows [name, requests/s, Envoy, control-plane and total
+    CPU µs/request, socket errors], the extra total CPU per request of "on" over "off")."""
+    results, commands = {name: [] for name in measures}, []
+    for _ in range(rounds):
+        for name, measure in measures.items():
+            command, *figures = measure()
+            results[name].append(figures)
+            commands.append(command)
+    rows, median = [], {}
+    for name, runs in results.items():
+        runs.sort(key=lambda r: r[1])
+        median[name] = runs[len(runs) // 2]
+        rps, envoy_us, java_us, errors = median[name]
+        rows.append([name, f"{rps:,.0f}", f"{envoy_us:.0f}", f"{java_us:.0f}", f"{envoy_us + java_us:.0f}", errors])
+    extra = (median["on"][1] + median["on"][2]) / (median["off"][1] + median["off"][2]) - 1
+    return commands, rows, extra
 
 
 def constant_rate(url, body, rate, seconds, warmup_seconds):

@@ -3,6 +3,10 @@
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = os.getenv("WRK_BODY")
+-- A client key, when the router requires one ($WRK_AUTHORIZATION, e.g. "Bearer sk-...").
+if os.getenv("WRK_AUTHORIZATION") then
+  wrk.headers["Authorization"] = os.getenv("WRK_AUTHORIZATION")
+end
 
 function done(summary, latency, requests)
   local e = summary.errors

@@ -17,13 +17,7 @@ def config(base_url, monitoring):
 
 def measure(router):
     """wrk against the router; requests/s and CPU µs per request of its Envoy and of its control plane."""
-    url = router.url + "/v1/chat/completions"
-    c.wrk(url, b.CHAT_BODY, CONNECTIONS, WARMUP_SECONDS)
-    envoy, java = b.cpu_seconds(router.envoy_pid), b.cpu_seconds(router.pid)
-    command, s = c.wrk(url, b.CHAT_BODY, CONNECTIONS, SECONDS)
-    requests = s["requests"]
-    return (command, requests / s["duration_us"] * 1e6, (b.cpu_seconds(router.envoy_pid) - envoy) / requests * 1e6,
-            (b.cpu_seconds(router.pid) - java) / requests * 1e6, s["errors"])
+    return c.wrk_cpu(router, router.url + "/v1/chat/completions", b.CHAT_BODY, CONNECTIONS, WARMUP_SECONDS, SECONDS)
 
 
 def main():
@@ -37,24 +31,9 @@ def main():
                 ("on", f"monitoring:\n  enabled: true\n  access-log: {access_log}\n")]
     with b.traffic_setup() as setup:
         base = setup.direct["bench-chat"].removesuffix("/v1/chat/completions")
-        results = {name: [] for name, _ in variants}
-        commands = []
         with b.router("metrics-off", config(base, variants[0][1])) as off, \
                 b.router("metrics-on", config(base, variants[1][1])) as on:
-            routers = {"off": off, "on": on}
-            # Alternate the two, so that a change in the machine's load hits both alike.
-            for _ in range(ROUNDS):
-                for name, _ in variants:
-                    command, *figures = measure(routers[name])
-                    results[name].append(figures)
-                    commands.append(command)
-    rows, median = [], {}
-    for name, runs in results.items():
-        runs.sort(key=lambda r: r[1])
-        median[name] = runs[len(runs) // 2]
-        rps, envoy_us, java_us, errors = median[name]
-        rows.append([name, f"{rps:,.0f}", f"{envoy_us:.0f}", f"{java_us:.0f}", f"{envoy_us + java_us:.0f}", errors])
-    extra = (median["on"][1] + median["on"][2]) / (median["off"][1] + median["off"][2]) - 1
+            commands, rows, extra = c.compare_cpu({"off": lambda: measure(off), "on": lambda: measure(on)}, ROUNDS)
     print(b.notes(setup.notes) + b.table(["monitoring", "requests/s", "Envoy CPU µs/request",
                                           "control plane CPU µs/request", "total CPU µs/request",
                                           "socket errors"], rows)

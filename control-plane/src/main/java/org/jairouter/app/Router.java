@@ -19,9 +19,9 @@ import org.jairouter.budget.BudgetLedger;
 import org.jairouter.budget.KeyUsage;
 import org.jairouter.config.ConfigDiff;
 import org.jairouter.config.ConfigException;
-import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.ConfigProblem;
 import org.jairouter.config.ConfigText;
+import org.jairouter.config.IncrementalConfigLoader;
 import org.jairouter.config.LoadBalancePolicy;
 import org.jairouter.config.LoadedConfig;
 import org.jairouter.config.RateLimit;
@@ -38,6 +38,7 @@ import org.jairouter.status.StatusReport;
 import org.jairouter.status.StatusServer;
 import org.jairouter.translate.EnvoyTranslator;
 import org.jairouter.translate.LoadWeights;
+import org.jairouter.translate.ModelResourceCache;
 import org.jairouter.translate.Names;
 import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
@@ -58,6 +59,11 @@ public final class Router implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
 
     private final SnapshotPublisher publisher = new SnapshotPublisher();
+    /** The models' resources last translated: an edit re-translates only the models it touches. */
+    private final ModelResourceCache modelResources = new ModelResourceCache();
+    /** Reads the config file; an edit re-reads only the instances whose lines changed. */
+    private final IncrementalConfigLoader loader = new IncrementalConfigLoader();
+
     private final ConfigStatus configStatus = new ConfigStatus();
     private final EnvoyFleet fleet = new EnvoyFleet();
     private final RouterMetrics metrics = new RouterMetrics(
@@ -91,6 +97,11 @@ public final class Router implements AutoCloseable {
     private EnvoyProcess envoy;
     /** The config in force and what it was translated into: what the status side reads. */
     private volatile Translation inForce;
+    /**
+     * The config in force as the file says, expired keys included: what every publish translates and the
+     * next edit is compared with (the translation's own config lacks the keys expired so far).
+     */
+    private RouterConfig fromFile;
     /** The text last read, applied or refused: an unchanged file is not read into a reload again. */
     private String lastText;
     /** Why the config file cannot be read as text, since when, and whether that was reported; null while it can. */
@@ -107,11 +118,12 @@ public final class Router implements AutoCloseable {
         Router router = new Router(options);
         try {
             String text = ConfigText.read(options.config());
-            LoadedConfig first = ConfigLoader.parse(text, options.config().toString());
+            LoadedConfig first = router.loader.parse(text, options.config().toString());
             router.budgets = BudgetLedger.open(
                     options.workDir().resolve("budgets.json"),
                     Clock.systemUTC(),
                     spent -> router.keyExpiry.execute(router::applyBudgets));
+            router.keyExpiry.scheduleWithFixedDelay(router.budgets::flush, 1, 1, TimeUnit.SECONDS);
             router.keyExpiry.scheduleAtFixedRate(
                     router.budgets::rollOver,
                     untilMidnightUtc().toMillis(),
@@ -130,7 +142,7 @@ public final class Router implements AutoCloseable {
             router.xds = XdsServer.start(
                     router.publisher,
                     router.fleet,
-                    router.metrics.requestRecords(),
+                    router.metrics.requestRecords(router.budgets),
                     options.xdsAddress(),
                     options.xdsPort());
             // Envoy starts while the config is translated: it waits on the xDS stream for the first snapshot.
@@ -138,7 +150,7 @@ public final class Router implements AutoCloseable {
                 router.startEnvoy();
                 router.metrics.watch(() -> router.envoyAdminAddress().map(EnvoyAdmin::new));
             }
-            router.apply(first);
+            router.apply(first, System.nanoTime());
             router.lastText = text;
             router.watcher = ConfigWatcher.start(options.config(), router::reload);
             router.scraper = LoadScraper.start(() -> router.inForce, router::envoyActiveRequests, router::publishLoad);
@@ -156,6 +168,7 @@ public final class Router implements AutoCloseable {
      * and shown in the status, and the config in force keeps serving.
      */
     synchronized void reload() {
+        long started = System.nanoTime();
         String text;
         try {
             text = ConfigText.read(options.config());
@@ -169,7 +182,7 @@ public final class Router implements AutoCloseable {
         }
         lastText = text;
         try {
-            apply(ConfigLoader.parse(text, options.config().toString()));
+            apply(loader.parse(text, options.config().toString()), started);
         } catch (ConfigException e) {
             refuse(e);
         }
@@ -202,18 +215,23 @@ public final class Router implements AutoCloseable {
         metrics.reloaded(false);
     }
 
-    /** Publishes a validated config to every Envoy. */
-    private void apply(LoadedConfig loaded) {
+    /** Publishes a validated config to every Envoy; {@code started} is when reading its file began. */
+    private void apply(LoadedConfig loaded, long started) {
         loaded.warnings().forEach(w -> LOG.warn("{}", w));
         ResolvedHosts hosts = HostResolver.resolve(loaded.config());
-        String changes = inForce == null
+        String changes = fromFile == null
                 ? Summary.of(loaded.config())
-                : ConfigDiff.describe(ConfigDiff.between(inForce.config(), loaded.config()));
-        String version = publish(loaded.config(), hosts);
+                : ConfigDiff.describe(ConfigDiff.between(fromFile, loaded.config()));
+        fromFile = loaded.config();
+        String version = publish(fromFile, hosts);
         resolved = hosts;
         metrics.reloaded(true);
         configStatus.applied(version, options.config().toString(), changes, publisher.typeVersions());
-        LOG.info("Config {} in force: {}", version, changes);
+        LOG.info(
+                "Config {} in force: {} (read and published in {} ms)",
+                version,
+                changes,
+                (System.nanoTime() - started) / 1_000_000);
         logHashAlgorithms(loaded.config());
         logRateLimitAlgorithms(loaded.config());
     }
@@ -226,7 +244,8 @@ public final class Router implements AutoCloseable {
                 config.keysAt(now, spent),
                 hosts,
                 load,
-                new StatusEndpoint(options.statusHostForEnvoy(), status.port()));
+                new StatusEndpoint(options.statusHostForEnvoy(), status.port()),
+                modelResources);
         String version = publisher.publish(translation.resources());
         inForce = translation;
         metrics.configure(translation);
@@ -250,7 +269,7 @@ public final class Router implements AutoCloseable {
 
     /** A key's budget was spent (or a new day began): every Envoy gets the keys' new state. */
     private synchronized void applyBudgets() {
-        String version = publish(inForce.config(), resolved);
+        String version = publish(fromFile, resolved);
         LOG.info(
                 "Keys past their daily budget now: {}; config {} in force",
                 inForce.config().apiKeys().spent(),
@@ -269,7 +288,7 @@ public final class Router implements AutoCloseable {
     }
 
     private synchronized void expireKeys() {
-        String version = publish(inForce.config(), resolved);
+        String version = publish(fromFile, resolved);
         LOG.info("A client key expired; config {} in force", version);
         configStatus.applied(version, options.config().toString(), "client key expired", publisher.typeVersions());
     }
@@ -280,7 +299,7 @@ public final class Router implements AutoCloseable {
      */
     synchronized void publishLoad(LoadWeights weights) {
         load = weights;
-        String snapshot = publish(inForce.config(), resolved);
+        String snapshot = publish(fromFile, resolved);
         configStatus.reweighted(publisher.typeVersions());
         LOG.debug("load-aware weights {}; snapshot {}", weights.shareByEndpoint(), snapshot);
     }
@@ -307,7 +326,7 @@ public final class Router implements AutoCloseable {
 
     /** Looks the base-url host names up again; Envoy gets the new addresses if any changed. */
     synchronized void refreshDns() {
-        RouterConfig current = inForce.config();
+        RouterConfig current = fromFile;
         ResolvedHosts hosts = HostResolver.resolve(current);
         if (!hosts.equals(resolved)) {
             String version = publish(current, hosts);
@@ -441,6 +460,10 @@ public final class Router implements AutoCloseable {
         closeQuietly(envoy);
         closeQuietly(status);
         closeQuietly(xds);
+        // Last: no record arrives once the xDS server is closed.
+        if (budgets != null) {
+            budgets.flush();
+        }
     }
 
     private static void closeQuietly(AutoCloseable part) {

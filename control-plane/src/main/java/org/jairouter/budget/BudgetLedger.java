@@ -21,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Requests and tokens per key for the current UTC day, written to a file in the work dir after each
- * change (so a restarted control plane counts on), and forgotten when the day changes. When a record
+ * Requests and tokens per key for the current UTC day, written to a file in the work dir by {@link #flush}
+ * (so a restarted control plane counts on), and forgotten when the day changes. When a record
  * makes a key spent, the listener hears the new set of spent keys at once.
  */
 public final class BudgetLedger implements KeyUsage {
@@ -32,9 +32,14 @@ public final class BudgetLedger implements KeyUsage {
     private final Clock clock;
     private final Consumer<Set<String>> onSpentChange;
     private ApiKeys keys = ApiKeys.NONE;
+    /** The keys in force with a daily budget, by id. */
+    private Map<String, ApiKey> budgeted = Map.of();
+
     private LocalDate day;
     private Map<String, Used> used = new TreeMap<>();
     private Set<String> spent = Set.of();
+    /** Counts changed since the file was written. */
+    private boolean unsaved;
 
     /** What one key used on one day. */
     public record Used(long requests, long tokens) {
@@ -77,6 +82,9 @@ public final class BudgetLedger implements KeyUsage {
     /** The keys in force, with their limits; returns those spent today. */
     public synchronized Set<String> limits(ApiKeys inForce) {
         keys = inForce;
+        budgeted = inForce.keys().stream()
+                .filter(key -> key.dailyRequests() > 0 || key.dailyTokens() > 0)
+                .collect(Collectors.toUnmodifiableMap(ApiKey::id, key -> key, (first, duplicate) -> first));
         rollOver();
         spent = computeSpent();
         return spent;
@@ -85,9 +93,29 @@ public final class BudgetLedger implements KeyUsage {
     @Override
     public synchronized void record(String keyId, long requests, long tokens) {
         rollOver();
-        used.merge(keyId, new Used(requests, tokens), (old, now) -> old.plus(now.requests(), now.tokens()));
-        save();
-        changed();
+        Used now =
+                used.merge(keyId, new Used(requests, tokens), (old, more) -> old.plus(more.requests(), more.tokens()));
+        unsaved = true;
+        // Called for every request: only this key's state can have changed, and only once a day.
+        ApiKey key = budgeted.get(keyId);
+        if (key != null && !spent.contains(keyId) && isSpent(key, now)) {
+            changed();
+        }
+    }
+
+    /**
+     * Writes the counts if they changed. Not done per record, which would cost a file write per request:
+     * the router calls it every second and on close, so a killed control plane forgets at most a second.
+     */
+    public synchronized void flush() {
+        if (!unsaved) {
+            return;
+        }
+        try {
+            save();
+        } catch (UncheckedIOException e) {
+            LOG.warn("{}; will try again: {}", e.getMessage(), e.getCause().toString());
+        }
     }
 
     /** Starts a new day if the date changed; the router calls it at midnight UTC too. */
@@ -118,7 +146,10 @@ public final class BudgetLedger implements KeyUsage {
     }
 
     private boolean isSpent(ApiKey key) {
-        Used today = used.getOrDefault(key.id(), new Used(0, 0));
+        return isSpent(key, used.getOrDefault(key.id(), new Used(0, 0)));
+    }
+
+    private static boolean isSpent(ApiKey key, Used today) {
         return key.dailyRequests() > 0 && today.requests() >= key.dailyRequests()
                 || key.dailyTokens() > 0 && today.tokens() >= key.dailyTokens();
     }
@@ -133,6 +164,7 @@ public final class BudgetLedger implements KeyUsage {
             Path next = file.resolveSibling(file.getFileName() + ".tmp");
             JSON.writeValue(next.toFile(), new Saved(day.toString(), used));
             Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            unsaved = false;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the budget ledger " + file, e);
         }

@@ -8,9 +8,15 @@ package org.jairouter.config;
  *
  * @param maxConcurrentRequests ours: requests in flight per instance beyond which requests wait in
  *                              Envoy's queue (a soft cap, see the README); 0 for no limit
+ * @param modelLimits           ours: what each model of the service carries at once, all instances together
  */
 public record CircuitBreaker(
-        boolean enabled, int failureThreshold, long timeoutMillis, int successThreshold, int maxConcurrentRequests) {
-    /** JAiRouter's defaults: off, 5 failures, 60 s, 2 successes. */
-    public static final CircuitBreaker DEFAULT = new CircuitBreaker(false, 5, 60_000, 2, 0);
+        boolean enabled,
+        int failureThreshold,
+        long timeoutMillis,
+        int successThreshold,
+        int maxConcurrentRequests,
+        ModelLimits modelLimits) {
+    /** JAiRouter's defaults: off, 5 failures, 60 s, 2 successes; ours: no per-instance cap, 100,000 per model. */
+    public static final CircuitBreaker DEFAULT = new CircuitBreaker(false, 5, 60_000, 2, 0, ModelLimits.DEFAULT);
 }

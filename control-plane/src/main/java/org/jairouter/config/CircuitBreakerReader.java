@@ -6,8 +6,15 @@ import java.util.Set;
 
 /** A {@code circuit-breaker} section, model-wide or per service; each key it leaves out keeps the inherited value. */
 final class CircuitBreakerReader {
-    private static final Set<String> KEYS =
-            Set.of("enabled", "failure-threshold", "timeout", "success-threshold", "max-concurrent-requests");
+    private static final Set<String> KEYS = Set.of(
+            "enabled",
+            "failure-threshold",
+            "timeout",
+            "success-threshold",
+            "max-concurrent-requests",
+            "max-connections",
+            "max-pending-requests",
+            "max-requests");
 
     private CircuitBreakerReader() {}
 
@@ -29,6 +36,20 @@ final class CircuitBreakerReader {
         int concurrent = Optional.ofNullable(entries.get("max-concurrent-requests"))
                 .flatMap(n -> n.integer(0, 1_000_000))
                 .orElse(inherited.maxConcurrentRequests());
-        return new CircuitBreaker(enabled, failures, timeout, successes, concurrent);
+        return new CircuitBreaker(
+                enabled, failures, timeout, successes, concurrent, modelLimits(entries, inherited.modelLimits()));
+    }
+
+    private static ModelLimits modelLimits(Map<String, YamlSection> entries, ModelLimits inherited) {
+        return new ModelLimits(
+                limit(entries, "max-connections", inherited.maxConnections()),
+                limit(entries, "max-pending-requests", inherited.maxPendingRequests()),
+                limit(entries, "max-requests", inherited.maxRequests()));
+    }
+
+    private static int limit(Map<String, YamlSection> entries, String key, int inherited) {
+        return Optional.ofNullable(entries.get(key))
+                .flatMap(n -> n.integer(1, 10_000_000))
+                .orElse(inherited);
     }
 }

@@ -36,6 +36,10 @@ public final class ConfigDiff {
     }
 
     private static void compareInstances(ServiceType type, ServiceConfig old, ServiceConfig now, List<String> changes) {
+        if (old != null && now != null && sameObjects(old.instances(), now.instances())) {
+            // The loader hands back the same instance for unchanged text: most services of an edit.
+            return;
+        }
         Map<String, Instance> before = byIdentity(old);
         Map<String, Instance> after = byIdentity(now);
         before.forEach((id, instance) -> {
@@ -52,6 +56,18 @@ public final class ConfigDiff {
         after.keySet().stream()
                 .filter(id -> !before.containsKey(id))
                 .forEach(id -> changes.add("+" + type.key() + " " + id));
+    }
+
+    private static boolean sameObjects(List<Instance> before, List<Instance> after) {
+        if (before.size() != after.size()) {
+            return false;
+        }
+        for (int i = 0; i < before.size(); i++) {
+            if (before.get(i) != after.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Client keys by id only: a key's value never reaches a log line. */

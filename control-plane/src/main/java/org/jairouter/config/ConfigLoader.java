@@ -41,7 +41,13 @@ public final class ConfigLoader {
     /** Parses with the given environment for ${NAME} placeholders. */
     public static LoadedConfig parse(String text, String source, Map<String, String> environment)
             throws ConfigException {
-        YamlSection.Problems problems = new YamlSection.Problems(source, environment);
+        return parse(text, source, environment, InstanceMemo.NONE);
+    }
+
+    /** Parses with instance items answered from, and remembered in, the memo. */
+    static LoadedConfig parse(String text, String source, Map<String, String> environment, InstanceMemo memo)
+            throws ConfigException {
+        YamlSection.Problems problems = new YamlSection.Problems(source, environment, memo);
         Node root;
         try {
             root = new Yaml(new LoaderOptions()).compose(new StringReader(text));

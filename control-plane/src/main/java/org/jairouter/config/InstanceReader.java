@@ -21,6 +21,10 @@ final class InstanceReader {
 
     /** An instance, or empty when it has errors. */
     static Optional<Instance> read(ServiceType type, YamlSection item, Adapter serviceAdapter) {
+        return item.memo().instance(type, serviceAdapter, item, () -> readItem(type, item, serviceAdapter));
+    }
+
+    private static Optional<Instance> readItem(ServiceType type, YamlSection item, Adapter serviceAdapter) {
         Map<String, YamlSection> entries = item.entries(KEYS, IGNORED_KEYS);
         // Not a mapping: entries() said so. An empty item, or one of ignored keys only, still lacks name and base-url.
         if (!item.isMapping() && !item.isNull()) {

@@ -19,6 +19,11 @@ public record ServiceConfig(
         instances = List.copyOf(instances);
     }
 
+    /** The service's policies alone: what its models' clusters share, whatever instances it lists. */
+    public ServiceConfig withoutInstances() {
+        return new ServiceConfig(type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, List.of());
+    }
+
     /** Active instances grouped by the model they serve, models in order of first appearance. */
     public Map<String, List<Instance>> activeInstancesByModel() {
         Map<String, List<Instance>> byModel = new LinkedHashMap<>();

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,10 +35,13 @@ final class YamlSection {
         final Map<String, String> environment;
         final List<ConfigProblem> errors = new ArrayList<>();
         final List<ConfigProblem> warnings = new ArrayList<>();
+        /** What instance items were read into last time, and remembers what they are read into now. */
+        final InstanceMemo memo;
 
-        Problems(String source, Map<String, String> environment) {
+        Problems(String source, Map<String, String> environment, InstanceMemo memo) {
             this.source = source;
             this.environment = environment;
+            this.memo = memo;
         }
     }
 
@@ -65,6 +69,36 @@ final class YamlSection {
 
     int line() {
         return line;
+    }
+
+    /** The node's first and last line, 0-based, as the parser saw them (a value's own, not its key's). */
+    int startLine() {
+        return node.getStartMark().getLine();
+    }
+
+    int endLine() {
+        return node.getEndMark().getLine();
+    }
+
+    InstanceMemo memo() {
+        return problems.memo;
+    }
+
+    /** How many problems the whole file has so far: a read that did not change it was clean. */
+    int problemCount() {
+        return problems.errors.size() + problems.warnings.size();
+    }
+
+    /** The number a scalar written {@code TAG NUMBER} holds; empty for any other node. */
+    OptionalInt taggedIndex(String tag) {
+        if (node instanceof ScalarNode scalar && scalar.getTag().getValue().equals(tag)) {
+            try {
+                return OptionalInt.of(Integer.parseInt(scalar.getValue()));
+            } catch (NumberFormatException notOurs) {
+                return OptionalInt.empty();
+            }
+        }
+        return OptionalInt.empty();
     }
 
     void error(String message) {

@@ -12,5 +12,11 @@
  * RetryReader}: {@code read(section, inherited)}, called from {@code ModelReader} and {@code
  * ServiceReader}. Readers report problems on the {@code YamlSection} they are given (file, line and
  * key come with it) and never throw, so that one run reports every problem.
+ *
+ * <p>The router reads its file through {@link org.jairouter.config.IncrementalConfigLoader}, which
+ * gives what {@code ConfigLoader.parse} gives but answers instance items whose text has not changed
+ * from its previous read ({@code InstanceMemo}); readers need not know, as long as what an instance
+ * becomes depends only on its own text, its service type and the adapter it inherits (the memo's key:
+ * an instance reader that reads anything else must add it there).
  */
 package org.jairouter.config;

@@ -1,5 +1,6 @@
 package org.jairouter.envoy;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,7 +18,8 @@ public final class EnvoyBootstrap {
     public static String render(
             String nodeId, String adminAddress, int adminPort, String xdsAddress, int xdsPort, EnvoyLimits limits) {
         Map<String, String> values = Map.of(
-                "NODE_ID", nodeId,
+                // Quoted, so that an id such as "n", "on" or "12" stays a string in YAML.
+                "NODE_ID", new String(JsonStringEncoder.getInstance().quoteAsString(nodeId)),
                 "ADMIN_ADDRESS", adminAddress,
                 "ADMIN_PORT", Integer.toString(adminPort),
                 "XDS_ADDRESS", xdsAddress,

@@ -19,6 +19,7 @@ public final class AccessLogFields {
     public static final String METHOD = "method";
     public static final String PATH = "path";
     public static final String MODEL = "model";
+    public static final String KEY_ID = "key_id";
     public static final String CLUSTER = "upstream_cluster";
     public static final String INSTANCE = "instance";
     public static final String UPSTREAM_HOST = "upstream_host";
@@ -41,6 +42,7 @@ public final class AccessLogFields {
      * formatting and the control plane parsing on every request, so the others stay in the file log.
      */
     static final List<String> READ_BY_CONTROL_PLANE = List.of(
+            KEY_ID,
             CLUSTER,
             INSTANCE,
             STATUS,
@@ -59,9 +61,14 @@ public final class AccessLogFields {
 
     private AccessLogFields() {}
 
-    /** The record's text, as one Envoy format string. */
-    static String recordFormat() {
-        return READ_BY_CONTROL_PLANE.stream().map(OPERATORS::get).collect(Collectors.joining(SEPARATOR));
+    /**
+     * The record's text, as one Envoy format string of the given operators; a field the listener does not
+     * record (the key id without keys) is a constant "-", so the text always has every field.
+     */
+    static String recordFormat(Map<String, String> operators) {
+        return READ_BY_CONTROL_PLANE.stream()
+                .map(name -> operators.getOrDefault(name, "-"))
+                .collect(Collectors.joining(SEPARATOR));
     }
 
     /** A record's text back as field name -> value; a text with a different number of fields gives none. */
@@ -85,6 +92,8 @@ public final class AccessLogFields {
         fields.put(METHOD, "%REQ(:METHOD)%");
         fields.put(PATH, "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%");
         fields.put(MODEL, "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.MODEL_KEY + ")%");
+        // The id of the client key Envoy authenticated, never its value; empty without keys or before auth.
+        fields.put(KEY_ID, "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.KEY_ID_KEY + ")%");
         fields.put(CLUSTER, "%UPSTREAM_CLUSTER%");
         // The endpoint's hostname is the instance's host[:port] as configured.
         fields.put(INSTANCE, "%UPSTREAM_HOST_NAME%");

@@ -9,7 +9,9 @@ import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jairouter.config.Monitoring;
 
 /**
@@ -33,12 +35,14 @@ final class AccessLogs {
 
     private AccessLogs() {}
 
-    static List<AccessLog> accessLogs(Monitoring monitoring) {
+    /** @param keysEnforced whether records carry the client key's id (without keys it is never set) */
+    static List<AccessLog> accessLogs(Monitoring monitoring, boolean keysEnforced) {
+        Map<String, String> fields = fields(keysEnforced);
         List<AccessLog> logs = new ArrayList<>();
         if (monitoring.enabled()) {
             logs.add(AccessLog.newBuilder()
                     .setName("envoy.access_loggers.open_telemetry")
-                    .setTypedConfig(toControlPlane())
+                    .setTypedConfig(toControlPlane(fields))
                     .build());
         }
         monitoring
@@ -48,15 +52,23 @@ final class AccessLogs {
                         .setTypedConfig(Any.pack(FileAccessLog.newBuilder()
                                 .setPath(path)
                                 .setLogFormat(
-                                        SubstitutionFormatString.newBuilder().setJsonFormat(jsonFormat()))
+                                        SubstitutionFormatString.newBuilder().setJsonFormat(jsonFormat(fields)))
                                 .build()))
                         .build()));
         return logs;
     }
 
-    private static Struct jsonFormat() {
+    private static Map<String, String> fields(boolean keysEnforced) {
+        Map<String, String> fields = new LinkedHashMap<>(AccessLogFields.OPERATORS);
+        if (!keysEnforced) {
+            fields.remove(AccessLogFields.KEY_ID);
+        }
+        return fields;
+    }
+
+    private static Struct jsonFormat(Map<String, String> fields) {
         Struct.Builder format = Struct.newBuilder();
-        AccessLogFields.OPERATORS.forEach((name, operator) -> format.putFields(name, Protos.string(operator)));
+        fields.forEach((name, operator) -> format.putFields(name, Protos.string(operator)));
         return format.build();
     }
 
@@ -64,7 +76,7 @@ final class AccessLogs {
      * 1.40 deprecates {@code common_config}, the only transport the 1.34 classes have, for top-level
      * {@code grpc_service}, {@code log_name} and buffer fields: written as a TypedStruct.
      */
-    private static Any toControlPlane() {
+    private static Any toControlPlane(Map<String, String> fields) {
         Struct config = Struct.newBuilder()
                 .putFields("log_name", Protos.string(LOG_NAME))
                 .putFields(
@@ -82,7 +94,7 @@ final class AccessLogs {
                 .putFields(
                         "body",
                         TypedStructs.value(TypedStructs.struct(AnyValue.newBuilder()
-                                .setStringValue(AccessLogFields.recordFormat())
+                                .setStringValue(AccessLogFields.recordFormat(fields))
                                 .build())))
                 .build();
         return TypedStructs.of(

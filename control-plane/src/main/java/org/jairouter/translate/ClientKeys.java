@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.Mutations;
+import io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
@@ -36,13 +37,15 @@ import org.jairouter.config.ServiceType;
  * routes, which match only the key ids allowed for their model (the key id header below).
  *
  * <p>The filter writes the authenticated key id into {@link Names#KEY_ID_HEADER}, replacing any the
- * client sent; the status endpoints read it, and it is removed before a request reaches an instance.
+ * client sent; the status endpoints read it, and it is removed before a request reaches an instance. A
+ * copy in dynamic metadata ({@code jairouter:key_id}) names the key in the request record.
  * The credentials themselves never leave Envoy: the virtual host removes both headers.
  */
 final class ClientKeys {
     static final String AUTH_FILTER = "envoy.filters.http.api_key_auth";
     static final String KEY_ID_HEADER = Names.KEY_ID_HEADER;
     private static final String AUTHORIZATION = "authorization";
+    private static final String KEY_ID_FILTER = "envoy.filters.http.header_to_metadata";
     private static final String ADDRESS_FILTER = "envoy.filters.http.rbac";
     private static final String QUOTA_MARKER = "jairouter.quota_marker";
     private static final String REFUSAL_HEADER = "x-jairouter-refusal";
@@ -89,8 +92,28 @@ final class ClientKeys {
                         .setValue(config)
                         .build()))
                 .build());
+        filters.add(keyIdRecorder());
         addressCheck(keys).ifPresent(filters::add);
         return filters;
+    }
+
+    /**
+     * Copies the authenticated key id into dynamic metadata, where the request record finds it: the model
+     * routes remove the header before the instance, and Envoy logs the request headers as they were sent
+     * upstream, so {@code %REQ(x-jairouter-key-id)%} is empty by then (seen on 1.40).
+     */
+    private static HttpFilter keyIdRecorder() {
+        Config.Rule rule = Config.Rule.newBuilder()
+                .setHeader(KEY_ID_HEADER)
+                .setOnHeaderPresent(Config.KeyValuePair.newBuilder()
+                        .setMetadataNamespace(Names.METADATA_NAMESPACE)
+                        .setKey(Names.KEY_ID_KEY))
+                .build();
+        return HttpFilter.newBuilder()
+                .setName(KEY_ID_FILTER)
+                .setTypedConfig(
+                        Any.pack(Config.newBuilder().addRequestRules(rule).build()))
+                .build();
     }
 
     /** Denies each key with an allow-list when the client address is outside it. */

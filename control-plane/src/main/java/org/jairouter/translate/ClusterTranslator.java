@@ -20,14 +20,13 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
+import org.jairouter.config.CircuitBreaker;
 import org.jairouter.config.Instance;
+import org.jairouter.config.ModelLimits;
 import org.jairouter.config.ServiceConfig;
 
 /** One cluster per (service, model), its endpoints delivered by EDS so that instance changes never touch the cluster. */
 final class ClusterTranslator {
-    /** Envoy's defaults (1024) are too low for many long-lived streams to one model. */
-    private static final int CIRCUIT_BREAKER_LIMIT = 100_000;
-
     private ClusterTranslator() {}
 
     static Cluster cluster(String name, ServiceConfig service, List<Instance> instances, String caFile) {
@@ -38,7 +37,7 @@ final class ClusterTranslator {
                         .setEdsConfig(Protos.ads())
                         .setServiceName(name))
                 .setConnectTimeout(Protos.seconds(5))
-                .setCircuitBreakers(limits(service.circuitBreaker().maxConcurrentRequests(), instances.size()));
+                .setCircuitBreakers(limits(service.circuitBreaker(), instances.size()));
         LoadBalancingPolicies.apply(service.loadBalancing(), cluster);
         // Never send traffic to an instance known to be down (Envoy's default panics below 50% healthy).
         cluster.getCommonLbConfigBuilder()
@@ -64,21 +63,26 @@ final class ClusterTranslator {
     }
 
     /**
-     * How many requests the cluster carries. With max-concurrent-requests, each instance gets at most
-     * that many connections, and since instances speak HTTP/1.1, one request per connection: requests
-     * beyond it wait in Envoy's queue for a free connection, bounded at as many again per instance. A
-     * soft cap: measured on Envoy 1.40 with 2 workers, a limit of 1 let 2 requests run at once.
+     * How many requests the cluster carries: the model's limits (circuit-breaker max-connections,
+     * max-pending-requests, max-requests; 100,000 each unless set). With max-concurrent-requests, each
+     * instance gets at most that many connections, and since instances speak HTTP/1.1, one request per
+     * connection: requests beyond it wait in Envoy's queue for a free connection, bounded at as many again
+     * per instance (or max-pending-requests, if lower). A soft cap: measured on Envoy 1.40 with 2 workers,
+     * a limit of 1 let 2 requests run at once.
      */
-    private static CircuitBreakers limits(int maxConcurrentRequests, int instanceCount) {
+    private static CircuitBreakers limits(CircuitBreaker breaker, int instanceCount) {
+        ModelLimits model = breaker.modelLimits();
         CircuitBreakers.Thresholds.Builder thresholds = CircuitBreakers.Thresholds.newBuilder()
-                .setMaxConnections(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))
-                .setMaxPendingRequests(UInt32Value.of(CIRCUIT_BREAKER_LIMIT))
-                .setMaxRequests(UInt32Value.of(CIRCUIT_BREAKER_LIMIT));
+                .setMaxConnections(UInt32Value.of(model.maxConnections()))
+                .setMaxPendingRequests(UInt32Value.of(model.maxPendingRequests()))
+                .setMaxRequests(UInt32Value.of(model.maxRequests()));
+        int maxConcurrentRequests = breaker.maxConcurrentRequests();
         if (maxConcurrentRequests == 0) {
             return CircuitBreakers.newBuilder().addThresholds(thresholds).build();
         }
         return CircuitBreakers.newBuilder()
-                .addThresholds(thresholds.setMaxPendingRequests(UInt32Value.of(maxConcurrentRequests * instanceCount)))
+                .addThresholds(thresholds.setMaxPendingRequests(
+                        UInt32Value.of(Math.min(model.maxPendingRequests(), maxConcurrentRequests * instanceCount))))
                 .addPerHostThresholds(CircuitBreakers.Thresholds.newBuilder()
                         .setMaxConnections(UInt32Value.of(maxConcurrentRequests)))
                 .build();

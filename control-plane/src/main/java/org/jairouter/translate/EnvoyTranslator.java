@@ -23,19 +23,46 @@ public final class EnvoyTranslator {
     /** As {@link #translate(RouterConfig, ResolvedHosts, StatusEndpoint)}, with what load-aware has observed. */
     public static Translation translate(
             RouterConfig config, ResolvedHosts hosts, LoadWeights load, StatusEndpoint status) {
+        return translate(config, hosts, load, status, new ModelResourceCache());
+    }
+
+    /**
+     * As {@link #translate(RouterConfig, ResolvedHosts, LoadWeights, StatusEndpoint)}, reusing the
+     * cluster and endpoints of every model whose inputs are those of the cache's last translation.
+     */
+    public static Translation translate(
+            RouterConfig config,
+            ResolvedHosts hosts,
+            LoadWeights load,
+            StatusEndpoint status,
+            ModelResourceCache cache) {
+        synchronized (cache) {
+            Translation translation = translateModels(config, hosts, load, status, cache);
+            cache.keepUsed();
+            return translation;
+        }
+    }
+
+    private static Translation translateModels(
+            RouterConfig config,
+            ResolvedHosts hosts,
+            LoadWeights load,
+            StatusEndpoint status,
+            ModelResourceCache cache) {
         ClusterNames names = new ClusterNames(config);
         List<Cluster> clusters = new ArrayList<>();
         clusters.add(StatusRoutes.cluster(status));
         List<ClusterLoadAssignment> endpoints = new ArrayList<>();
         for (ServiceConfig service : config.services().values()) {
+            ServiceConfig settings = service.withoutInstances();
             for (Map.Entry<String, List<Instance>> model :
                     service.activeInstancesByModel().entrySet()) {
                 String name = names.of(service.type(), model.getKey()).orElseThrow();
-                clusters.add(ClusterTranslator.cluster(name, service, model.getValue(), config.upstreamCaFile()));
+                clusters.add(cache.cluster(name, service, settings, model.getValue(), config.upstreamCaFile()));
                 ToIntFunction<Instance> weight = service.loadBalancing().policy() == LoadBalancePolicy.LOAD_AWARE
                         ? i -> load.weight(new Translation.EndpointId(name, ClusterTranslator.hostname(i)), i.weight())
                         : Instance::weight;
-                endpoints.add(ClusterTranslator.endpoints(name, model.getValue(), hosts, weight));
+                endpoints.add(cache.endpoints(name, model.getValue(), hosts, weight));
             }
         }
         return new Translation(

@@ -63,7 +63,7 @@ final class ListenerTranslator {
                 .addAllHttpFilters(ClientKeys.quotaMarker(keys).stream().toList())
                 .addAllHttpFilters(UsageFilters.httpFilters(monitoring))
                 .addHttpFilters(ModelFilters.router())
-                .addAllAccessLog(AccessLogs.accessLogs(monitoring))
+                .addAllAccessLog(AccessLogs.accessLogs(monitoring, keys.enforced()))
                 .setLocalReplyConfig(ErrorReplies.localReplyConfig(
                         settings.maxRequestBytes(),
                         keys.enforced(),

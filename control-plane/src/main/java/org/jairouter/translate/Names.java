@@ -15,6 +15,8 @@ public final class Names {
     static final String ERROR_KEY = "error";
     static final String INVALID_BODY = "invalid_body";
     static final String MISSING_MODEL = "missing_model";
+    /** Metadata key of the authenticated client key's id (never its value). */
+    static final String KEY_ID_KEY = "key_id";
     /** Dynamic metadata namespace and keys of the token counts read from responses. */
     static final String USAGE_NAMESPACE = "jairouter.usage";
 

@@ -1,9 +1,12 @@
 package org.jairouter.usage;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import org.jairouter.config.ApiKey;
 import org.jairouter.config.Instance;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.config.ServiceType;
@@ -11,7 +14,8 @@ import org.jairouter.translate.Translation;
 
 /**
  * Label values of the config in force, looked up by what Envoy reports: its cluster name gives service and
- * model, the chosen endpoint's hostname gives the instance. Nothing a client sent can become a label value.
+ * model, the chosen endpoint's hostname gives the instance, the key id Envoy authenticated gives the key.
+ * Nothing a client sent can become a label value.
  */
 final class MetricLabels {
     /** The labels of one model. {@code operation} is the OpenTelemetry gen_ai operation name. */
@@ -19,6 +23,7 @@ final class MetricLabels {
 
     private final Map<String, Model> byCluster = new HashMap<>();
     private final Map<String, String> instanceByClusterAndHost = new HashMap<>();
+    private final Set<String> keyIds = new HashSet<>();
 
     /** The labels of a translation: the cluster and endpoint names are the ones the translator chose. */
     MetricLabels(Translation translation) {
@@ -38,6 +43,9 @@ final class MetricLabels {
                                         id.cluster() + " " + id.hostname(), instance.baseUrl())));
             }
         }
+        if (translation.config().apiKeys().enforced()) {
+            translation.config().apiKeys().keys().stream().map(ApiKey::id).forEach(keyIds::add);
+        }
     }
 
     private MetricLabels() {}
@@ -56,6 +64,11 @@ final class MetricLabels {
      */
     String instance(String cluster, String host) {
         return instanceByClusterAndHost.getOrDefault(cluster + " " + host, "");
+    }
+
+    /** The id of a key in the config in force, or "" for none (keys off, or the request was not authenticated). */
+    String keyId(String id) {
+        return keyIds.contains(id) ? id : "";
     }
 
     /** OpenTelemetry's gen_ai.operation.name where one exists, else the service key. */

@@ -28,6 +28,8 @@ final class RequestMetrics {
     private static final String OPERATION = "gen_ai_operation_name";
     private static final String MODEL = "gen_ai_request_model";
     private static final String INSTANCE = "instance";
+    /** The client key's id where keys are enforced; "" otherwise, which Prometheus stores as no label. */
+    private static final String KEY_ID = "key_id";
 
     private final Histogram tokens;
     private final Histogram duration;
@@ -47,6 +49,7 @@ final class RequestMetrics {
                         OPERATION,
                         MODEL,
                         INSTANCE,
+                        KEY_ID,
                         "gen_ai_token_type")
                 .register(registry);
         duration = histogram(
@@ -79,7 +82,7 @@ final class RequestMetrics {
         requests = Counter.builder()
                 .name("jairouter_requests_total")
                 .help("Requests by model, instance (\"\" when none was chosen) and status code class")
-                .labelNames(SERVICE, OPERATION, MODEL, INSTANCE, "code_class")
+                .labelNames(SERVICE, OPERATION, MODEL, INSTANCE, KEY_ID, "code_class")
                 .register(registry);
         responseFlags = Counter.builder()
                 .name("jairouter_response_flags_total")
@@ -115,8 +118,9 @@ final class RequestMetrics {
         }
         MetricLabels.Model model = found.get();
         String instance = current.instance(record.cluster(), record.instance());
+        String keyId = current.keyId(record.keyId());
         String[] labels = {model.service(), model.operation(), model.model(), instance};
-        requests.labelValues(model.service(), model.operation(), model.model(), instance, record.codeClass())
+        requests.labelValues(model.service(), model.operation(), model.model(), instance, keyId, record.codeClass())
                 .inc();
         record.responseFlags()
                 .forEach(flag -> responseFlags
@@ -131,9 +135,10 @@ final class RequestMetrics {
         }
         record.firstByteMs().ifPresent(ms -> firstToken.labelValues(labels).observe(ms / 1000.0));
         record.inputTokens()
-                .ifPresent(n -> tokens.labelValues(with(labels, "input")).observe(n));
+                .ifPresent(n -> tokens.labelValues(with(labels, keyId, "input")).observe(n));
         record.outputTokens()
-                .ifPresent(n -> tokens.labelValues(with(labels, "output")).observe(n));
+                .ifPresent(
+                        n -> tokens.labelValues(with(labels, keyId, "output")).observe(n));
         if (record.streamed()
                 && record.outputTokens().orElse(0) > 1
                 && record.durationMs().isPresent()
@@ -146,9 +151,10 @@ final class RequestMetrics {
         }
     }
 
-    private static String[] with(String[] labels, String tokenType) {
-        String[] all = Arrays.copyOf(labels, labels.length + 1);
-        all[labels.length] = tokenType;
+    private static String[] with(String[] labels, String keyId, String tokenType) {
+        String[] all = Arrays.copyOf(labels, labels.length + 2);
+        all[labels.length] = keyId;
+        all[labels.length + 1] = tokenType;
         return all;
     }
 }

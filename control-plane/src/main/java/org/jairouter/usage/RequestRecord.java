@@ -11,6 +11,7 @@ import org.jairouter.translate.AccessLogFields;
  * nothing where it has no value (no instance chosen, no usage in the response).
  */
 record RequestRecord(
+        String keyId,
         String cluster,
         String instance,
         int status,
@@ -24,6 +25,7 @@ record RequestRecord(
 
     static RequestRecord of(Map<String, String> fields) {
         return new RequestRecord(
+                text(fields, AccessLogFields.KEY_ID),
                 text(fields, AccessLogFields.CLUSTER),
                 text(fields, AccessLogFields.INSTANCE),
                 (int) number(fields, AccessLogFields.STATUS).orElse(0),
@@ -34,6 +36,11 @@ record RequestRecord(
                 number(fields, AccessLogFields.INPUT_TOKENS),
                 number(fields, AccessLogFields.OUTPUT_TOKENS),
                 number(fields, AccessLogFields.UPSTREAM_ATTEMPTS).orElse(0));
+    }
+
+    /** Prompt and completion tokens together, as the instance reported them (0 when it did not). */
+    long tokens() {
+        return inputTokens.orElse(0) + outputTokens.orElse(0);
     }
 
     /** 2xx, 3xx, 4xx or 5xx; a request that never got a status (the client went away) counts as 0xx. */

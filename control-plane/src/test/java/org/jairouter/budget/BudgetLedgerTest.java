@@ -68,6 +68,7 @@ class BudgetLedgerTest {
         BudgetLedger first = BudgetLedger.open(file, at("2026-12-01T23:59:00Z"), spent -> {});
         first.limits(KEYS);
         first.record("tokens", 1, 100);
+        first.flush();
         assertEquals(
                 Set.of("tokens"),
                 BudgetLedger.open(file, at("2026-12-01T23:59:30Z"), spent -> {}).limits(KEYS));

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
@@ -18,11 +16,6 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.images.ImageGenerateParams;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -38,13 +31,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Rate limits, daily budgets and key changes, through a real Envoy and the official SDK: a burst over
  * a limit meets 429 with retry-after and passes again after the refill, buckets of different keys and
- * addresses are independent, a spent budget is refused by Envoy once the control plane pushes it, and
- * a key removed from the file is refused while other keys' streams run on.
+ * addresses are independent, and a key removed from the file is refused while other keys' streams run
+ * on. Daily budgets: {@link KeyBudgetsThroughEnvoyTest}.
  */
 class ClientLimitsThroughEnvoyTest {
     private static final String A = "sk-limited-key-a-000001";
     private static final String B = "sk-limited-key-b-000002";
-    private static final String BUDGETED = "sk-budgeted-key-000003";
     private StubBackend stub;
     private RouterHarness router;
 
@@ -56,8 +48,7 @@ class ClientLimitsThroughEnvoyTest {
                     api-key:
                       keys:
                         - {key-id: a, key-value: "%s"}
-                        - {key-id: budgeted, key-value: "%s", daily-token-limit: 100}
-                """.formatted(A, BUDGETED)
+                """.formatted(A)
                 + (withB ? "        - {key-id: b, key-value: \"%s\"}\n".formatted(B) : "")
                 + """
                 model:
@@ -130,40 +121,6 @@ class ClientLimitsThroughEnvoyTest {
         speak("v1");
         assertThrows(RateLimitException.class, () -> speak("v1"));
         speak("v2");
-    }
-
-    @Test
-    void aSpentBudgetIsRefusedByEnvoyOnceTheControlPlaneKnows() throws Exception {
-        chat(BUDGETED);
-        router.router().keyUsage().record("budgeted", 1, 60);
-        chat(BUDGETED);
-        router.router().keyUsage().record("budgeted", 1, 60);
-        RateLimitException refused =
-                Conditions.awaitValue("Envoy refusing the spent key", Duration.ofSeconds(2), () -> {
-                    try {
-                        chat(BUDGETED);
-                        return Optional.<RateLimitException>empty();
-                    } catch (RateLimitException e) {
-                        return Optional.of(e);
-                    }
-                });
-        assertEquals(Optional.of("insufficient_quota"), refused.code());
-        chat(A);
-        String ledger = Files.readString(router.workDir().resolve("budgets.json"));
-        assertTrue(ledger.contains("\"budgeted\"") && ledger.contains("120"), ledger);
-        assertFalse(ledger.contains(BUDGETED), "the ledger must name keys by id only");
-        HttpResponse<String> status = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create(router.baseUrl() + "/status"))
-                                .header("Authorization", "Bearer " + A)
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        JsonNode budgeted =
-                new ObjectMapper().readTree(status.body()).path("keys").path("budgeted");
-        assertEquals(120, budgeted.path("tokens_today").asLong(), status.body());
-        assertEquals(100, budgeted.path("daily_token_limit").asLong(), status.body());
-        assertTrue(budgeted.path("budget_spent").asBoolean(), status.body());
-        assertFalse(status.body().contains(BUDGETED) || status.body().contains(A), "a key value in the status");
     }
 
     @Test

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -22,7 +19,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.Test;
@@ -41,11 +37,11 @@ class ControlPlaneRestartTest {
     void killingTheControlPlaneLosesNoRequestAndARestartedOneAppliesEditsAgain() throws Exception {
         try (StubBackend before = StubBackend.start("before");
                 StubBackend after = StubBackend.start("after")) {
-            int listenerPort = freePort();
+            int listenerPort = ControlPlaneProcess.freePort();
             Path config = dir.resolve("application.yml");
             Files.writeString(config, config(listenerPort, before));
-            List<String> command = command(config, freePort(), freePort(), freePort());
-            Process controlPlane = start(command, "first");
+            ControlPlaneProcess controlPlane = ControlPlaneProcess.on(dir, config);
+            controlPlane.start("first");
             OpenAIClient client = OpenAIOkHttpClient.builder()
                     .baseUrl("http://127.0.0.1:" + listenerPort + "/v1")
                     .apiKey("k")
@@ -76,16 +72,15 @@ class ControlPlaneRestartTest {
                 long envoyPid = Long.parseLong(
                         Files.readString(dir.resolve("work/envoy.pid")).trim());
 
-                controlPlane.destroyForcibly().waitFor();
+                controlPlane.kill();
                 int atKill = completed.get();
                 Conditions.await(
                         "200 requests after the kill", Duration.ofMinutes(2), () -> completed.get() >= atKill + 200);
-                controlPlane = start(command, "second");
+                controlPlane.start("second");
                 Conditions.await(
                         "the restarted control plane adopting Envoy",
                         Duration.ofMinutes(2),
-                        () -> Files.exists(dir.resolve("second.log"))
-                                && log("second").contains("Adopted the Envoy"));
+                        () -> controlPlane.log("second").contains("Adopted the Envoy"));
                 // The load ends here: the edit below replaces the model's only instance, and a replacement
                 // gets traffic only after its first health check.
                 running.set(false);
@@ -114,7 +109,7 @@ class ControlPlaneRestartTest {
                     each.get(1, TimeUnit.MINUTES);
                 }
                 load.shutdown();
-                stop(controlPlane);
+                controlPlane.stop();
             }
             assertTrue(completed.get() > 200);
         }
@@ -122,69 +117,9 @@ class ControlPlaneRestartTest {
 
     private static Optional<String> answers(OpenAIClient client) {
         try {
-            return client.chat()
-                    .completions()
-                    .create(ChatCompletionCreateParams.builder()
-                            .model("m")
-                            .addUserMessage("hi")
-                            .build())
-                    .choices()
-                    .get(0)
-                    .message()
-                    .content();
+            return Optional.of(RouterHarness.chat(client, "m"));
         } catch (RuntimeException notYet) {
             return Optional.empty();
-        }
-    }
-
-    private List<String> command(Path config, int xdsPort, int adminPort, int statusPort) {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        return List.of(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                "org.jairouter.app.JaiRouter",
-                "--config",
-                config.toString(),
-                "--xds-port",
-                Integer.toString(xdsPort),
-                "--admin-port",
-                Integer.toString(adminPort),
-                "--status-port",
-                Integer.toString(statusPort),
-                "--work-dir",
-                dir.resolve("work").toString(),
-                "--concurrency",
-                "2",
-                "--envoy-install-dir",
-                EnvoyBinary.defaultInstallDir().toString());
-    }
-
-    private Process start(List<String> command, String name) throws IOException {
-        return new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile())
-                .start();
-    }
-
-    private String log(String name) {
-        try {
-            return Files.readString(dir.resolve(name + ".log"));
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    /** A graceful stop: the control plane's shutdown hook stops its Envoy too. */
-    private void stop(Process controlPlane) throws Exception {
-        controlPlane.destroy();
-        if (!controlPlane.waitFor(30, TimeUnit.SECONDS)) {
-            controlPlane.destroyForcibly();
-        }
-        Path pidFile = dir.resolve("work/envoy.pid");
-        if (Files.exists(pidFile)) {
-            ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
-                    .ifPresent(ProcessHandle::destroyForcibly);
         }
     }
 
@@ -197,11 +132,5 @@ class ControlPlaneRestartTest {
                       instances:
                         - {name: m, base-url: "%s"}
                 """.formatted(listenerPort, backend.baseUrl());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

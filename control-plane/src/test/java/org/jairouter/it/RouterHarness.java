@@ -88,6 +88,11 @@ final class RouterHarness implements AutoCloseable {
 
     /** The answer of one chat completion for the model, through the router. */
     String chat(String model) {
+        return chat(client, model);
+    }
+
+    /** The answer of one chat completion for the model, through the client's router. */
+    static String chat(OpenAIClient client, String model) {
         return client.chat()
                 .completions()
                 .create(ChatCompletionCreateParams.builder()
@@ -149,6 +154,16 @@ final class RouterHarness implements AutoCloseable {
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; it has " + seen.get(), e);
         }
+    }
+
+    /**
+     * Stops the control plane and its Envoy, then starts both again on the same config file and work
+     * folder, as an operator's restart does; this harness is done with, the returned one takes over.
+     */
+    RouterHarness restarted() throws Exception {
+        client.close();
+        router.close();
+        return start(config, workDir, serverYaml);
     }
 
     @Override

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class AccessLogFieldsTest {
     @Test
     void aRecordTextReadsBackByFieldName() {
-        String text = AccessLogFields.recordFormat()
+        String text = AccessLogFields.recordFormat(AccessLogFields.OPERATORS)
                 .replace("%UPSTREAM_CLUSTER%", "chat~qwen")
                 .replace("%RESPONSE_CODE%", "200")
                 .replace("%RESP(CONTENT-TYPE)%", "text/event-stream; charset=utf-8")
