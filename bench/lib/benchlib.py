@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,6 +150,7 @@ def _stop(name, proc):
 @dataclass
 class Router:
     url: str          # http://127.0.0.1:PORT
+    work_dir: Path
     pid: int          # the control plane's JVM
     envoy_pid: int
     running: Running
@@ -168,7 +170,8 @@ def router(name, config_yaml, xds_port=0, status_port=0):
     with process(name, argv, ready=r"JAiRouter ready: http://[^:]+:(\d+)/v1") as running:
         envoy = _child_named(running.proc.pid, "envoy")
         try:
-            yield Router(f"http://127.0.0.1:{running.matches[0].group(1)}", running.proc.pid, envoy, running)
+            yield Router(f"http://127.0.0.1:{running.matches[0].group(1)}", work_path(f"{name}-work"),
+                         running.proc.pid, envoy, running)
         finally:
             _stop(name, running.proc)
             # The control plane stops its Envoy on SIGTERM; if it did not, stop that one process.
@@ -264,12 +267,39 @@ http {{
         yield f"http://127.0.0.1:{port}"
 
 
-@contextmanager
 def plain_envoy(binary, host, port):
     """Envoy with one static route to host:port and only the router filter: the cost of an Envoy hop
     itself, the floor under JAiRouter's. Give it the router's binary; it runs as many workers.
     Yields (base URL, pid)."""
-    root = work_path("plain-envoy")
+    return _static_envoy("plain-envoy", binary, host, port, routes='[{match: {prefix: "/"}, route: {cluster: backend}}]')
+
+
+# json_to_metadata reads `model` and clears the route cache; the route then matches on it.
+_MODEL_READER = """
+          - name: envoy.filters.http.json_to_metadata
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata
+              request_rules:
+                rules:
+                - selectors: [{key: model}]
+                  on_present: {metadata_namespace: bench, key: model}"""
+
+
+def body_routing_envoy(binary, host, port, model):
+    """plain_envoy plus the one thing JAiRouter's design requires: reading `model` from the JSON body
+    (json_to_metadata) and a route matched on it (other models get a 404). The floor under any router
+    that routes on the body. Yields (base URL, pid)."""
+    routes = (f'[{{match: {{prefix: "/", dynamic_metadata: [{{filter: bench, path: [{{key: model}}], '
+              f'value: {{string_match: {{exact: "{model}"}}}}}}]}}, route: {{cluster: backend}}}}, '
+              f'{{match: {{prefix: "/"}}, direct_response: {{status: 404}}}}]')
+    return _static_envoy("body-routing-envoy", binary, host, port, routes, _MODEL_READER)
+
+
+@contextmanager
+def _static_envoy(name, binary, host, port, routes, filters=""):
+    """An Envoy from a static config: the given routes and HTTP filters (then the router) in front of
+    one backend at host:port. Yields (base URL, pid)."""
+    root = work_path(name)
     root.mkdir(exist_ok=True)
     listen, admin = free_port(), free_port()
     (root / "envoy.yaml").write_text(f"""
@@ -285,8 +315,8 @@ static_resources:
           stat_prefix: plain
           route_config:
             virtual_hosts:
-            - {{name: all, domains: ["*"], routes: [{{match: {{prefix: "/"}}, route: {{cluster: backend}}}}]}}
-          http_filters:
+            - {{name: all, domains: ["*"], routes: {routes}}}
+          http_filters:{filters}
           - name: envoy.filters.http.router
             typed_config: {{"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}
   clusters:
@@ -297,10 +327,24 @@ static_resources:
       endpoints:
       - lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: {host}, port_value: {port}}}}}}}}}]
 """)
-    argv = [binary, "-c", root / "envoy.yaml", "--disable-hot-restart", "--log-level", "warning"]
-    with process("plain-envoy", argv) as running:
+    with envoy_process(name, binary, root / "envoy.yaml", listen) as pid:
+        yield f"http://127.0.0.1:{listen}", pid
+
+
+@contextmanager
+def envoy_process(name, binary, config_file, listen):
+    """Envoy on a config file, until the block ends; yields its pid once `listen` takes connections."""
+    argv = [binary, "-c", config_file, "--disable-hot-restart", "--log-level", "warning"]
+    with process(name, argv) as running:
         wait_port(listen)
-        yield f"http://127.0.0.1:{listen}", running.proc.pid
+        yield running.proc.pid
+
+
+def envoy_config_dump(work_dir):
+    """The live config (with endpoints) of the Envoy a router started with `--work-dir work_dir`."""
+    admin = (Path(work_dir) / "envoy-admin-address").read_text().strip()
+    with urllib.request.urlopen(f"http://{admin}/config_dump?include_eds", timeout=10) as response:
+        return json.loads(response.read())
 
 
 @dataclass
@@ -310,6 +354,7 @@ class Setup:
     direct: dict   # model -> full URL at the backend
     routed: dict   # model -> full URL through the router
     notes: list    # what differs from the full setup (fallbacks), to print with the figures
+    config: str    # the router's config, to start another router on the same backends
 
 
 OPENAI_PATHS = {"chat": "/v1/chat/completions", "tts": "/v1/audio/speech", "stt": "/v1/audio/transcriptions"}
@@ -338,7 +383,7 @@ def traffic_setup(speech_bytes=64 << 20):
                 for service, instances in services.items())
             with router("router", config) as r:
                 yield Setup(r, {m: base + OPENAI_PATHS[s] for m, (s, base) in backends.items()},
-                            {m: r.url + OPENAI_PATHS[s] for m, (s, _) in backends.items()}, notes)
+                            {m: r.url + OPENAI_PATHS[s] for m, (s, _) in backends.items()}, notes, config)
 
 
 @contextmanager

@@ -174,13 +174,14 @@ def sse(url, body):
         conn.close()
 
 
-def multipart(fields, file_name, file_bytes):
-    """A multipart/form-data body: (content type, body)."""
+def multipart(fields, file_name, file_bytes, model_last=False):
+    """A multipart/form-data body: (content type, body). The fields come before the file, or after it."""
     boundary = uuid.uuid4().hex
     parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
              for k, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+    file_part = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
                  f"Content-Type: application/octet-stream\r\n\r\n".encode() + file_bytes + b"\r\n")
+    parts.insert(0 if model_last else len(parts), file_part)
     parts.append(f"--{boundary}--\r\n".encode())
     return f"multipart/form-data; boundary={boundary}", b"".join(parts)
 

@@ -1,9 +1,11 @@
 package org.jairouter.translate;
 
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The one record Envoy writes per request, as field name -> Envoy command operator. Both sinks use it: the
@@ -36,10 +38,10 @@ public final class AccessLogFields {
     /** In the order the JSON access log shows them. */
     static final Map<String, String> OPERATORS = operators();
     /**
-     * The fields sent to the control plane: those it reads. Each costs Envoy formatting and the control plane
-     * parsing on every request, so the others stay in the file log.
+     * The fields sent to the control plane: those it reads, in the order of the record's text. Each costs Envoy
+     * formatting and the control plane parsing on every request, so the others stay in the file log.
      */
-    static final Set<String> READ_BY_CONTROL_PLANE = Set.of(
+    static final List<String> READ_BY_CONTROL_PLANE = List.of(
             KEY_ID,
             CLUSTER,
             INSTANCE,
@@ -51,8 +53,36 @@ public final class AccessLogFields {
             INPUT_TOKENS,
             OUTPUT_TOKENS,
             UPSTREAM_ATTEMPTS);
+    /**
+     * Between the fields of the record's text: a control character, which no header value, host name,
+     * flag or number can hold.
+     */
+    private static final String SEPARATOR = "\u001f";
 
     private AccessLogFields() {}
+
+    /**
+     * The record's text, as one Envoy format string of the given operators; a field the listener does not
+     * record (the key id without keys) is a constant "-", so the text always has every field.
+     */
+    static String recordFormat(Map<String, String> operators) {
+        return READ_BY_CONTROL_PLANE.stream()
+                .map(name -> operators.getOrDefault(name, "-"))
+                .collect(Collectors.joining(SEPARATOR));
+    }
+
+    /** A record's text back as field name -> value; a text with a different number of fields gives none. */
+    public static Map<String, String> parseRecord(String text) {
+        String[] values = text.split(SEPARATOR, -1);
+        if (values.length != READ_BY_CONTROL_PLANE.size()) {
+            return Map.of();
+        }
+        Map<String, String> fields = new HashMap<>();
+        for (int i = 0; i < values.length; i++) {
+            fields.put(READ_BY_CONTROL_PLANE.get(i), values[i]);
+        }
+        return fields;
+    }
 
     private static Map<String, String> operators() {
         Map<String, String> fields = new LinkedHashMap<>();

@@ -44,6 +44,9 @@ public final class EnvoyJson {
                     FileAccessLog.getDescriptor()))
             .add(List.of(
                     RBAC.getDescriptor(),
+                    io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor(),
+                    io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute.getDescriptor(),
+                    io.envoyproxy.envoy.extensions.filters.http.lua.v3.LuaPerRoute.getDescriptor(),
                     io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config.getDescriptor(),
                     io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute
                             .getDescriptor(),

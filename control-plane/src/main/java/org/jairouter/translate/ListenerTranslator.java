@@ -18,6 +18,7 @@ import org.jairouter.config.ApiKeys;
 import org.jairouter.config.ListenerSettings;
 import org.jairouter.config.Monitoring;
 import org.jairouter.config.RouterConfig;
+import org.jairouter.config.ServiceType;
 
 /**
  * The one listener, set up as an edge proxy facing untrusted clients (Envoy's edge best practices).
@@ -53,7 +54,10 @@ final class ListenerTranslator {
                 .setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(Names.ROUTE_CONFIG))
                 // Keys first: nothing else runs, nor is any body read, for a client without one.
                 .addAllHttpFilters(ClientKeys.httpFilters(keys))
-                .addAllHttpFilters(ModelFilters.httpFilters(settings.maxRequestBytes()))
+                .addAllHttpFilters(ModelFilters.httpFilters(
+                        settings.maxRequestBytes(),
+                        config.services().keySet().stream()
+                                .anyMatch(type -> type.body() == ServiceType.RequestBody.MULTIPART)))
                 // Limits after the model readers: a model's bucket needs the model from the body.
                 .addAllHttpFilters(RateLimits.httpFilter(config).stream().toList())
                 .addAllHttpFilters(ClientKeys.quotaMarker(keys).stream().toList())

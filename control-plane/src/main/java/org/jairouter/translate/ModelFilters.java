@@ -3,13 +3,22 @@ package org.jairouter.translate;
 import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.HttpUri;
+import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
+import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.BufferPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.BufferSettings;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.HttpService;
 import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
+import io.envoyproxy.envoy.extensions.filters.http.lua.v3.LuaPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.jairouter.config.ServiceType;
 
 /**
@@ -20,26 +29,87 @@ import org.jairouter.config.ServiceType;
  * <p>The readers need the whole body. The buffer filter in front of them raises the request's own
  * buffer limit to the largest body accepted, for these requests only; the connection's limit stays
  * small, since it also bounds how much of a response Envoy holds for a client that reads slowly.
+ *
+ * <p>A multipart upload whose model comes before the file need not be buffered. In front of the buffer,
+ * the prefix reader (Lua) sees the chunks as they pass, and the prefix hold keeps the headers until
+ * {@link #PREFIX_BYTES} have arrived: Lua cannot hold headers without holding the whole body, so the
+ * hold is {@code ext_authz} waiting for that much body and then failing open at once (its cluster does
+ * not exist, so no check is ever sent). When the prefix held the model part, the request is matched to
+ * the model's route, where the buffer and the whole-body reader are off, and the rest streams through.
  */
 final class ModelFilters {
     static final String JSON_READER = "envoy.filters.http.json_to_metadata";
     static final String MULTIPART_READER = "envoy.filters.http.lua";
     static final String BODY_BUFFER = "envoy.filters.http.buffer";
+    static final String MULTIPART_PREFIX_READER = "jairouter.model.multipart_prefix";
+    static final String PREFIX_HOLD = "jairouter.model.prefix_hold";
+    /** Room for the small fields a client sends before the file; a model after them is read from the whole body. */
+    static final int PREFIX_BYTES = 16 * 1024;
+
     private static final String MULTIPART_SCRIPT =
             Resources.text("multipart-fields.lua") + Resources.text("multipart-model.lua");
+    private static final String PREFIX_SCRIPT =
+            MULTIPART_SCRIPT + "local PREFIX_BYTES = " + PREFIX_BYTES + "\n" + Resources.text("multipart-prefix.lua");
+    private static final String NO_SUCH_CLUSTER = "jairouter_prefix_hold_never_called";
+    private static final Any ENABLED = Any.pack(
+            FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
 
     private ModelFilters() {}
 
-    static String filterFor(ServiceType.RequestBody body) {
+    /** The per-route configs that switch on the filters reading a body of this kind. */
+    static Map<String, Any> enabledFor(ServiceType.RequestBody body) {
         return switch (body) {
-            case JSON -> JSON_READER;
-            case MULTIPART -> MULTIPART_READER;
+            case JSON -> Map.of(BODY_BUFFER, ENABLED, JSON_READER, ENABLED);
+            case MULTIPART ->
+                Map.of(
+                        MULTIPART_PREFIX_READER, ENABLED,
+                        PREFIX_HOLD, ENABLED,
+                        BODY_BUFFER, ENABLED,
+                        MULTIPART_READER, ENABLED);
         };
     }
 
-    /** The body buffer and the readers, all switched off; the router filter comes after them (and after the usage readers). */
-    static List<HttpFilter> httpFilters(long maxRequestBytes) {
-        return List.of(
+    /**
+     * For a model's route: a multipart request matched to it from its prefix is not buffered (nor read
+     * again). A JSON body is read whole, so its routes change nothing.
+     */
+    static Map<String, Any> modelRouteConfig(ServiceType.RequestBody body) {
+        return switch (body) {
+            case JSON -> Map.of();
+            case MULTIPART ->
+                Map.of(
+                        BODY_BUFFER,
+                                offForRoute(BufferPerRoute.newBuilder()
+                                        .setDisabled(true)
+                                        .build()),
+                        MULTIPART_READER,
+                                offForRoute(LuaPerRoute.newBuilder()
+                                        .setDisabled(true)
+                                        .build()));
+        };
+    }
+
+    /**
+     * The body buffer and the readers, all switched off, behind the prefix reader and hold where a service
+     * takes multipart bodies; the router filter comes after them (and after the usage readers).
+     */
+    static List<HttpFilter> httpFilters(long maxRequestBytes, boolean multipart) {
+        List<HttpFilter> filters = new ArrayList<>();
+        if (multipart) {
+            filters.add(HttpFilter.newBuilder()
+                    .setName(MULTIPART_PREFIX_READER)
+                    .setDisabled(true)
+                    .setTypedConfig(Any.pack(Lua.newBuilder()
+                            .setDefaultSourceCode(DataSource.newBuilder().setInlineString(PREFIX_SCRIPT))
+                            .build()))
+                    .build());
+            filters.add(HttpFilter.newBuilder()
+                    .setName(PREFIX_HOLD)
+                    .setDisabled(true)
+                    .setTypedConfig(Any.pack(prefixHold()))
+                    .build());
+        }
+        filters.addAll(List.of(
                 HttpFilter.newBuilder()
                         .setName(BODY_BUFFER)
                         .setDisabled(true)
@@ -58,7 +128,8 @@ final class ModelFilters {
                         .setTypedConfig(Any.pack(Lua.newBuilder()
                                 .setDefaultSourceCode(DataSource.newBuilder().setInlineString(MULTIPART_SCRIPT))
                                 .build()))
-                        .build());
+                        .build()));
+        return filters;
     }
 
     /** The last filter. No x-envoy-* headers in replies to clients (upstream service time, overloaded...). */
@@ -68,6 +139,24 @@ final class ModelFilters {
                 .setTypedConfig(Any.pack(
                         Router.newBuilder().setSuppressEnvoyHeaders(true).build()))
                 .build();
+    }
+
+    private static ExtAuthz prefixHold() {
+        return ExtAuthz.newBuilder()
+                .setWithRequestBody(BufferSettings.newBuilder()
+                        .setMaxRequestBytes(PREFIX_BYTES)
+                        .setAllowPartialMessage(true))
+                .setFailureModeAllow(true)
+                .setHttpService(HttpService.newBuilder()
+                        .setServerUri(HttpUri.newBuilder()
+                                .setUri("http://127.0.0.1/")
+                                .setCluster(NO_SUCH_CLUSTER)
+                                .setTimeout(Protos.seconds(1))))
+                .build();
+    }
+
+    private static Any offForRoute(com.google.protobuf.Message perRoute) {
+        return Any.pack(FilterConfig.newBuilder().setConfig(Any.pack(perRoute)).build());
     }
 
     private static JsonToMetadata jsonReader() {

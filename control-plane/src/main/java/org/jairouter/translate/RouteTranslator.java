@@ -7,7 +7,6 @@ import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
-import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
@@ -82,12 +81,9 @@ final class RouteTranslator {
                 .build());
         // Every route that can match before the body is read switches the body buffer and reader on, and the
         // usage readers: Envoy builds a request's filter chain from the route matched first (the 404 below).
-        Any enabled = Any.pack(
-                FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
         Map<String, Any> bodyReader = new HashMap<>(keyCheck);
         bodyReader.putAll(UsageFilters.perRoute(type, monitoring));
-        bodyReader.put(ModelFilters.BODY_BUFFER, enabled);
-        bodyReader.put(ModelFilters.filterFor(type.body()), enabled);
+        bodyReader.putAll(ModelFilters.enabledFor(type.body()));
         routes.add(Route.newBuilder()
                 .setName(type.key() + ":" + Names.INVALID_BODY)
                 .setMatch(metadataMatch(path, Names.ERROR_KEY, Names.INVALID_BODY))
@@ -124,6 +120,7 @@ final class RouteTranslator {
                             chain.stream().flatMap(m -> byModel.get(m).stream()).toList(),
                             chain.size() > 1))
                     .putAllTypedPerFilterConfig(bodyReader)
+                    .putAllTypedPerFilterConfig(ModelFilters.modelRouteConfig(type.body()))
                     // The key id is for the router's own endpoints only.
                     .addAllRequestHeadersToRemove(keys.enforced() ? List.of(ClientKeys.KEY_ID_HEADER) : List.of());
             if (chain.size() > 1) {

@@ -86,10 +86,10 @@ final class UpstreamHttp {
                                 .setMutations(mutations)
                                 .build())));
         if (perInstancePaths) {
-            options.addHttpFilters(lua(PATH_SCRIPT));
+            options.addHttpFilters(lua("jairouter.upstream.endpoint_path", PATH_SCRIPT));
         }
         if (requestedModel.isPresent()) {
-            options.addHttpFilters(lua(FALLBACK_SCRIPT));
+            options.addHttpFilters(lua("jairouter.upstream.fallback_model", FALLBACK_SCRIPT));
         }
         options.addHttpFilters(HttpFilter.newBuilder()
                 .setName("envoy.filters.http.upstream_codec")
@@ -97,9 +97,14 @@ final class UpstreamHttp {
         return options.build();
     }
 
-    private static HttpFilter lua(String script) {
+    /**
+     * Named apart from the downstream Lua filter: an upstream filter takes the route's per-filter config
+     * of its name, and a multipart model's route switches the downstream reader off by name, which
+     * switched these off too (the fallback's body kept the requested model).
+     */
+    private static HttpFilter lua(String name, String script) {
         return HttpFilter.newBuilder()
-                .setName("envoy.filters.http.lua")
+                .setName(name)
                 .setTypedConfig(Any.pack(Lua.newBuilder()
                         .setDefaultSourceCode(DataSource.newBuilder().setInlineString(script))
                         .build()))

@@ -4,13 +4,11 @@ import io.grpc.stub.StreamObserver;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.Consumer;
+import org.jairouter.translate.AccessLogFields;
 
 /**
  * The OTLP logs service Envoys send their request records to (over the connection they get their config on).
@@ -28,19 +26,12 @@ final class RequestRecordReceiver extends LogsServiceGrpc.LogsServiceImplBase {
         for (ResourceLogs resource : request.getResourceLogsList()) {
             for (ScopeLogs scope : resource.getScopeLogsList()) {
                 for (LogRecord log : scope.getLogRecordsList()) {
-                    records.accept(RequestRecord.of(attributes(log)));
+                    records.accept(RequestRecord.of(
+                            AccessLogFields.parseRecord(log.getBody().getStringValue())));
                 }
             }
         }
         response.onNext(ExportLogsServiceResponse.getDefaultInstance());
         response.onCompleted();
-    }
-
-    private static Map<String, String> attributes(LogRecord log) {
-        Map<String, String> fields = new HashMap<>();
-        for (KeyValue attribute : log.getAttributesList()) {
-            fields.put(attribute.getKey(), attribute.getValue().getStringValue());
-        }
-        return fields;
     }
 }

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""What each part of JAiRouter's Envoy config costs per request: the config a router generated, copied from
+its Envoy's /config_dump into static Envoys, each with one thing removed, against the body-routing Envoy.
+
+A copy serves the same traffic as the router's own Envoy (same filters, routes, clusters, access log to the
+same control plane), so the difference between a copy and the copy without X is what X costs.
+"""
+import contextlib
+import copy
+import json
+import os
+import statistics
+from urllib.parse import urlsplit
+
+import benchlib as b
+import clients as c
+
+SECONDS = 1 if b.SMOKE else 4
+ROUNDS = 1 if b.SMOKE else 5
+CONNECTIONS = 16
+CHAT = b.OPENAI_PATHS["chat"]
+
+
+def static_copy(dump):
+    """The dumped listener, routes and clusters as static resources (EDS clusters get their endpoints inline)."""
+    sections = {section["@type"].rsplit(".", 1)[-1]: section for section in dump["configs"]}
+    listener = sections["ListenersConfigDump"]["dynamic_listeners"][0]["active_state"]["listener"]
+    routes = sections["RoutesConfigDump"]["dynamic_route_configs"][0]["route_config"]
+    endpoints = {e["endpoint_config"]["cluster_name"]: e["endpoint_config"]
+                 for e in sections["EndpointsConfigDump"].get("dynamic_endpoint_configs", [])}
+    clusters = [x["cluster"] for x in sections["ClustersConfigDump"].get("dynamic_active_clusters", [])
+                + sections["ClustersConfigDump"].get("static_clusters", [])]
+    for cluster in clusters:
+        if cluster.get("type") == "EDS":
+            cluster["type"] = "STATIC"
+            del cluster["eds_cluster_config"]
+            assignment = copy.deepcopy(endpoints[cluster["name"]])
+            for locality in assignment["endpoints"]:
+                locality.pop("load_balancing_weight", None)
+                for endpoint in locality["lb_endpoints"]:
+                    endpoint.pop("health_status", None)  # state, not config
+            cluster["load_assignment"] = assignment
+    for resource in [listener, routes, *clusters, *(x["load_assignment"] for x in clusters)]:
+        resource.pop("@type", None)
+    connection_manager(listener).pop("rds")
+    connection_manager(listener)["route_config"] = routes
+    return {"listener": listener, "clusters": clusters}
+
+
+def connection_manager(listener):
+    return listener["filter_chains"][0]["filters"][0]["typed_config"]
+
+
+def routes_of(config):
+    return connection_manager(config["listener"])["route_config"]["virtual_hosts"][0]["routes"]
+
+
+def without_filters(*names):
+    def change(config):
+        manager = connection_manager(config["listener"])
+        manager["http_filters"] = [f for f in manager["http_filters"] if f["name"] not in names]
+        for route in routes_of(config):
+            for name in names:
+                route.get("typed_per_filter_config", {}).pop(name, None)
+    return change
+
+
+def without_health_checks(config):
+    for cluster in config["clusters"]:
+        cluster.pop("health_checks", None)
+
+
+def without_status_routes(config):
+    virtual_host = connection_manager(config["listener"])["route_config"]["virtual_hosts"][0]
+    virtual_host["routes"] = [r for r in virtual_host["routes"] if not r["name"].startswith("status:")]
+
+
+def without_route_keys(*keys):
+    def change(config):
+        for route in routes_of(config):
+            for key in keys:
+                route.get("route", {}).pop(key, None)
+    return change
+
+
+def without_cluster_keys(*keys):
+    def change(config):
+        for cluster in config["clusters"]:
+            for key in keys:
+                cluster.pop(key, None)
+    return change
+
+
+def without_access_log(config):
+    connection_manager(config["listener"]).pop("access_log", None)
+
+
+def record_as_attributes(config):
+    """The OTLP record's fields as one attribute each (as before the record became one text)."""
+    logger = connection_manager(config["listener"])["access_log"][0]["typed_config"]["value"]
+    operators = logger.pop("body")["string_value"].split("\x1f")
+    logger["attributes"] = {"values": [{"key": f"field_{i}", "value": {"string_value": operator}}
+                                       for i, operator in enumerate(operators)]}
+
+
+# (name, which router's config, the change); None keeps the copy as dumped.
+VARIANTS = [
+    ("monitoring off: as generated", "off", None),
+    ("… without the body buffer filter", "off", without_filters("envoy.filters.http.buffer")),
+    ("… without health checks", "off", without_health_checks),
+    ("… without the 9 status routes before the model routes", "off", without_status_routes),
+    ("… without retry policy", "off", without_route_keys("retry_policy")),
+    ("… without path and host rewrite", "off", without_route_keys("prefix_rewrite", "auto_host_rewrite")),
+    ("… without outlier detection and circuit breakers", "off", without_cluster_keys("outlier_detection",
+                                                                                     "circuit_breakers")),
+    ("default monitoring: as generated", "on", None),
+    ("… without the access log (records to the control plane)", "on", without_access_log),
+    ("… without the usage readers", "on", without_filters("jairouter.usage.json", "jairouter.usage.json_tail",
+                                                          "jairouter.usage.sse")),
+    ("… with the record's fields as attributes (before)", "on", record_as_attributes),
+]
+
+
+@contextlib.contextmanager
+def envoy_copy(name, binary, config):
+    listen, admin = b.free_port(), b.free_port()
+    config = copy.deepcopy(config)
+    config["listener"]["address"]["socket_address"]["port_value"] = listen
+    bootstrap = {"admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
+                 "static_resources": {"listeners": [config["listener"]], "clusters": config["clusters"]}}
+    path = b.work_path(f"{name}.json")
+    path.write_text(json.dumps(bootstrap))
+    with b.envoy_process(name, binary, path, listen) as pid:
+        yield f"http://127.0.0.1:{listen}{CHAT}", pid
+
+
+def cost(url, pid):
+    """Envoy CPU µs per request and requests/s over one wrk run."""
+    c.wrk(url, b.CHAT_BODY, CONNECTIONS, 1)
+    before = b.cpu_seconds(pid)
+    _, s = c.wrk(url, b.CHAT_BODY, CONNECTIONS, SECONDS)
+    return (b.cpu_seconds(pid) - before) / s["requests"] * 1e6, s["requests"] / s["duration_us"] * 1e6
+
+
+def main():
+    print("## What the generated config costs, one part at a time\n")
+    if not c.WRK:
+        print("wrk is not installed: not measured (Debian package `wrk`).\n")
+        return
+    with b.traffic_setup() as setup, \
+            b.router("router-monitoring-off", "monitoring:\n  enabled: false\n" + setup.config) as quiet:
+        binary = os.readlink(f"/proc/{setup.router.envoy_pid}/exe")
+        generated = {"on": static_copy(b.envoy_config_dump(setup.router.work_dir)),
+                     "off": static_copy(b.envoy_config_dump(quiet.work_dir))}
+        backend = urlsplit(setup.direct["bench-chat"])
+        with contextlib.ExitStack() as envoys:
+            url, pid = envoys.enter_context(
+                b.body_routing_envoy(binary, backend.hostname, backend.port, "bench-chat"))
+            targets = {"body-routing Envoy": (url + CHAT, pid)}
+            for index, (name, source, change) in enumerate(VARIANTS):
+                config = copy.deepcopy(generated[source])
+                if change:
+                    change(config)
+                targets[name] = envoys.enter_context(envoy_copy(f"copy-{index}", binary, config))
+            # Rounds alternate over all copies, so that a change in the machine's load hits each alike.
+            runs = {name: [] for name in targets}
+            for _ in range(ROUNDS):
+                for name, (url, pid) in targets.items():
+                    runs[name].append(cost(url, pid))
+    floor = statistics.median(us for us, _ in runs["body-routing Envoy"])
+    rows = []
+    for name, results in runs.items():
+        us = statistics.median(u for u, _ in results)
+        rows.append([name, f"{us:.0f}", f"{min(u for u, _ in results):.0f}", f"{us / floor:.2f}×",
+                     f"{statistics.median(r for _, r in results):,.0f}"])
+    print(b.notes(setup.notes) + b.table(["config", "Envoy CPU µs/request (median)", "min", "vs body-routing",
+                                          "requests/s"], rows)
+          + f"\nEach row is a static Envoy serving a copy of the config JAiRouter generated for this run's "
+          f"backends (from its Envoy's `/config_dump`), with the change named; each \"…\" row is the \"as generated\" "
+          f"copy above it with that one change. wrk, {CONNECTIONS} connections, {SECONDS} s per row, {ROUNDS} rounds alternating over all "
+          "rows; Envoy CPU is user + system time of that Envoy over the run, per request. Compare rows with "
+          "each other, not with other steps.\n")
+
+
+if __name__ == "__main__":
+    main()
