@@ -35,10 +35,12 @@ public final class LoadScraper implements AutoCloseable {
     private final Supplier<Translation> inForce;
     private final Consumer<LoadWeights> publish;
     private final Supplier<Map<Translation.EndpointId, Long>> envoyActive;
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(MAX_TIMEOUT)
-            .build();
+    /**
+     * Made at the first scrape, on the scraper's thread alone: a java.net.http client sets up a TLS context
+     * (about 400 classes), which a start, and a config without load-aware services, need not pay for.
+     */
+    private HttpClient client;
+
     private final Thread loop;
     /** Endpoints whose last scrape failed, so that a failure is logged once, not every round. */
     private final Set<Translation.EndpointId> failing = new HashSet<>();
@@ -145,12 +147,22 @@ public final class LoadScraper implements AutoCloseable {
     private CompletableFuture<Optional<ServerLoad>> scrape(ScrapeTarget target, Duration timeout) {
         HttpRequest request =
                 HttpRequest.newBuilder(target.metrics()).timeout(timeout).GET().build();
-        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
+        return client().sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
             if (response.statusCode() != 200) {
                 throw new CompletionException(new IllegalStateException("HTTP " + response.statusCode()));
             }
             return target.names().read(response.body());
         });
+    }
+
+    private HttpClient client() {
+        if (client == null) {
+            client = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(MAX_TIMEOUT)
+                    .build();
+        }
+        return client;
     }
 
     @Override
