@@ -26,7 +26,7 @@ final class OwnJvm {
     private final Path jar;
     private final int feature;
 
-    private OwnJvm(Path jar, int feature) {
+    OwnJvm(Path jar, int feature) {
         this.jar = jar;
         this.feature = feature;
     }
