@@ -1,10 +1,12 @@
 package org.jairouter.app;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jairouter.config.ConfigException;
@@ -135,8 +137,9 @@ public final class JaiRouter implements Callable<Integer> {
         }
     }
 
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new JaiRouter()).execute(args));
+    public static void main(String[] args) throws IOException, InterruptedException {
+        OptionalInt ownJvm = OwnJvm.runIfNeeded(args);
+        System.exit(ownJvm.isPresent() ? ownJvm.getAsInt() : new CommandLine(new JaiRouter()).execute(args));
     }
 
     @Override

@@ -31,15 +31,23 @@ final class ScrapeClients {
     private record Trusting(FileTime modified, HttpClient client) {}
 
     private final Duration connectTimeout;
-    private final HttpClient plain;
+    /**
+     * Made at the first scrape (the scraper's thread alone uses this): a java.net.http client sets up a
+     * TLS context (about 400 classes), which a start, and a config without load-aware services, need not
+     * pay for.
+     */
+    private HttpClient plain;
+
     private final Map<Path, Trusting> byBundle = new HashMap<>();
 
     ScrapeClients(Duration connectTimeout) {
         this.connectTimeout = connectTimeout;
-        this.plain = builder().build();
     }
 
     HttpClient plain() {
+        if (plain == null) {
+            plain = builder().build();
+        }
         return plain;
     }
 
