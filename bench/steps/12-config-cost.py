@@ -27,15 +27,17 @@ def static_copy(dump):
     listener = sections["ListenersConfigDump"]["dynamic_listeners"][0]["active_state"]["listener"]
     routes = sections["RoutesConfigDump"]["dynamic_route_configs"][0]["route_config"]
     endpoints = {e["endpoint_config"]["cluster_name"]: e["endpoint_config"]
-                 for e in sections["EndpointsConfigDump"].get("dynamic_endpoint_configs", [])}
+                 for e in sections["EndpointsConfigDump"].get("dynamic_endpoint_configs", [])
+                 + sections["EndpointsConfigDump"].get("static_endpoint_configs", [])}
     clusters = [x["cluster"] for x in sections["ClustersConfigDump"].get("dynamic_active_clusters", [])
                 + sections["ClustersConfigDump"].get("static_clusters", [])]
     for cluster in clusters:
         if cluster.get("type") == "EDS":
             cluster["type"] = "STATIC"
             del cluster["eds_cluster_config"]
-            assignment = copy.deepcopy(endpoints[cluster["name"]])
-            for locality in assignment["endpoints"]:
+            # The bootstrap's fleet cluster (jairouter_fleet) may have no endpoints yet: the copy needs none.
+            assignment = copy.deepcopy(endpoints.get(cluster["name"], {"cluster_name": cluster["name"]}))
+            for locality in assignment.get("endpoints", []):
                 locality.pop("load_balancing_weight", None)
                 for endpoint in locality["lb_endpoints"]:
                     endpoint.pop("health_status", None)  # state, not config
