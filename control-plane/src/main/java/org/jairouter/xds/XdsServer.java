@@ -11,8 +11,10 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +64,12 @@ public final class XdsServer implements AutoCloseable {
      */
     private static final class FleetTracker implements DiscoveryServerCallbacks {
         /** Delta responses sent and not yet answered, by stream and nonce: (type URL, version). */
-        private final Map<String, String[]> sentByNonce = new ConcurrentHashMap<>();
+        private final Map<String, String[]> sentByNonce = new HashMap<>();
+        /**
+         * Nonces Envoy acknowledged before the response callback noted them: the response may reach
+         * Envoy, and its ACK come back, before the server calls us about having sent it.
+         */
+        private final Set<String> ackedBeforeNoted = new HashSet<>();
 
         private final EnvoyFleet fleet;
 
@@ -89,9 +96,17 @@ public final class XdsServer implements AutoCloseable {
                     request.hasNode() ? request.getNode() : null,
                     request.getTypeUrl(),
                     request.hasErrorDetail() ? request.getErrorDetail().getMessage() : null);
-            String[] sent = request.getResponseNonce().isEmpty()
-                    ? null
-                    : sentByNonce.remove(streamId + "/" + request.getResponseNonce());
+            if (request.getResponseNonce().isEmpty()) {
+                return;
+            }
+            String key = streamId + "/" + request.getResponseNonce();
+            String[] sent;
+            synchronized (this) {
+                sent = sentByNonce.remove(key);
+                if (sent == null && rejection == null) {
+                    ackedBeforeNoted.add(key);
+                }
+            }
             if (rejection == null && sent != null) {
                 fleet.accepted(streamId, sent[0], sent[1]);
             }
@@ -100,9 +115,17 @@ public final class XdsServer implements AutoCloseable {
         @Override
         public void onV3StreamDeltaResponse(
                 long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
-            sentByNonce.put(
-                    streamId + "/" + response.getNonce(),
-                    new String[] {response.getTypeUrl(), response.getSystemVersionInfo()});
+            String key = streamId + "/" + response.getNonce();
+            boolean acked;
+            synchronized (this) {
+                acked = ackedBeforeNoted.remove(key);
+                if (!acked) {
+                    sentByNonce.put(key, new String[] {response.getTypeUrl(), response.getSystemVersionInfo()});
+                }
+            }
+            if (acked) {
+                fleet.accepted(streamId, response.getTypeUrl(), response.getSystemVersionInfo());
+            }
         }
 
         /** Notes the node and any rejection; returns the rejection's message, or null for none. */
@@ -133,7 +156,10 @@ public final class XdsServer implements AutoCloseable {
 
         private void closed(long streamId) {
             fleet.disconnected(streamId);
-            sentByNonce.keySet().removeIf(key -> key.startsWith(streamId + "/"));
+            synchronized (this) {
+                sentByNonce.keySet().removeIf(key -> key.startsWith(streamId + "/"));
+                ackedBeforeNoted.removeIf(key -> key.startsWith(streamId + "/"));
+            }
         }
     }
 }
