@@ -18,6 +18,7 @@ import org.jairouter.config.ServiceType;
  */
 public final class ClusterNames {
     private static final String FALLBACK_SUFFIX = "~fallback";
+    private static final String GATE_SUFFIX = "~gate";
     private final Map<ServiceType, Map<String, String>> names = new LinkedHashMap<>();
     private final Map<ServiceType, ServiceConfig> services = new LinkedHashMap<>();
 
@@ -41,6 +42,14 @@ public final class ClusterNames {
     /** The cluster of a (service, model); empty when the model has no active instance in that service. */
     public Optional<String> of(ServiceType service, String model) {
         return Optional.ofNullable(names.getOrDefault(service, Map.of()).get(model));
+    }
+
+    /**
+     * The cluster (and internal listener) through which a full model's requests can move on to its
+     * fallback ({@link SaturationGates}); empty as for {@link #of}.
+     */
+    public Optional<String> gate(ServiceType service, String model) {
+        return of(service, model).map(own -> own + GATE_SUFFIX);
     }
 
     /**

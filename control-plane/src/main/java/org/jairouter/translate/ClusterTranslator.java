@@ -85,7 +85,11 @@ final class ClusterTranslator {
                 .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
                 .setConnectTimeout(Protos.seconds(5))
                 // The model's own limits; the per-instance ones bind on the members' hosts, not here.
-                .setCircuitBreakers(limits(service.circuitBreaker(), instances.size()))
+                // Retries are how a request reaches the next model: as many may run at once as requests
+                // (Envoy's default is 3 per cluster, beyond which a request stays with a failed model).
+                .setCircuitBreakers(withRetries(
+                        limits(service.circuitBreaker(), instances.size()),
+                        service.circuitBreaker().modelLimits().maxRequests()))
                 .putTypedExtensionProtocolOptions(
                         UpstreamHttp.PROTOCOL_OPTIONS,
                         Any.pack(UpstreamHttp.options(
@@ -111,6 +115,21 @@ final class ClusterTranslator {
         ModelLimits model = breaker.modelLimits();
         int cap = breaker.maxConcurrentRequests();
         int requests = cap == 0 ? model.maxRequests() : (int) Math.min(model.maxRequests(), (long) cap * instanceCount);
+        return limits(model, requests);
+    }
+
+    /** The model's limits without max-concurrent-requests: for a cluster whose requests meet the cap further on. */
+    static CircuitBreakers uncappedLimits(CircuitBreaker breaker) {
+        return limits(breaker.modelLimits(), breaker.modelLimits().maxRequests());
+    }
+
+    private static CircuitBreakers withRetries(CircuitBreakers limits, int retries) {
+        CircuitBreakers.Builder builder = limits.toBuilder();
+        builder.getThresholdsBuilder(0).setMaxRetries(UInt32Value.of(retries));
+        return builder.build();
+    }
+
+    private static CircuitBreakers limits(ModelLimits model, int requests) {
         return CircuitBreakers.newBuilder()
                 .addThresholds(CircuitBreakers.Thresholds.newBuilder()
                         .setMaxConnections(UInt32Value.of(model.maxConnections()))

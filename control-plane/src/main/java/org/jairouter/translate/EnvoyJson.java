@@ -51,7 +51,9 @@ public final class EnvoyJson {
                     io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute
                             .getDescriptor(),
                     ClusterConfig.getDescriptor(),
-                    PreviousPrioritiesConfig.getDescriptor()))
+                    PreviousPrioritiesConfig.getDescriptor(),
+                    // In bootstraps: the saturation gates' internal listeners need it.
+                    io.envoyproxy.envoy.extensions.bootstrap.internal_listener.v3.InternalListener.getDescriptor()))
             .build();
 
     private static final JsonFormat.Printer PRINTER =

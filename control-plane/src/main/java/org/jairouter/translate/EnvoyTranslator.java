@@ -2,9 +2,11 @@ package org.jairouter.translate;
 
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.ToIntFunction;
 import org.jairouter.config.Instance;
 import org.jairouter.config.LoadBalancePolicy;
@@ -53,6 +55,7 @@ public final class EnvoyTranslator {
         List<Cluster> clusters = new ArrayList<>();
         clusters.add(StatusRoutes.cluster(status));
         List<ClusterLoadAssignment> endpoints = new ArrayList<>();
+        List<Listener> listeners = new ArrayList<>(List.of(ListenerTranslator.listener(config)));
         for (ServiceConfig service : config.services().values()) {
             ServiceConfig settings = service.withoutInstances();
             Map<String, List<Instance>> byModel = service.activeInstancesByModel();
@@ -65,15 +68,31 @@ public final class EnvoyTranslator {
                 endpoints.add(cache.endpoints(
                         name, model.getValue(), hosts, weight, service.inFallbackChain(model.getKey())));
             }
+            Set<String> gated = SaturationGates.gatedModels(service);
+            for (String model : gated) {
+                String gate = names.gate(service.type(), model).orElseThrow();
+                clusters.add(SaturationGates.cluster(gate, model, service));
+                listeners.add(SaturationGates.listener(
+                        gate,
+                        model,
+                        names.of(service.type(), model).orElseThrow(),
+                        service,
+                        byModel.get(model),
+                        config.listener().trustedProxyHops()));
+            }
             // After their members, in the same update: Envoy 1.40 takes them together over delta ADS.
             for (String model : byModel.keySet()) {
                 List<String> chain = service.fallbackChain(model);
                 if (chain.size() > 1) {
+                    String last = chain.get(chain.size() - 1);
                     clusters.add(ClusterTranslator.aggregate(
                             names.routed(service.type(), model).orElseThrow(),
                             model,
                             chain.stream()
-                                    .map(m -> names.of(service.type(), m).orElseThrow())
+                                    .map(m -> (gated.contains(m) && !m.equals(last)
+                                                    ? names.gate(service.type(), m)
+                                                    : names.of(service.type(), m))
+                                            .orElseThrow())
                                     .toList(),
                             service,
                             chain.stream().flatMap(m -> byModel.get(m).stream()).toList()));
@@ -82,11 +101,7 @@ public final class EnvoyTranslator {
         }
         return new Translation(
                 config,
-                new EnvoyResources(
-                        List.of(ListenerTranslator.listener(config)),
-                        List.of(RouteTranslator.routes(config, names)),
-                        clusters,
-                        endpoints),
+                new EnvoyResources(listeners, List.of(RouteTranslator.routes(config, names)), clusters, endpoints),
                 names);
     }
 }

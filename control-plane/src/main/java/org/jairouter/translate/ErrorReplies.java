@@ -80,20 +80,7 @@ final class ErrorReplies {
         if (concurrencyCapped) {
             // A model at its max-concurrent-requests (ClusterTranslator): retry-after lets the SDKs,
             // which retry a 503 by themselves, come back when a slot may be free.
-            replies.addMappers(mapper(
-                            flag("UO"),
-                            error(
-                                    "Model '" + MODEL + "' is serving as many requests as its instances"
-                                            + " accept (max-concurrent-requests); retry shortly.",
-                                    SERVER_ERROR,
-                                    null,
-                                    "model_overloaded"))
-                    .toBuilder()
-                    .addHeadersToAdd(HeaderValueOption.newBuilder()
-                            .setHeader(HeaderValue.newBuilder()
-                                    .setKey("retry-after")
-                                    .setValue("1"))
-                            .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)));
+            replies.addMappers(overloaded(MODEL));
         }
         return replies.addMappers(mapper(
                         metadataIs(Names.ERROR_KEY, Names.MISSING_MODEL), error(BODY, CLIENT_ERROR, "model", null)))
@@ -131,13 +118,7 @@ final class ErrorReplies {
                                 CLIENT_ERROR,
                                 null,
                                 "request_too_large")))
-                .addMappers(mapper(
-                        flag("UH"),
-                        error(
-                                "No healthy instance of model '" + MODEL + "' is available.",
-                                SERVER_ERROR,
-                                null,
-                                "service_unavailable")))
+                .addMappers(noHealthyInstance(MODEL))
                 .addMappers(mapper(
                         flag("OM"),
                         error("The router is overloaded; try again later.", SERVER_ERROR, null, "overloaded")))
@@ -153,6 +134,65 @@ final class ErrorReplies {
                         status(ComparisonFilter.Op.GE, 500),
                         error("No instance of model '" + MODEL + "' could answer: " + BODY, SERVER_ERROR, null, null)))
                 .setBodyFormat(error(BODY, CLIENT_ERROR, null, null))
+                .build();
+    }
+
+    private static ResponseMapper overloaded(String model) {
+        return mapper(
+                        flag("UO"),
+                        error(
+                                "Model '" + model + "' is serving as many requests as its instances"
+                                        + " accept (max-concurrent-requests); retry shortly.",
+                                SERVER_ERROR,
+                                null,
+                                "model_overloaded"))
+                .toBuilder()
+                .addHeadersToAdd(header("retry-after", "1"))
+                .build();
+    }
+
+    private static ResponseMapper noHealthyInstance(String model) {
+        return mapper(
+                flag("UH"),
+                error(
+                        "No healthy instance of model '" + model + "' is available.",
+                        SERVER_ERROR,
+                        null,
+                        "service_unavailable"));
+    }
+
+    /**
+     * The replies of a model's saturation gate ({@link SaturationGates}), which the model's route
+     * retries on the next model: every reply Envoy makes there is marked with the header. Each is in
+     * OpenAI's shape as well, for the request that cannot be retried (a body larger than Envoy holds
+     * for retries), which receives it as it is. The model is named as configured: the gate has not read
+     * the body.
+     */
+    static LocalReplyConfig gateReplyConfig(String model, String markHeader) {
+        String name = model.replace("%", "%%");
+        HeaderValueOption mark = header(markHeader, "%RESPONSE_FLAGS%");
+        AccessLogFilter anyFlag = AccessLogFilter.newBuilder()
+                .setResponseFlagFilter(ResponseFlagFilter.getDefaultInstance())
+                .build();
+        return LocalReplyConfig.newBuilder()
+                .addMappers(overloaded(name).toBuilder().addHeadersToAdd(mark))
+                .addMappers(noHealthyInstance(name).toBuilder().addHeadersToAdd(mark))
+                .addMappers(mapper(
+                                anyFlag,
+                                error(
+                                        "No instance of model '" + name + "' could answer: " + BODY,
+                                        SERVER_ERROR,
+                                        null,
+                                        null))
+                        .toBuilder()
+                        .addHeadersToAdd(mark))
+                .build();
+    }
+
+    private static HeaderValueOption header(String name, String value) {
+        return HeaderValueOption.newBuilder()
+                .setHeader(HeaderValue.newBuilder().setKey(name).setValue(value))
+                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
                 .build();
     }
 

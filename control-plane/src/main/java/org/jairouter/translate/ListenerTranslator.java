@@ -26,7 +26,7 @@ import org.jairouter.config.ServiceType;
  */
 final class ListenerTranslator {
     /** A silent stream (no bytes either way) is ended after this; live streams are never cut. */
-    private static final long STREAM_IDLE_SECONDS = 300;
+    static final long STREAM_IDLE_SECONDS = 300;
     /** A client has this long to send its request headers (slowloris). */
     private static final long REQUEST_HEADERS_SECONDS = 10;
     /** A keep-alive connection with no request in flight is closed after this. */
@@ -111,7 +111,7 @@ final class ListenerTranslator {
      * An empty list would mean Envoy's default (private ranges), so the one range is an address no
      * TCP client can have.
      */
-    private static final HttpConnectionManager.InternalAddressConfig NO_INTERNAL_CLIENTS =
+    static final HttpConnectionManager.InternalAddressConfig NO_INTERNAL_CLIENTS =
             HttpConnectionManager.InternalAddressConfig.newBuilder()
                     .setUnixSockets(false)
                     .addCidrRanges(CidrRange.newBuilder()

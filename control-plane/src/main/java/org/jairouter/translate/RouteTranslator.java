@@ -17,6 +17,8 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig;
 import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import java.util.ArrayList;
@@ -118,11 +120,16 @@ final class RouteTranslator {
                             service,
                             clusters.routed(type, model).orElseThrow(),
                             chain.stream().flatMap(m -> byModel.get(m).stream()).toList(),
-                            chain.size() > 1))
+                            chain.size() > 1,
+                            SaturationGates.gatesIn(service, chain)))
                     .putAllTypedPerFilterConfig(bodyReader)
                     .putAllTypedPerFilterConfig(ModelFilters.modelRouteConfig(type.body()))
                     // The key id is for the router's own endpoints only.
                     .addAllRequestHeadersToRemove(keys.enforced() ? List.of(ClientKeys.KEY_ID_HEADER) : List.of());
+            if (SaturationGates.gatesIn(service, chain) > 0) {
+                // Seen only by a request that could not be retried (it received the gate's reply as it is).
+                route.addResponseHeadersToRemove(SaturationGates.UNSERVED_HEADER);
+            }
             if (chain.size() > 1) {
                 route.addResponseHeadersToAdd(HeaderValueOption.newBuilder()
                         .setHeader(HeaderValue.newBuilder()
@@ -152,9 +159,34 @@ final class RouteTranslator {
     /**
      * @param instances    every instance the cluster can choose, on a fallback chain those of every model
      * @param withFallback the cluster is the aggregate of a fallback chain
+     * @param gates        how many models of the chain are entered through a saturation gate
      */
     private static RouteAction modelRoute(
-            ServiceConfig service, String cluster, List<Instance> instances, boolean withFallback) {
+            ServiceConfig service, String cluster, List<Instance> instances, boolean withFallback, int gates) {
+        RouteAction.Builder action = sendTo(service, cluster, instances);
+        if (service.retry().attempts() > 0 || gates > 0) {
+            action.setRetryPolicy(retryPolicy(service.retry(), withFallback, gates));
+        }
+        return action.build();
+    }
+
+    /** The route inside a model's saturation gate: to the model's own cluster, as its route would send it. */
+    static RouteAction gateRoute(ServiceConfig service, String cluster, List<Instance> instances) {
+        RouteAction.Builder action = sendTo(service, cluster, instances);
+        if (ClusterTranslator.sharePath(instances)) {
+            // Whatever path the outer route left, the one of the model's instances.
+            action.clearPrefixRewrite()
+                    .setRegexRewrite(RegexMatchAndSubstitute.newBuilder()
+                            .setPattern(RegexMatcher.newBuilder().setRegex("^.*$"))
+                            .setSubstitution(instances.get(0).upstreamPath()));
+        }
+        if (service.retry().attempts() > 0) {
+            action.setRetryPolicy(retryPolicy(service.retry(), false, 0));
+        }
+        return action.build();
+    }
+
+    private static RouteAction.Builder sendTo(ServiceConfig service, String cluster, List<Instance> instances) {
         RouteAction.Builder action = RouteAction.newBuilder()
                 .setCluster(cluster)
                 .setAutoHostRewrite(BoolValue.of(true))
@@ -165,10 +197,7 @@ final class RouteTranslator {
             action.setPrefixRewrite(instances.get(0).upstreamPath());
         }
         action.addAllHashPolicy(LoadBalancingPolicies.hashPolicies(service.loadBalancing()));
-        if (service.retry().attempts() > 0) {
-            action.setRetryPolicy(retryPolicy(service.retry(), withFallback));
-        }
-        return action.build();
+        return action;
     }
 
     /**
@@ -176,17 +205,34 @@ final class RouteTranslator {
      * always safe to retry, and so is an instance closing the connection before any response byte
      * ({@code reset}): the client has received nothing, and model servers abort the work of a request
      * whose connection closed. A 5xx answer is retried only when the service opts in, since the
-     * instance may have run (and billed) the generation.
+     * instance may have run (and billed) the generation. A saturation gate's refusal is retried once per
+     * gate on top: no instance has seen the request.
      */
-    private static RetryPolicy retryPolicy(org.jairouter.config.RetryPolicy retry, boolean withFallback) {
+    private static RetryPolicy retryPolicy(org.jairouter.config.RetryPolicy retry, boolean withFallback, int gates) {
+        List<String> retryOn = new ArrayList<>();
+        if (retry.attempts() > 0) {
+            retryOn.addAll(List.of("connect-failure", "refused-stream", "reset-before-request", "reset"));
+            if (retry.onServerError()) {
+                retryOn.add("5xx");
+            }
+        }
         RetryPolicy.Builder policy = RetryPolicy.newBuilder()
-                .setRetryOn("connect-failure,refused-stream,reset-before-request,reset"
-                        + (retry.onServerError() ? ",5xx" : ""))
-                .setNumRetries(UInt32Value.of(retry.attempts()))
+                .setNumRetries(UInt32Value.of(retry.attempts() + gates))
                 .addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
                         .setName("envoy.retry_host_predicates.previous_hosts")
                         .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
                 .setHostSelectionRetryMaxAttempts(5);
+        if (gates > 0) {
+            // A full model's refusal is immediate: moving on needs no back-off (Envoy's default waits up
+            // to 25 ms before the first retry, 250 ms later on).
+            policy.setRetryBackOff(RetryPolicy.RetryBackOff.newBuilder()
+                    .setBaseInterval(com.google.protobuf.Duration.newBuilder().setNanos(1_000_000)));
+            retryOn.add("retriable-headers");
+            policy.addRetriableHeaders(HeaderMatcher.newBuilder()
+                    .setName(SaturationGates.UNSERVED_HEADER)
+                    .setPresentMatch(true));
+        }
+        policy.setRetryOn(String.join(",", retryOn));
         if (withFallback) {
             // The chain's models are priorities of one aggregate: without this, a retry stays with the
             // requested model while any of its instances passes health checks (Envoy 1.40, by traffic).

@@ -11,9 +11,11 @@ import io.envoyproxy.envoy.config.bootstrap.v3.ClusterManager;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.bootstrap.internal_listener.v3.InternalListener;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -130,6 +132,10 @@ class EnvoyValidatesTranslationTest {
                 .setType(Cluster.DiscoveryType.STATIC)
                 .setLoadAssignment(FleetEndpoints.of(1)));
         return Bootstrap.newBuilder()
+                // As the bootstrap template: the saturation gates are internal listeners.
+                .addBootstrapExtensions(TypedExtensionConfig.newBuilder()
+                        .setName("envoy.bootstrap.internal_listener")
+                        .setTypedConfig(Any.pack(InternalListener.getDefaultInstance())))
                 .setClusterManager(ClusterManager.newBuilder().setLocalClusterName(FleetEndpoints.CLUSTER))
                 .setAdmin(io.envoyproxy.envoy.config.bootstrap.v3.Admin.newBuilder()
                         .setAddress(Address.newBuilder()
@@ -143,10 +149,11 @@ class EnvoyValidatesTranslationTest {
     private static Listener inlineRoutes(Listener listener, RouteConfiguration routes) throws Exception {
         Listener.Builder builder = listener.toBuilder();
         var filter = builder.getFilterChainsBuilder(0).getFiltersBuilder(0);
-        HttpConnectionManager hcm = filter.getTypedConfig().unpack(HttpConnectionManager.class).toBuilder()
-                .clearRds()
-                .setRouteConfig(routes)
-                .build();
+        HttpConnectionManager hcm = filter.getTypedConfig().unpack(HttpConnectionManager.class);
+        if (!hcm.hasRds()) {
+            return listener;
+        }
+        hcm = hcm.toBuilder().clearRds().setRouteConfig(routes).build();
         filter.setTypedConfig(Any.pack(hcm));
         return builder.build();
     }

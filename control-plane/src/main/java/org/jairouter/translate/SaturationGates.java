@@ -1,0 +1,136 @@
+package org.jairouter.translate;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.EnvoyInternalAddress;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jairouter.config.Instance;
+import org.jairouter.config.ServiceConfig;
+
+/**
+ * Fallback when a model is full. Envoy refuses a request beyond a cluster's {@code max_requests}
+ * (max-concurrent-requests) with a local 503 and never retries that refusal, so a full model would
+ * not pass its requests to its fallback. A model that has both a cap and a model after it in a
+ * fallback chain is therefore entered through a gate: in the chain's aggregate cluster it stands as a
+ * cluster of one endpoint, an internal listener of the same Envoy, whose only route leads to the
+ * model's own cluster. There the cap refuses as before, but to the outer router the refusal is an
+ * upstream 503 marked with {@link #UNSERVED_HEADER}, which the model's route retries, and the retry
+ * goes to the next priority of the aggregate: the next model. No request waits on the control plane.
+ *
+ * <p>A model the gate cannot serve for any other reason of Envoy's own (no healthy instance, every
+ * retry failed) is marked too. The gate's endpoint is always healthy, so the aggregate always tries the
+ * model first; the last model of a chain has nothing to move on to and is never gated.
+ */
+final class SaturationGates {
+    /** On the gate's own replies: the model could not take the request, the next one may. */
+    static final String UNSERVED_HEADER = "x-jairouter-unserved";
+
+    private SaturationGates() {}
+
+    /** How many of the chain's models are entered through a gate: each of them may cost one retry. */
+    static int gatesIn(ServiceConfig service, List<String> chain) {
+        return service.circuitBreaker().maxConcurrentRequests() > 0 ? Math.max(0, chain.size() - 1) : 0;
+    }
+
+    /** The service's models that need a gate: every model before the last of some fallback chain. */
+    static Set<String> gatedModels(ServiceConfig service) {
+        return service.activeInstancesByModel().keySet().stream()
+                .map(service::fallbackChain)
+                .filter(chain -> gatesIn(service, chain) > 0)
+                .flatMap(chain -> chain.subList(0, chain.size() - 1).stream())
+                .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
+
+    /**
+     * The gate as the aggregate sees it: one endpoint, the gate's listener, carrying the model's name
+     * for the fallback rewrite (nothing to rewrite) and the served-model header. It takes what the
+     * model's limits allow; the cap binds inside, on the model's own cluster.
+     */
+    static Cluster cluster(String gate, String model, ServiceConfig service) {
+        return Cluster.newBuilder()
+                .setName(gate)
+                .setType(Cluster.DiscoveryType.STATIC)
+                .setConnectTimeout(Protos.seconds(5))
+                .setCircuitBreakers(ClusterTranslator.uncappedLimits(service.circuitBreaker()))
+                .putTypedExtensionProtocolOptions(
+                        UpstreamHttp.PROTOCOL_OPTIONS, Any.pack(UpstreamHttp.options(false, Set.of())))
+                .setLoadAssignment(ClusterLoadAssignment.newBuilder()
+                        .setClusterName(gate)
+                        .addEndpoints(LocalityLbEndpoints.newBuilder()
+                                .addLbEndpoints(LbEndpoint.newBuilder()
+                                        .setEndpoint(Endpoint.newBuilder()
+                                                .setAddress(Address.newBuilder()
+                                                        .setEnvoyInternalAddress(EnvoyInternalAddress.newBuilder()
+                                                                .setServerListenerName(gate))))
+                                        .setMetadata(Metadata.newBuilder()
+                                                .putFilterMetadata(
+                                                        Names.METADATA_NAMESPACE,
+                                                        Protos.struct(Map.of(
+                                                                UpstreamHttp.MODEL_KEY, Protos.string(model))))))))
+                .build();
+    }
+
+    /**
+     * The gate's internal listener: every request to the model's own cluster, as the model's route would
+     * send it there (its path, Host and retries), with the body already read and checked outside.
+     *
+     * @param instances the model's active instances
+     * @param trustedHops the outer listener's trusted proxy hops; the outer Envoy is one more
+     */
+    static Listener listener(
+            String gate,
+            String model,
+            String ownCluster,
+            ServiceConfig service,
+            List<Instance> instances,
+            int trustedHops) {
+        RouteConfiguration routes = RouteConfiguration.newBuilder()
+                .setName(gate)
+                .addVirtualHosts(VirtualHost.newBuilder()
+                        .setName(gate)
+                        .addDomains("*")
+                        .addRoutes(io.envoyproxy.envoy.config.route.v3.Route.newBuilder()
+                                .setName(gate)
+                                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                                .setRoute(RouteTranslator.gateRoute(service, ownCluster, instances))))
+                .build();
+        HttpConnectionManager connectionManager = HttpConnectionManager.newBuilder()
+                .setStatPrefix(gate)
+                .setRouteConfig(routes)
+                .addHttpFilters(ModelFilters.router())
+                .setLocalReplyConfig(ErrorReplies.gateReplyConfig(model, UNSERVED_HEADER))
+                .setStreamIdleTimeout(Protos.seconds(ListenerTranslator.STREAM_IDLE_SECONDS))
+                // ip-hash sees the client the outer listener saw, not the internal connection.
+                .setUseRemoteAddress(BoolValue.of(true))
+                .setXffNumTrustedHops(trustedHops + 1)
+                // The outer listener already stripped what clients may not send; it is the only client.
+                .setInternalAddressConfig(ListenerTranslator.NO_INTERNAL_CLIENTS)
+                .build();
+        return Listener.newBuilder()
+                .setName(gate)
+                .setInternalListener(Listener.InternalListenerConfig.getDefaultInstance())
+                .setPerConnectionBufferLimitBytes(UInt32Value.of(ListenerTranslator.CONNECTION_BUFFER_BYTES))
+                .addFilterChains(FilterChain.newBuilder()
+                        .addFilters(Filter.newBuilder()
+                                .setName("envoy.filters.network.http_connection_manager")
+                                .setTypedConfig(Any.pack(connectionManager))))
+                .build();
+    }
+}

@@ -1,0 +1,208 @@
+package org.jairouter.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.openai.core.http.HttpResponseFor;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.InternalServerException;
+import com.openai.models.audio.transcriptions.TranscriptionCreateParams;
+import com.openai.models.audio.transcriptions.TranscriptionCreateResponse;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.jairouter.fixtures.Conditions;
+import org.jairouter.fixtures.Gate;
+import org.jairouter.fixtures.RecordedRequest;
+import org.jairouter.fixtures.StubBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * fallback-models with max-concurrent-requests through a real Envoy (two workers): a model at its cap
+ * passes new requests to its fallback (JSON, stream and multipart alike, the body naming the fallback),
+ * its own requests in flight run on, and it serves again once it has room; with the fallback full too
+ * the client gets 503 model_overloaded. No instance ever holds more than the cap.
+ */
+class FallbackWhenFullThroughEnvoyTest {
+    private static final String SERVED = "x-jairouter-served-model";
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    private final ExecutorService clients = Executors.newCachedThreadPool();
+    private StubBackend big;
+    private StubBackend small;
+    private StubBackend whisperLarge;
+    private StubBackend whisperSmall;
+    private RouterHarness router;
+
+    @BeforeEach
+    void start() throws Exception {
+        big = StubBackend.start("big");
+        small = StubBackend.start("small");
+        whisperLarge = StubBackend.start("whisper-large");
+        whisperSmall = StubBackend.start("whisper-small");
+        router = RouterHarness.start(
+                """
+                model:
+                  services:
+                    chat:
+                      health-check: {type: none}
+                      circuit-breaker: {max-concurrent-requests: 1}
+                      fallback-models:
+                        big: [small]
+                      instances:
+                        - {name: big, base-url: "%s"}
+                        - {name: small, base-url: "%s"}
+                    stt:
+                      health-check: {type: none}
+                      circuit-breaker: {max-concurrent-requests: 1}
+                      fallback-models:
+                        whisper-large: [whisper-small]
+                      instances:
+                        - {name: whisper-large, base-url: "%s"}
+                        - {name: whisper-small, base-url: "%s"}
+                """.formatted(big.baseUrl(), small.baseUrl(), whisperLarge.baseUrl(), whisperSmall.baseUrl()));
+        router.awaitEnvoy(clusters -> clusters.keySet().stream()
+                        .filter(name -> name.endsWith("~gate"))
+                        .count()
+                == 2);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        clients.shutdownNow();
+        if (router != null) {
+            router.close();
+        }
+        for (StubBackend stub : new StubBackend[] {big, small, whisperLarge, whisperSmall}) {
+            stub.close();
+        }
+    }
+
+    @Test
+    void aFullModelsNewRequestsGoToItsFallbackUntilItHasRoomAgain() throws Exception {
+        Gate bigHeld = big.holdRequests();
+        CompletableFuture<HttpResponseFor<ChatCompletion>> inFlight = held(big, () -> chat("big"));
+
+        HttpResponseFor<ChatCompletion> fallback = chat("big");
+        assertEquals("Hello from small", content(fallback.parse()));
+        assertEquals(List.of("small"), fallback.headers().values(SERVED));
+        assertEquals("small", last(small).model());
+
+        try (HttpResponseFor<StreamResponse<ChatCompletionChunk>> response =
+                        router.client().withRawResponse().chat().completions().createStreaming(params("big"));
+                StreamResponse<ChatCompletionChunk> stream = response.parse()) {
+            String text = stream.stream()
+                    .flatMap(chunk -> chunk.choices().stream())
+                    .map(choice -> choice.delta().content().orElse(""))
+                    .collect(Collectors.joining());
+            assertEquals("Hello from small", text);
+            assertEquals(List.of("small"), response.headers().values(SERVED));
+        }
+        assertEquals("small", last(small).model());
+
+        bigHeld.open();
+        HttpResponseFor<ChatCompletion> own = inFlight.get();
+        assertEquals("Hello from big", content(own.parse()), "the full model's own request ran on");
+        assertEquals(List.of("big"), own.headers().values(SERVED));
+        HttpResponseFor<ChatCompletion> again = chat("big");
+        assertEquals("Hello from big", content(again.parse()));
+        assertEquals(List.of("big"), again.headers().values(SERVED));
+        assertEquals(1, big.mostInFlight(), "the cap held at the full model");
+    }
+
+    @Test
+    void withItsFallbackFullTooARequestIsRefusedAsOverloaded() throws Exception {
+        Gate bigHeld = big.holdRequests();
+        Gate smallHeld = small.holdRequests();
+        CompletableFuture<HttpResponseFor<ChatCompletion>> atBig = held(big, () -> chat("big"));
+        CompletableFuture<HttpResponseFor<ChatCompletion>> atSmall = held(small, () -> chat("big"));
+
+        InternalServerException refused = assertThrows(InternalServerException.class, () -> chat("big"));
+        assertEquals(503, refused.statusCode());
+        assertEquals(Optional.of("model_overloaded"), refused.code());
+        assertEquals(List.of("1"), refused.headers().values("retry-after"));
+        assertEquals(List.of(), refused.headers().values("x-jairouter-unserved"));
+
+        bigHeld.open();
+        smallHeld.open();
+        assertEquals("Hello from big", content(atBig.get().parse()));
+        assertEquals("Hello from small", content(atSmall.get().parse()));
+        assertEquals(1, big.mostInFlight());
+        assertEquals(1, small.mostInFlight());
+        assertEquals(List.of("big"), chat("big").headers().values(SERVED), "freed, the model serves again");
+    }
+
+    @Test
+    void aTranscriptionForAFullModelComesFromItsFallback() throws Exception {
+        Path audio = Files.write(dir.resolve("speech.wav"), new byte[20_000]);
+        Gate held = whisperLarge.holdRequests();
+        CompletableFuture<HttpResponseFor<TranscriptionCreateResponse>> inFlight =
+                held(whisperLarge, () -> transcribe("whisper-large", audio));
+
+        HttpResponseFor<TranscriptionCreateResponse> response = transcribe("whisper-large", audio);
+
+        String text = response.parse().asTranscription().text();
+        assertTrue(text.contains("whisper-small heard 20000 bytes from speech.wav"), text);
+        assertEquals(List.of("whisper-small"), response.headers().values(SERVED));
+        assertEquals("whisper-small", last(whisperSmall).model());
+        held.open();
+        assertTrue(inFlight.get().parse().asTranscription().text().contains("whisper-large heard 20000 bytes"));
+        assertEquals(1, whisperLarge.mostInFlight());
+    }
+
+    /** Starts the call and waits until the stub holds it: the stub's model is then at its cap of one. */
+    private <T> CompletableFuture<T> held(StubBackend stub, Supplier<T> call) throws InterruptedException {
+        int before = stub.inFlight();
+        CompletableFuture<T> future = CompletableFuture.supplyAsync(call, clients);
+        Conditions.await("the request held at " + stub.name(), WAIT, () -> stub.inFlight() > before);
+        return future;
+    }
+
+    private HttpResponseFor<ChatCompletion> chat(String model) {
+        return router.client().withRawResponse().chat().completions().create(params(model));
+    }
+
+    private HttpResponseFor<TranscriptionCreateResponse> transcribe(String model, Path audio) {
+        return router.client()
+                .withRawResponse()
+                .audio()
+                .transcriptions()
+                .create(TranscriptionCreateParams.builder()
+                        .model(model)
+                        .file(audio)
+                        .build());
+    }
+
+    private static ChatCompletionCreateParams params(String model) {
+        return ChatCompletionCreateParams.builder()
+                .model(model)
+                .addUserMessage("hi")
+                .build();
+    }
+
+    private static String content(ChatCompletion completion) {
+        return completion.choices().get(0).message().content().orElseThrow();
+    }
+
+    private static RecordedRequest last(StubBackend stub) {
+        List<RecordedRequest> requests = stub.requests();
+        return requests.get(requests.size() - 1);
+    }
+}
