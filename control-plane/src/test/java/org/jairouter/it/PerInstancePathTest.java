@@ -1,20 +1,25 @@
 package org.jairouter.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
 import com.openai.core.http.StreamResponse;
+import com.openai.models.audio.transcriptions.TranscriptionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.jairouter.fixtures.RecordedRequest;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Instances of one model on different paths each receive their own path, query string kept. */
 class PerInstancePathTest {
@@ -75,6 +80,47 @@ class PerInstancePathTest {
                             .filter(h -> h != null)
                             .collect(Collectors.toSet()),
                     "the private header never reaches a backend");
+        }
+    }
+
+    /**
+     * The same on a multipart route (an upload to speech-to-text): its route switches the downstream
+     * multipart reader off by filter name, which once switched off the upstream path rewrite too.
+     */
+    @Test
+    void eachInstanceReceivesItsOwnPathForAnUpload(@TempDir Path dir) throws Exception {
+        try (StubBackend gpustack = StubBackend.start("gpustack");
+                StubBackend ollama = StubBackend.start("ollama");
+                RouterHarness router = RouterHarness.start("""
+                     model:
+                       services:
+                         stt:
+                           load-balance:
+                             type: round-robin
+                           instances:
+                             - name: "whisper"
+                               base-url: "%s"
+                               path: "/v1-openai/audio/transcriptions"
+                             - name: "whisper"
+                               base-url: "%s/ollama"
+                     """.formatted(gpustack.baseUrl(), ollama.baseUrl()))) {
+            Path audio = Files.write(dir.resolve("speech.wav"), new byte[5_000]);
+            for (int i = 0; i < 4; i++) {
+                String text = router.client()
+                        .audio()
+                        .transcriptions()
+                        // A file's params send it once: one per upload.
+                        .create(TranscriptionCreateParams.builder()
+                                .model("whisper")
+                                .file(audio)
+                                .build())
+                        .asTranscription()
+                        .text();
+                assertTrue(text.contains("heard 5000 bytes from speech.wav"), text);
+            }
+
+            assertEquals(Set.of("/v1-openai/audio/transcriptions"), paths(gpustack, false));
+            assertEquals(Set.of("/ollama/v1/audio/transcriptions"), paths(ollama, false));
         }
     }
 
