@@ -117,6 +117,8 @@ final class SaturationGates {
                 .addHttpFilters(ModelFilters.router())
                 .setLocalReplyConfig(ErrorReplies.gateReplyConfig(model, UNSERVED_HEADER))
                 .setStreamIdleTimeout(Protos.seconds(ListenerTranslator.STREAM_IDLE_SECONDS))
+                // The instance's Server header passes, as on the outer listener (Envoy's default sets its own).
+                .setServerHeaderTransformation(HttpConnectionManager.ServerHeaderTransformation.PASS_THROUGH)
                 // ip-hash sees the client the outer listener saw, not the internal connection.
                 .setUseRemoteAddress(BoolValue.of(true))
                 .setXffNumTrustedHops(trustedHops + 1)
