@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * fallback-models with max-concurrent-requests through a real Envoy (two workers): a model at its cap
  * passes new requests to its fallback (JSON, stream and multipart alike, the body naming the fallback),
  * its own requests in flight run on, and it serves again once it has room; with the fallback full too
- * the client gets 503 model_overloaded. No instance ever holds more than the cap.
+ * the client gets 503 model_overloaded. No instance ever holds more than the cap. A model entered through
+ * its gate that cannot be reached at all falls back as well.
  */
 class FallbackWhenFullThroughEnvoyTest {
     private static final String SERVED = "x-jairouter-served-model";
@@ -147,6 +148,17 @@ class FallbackWhenFullThroughEnvoyTest {
         assertEquals(1, big.mostInFlight());
         assertEquals(1, small.mostInFlight());
         assertEquals(List.of("big"), chat("big").headers().values(SERVED), "freed, the model serves again");
+    }
+
+    @Test
+    void aCappedModelThatCannotBeReachedIsServedByItsFallbackToo() {
+        big.close();
+
+        HttpResponseFor<ChatCompletion> response = chat("big");
+
+        assertEquals("Hello from small", content(response.parse()));
+        assertEquals(List.of("small"), response.headers().values(SERVED));
+        assertEquals("small", last(small).model());
     }
 
     @Test
