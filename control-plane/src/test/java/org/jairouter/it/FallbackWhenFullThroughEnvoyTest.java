@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.core.http.HttpResponseFor;
-import com.openai.core.http.StreamResponse;
 import com.openai.errors.InternalServerException;
 import com.openai.models.audio.transcriptions.TranscriptionCreateParams;
 import com.openai.models.audio.transcriptions.TranscriptionCreateResponse;
 import com.openai.models.chat.completions.ChatCompletion;
-import com.openai.models.chat.completions.ChatCompletionChunk;
-import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,10 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.Gate;
-import org.jairouter.fixtures.RecordedRequest;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  * its gate that cannot be reached at all falls back as well.
  */
 class FallbackWhenFullThroughEnvoyTest {
-    private static final String SERVED = "x-jairouter-served-model";
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @TempDir
@@ -99,32 +93,26 @@ class FallbackWhenFullThroughEnvoyTest {
     @Test
     void aFullModelsNewRequestsGoToItsFallbackUntilItHasRoomAgain() throws Exception {
         Gate bigHeld = big.holdRequests();
-        CompletableFuture<HttpResponseFor<ChatCompletion>> inFlight = held(big, () -> chat("big"));
+        CompletableFuture<HttpResponseFor<ChatCompletion>> inFlight =
+                held(big, () -> FallbackCalls.chat(router.client(), "big"));
 
-        HttpResponseFor<ChatCompletion> fallback = chat("big");
-        assertEquals("Hello from small", content(fallback.parse()));
-        assertEquals(List.of("small"), fallback.headers().values(SERVED));
-        assertEquals("small", last(small).model());
+        HttpResponseFor<ChatCompletion> fallback = FallbackCalls.chat(router.client(), "big");
+        assertEquals("Hello from small", FallbackCalls.content(fallback.parse()));
+        assertEquals(List.of("small"), fallback.headers().values(FallbackCalls.SERVED));
+        assertEquals("small", FallbackCalls.last(small).model());
 
-        try (HttpResponseFor<StreamResponse<ChatCompletionChunk>> response =
-                        router.client().withRawResponse().chat().completions().createStreaming(params("big"));
-                StreamResponse<ChatCompletionChunk> stream = response.parse()) {
-            String text = stream.stream()
-                    .flatMap(chunk -> chunk.choices().stream())
-                    .map(choice -> choice.delta().content().orElse(""))
-                    .collect(Collectors.joining());
-            assertEquals("Hello from small", text);
-            assertEquals(List.of("small"), response.headers().values(SERVED));
-        }
-        assertEquals("small", last(small).model());
+        FallbackCalls.Streamed streamed = FallbackCalls.stream(router.client(), "big");
+        assertEquals("Hello from small", streamed.text());
+        assertEquals(List.of("small"), streamed.served());
+        assertEquals("small", FallbackCalls.last(small).model());
 
         bigHeld.open();
         HttpResponseFor<ChatCompletion> own = inFlight.get();
-        assertEquals("Hello from big", content(own.parse()), "the full model's own request ran on");
-        assertEquals(List.of("big"), own.headers().values(SERVED));
-        HttpResponseFor<ChatCompletion> again = chat("big");
-        assertEquals("Hello from big", content(again.parse()));
-        assertEquals(List.of("big"), again.headers().values(SERVED));
+        assertEquals("Hello from big", FallbackCalls.content(own.parse()), "the full model's own request ran on");
+        assertEquals(List.of("big"), own.headers().values(FallbackCalls.SERVED));
+        HttpResponseFor<ChatCompletion> again = FallbackCalls.chat(router.client(), "big");
+        assertEquals("Hello from big", FallbackCalls.content(again.parse()));
+        assertEquals(List.of("big"), again.headers().values(FallbackCalls.SERVED));
         assertEquals(1, big.mostInFlight(), "the cap held at the full model");
     }
 
@@ -132,10 +120,13 @@ class FallbackWhenFullThroughEnvoyTest {
     void withItsFallbackFullTooARequestIsRefusedAsOverloaded() throws Exception {
         Gate bigHeld = big.holdRequests();
         Gate smallHeld = small.holdRequests();
-        CompletableFuture<HttpResponseFor<ChatCompletion>> atBig = held(big, () -> chat("big"));
-        CompletableFuture<HttpResponseFor<ChatCompletion>> atSmall = held(small, () -> chat("big"));
+        CompletableFuture<HttpResponseFor<ChatCompletion>> atBig =
+                held(big, () -> FallbackCalls.chat(router.client(), "big"));
+        CompletableFuture<HttpResponseFor<ChatCompletion>> atSmall =
+                held(small, () -> FallbackCalls.chat(router.client(), "big"));
 
-        InternalServerException refused = assertThrows(InternalServerException.class, () -> chat("big"));
+        InternalServerException refused =
+                assertThrows(InternalServerException.class, () -> FallbackCalls.chat(router.client(), "big"));
         assertEquals(503, refused.statusCode());
         assertEquals(Optional.of("model_overloaded"), refused.code());
         assertEquals(List.of("1"), refused.headers().values("retry-after"));
@@ -143,22 +134,25 @@ class FallbackWhenFullThroughEnvoyTest {
 
         bigHeld.open();
         smallHeld.open();
-        assertEquals("Hello from big", content(atBig.get().parse()));
-        assertEquals("Hello from small", content(atSmall.get().parse()));
+        assertEquals("Hello from big", FallbackCalls.content(atBig.get().parse()));
+        assertEquals("Hello from small", FallbackCalls.content(atSmall.get().parse()));
         assertEquals(1, big.mostInFlight());
         assertEquals(1, small.mostInFlight());
-        assertEquals(List.of("big"), chat("big").headers().values(SERVED), "freed, the model serves again");
+        assertEquals(
+                List.of("big"),
+                FallbackCalls.chat(router.client(), "big").headers().values(FallbackCalls.SERVED),
+                "freed, the model serves again");
     }
 
     @Test
     void aCappedModelThatCannotBeReachedIsServedByItsFallbackToo() {
         big.close();
 
-        HttpResponseFor<ChatCompletion> response = chat("big");
+        HttpResponseFor<ChatCompletion> response = FallbackCalls.chat(router.client(), "big");
 
-        assertEquals("Hello from small", content(response.parse()));
-        assertEquals(List.of("small"), response.headers().values(SERVED));
-        assertEquals("small", last(small).model());
+        assertEquals("Hello from small", FallbackCalls.content(response.parse()));
+        assertEquals(List.of("small"), response.headers().values(FallbackCalls.SERVED));
+        assertEquals("small", FallbackCalls.last(small).model());
     }
 
     @Test
@@ -172,8 +166,8 @@ class FallbackWhenFullThroughEnvoyTest {
 
         String text = response.parse().asTranscription().text();
         assertTrue(text.contains("whisper-small heard 20000 bytes from speech.wav"), text);
-        assertEquals(List.of("whisper-small"), response.headers().values(SERVED));
-        assertEquals("whisper-small", last(whisperSmall).model());
+        assertEquals(List.of("whisper-small"), response.headers().values(FallbackCalls.SERVED));
+        assertEquals("whisper-small", FallbackCalls.last(whisperSmall).model());
         held.open();
         assertTrue(inFlight.get().parse().asTranscription().text().contains("whisper-large heard 20000 bytes"));
         assertEquals(1, whisperLarge.mostInFlight());
@@ -187,10 +181,6 @@ class FallbackWhenFullThroughEnvoyTest {
         return future;
     }
 
-    private HttpResponseFor<ChatCompletion> chat(String model) {
-        return router.client().withRawResponse().chat().completions().create(params(model));
-    }
-
     private HttpResponseFor<TranscriptionCreateResponse> transcribe(String model, Path audio) {
         return router.client()
                 .withRawResponse()
@@ -200,21 +190,5 @@ class FallbackWhenFullThroughEnvoyTest {
                         .model(model)
                         .file(audio)
                         .build());
-    }
-
-    private static ChatCompletionCreateParams params(String model) {
-        return ChatCompletionCreateParams.builder()
-                .model(model)
-                .addUserMessage("hi")
-                .build();
-    }
-
-    private static String content(ChatCompletion completion) {
-        return completion.choices().get(0).message().content().orElseThrow();
-    }
-
-    private static RecordedRequest last(StubBackend stub) {
-        List<RecordedRequest> requests = stub.requests();
-        return requests.get(requests.size() - 1);
     }
 }

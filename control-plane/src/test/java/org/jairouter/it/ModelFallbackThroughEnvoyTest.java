@@ -4,19 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.core.http.HttpResponseFor;
-import com.openai.core.http.StreamResponse;
 import com.openai.models.audio.transcriptions.TranscriptionCreateParams;
 import com.openai.models.audio.transcriptions.TranscriptionCreateResponse;
 import com.openai.models.chat.completions.ChatCompletion;
-import com.openai.models.chat.completions.ChatCompletionChunk;
-import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.jairouter.fixtures.Conditions;
-import org.jairouter.fixtures.RecordedRequest;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the model that served, and the model gets its traffic back once it is healthy again.
  */
 class ModelFallbackThroughEnvoyTest {
-    private static final String SERVED = "x-jairouter-served-model";
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @TempDir
@@ -84,43 +78,39 @@ class ModelFallbackThroughEnvoyTest {
 
     @Test
     void aModelWithNoHealthyInstanceIsServedByItsFallbackUntilItIsBack() throws Exception {
-        HttpResponseFor<ChatCompletion> before = chat("big");
-        assertEquals("Hello from big", content(before.parse()));
-        assertEquals(List.of("big"), before.headers().values(SERVED));
+        HttpResponseFor<ChatCompletion> before = FallbackCalls.chat(router.client(), "big");
+        assertEquals("Hello from big", FallbackCalls.content(before.parse()));
+        assertEquals(List.of("big"), before.headers().values(FallbackCalls.SERVED));
 
         int port = takeDown(big);
-        HttpResponseFor<ChatCompletion> fallback = chat("big");
+        HttpResponseFor<ChatCompletion> fallback = FallbackCalls.chat(router.client(), "big");
 
-        assertEquals("Hello from small", content(fallback.parse()));
-        assertEquals(List.of("small"), fallback.headers().values(SERVED));
-        assertEquals("small", last(small).model());
+        assertEquals("Hello from small", FallbackCalls.content(fallback.parse()));
+        assertEquals(List.of("small"), fallback.headers().values(FallbackCalls.SERVED));
+        assertEquals("small", FallbackCalls.last(small).model());
 
         big = StubBackend.start("big", port);
         // Envoy's workers learn of the recovery a moment after its first passed check.
         Conditions.await(
                 "the model serving its own requests again",
                 WAIT,
-                () -> content(chat("big").parse()).equals("Hello from big"));
-        assertEquals(List.of("big"), chat("big").headers().values(SERVED));
-        assertEquals("big", last(big).model());
+                () -> FallbackCalls.content(
+                                FallbackCalls.chat(router.client(), "big").parse())
+                        .equals("Hello from big"));
+        assertEquals(
+                List.of("big"),
+                FallbackCalls.chat(router.client(), "big").headers().values(FallbackCalls.SERVED));
+        assertEquals("big", FallbackCalls.last(big).model());
     }
 
     @Test
     void aStreamForAModelThatIsDownComesFromItsFallback() throws Exception {
         takeDown(big);
 
-        try (HttpResponseFor<StreamResponse<ChatCompletionChunk>> response =
-                        router.client().withRawResponse().chat().completions().createStreaming(params("big"));
-                StreamResponse<ChatCompletionChunk> stream = response.parse()) {
-            String text = stream.stream()
-                    .flatMap(chunk -> chunk.choices().stream())
-                    .map(choice -> choice.delta().content().orElse(""))
-                    .collect(Collectors.joining());
-
-            assertEquals("Hello from small", text);
-            assertEquals(List.of("small"), response.headers().values(SERVED));
-        }
-        assertEquals("small", last(small).model());
+        FallbackCalls.Streamed streamed = FallbackCalls.stream(router.client(), "big");
+        assertEquals("Hello from small", streamed.text());
+        assertEquals(List.of("small"), streamed.served());
+        assertEquals("small", FallbackCalls.last(small).model());
     }
 
     @Test
@@ -139,8 +129,8 @@ class ModelFallbackThroughEnvoyTest {
 
         String text = response.parse().asTranscription().text();
         assertTrue(text.contains("whisper-small heard 20000 bytes from speech.wav"), text);
-        assertEquals(List.of("whisper-small"), response.headers().values(SERVED));
-        assertEquals("whisper-small", last(whisperSmall).model());
+        assertEquals(List.of("whisper-small"), response.headers().values(FallbackCalls.SERVED));
+        assertEquals("whisper-small", FallbackCalls.last(whisperSmall).model());
     }
 
     @Test
@@ -148,42 +138,22 @@ class ModelFallbackThroughEnvoyTest {
         // Health checks still pass: only the retry can move the request.
         big.dropRequests(true);
 
-        HttpResponseFor<ChatCompletion> response = chat("big");
+        HttpResponseFor<ChatCompletion> response = FallbackCalls.chat(router.client(), "big");
 
-        assertEquals("Hello from small", content(response.parse()));
-        assertEquals(List.of("small"), response.headers().values(SERVED));
+        assertEquals("Hello from small", FallbackCalls.content(response.parse()));
+        assertEquals(List.of("small"), response.headers().values(FallbackCalls.SERVED));
         assertEquals(1, big.requestCount());
-        assertEquals("small", last(small).model());
+        assertEquals("small", FallbackCalls.last(small).model());
     }
 
     @Test
     void aFallbackModelsOwnRequestsAreUntouched() {
-        HttpResponseFor<ChatCompletion> response = chat("small");
+        HttpResponseFor<ChatCompletion> response = FallbackCalls.chat(router.client(), "small");
 
-        assertEquals("Hello from small", content(response.parse()));
-        assertEquals(List.of(), response.headers().values(SERVED));
-        assertEquals("small", last(small).model());
+        assertEquals("Hello from small", FallbackCalls.content(response.parse()));
+        assertEquals(List.of(), response.headers().values(FallbackCalls.SERVED));
+        assertEquals("small", FallbackCalls.last(small).model());
         assertEquals(0, big.requestCount());
-    }
-
-    private HttpResponseFor<ChatCompletion> chat(String model) {
-        return router.client().withRawResponse().chat().completions().create(params(model));
-    }
-
-    private static ChatCompletionCreateParams params(String model) {
-        return ChatCompletionCreateParams.builder()
-                .model(model)
-                .addUserMessage("hi")
-                .build();
-    }
-
-    private static String content(ChatCompletion completion) {
-        return completion.choices().get(0).message().content().orElseThrow();
-    }
-
-    private static RecordedRequest last(StubBackend stub) {
-        List<RecordedRequest> requests = stub.requests();
-        return requests.get(requests.size() - 1);
     }
 
     /** Stops the stub and waits until Envoy has marked it down; returns its port, to start it again on. */
