@@ -226,10 +226,11 @@ public final class Router implements AutoCloseable {
                 ? Summary.of(loaded.config())
                 : ConfigDiff.describe(ConfigDiff.between(fromFile, loaded.config()));
         fromFile = loaded.config();
-        String version = publish(fromFile, hosts);
+        Sent sent = publish(fromFile, hosts);
+        String version = sent.version();
         resolved = hosts;
         metrics.reloaded(true);
-        configStatus.applied(version, options.config().toString(), changes, publisher.typeVersions());
+        recordApplied(sent, changes);
         LOG.info(
                 "Config {} in force: {} (read and published in {} ms)",
                 version,
@@ -240,7 +241,10 @@ public final class Router implements AutoCloseable {
     }
 
     /** Translates the config with the client keys usable now, and schedules the next key expiry. */
-    private String publish(RouterConfig config, ResolvedHosts hosts) {
+    /** A config handed to the Envoys: its version, and when it was sent (Envoy may answer at once). */
+    private record Sent(String version, Instant at) {}
+
+    private Sent publish(RouterConfig config, ResolvedHosts hosts) {
         Instant now = Instant.now();
         Set<String> spent = budgets.limits(config.apiKeys());
         Translation translation = EnvoyTranslator.translate(
@@ -249,6 +253,7 @@ public final class Router implements AutoCloseable {
                 load,
                 new StatusEndpoint(options.statusHostForEnvoy(), status.port()),
                 modelResources);
+        Instant sentAt = Instant.now();
         String version = publisher.publish(translation.resources());
         inForce = translation;
         metrics.configure(translation);
@@ -262,7 +267,11 @@ public final class Router implements AutoCloseable {
                         Math.max(0, at.toEpochMilli() - System.currentTimeMillis()),
                         TimeUnit.MILLISECONDS))
                 .orElse(null);
-        return version;
+        return new Sent(version, sentAt);
+    }
+
+    private void recordApplied(Sent sent, String changes) {
+        configStatus.applied(sent.version(), options.config().toString(), sent.at(), changes, publisher.typeVersions());
     }
 
     /** Where the usage of client keys is reported (the access-log receiver, tests). */
@@ -272,12 +281,12 @@ public final class Router implements AutoCloseable {
 
     /** A key's budget was spent (or a new day began): every Envoy gets the keys' new state. */
     private synchronized void applyBudgets() {
-        String version = publish(fromFile, resolved);
+        Sent sent = publish(fromFile, resolved);
         LOG.info(
                 "Keys past their daily budget now: {}; config {} in force",
                 inForce.config().apiKeys().spent(),
-                version);
-        configStatus.applied(version, options.config().toString(), "daily budgets", publisher.typeVersions());
+                sent.version());
+        recordApplied(sent, "daily budgets");
     }
 
     private static Duration untilMidnightUtc() {
@@ -291,9 +300,9 @@ public final class Router implements AutoCloseable {
     }
 
     private synchronized void expireKeys() {
-        String version = publish(fromFile, resolved);
-        LOG.info("A client key expired; config {} in force", version);
-        configStatus.applied(version, options.config().toString(), "client key expired", publisher.typeVersions());
+        Sent sent = publish(fromFile, resolved);
+        LOG.info("A client key expired; config {} in force", sent.version());
+        recordApplied(sent, "client key expired");
     }
 
     /**
@@ -302,9 +311,9 @@ public final class Router implements AutoCloseable {
      */
     synchronized void publishLoad(LoadWeights weights) {
         load = weights;
-        String snapshot = publish(fromFile, resolved);
+        Sent sent = publish(fromFile, resolved);
         configStatus.reweighted(publisher.typeVersions());
-        LOG.debug("load-aware weights {}; snapshot {}", weights.shareByEndpoint(), snapshot);
+        LOG.debug("load-aware weights {}; snapshot {}", weights.shareByEndpoint(), sent.version());
     }
 
     /** Off the xDS thread that noticed it, which must not wait for a publish. */
@@ -351,15 +360,14 @@ public final class Router implements AutoCloseable {
         RouterConfig current = fromFile;
         ResolvedHosts hosts = HostResolver.resolve(current);
         if (!hosts.equals(resolved)) {
-            String version = publish(current, hosts);
+            Sent sent = publish(current, hosts);
             LOG.info(
                     "Host addresses changed ({} -> {}); config {} in force",
                     resolved.ipByHost(),
                     hosts.ipByHost(),
-                    version);
+                    sent.version());
             resolved = hosts;
-            configStatus.applied(
-                    version, options.config().toString(), "host addresses changed", publisher.typeVersions());
+            recordApplied(sent, "host addresses changed");
         }
     }
 

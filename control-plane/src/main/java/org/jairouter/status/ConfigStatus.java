@@ -33,8 +33,10 @@ public final class ConfigStatus {
     private final List<Applied> published = new ArrayList<>();
     private volatile Refused lastRefused;
 
-    public synchronized void applied(String version, String source, String changes, Map<String, String> typeVersions) {
-        published.add(new Applied(version, source, Instant.now(), changes, Map.copyOf(typeVersions)));
+    /** {@code at}: when the config was handed to the Envoys, so that an answer that came back at once counts. */
+    public synchronized void applied(
+            String version, String source, Instant at, String changes, Map<String, String> typeVersions) {
+        published.add(new Applied(version, source, at, changes, Map.copyOf(typeVersions)));
         if (published.size() > REMEMBERED) {
             published.remove(0);
         }
