@@ -242,6 +242,11 @@ def main():
     print(b.target("load-aware TTFT p99 at %d%% load" % (top * 100), "at least 30% below least-connections",
                    f"{b.ms(la, 0)} ms vs {b.ms(lc, 0)} ms", la <= 0.7 * lc))
     print()
+    affinity = by_name[("load-aware + session affinity", top)][0]
+    print(b.target("load-aware + session affinity TTFT p99 at %d%% load" % (top * 100),
+                   "at least 30% below least-connections", f"{b.ms(affinity, 0)} ms vs {b.ms(lc, 0)} ms",
+                   affinity <= 0.7 * lc))
+    print()
     lc_out, la_out = by_name[("least-connections", "outside")], by_name[("load-aware", "outside")]
     print(b.target("load-aware TTFT p99 with load the router cannot see", "at least 30% below least-connections",
                    f"{b.ms(la_out, 0)} ms vs {b.ms(lc_out, 0)} ms", la_out <= 0.7 * lc_out))
