@@ -14,21 +14,28 @@ import benchlib as b
 MODEL = "sim-chat"
 TIME_SCALE = 1.0            # real time: a simulated second is a second
 MAX_TOKENS = 16
-CACHE_BLOCKS = 768           # smaller than the fleet's working set, so where a session goes matters
-INSTANCES = {name: f"cache-blocks={CACHE_BLOCKS}" + extra for name, extra in
-             [("full-1", ""), ("full-2", ""), ("full-3", ""), ("half", ":speed=0.5")]}
 # Defaults of SimulatorProfile.DEFAULT, for the fleet's capacity: 8 sequences, 20 ms + 2 ms a sequence per step.
 CAPACITY, STEP_MS, STEP_MS_PER_SEQUENCE, PREFILL_MS_PER_TOKEN = 8, 20, 2, 0.25
-# Prompt tokens a request prefills, on average, when its prefix is only partly cached (measured in a
-# first run: about a fifth of an 800-token conversation); it slows every step it is admitted in.
-UNCACHED_TOKENS = 150
+# The workload: long conversations, most of each prompt the session's own history. A conversation
+# goes on for several turns, so a fleet holds far more conversation text than one server's prefix
+# cache; each server's cache holds about its quarter of the sessions' histories (plus the shared
+# system prompts), as a vLLM fleet's KV caches hold their share of the users, not all of them.
+SYSTEM_PROMPTS, SYSTEM_WORDS = 4, 250  # shared instructions, one per product feature
+SESSIONS = 12 if b.SMOKE else 96  # conversations going on at once
+EARLIER_TURNS = 8           # each starts with 0 to 8 turns already behind it
+QUESTION_WORDS = 60         # each turn: a question this long, then the answer (MAX_TOKENS)
+CACHE_BLOCKS = 1536         # per instance, of 16 tokens: about a quarter of the histories at the end
+INSTANCES = {name: f"cache-blocks={CACHE_BLOCKS}" + extra for name, extra in
+             [("full-1", ""), ("full-2", ""), ("full-3", ""), ("half", ":speed=0.5")]}
+# Prompt tokens a request prefills on average when the policy ignores where a session's history is
+# cached (measured with least-connections in a first run); it slows every step it is admitted in.
+# So "load" below is a share of what a cache-oblivious fleet serves; prefix reuse frees capacity.
+UNCACHED_TOKENS = 410
 FLEET_SPEED = 3.5
-SYSTEM_PROMPTS = 8           # distinct long system prompts, shared by the sessions
-SYSTEM_WORDS = 400
-SESSIONS = 48
 SCRAPE_INTERVAL = "500ms"
 LOADS = [0.7] if b.SMOKE else [0.7, 0.9]
-SECONDS = 2 if b.SMOKE else 15
+SECONDS = 2 if b.SMOKE else 20
+WARMUP_LOAD = 0.5          # first one unmeasured turn of each conversation, at this load
 POLICIES = [("random", "random", False), ("round-robin", "round-robin", False),
             ("least-connections", "least-connections", False), ("load-aware", "load-aware", False),
             ("load-aware + session affinity", "load-aware", True)]
@@ -46,21 +53,31 @@ def fleet_capacity():
 
 
 class Sessions:
-    """Chats that share long system prompts and grow turn by turn, as multi-turn traffic does."""
+    """Conversations that share a few system prompts and grow turn by turn, each turn resending the
+    whole conversation, as chat clients do."""
 
     def __init__(self, seed):
         rng = random.Random(seed)
-        words = [f"w{seed}x{i}" for i in range(5000)]
-        prompts = [" ".join(rng.choice(words) for _ in range(SYSTEM_WORDS)) for _ in range(SYSTEM_PROMPTS)]
-        self.history = [[{"role": "system", "content": prompts[s % SYSTEM_PROMPTS]}] for s in range(SESSIONS)]
+        self.words = [f"w{seed}x{i}" for i in range(5000)]
+        prompts = [self.text(rng, SYSTEM_WORDS) for _ in range(SYSTEM_PROMPTS)]
+        self.history = []
+        for s in range(SESSIONS):
+            messages = [{"role": "system", "content": prompts[s % SYSTEM_PROMPTS]}]
+            for _ in range(rng.randint(0, EARLIER_TURNS)):
+                messages += [{"role": "user", "content": self.text(rng, QUESTION_WORDS)},
+                             {"role": "assistant", "content": "tok " * MAX_TOKENS}]
+            self.history.append(messages)
         self.rng = rng
         self.lock = threading.Lock()
 
-    def next_turn(self):
+    def text(self, rng, words):
+        return " ".join(rng.choice(self.words) for _ in range(words))
+
+    def next_turn(self, session=None):
         with self.lock:
-            session = self.rng.randrange(SESSIONS)
+            session = self.rng.randrange(SESSIONS) if session is None else session
             messages = self.history[session]
-            messages.append({"role": "user", "content": f"question {len(messages)} of session {session}"})
+            messages.append({"role": "user", "content": self.text(self.rng, QUESTION_WORDS)})
             body = json.dumps({"model": MODEL, "stream": True, "max_tokens": MAX_TOKENS, "messages": messages})
             messages.append({"role": "assistant", "content": "tok " * MAX_TOKENS})
             return f"session-{session}", body
@@ -100,14 +117,17 @@ def cache_counters(urls):
     return hits, queries
 
 
-def poisson(url, rate, seed, pool, until):
-    """Submits chat turns to `url` at Poisson-distributed times until `until`; returns (results, failures)."""
-    sessions, rng = Sessions(seed), random.Random(seed + 1)
+def poisson(url, rate, sessions, seed, pool, until, measured_from):
+    """Submits chat turns to `url` at Poisson-distributed times until `until`; returns the (results,
+    failures) of the turns submitted from `measured_from` on (earlier ones warm the caches up)."""
+    rng = random.Random(seed)
     results, failures = [], []
 
-    def task(session, body):
+    def task(session, body, measured):
         try:
-            results.append(one_request(url, session, body))
+            result = one_request(url, session, body)
+            if measured:
+                results.append(result)
         except Exception as e:  # counted and shown; a failed request has no latency
             failures.append(str(e))
 
@@ -117,23 +137,32 @@ def poisson(url, rate, seed, pool, until):
         delay = at - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        pool.submit(task, *sessions.next_turn())
+        pool.submit(task, *sessions.next_turn(), at >= measured_from)
     return results, failures
 
 
-def run(url, rate, seed, instance_urls, outside_url=None):
-    """Poisson arrivals at `rate` for SECONDS (and, with `outside_url`, OUTSIDE_LOAD of the fleet's
-    capacity sent straight to that instance by clients the router does not see); the row's figures."""
+def warm_up(url, sessions, seed):
+    """One turn of every conversation at WARMUP_LOAD, unmeasured, waiting for all of them: a conversation's
+    first turn finds no cache anywhere, whatever the policy; after it the caches hold what the policy put there."""
+    rng = random.Random(seed)
+    with ThreadPoolExecutor(max_workers=400) as pool:
+        for session in range(SESSIONS):
+            time.sleep(rng.expovariate(WARMUP_LOAD * fleet_capacity()))
+            pool.submit(one_request, url, *sessions.next_turn(session))
+
+
+def run(url, rate, sessions, seed, instance_urls, outside=None):
+    """Poisson arrivals at `rate` for SECONDS (and, with `outside` = (url, sessions), OUTSIDE_LOAD of the
+    fleet's capacity sent straight to that instance by clients the router does not see); the row's figures."""
     hits0, queries0 = cache_counters(instance_urls)
     started = time.perf_counter()
+    until = started + SECONDS
     with ThreadPoolExecutor(max_workers=400) as pool:
-        outside = threading.Thread(target=poisson, daemon=True, args=(
-            outside_url, OUTSIDE_LOAD * fleet_capacity(), seed + 50, pool, started + SECONDS))
-        if outside_url:
-            outside.start()
-        results, failures = poisson(url, rate, seed, pool, started + SECONDS)
-        if outside_url:
-            outside.join()  # it submits until the same moment; the pool then waits for every request
+        if outside:
+            threading.Thread(target=poisson, daemon=True, args=(
+                outside[0], OUTSIDE_LOAD * fleet_capacity(), outside[1], seed + 50, pool, until, started)).start()
+        results, failures = poisson(url, rate, sessions, seed, pool, until, started)
+        # The outside clients submit until the same moment; the pool then waits for every request.
     elapsed = time.perf_counter() - started
     hits1, queries1 = cache_counters(instance_urls)
     ttft = sorted(r[0] for r in results)
@@ -156,49 +185,67 @@ def p(values, q):
 
 def main():
     rows, by_name = [], {}
-    with b.simulators(MODEL, TIME_SCALE, INSTANCES) as urls:
-        for index, (name, policy, affinity) in enumerate(POLICIES):
-            with b.router(f"routing-{index}", config(policy, affinity, urls)) as router:
-                for load in LOADS:
-                    rate = load * fleet_capacity()
-                    b.log(f"{name} at {load:.0%}: {rate:.1f} req/s for {SECONDS} s")
-                    ttft, e2e, done, hit_rate, failed = run(router.url, rate, index * 100 + int(load * 10),
-                                                            list(urls.values()))
-                    rows.append([name, f"{load:.0%}", p(ttft, 50), p(ttft, 90), p(ttft, 99), p(e2e, 50), p(e2e, 99),
-                                 f"{done:.1f}", f"{hit_rate:.1%}", failed])
-                    by_name[(name, load)] = (b.percentile(ttft, 99), hit_rate)
-        outside_rows = []
-        for index, (name, policy) in enumerate(OUTSIDE_POLICIES):
-            with b.router(f"routing-outside-{index}", config(policy, False, urls)) as router:
-                rate = ROUTER_LOAD_WITH_OUTSIDE * fleet_capacity()
-                b.log(f"{name} at {ROUTER_LOAD_WITH_OUTSIDE:.0%} + outside load on {OUTSIDE_INSTANCE}")
-                ttft, e2e, done, hit_rate, failed = run(router.url, rate, 1000 + index, list(urls.values()),
-                                                        urls[OUTSIDE_INSTANCE])
-                outside_rows.append([name, p(ttft, 50), p(ttft, 90), p(ttft, 99), p(e2e, 50), p(e2e, 99),
-                                     f"{done:.1f}", failed])
-                by_name[(name, "outside")] = b.percentile(ttft, 99)
+    for index, (name, policy, affinity) in enumerate(POLICIES):
+        # Each policy starts from empty caches and its own conversations, which go on from row to row.
+        with b.simulators(MODEL, TIME_SCALE, INSTANCES) as urls, \
+                b.router(f"routing-{index}", config(policy, affinity, urls)) as router:
+            sessions = Sessions(index)
+            warm_up(router.url, sessions, index * 100 + 99)
+            for row, load in enumerate(LOADS):
+                rate = load * fleet_capacity()
+                b.log(f"{name} at {load:.0%}: {rate:.1f} req/s for {SECONDS} s")
+                ttft, e2e, done, hit_rate, failed = run(router.url, rate, sessions, index * 100 + row,
+                                                        list(urls.values()))
+                rows.append([name, f"{load:.0%}", len(ttft), p(ttft, 50), p(ttft, 90), p(ttft, 99), p(e2e, 50),
+                             p(e2e, 99), f"{done:.1f}", f"{hit_rate:.1%}", failed])
+                by_name[(name, load)] = (b.percentile(ttft, 99), hit_rate)
+    outside_rows = []
+    for index, (name, policy) in enumerate(OUTSIDE_POLICIES):
+        with b.simulators(MODEL, TIME_SCALE, INSTANCES) as urls, \
+                b.router(f"routing-outside-{index}", config(policy, False, urls)) as router:
+            rate = ROUTER_LOAD_WITH_OUTSIDE * fleet_capacity()
+            b.log(f"{name} at {ROUTER_LOAD_WITH_OUTSIDE:.0%} + outside load on {OUTSIDE_INSTANCE}")
+            sessions, outside = Sessions(1000 + index), Sessions(2000 + index)
+            warm_up(router.url, sessions, 1099 + index)
+            ttft, e2e, done, hit_rate, failed = run(router.url, rate, sessions, 1000 + index, list(urls.values()),
+                                                    (urls[OUTSIDE_INSTANCE], outside))
+            outside_rows.append([name, len(ttft), p(ttft, 50), p(ttft, 90), p(ttft, 99), p(e2e, 50), p(e2e, 99),
+                                 f"{done:.1f}", failed])
+            by_name[(name, "outside")] = b.percentile(ttft, 99)
     print("## Routing on model-server load (simulated vLLM fleet)\n")
     print(f"4 simulated vLLM instances (`test-fixtures` simulator, time scale {TIME_SCALE}), one at half speed; "
           f"each {CAPACITY} sequences, {STEP_MS} ms + {STEP_MS_PER_SEQUENCE} ms per running sequence per decode step, "
-          f"prefill 250 µs per uncached prompt token, prefix cache {CACHE_BLOCKS} blocks of 16 tokens. "
-          f"Streamed chats of {MAX_TOKENS} tokens; {SESSIONS} sessions over {SYSTEM_PROMPTS} shared system prompts of "
-          f"{SYSTEM_WORDS} tokens, each turn resending the whole conversation. Poisson arrivals for {SECONDS} s per row "
-          f"at a share of the fleet's capacity ({fleet_capacity():.0f} req/s: full batches, {UNCACHED_TOKENS} uncached "
-          "prompt tokens per request). TTFT is to the first SSE "
-          "data; cache hit rate is cached / prompt tokens over the row, from the servers' own counters. "
-          f"load-aware reads the metrics every {SCRAPE_INTERVAL}. Each policy runs on its own router; the servers keep their caches between rows (each row uses new prompts).\n")
-    print(b.table(["policy", "load", "TTFT p50 ms", "TTFT p90 ms", "TTFT p99 ms", "e2e p50 ms", "e2e p99 ms",
-                   "completed/s", "cache hit rate", "failed"], rows))
+          f"prefill {PREFILL_MS_PER_TOKEN * 1000:.0f} µs per uncached prompt token (no chunked prefill: a step waits for "
+          f"its prefills), prefix cache {CACHE_BLOCKS} blocks of 16 tokens (LRU). Workload: {SESSIONS} conversations "
+          f"at once over {SYSTEM_PROMPTS} shared system prompts of {SYSTEM_WORDS} tokens; each starts with 0 to "
+          f"{EARLIER_TURNS} earlier turns and every turn adds a {QUESTION_WORDS}-token question and a streamed "
+          f"{MAX_TOKENS}-token answer, the client resending the whole conversation (a turn picks a conversation at "
+          "random). Most of a prompt is its conversation's own history, and one server's cache holds about a quarter "
+          "of the fleet's histories, as a real fleet's KV caches hold their share of the users: where a "
+          "conversation goes decides whether its history is prefilled again. "
+          f"Poisson arrivals at a share of the fleet's capacity ({fleet_capacity():.0f} req/s: full batches, "
+          f"{UNCACHED_TOKENS} uncached prompt tokens per request, as measured with least-connections, so a policy "
+          f"that reuses caches has capacity to spare). Each policy gets fresh servers and its own conversations: "
+          f"one unmeasured turn of each conversation at {WARMUP_LOAD:.0%} load, then {SECONDS} s per row, the conversations going on from row to row. TTFT is to "
+          "the first SSE data; cache hit rate is cached / prompt tokens over the row, from the servers' own "
+          f"counters. load-aware reads the metrics every {SCRAPE_INTERVAL}.\n")
+    print(b.table(["policy", "load", "requests", "TTFT p50 ms", "TTFT p90 ms", "TTFT p99 ms", "e2e p50 ms",
+                   "e2e p99 ms", "completed/s", "cache hit rate", "failed"], rows))
     print(f"With load the router cannot see: other clients send {OUTSIDE_LOAD:.0%} of the fleet's capacity straight "
           f"to {OUTSIDE_INSTANCE} (Poisson, the same kind of chats), while the router carries "
           f"{ROUTER_LOAD_WITH_OUTSIDE:.0%}; figures are the router's requests only.\n")
-    print(b.table(["policy", "TTFT p50 ms", "TTFT p90 ms", "TTFT p99 ms", "e2e p50 ms", "e2e p99 ms",
+    print(b.table(["policy", "requests", "TTFT p50 ms", "TTFT p90 ms", "TTFT p99 ms", "e2e p50 ms", "e2e p99 ms",
                    "completed/s", "failed"], outside_rows))
     top = max(LOADS)
     lc, la = by_name[("least-connections", top)][0], by_name[("load-aware", top)][0]
     random_hits, affinity_hits = by_name[("random", top)][1], by_name[("load-aware + session affinity", top)][1]
     print(b.target("load-aware TTFT p99 at %d%% load" % (top * 100), "at least 30% below least-connections",
                    f"{b.ms(la, 0)} ms vs {b.ms(lc, 0)} ms", la <= 0.7 * lc))
+    print()
+    affinity = by_name[("load-aware + session affinity", top)][0]
+    print(b.target("load-aware + session affinity TTFT p99 at %d%% load" % (top * 100),
+                   "at least 30% below least-connections", f"{b.ms(affinity, 0)} ms vs {b.ms(lc, 0)} ms",
+                   affinity <= 0.7 * lc))
     print()
     lc_out, la_out = by_name[("least-connections", "outside")], by_name[("load-aware", "outside")]
     print(b.target("load-aware TTFT p99 with load the router cannot see", "at least 30% below least-connections",

@@ -62,13 +62,26 @@ class ServerLoadReadingTest {
     void loadEnvoyAlreadySeesKeepsTheFullShare() {
         assertEquals(100, LoadWeighting.share(new ServerLoad(2, 8, 0.5), 10));
         assertEquals(100, LoadWeighting.share(new ServerLoad(1, 1, 0.5), 1), "one request of read-time skew");
+        assertEquals(100, LoadWeighting.share(new ServerLoad(0, 8, 0.5), 6), "a difference within rounding");
     }
 
     @Test
     void loadEnvoyCannotSeeOrAFullCacheLowersTheShareButNeverToZero() {
         assertEquals(50, LoadWeighting.share(new ServerLoad(0, 2, 0.5), 0));
         assertEquals(25, LoadWeighting.share(new ServerLoad(5, 3, 0.5), 1));
-        assertEquals(20, LoadWeighting.share(new ServerLoad(0, 0, 1.0), 0));
+        assertEquals(25, LoadWeighting.share(new ServerLoad(0, 0, 1.0), 0), "a full cache: a fifth, rounded");
         assertEquals(1, LoadWeighting.share(new ServerLoad(10_000, 8, 1.0), 0));
+    }
+
+    @Test
+    void sharesMoveOnlyInHalvingsSoThatAlikeServersKeepEqualWeights() {
+        // Nine running where Envoy counts six: two beyond the skew, the noise of two reads, not load.
+        assertEquals(100, LoadWeighting.share(new ServerLoad(0, 9, 0.5), 6));
+        // Three beyond the skew: 7 / 10 of the weight, nearer by ratio to 50 than to 100.
+        assertEquals(50, LoadWeighting.share(new ServerLoad(0, 10, 0.5), 6));
+        for (int unseen = 0; unseen < 400; unseen++) {
+            int share = LoadWeighting.share(new ServerLoad(unseen, 0, 0), 0);
+            assertTrue(java.util.List.of(100, 50, 25, 12, 6, 3, 1).contains(share), unseen + " unseen: " + share);
+        }
     }
 }
