@@ -39,11 +39,15 @@ final class RouterHarness implements AutoCloseable {
         this.workDir = workDir;
         this.serverYaml = serverYaml;
         this.port = port;
-        this.client = OpenAIOkHttpClient.builder()
-                .baseUrl(baseUrl())
-                .apiKey("sk-test")
-                .maxRetries(0)
-                .build();
+        this.client = clientBuilder(baseUrl()).build();
+    }
+
+    /**
+     * The official SDK's builder for a client of a router at {@code baseUrl}: a placeholder key (set
+     * another with apiKey) and no retries, so every failure shows.
+     */
+    static OpenAIOkHttpClient.Builder clientBuilder(String baseUrl) {
+        return OpenAIOkHttpClient.builder().baseUrl(baseUrl).apiKey("sk-test").maxRetries(0);
     }
 
     static RouterHarness start(String modelYaml) throws Exception {
