@@ -9,10 +9,6 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.CompletionUsage;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -42,7 +38,6 @@ class Http2StreamsThroughEnvoyTest {
     private static final int STREAMS = 20;
     private static final int STREAMS_PER_CONNECTION = 10;
     private static final Duration NO_HANG = Duration.ofSeconds(60);
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static StubBackend chat;
     private static RouterHarness router;
@@ -116,7 +111,7 @@ class Http2StreamsThroughEnvoyTest {
             assertEquals(STREAMS, chat.requestCount());
             long sent = outputTokens;
             Conditions.awaitValue("the streams' requests and output tokens in /metrics", Duration.ofSeconds(30), () -> {
-                String metrics = metrics();
+                String metrics = router.metrics();
                 boolean counted = KeyBudgetsThroughEnvoyTest.sum(metrics, "jairouter_requests_total{", "qwen3")
                                 == STREAMS
                         && KeyBudgetsThroughEnvoyTest.sum(
@@ -157,14 +152,5 @@ class Http2StreamsThroughEnvoyTest {
                 .streamOptions(
                         ChatCompletionStreamOptions.builder().includeUsage(true).build())
                 .build();
-    }
-
-    private static String metrics() throws Exception {
-        return HTTP.send(
-                        HttpRequest.newBuilder(URI.create(
-                                        "http://127.0.0.1:" + router.router().statusPort() + "/metrics"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
     }
 }
