@@ -22,8 +22,10 @@ import h2.events  # noqa: E402
 WANTED = 150 if b.SMOKE else 10_000  # smoke: still more streams than one HTTP/2 connection carries
 # Envoy's own files (workers, admin, xDS, logs), with room to spare.
 ENVOY_OWN_FILES = 256
-# The listener's SETTINGS_MAX_CONCURRENT_STREAMS by default; the client uses what Envoy announces.
-H2_STREAMS_PER_CONNECTION = 100
+# SETTINGS_MAX_CONCURRENT_STREAMS the listener announces: the translator's default, and raised with
+# server.http2.max-concurrent-streams. The client puts as many streams on a connection as Envoy allows.
+H2_DEFAULT_STREAMS = 100
+H2_RAISED_STREAMS = 1_000
 OPENING_AT_ONCE = 500      # streams being set up at the same time (connect, request, first chunk)
 STAGE_TIMEOUT_SECONDS = 180
 STUB = Path(__file__).resolve().parents[1] / "lib/sse_stub.py"
@@ -76,6 +78,9 @@ class Http1Client:
     def __init__(self, port):
         self.port = port
         self.connections = 0
+
+    def streams_per_connection(self):
+        return 1
 
     async def new_stream(self):
         self.connections += 1
@@ -143,11 +148,13 @@ class Http2Connection:
         await asyncio.wait_for(connection.settings.wait(), STAGE_TIMEOUT_SECONDS)
         return connection
 
+    def allowed(self):
+        return self.state.remote_settings.max_concurrent_streams
+
     def has_room(self):
         """Room for one more stream: each carries the most streams Envoy allows at once (none end
         before all are open)."""
-        allowed = min(H2_STREAMS_PER_CONNECTION, self.state.remote_settings.max_concurrent_streams)
-        return self.started < allowed
+        return self.started < self.allowed()
 
     def start_stream(self):
         stream_id = self.state.get_next_available_stream_id()
@@ -209,6 +216,9 @@ class Http2Client:
     @property
     def connections(self):
         return len(self.pool)
+
+    def streams_per_connection(self):
+        return self.pool[0].allowed()
 
     async def new_stream(self):
         """A stream on the newest connection, or on a new one once that one is full."""
@@ -285,12 +295,12 @@ def client_connections(router):
             for protocol, key in (("HTTP/1.1", "http1"), ("HTTP/2", "http2"))}
 
 
-def run(client_type, file_limit, count):
+def run(client_type, file_limit, count, server_yaml=""):
     """Streams `count` SSE chat completions at once through a fresh router (so that its RSS before is
     that of an idle Envoy) and returns the table row, or raises naming what failed."""
     with b.process("sse-stub", [sys.executable, STUB, 0], ready=r"sse stub listening on (\S+)") as running:
         stub = running.matches[0].group(1)
-        config = ("server:\n  address: 127.0.0.1\n  port: 0\nmodel:\n  services:\n    chat:\n      instances:\n"
+        config = (f"server:\n  address: 127.0.0.1\n  port: 0\n{server_yaml}model:\n  services:\n    chat:\n      instances:\n"
                   f'        - name: "{MODEL}"\n          base-url: "{stub}"\n')
         with b.router("streams", config) as router:
             client = client_type(int(router.url.rsplit(":", 1)[1]))
@@ -315,7 +325,7 @@ def run(client_type, file_limit, count):
         raise SystemExit(f"{client.name}: {len(failures)} of {count} streams failed ({seen['held']} held, Envoy "
                          f"accepted {accepted}): {failures[:5]}")
     per_stream_kib = (seen["rss"] - idle_rss) * 1024 / count
-    return [client.name, f"{count:,}", f"{client.connections:,}", len(failures), f"{opened:.1f}",
+    return [client.name, f"{client.streams_per_connection():,}", f"{count:,}", f"{client.connections:,}", len(failures), f"{opened:.1f}",
             f"{seen['held']:,}", f"{seen['files']:,}", f"{idle_rss:.0f}", f"{seen['rss']:.0f}", f"{peak_rss:.0f}",
             f"{per_stream_kib:.1f}"]
 
@@ -324,19 +334,22 @@ def main():
     file_limit = raise_file_limit()
     # HTTP/2: Envoy holds a socket per stream upstream (instances speak HTTP/1.1, a request per
     # connection) and a few client connections; HTTP/1.1: two sockets per stream.
-    h2_count = min(WANTED, file_limit - ENVOY_OWN_FILES - math.ceil(WANTED / H2_STREAMS_PER_CONNECTION))
+    h2_count = min(WANTED, file_limit - ENVOY_OWN_FILES - math.ceil(WANTED / H2_DEFAULT_STREAMS))
     h1_count = min(WANTED, (file_limit - ENVOY_OWN_FILES) // 2)
-    rows = [run(Http2Client, file_limit, h2_count), run(Http1Client, file_limit, h1_count)]
+    rows = [run(Http2Client, file_limit, h2_count),
+            run(Http2Client, file_limit, h2_count, f"  http2:\n    max-concurrent-streams: {H2_RAISED_STREAMS}\n"),
+            run(Http1Client, file_limit, h1_count)]
     if not b.SMOKE:
         b.target(f"{WANTED:,} concurrent SSE streams through one Envoy", "0 failures",
-                 f"0 failures of {h2_count:,} streams (clients on HTTP/2)", h2_count == WANTED)
+                 f"0 failures of {h2_count:,} streams (clients on HTTP/2, {H2_DEFAULT_STREAMS} streams per connection)", h2_count == WANTED)
     print(f"## Many streams: {h2_count:,} concurrent SSE chat streams through one Envoy\n")
     print("An asyncio client (one loop) opens streaming chat completions through the router, at most")
     print(f"{OPENING_AT_ONCE} being set up at once; the stub (`bench/lib/sse_stub.py`, one asyncio loop) sends each its")
     print("first chunk and holds it. Once every stream has its first chunk, Envoy's RSS and open files are read")
     print("and the stub releases all of them at once; each must then end with `[DONE]`. The client speaks")
-    print(f"**HTTP/2** (cleartext, prior knowledge, the `h2` package) with at most {H2_STREAMS_PER_CONNECTION} streams per")
-    print("connection (what the listener announces), or **HTTP/1.1** (raw sockets, a connection per stream).")
+    print("**HTTP/2** (cleartext, prior knowledge, the `h2` package) with as many streams per connection as the")
+    print(f"listener announces ({H2_DEFAULT_STREAMS} by default; {H2_RAISED_STREAMS:,} with `server.http2.max-concurrent-streams:")
+    print(f"{H2_RAISED_STREAMS}`), or **HTTP/1.1** (raw sockets, a connection per stream).")
     print("Upstream every stream has its own HTTP/1.1 connection, as with a real model server. A fresh router")
     print("per row, as the router runs it (one worker per core, the translator's default limits: 100,000")
     print(f"requests per model, 50,000 connections); the step raises its file limit to {file_limit:,}, inherited by")
@@ -346,7 +359,7 @@ def main():
         print(b.notes([f"The hard file limit here is {file_limit:,} and the step may not raise it (no "
                        f"CAP_SYS_RESOURCE): Envoy needs two sockets per HTTP/1.1 stream, so the HTTP/1.1 row ran "
                        f"{h1_count:,} streams, not {WANTED:,}; over HTTP/2 a stream costs Envoy one."]))
-    print(b.table(["client → Envoy", "streams", "client connections", "failed", "all open after s",
+    print(b.table(["client → Envoy", "streams per connection", "streams", "client connections", "failed", "all open after s",
                    "held at the stub", "Envoy open files", "Envoy RSS before MiB", "with all open MiB", "peak MiB",
                    "per stream KiB"], rows))
 
