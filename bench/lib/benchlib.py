@@ -5,6 +5,7 @@ context managers below, so everything it started is stopped however it ends, and
 section on stdout. Progress goes to stderr.
 """
 import ctypes
+import importlib
 import json
 import os
 import re
@@ -30,6 +31,8 @@ ROUTER_JVM = ["@" + str(REPO / "control-plane/jvm.options"),
               "-XX:SharedArchiveFile=" + str(REPO / "control-plane/target/jairouter.jsa")]
 FIXTURES_JAR = REPO / "test-fixtures/target/test-fixtures.jar"
 ENVOY_INSTALL_DIR = REPO / "envoy/.dist"
+# Python packages a step needs beyond the standard library, installed from PyPI (ignored by git).
+PYTHON_PACKAGES_DIR = REPO / "bench/.python-packages"
 
 # Requests sent to each model; the router config and the direct URLs below use the same names.
 CHAT_BODY = b'{"model":"bench-chat","messages":[{"role":"user","content":"Hello"}],"max_tokens":16}'
@@ -57,6 +60,21 @@ def work_path(name):
     """A path in the step's scratch folder (bench/run gives each step its own)."""
     WORK.mkdir(parents=True, exist_ok=True)
     return WORK / name
+
+
+def python_package(module, requirement):
+    """Imports `module`, first installing `requirement` from PyPI into PYTHON_PACKAGES_DIR when it is
+    missing there (pip, seconds; smoke mode too, as the step's code path needs it)."""
+    if str(PYTHON_PACKAGES_DIR) not in sys.path:
+        sys.path.insert(0, str(PYTHON_PACKAGES_DIR))
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        log(f"installing {requirement} into {PYTHON_PACKAGES_DIR}")
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                        "--root-user-action=ignore", "--target", str(PYTHON_PACKAGES_DIR), requirement], check=True)
+        importlib.invalidate_caches()
+        return importlib.import_module(module)
 
 
 def free_port():

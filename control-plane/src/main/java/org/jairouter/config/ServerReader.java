@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 /** {@code server}: where the router accepts traffic. */
 final class ServerReader implements SectionReader<ListenerSettings> {
     private static final Set<String> KEYS =
-            Set.of("port", "address", "max-request-size", "trusted-proxy-hops", "expose-status");
+            Set.of("port", "address", "max-request-size", "trusted-proxy-hops", "expose-status", "http2");
+    private static final String HTTP2_MAX_STREAMS = "max-concurrent-streams";
     private static final Pattern SIZE = Pattern.compile("(\\d{1,10})\\s*([KMG]?)(I?B)?", Pattern.CASE_INSENSITIVE);
 
     @Override
@@ -42,7 +43,13 @@ final class ServerReader implements SectionReader<ListenerSettings> {
         boolean exposeStatus = Optional.ofNullable(entries.get("expose-status"))
                 .flatMap(YamlSection::bool)
                 .orElse(true);
-        return new ListenerSettings(address, port, maxRequestBytes, trustedProxyHops, exposeStatus);
+        // Envoy's bound for SETTINGS_MAX_CONCURRENT_STREAMS.
+        int http2MaxConcurrentStreams = Optional.ofNullable(entries.get("http2"))
+                .map(http2 -> http2.entries(Set.of(HTTP2_MAX_STREAMS), Set.of()).get(HTTP2_MAX_STREAMS))
+                .flatMap(streams -> streams.integer(1, Integer.MAX_VALUE))
+                .orElse(ListenerSettings.DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS);
+        return new ListenerSettings(
+                address, port, maxRequestBytes, trustedProxyHops, exposeStatus, http2MaxConcurrentStreams);
     }
 
     /** A size as Spring writes it: 1048576, 512KB, 32MB, 1GB (binary units, as Spring's DataSize). */

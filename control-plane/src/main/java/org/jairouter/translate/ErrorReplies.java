@@ -21,6 +21,7 @@ import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jairouter.config.ServiceType;
 
@@ -59,106 +60,145 @@ final class ErrorReplies {
         };
     }
 
+    /**
+     * The refusals of client keys ({@link ClientKeys}), in the shape OpenAI's SDKs map to their exceptions.
+     * The first reply whose filter matches is made, so the narrower filters come first.
+     */
+    private static final List<Reply> KEY_REPLIES = List.of(
+            // api_key_auth: no key, or one that is unknown (expired and disabled keys are not sent to Envoy).
+            new Reply(
+                    status(ComparisonFilter.Op.EQ, 401),
+                    "Incorrect or missing API key. Send a valid key as Authorization: Bearer <key>.",
+                    CLIENT_ERROR,
+                    null,
+                    "invalid_api_key"),
+            // The model routes refuse after the body named the model...
+            new Reply(
+                    allOf(status(ComparisonFilter.Op.EQ, 403), metadataIs(Names.MODEL_KEY, null)),
+                    "Your API key may not use the model '" + MODEL + "'.",
+                    PERMISSION_ERROR,
+                    "model",
+                    "permission_denied"),
+            // ...api_key_auth (service) and rbac (client address) before it was read.
+            new Reply(
+                    status(ComparisonFilter.Op.EQ, 403),
+                    "Your API key may not call " + PATH + ", or not from your address.",
+                    PERMISSION_ERROR,
+                    null,
+                    "permission_denied"),
+            // A key whose daily budget is spent: the quota route marks the request.
+            new Reply(
+                    allOf(
+                            status(ComparisonFilter.Op.EQ, 429),
+                            AccessLogFilter.newBuilder()
+                                    .setHeaderFilter(HeaderFilter.newBuilder().setHeader(ClientKeys.quotaMark()))
+                                    .build()),
+                    "You exceeded your daily quota for this API key; it resets at 00:00 UTC.",
+                    "insufficient_quota",
+                    null,
+                    "insufficient_quota"));
+
+    /**
+     * local_ratelimit, whose retry-after header stays. Its RL flag is set only after the reply is made,
+     * too late for a mapper; every other 429 Envoy makes is marked (KEY_REPLIES).
+     */
+    private static final Reply RATE_LIMITED = new Reply(
+            status(ComparisonFilter.Op.EQ, 429),
+            "Rate limit reached for your requests; retry after the number of seconds in the retry-after header.",
+            "requests",
+            null,
+            "rate_limit_exceeded");
+
+    /**
+     * A model at its max-concurrent-requests (ClusterTranslator): retry-after lets the SDKs, which retry a
+     * 503 by themselves, come back when a slot may be free.
+     */
+    private static ResponseMapper overConcurrencyCap(String model) {
+        return new Reply(
+                        flag("UO"),
+                        "Model '" + model + "' is serving as many requests as its instances accept"
+                                + " (max-concurrent-requests); retry shortly.",
+                        SERVER_ERROR,
+                        null,
+                        "model_overloaded")
+                .mapper().toBuilder()
+                        .addHeadersToAdd(header("retry-after", "1"))
+                        .build();
+    }
+
+    private static Reply noHealthyInstance(String model) {
+        return new Reply(
+                flag("UH"),
+                "No healthy instance of model '" + model + "' is available.",
+                SERVER_ERROR,
+                null,
+                "service_unavailable");
+    }
+
+    /** The replies every config has, after those of the features it uses. */
+    private static List<Reply> commonReplies(long maxRequestBytes) {
+        return List.of(
+                new Reply(metadataIs(Names.ERROR_KEY, Names.MISSING_MODEL), BODY, CLIENT_ERROR, "model", null),
+                // Envoy's own 400s (a path it cannot normalise, a malformed header) come with no body.
+                new Reply(
+                        allOf(
+                                status(ComparisonFilter.Op.EQ, 400),
+                                metadataAbsent(Names.ERROR_KEY),
+                                metadataAbsent(Names.MODEL_KEY)),
+                        "The request could not be read (%RESPONSE_CODE_DETAILS%).",
+                        CLIENT_ERROR,
+                        null,
+                        null),
+                new Reply(
+                        allOf(status(ComparisonFilter.Op.EQ, 404), metadataIs(Names.MODEL_KEY, null)),
+                        "The model '" + MODEL + "' does not exist or is not served by this router.",
+                        CLIENT_ERROR,
+                        "model",
+                        "model_not_found"),
+                new Reply(
+                        status(ComparisonFilter.Op.EQ, 405),
+                        "Invalid method for URL (%REQ(:METHOD)% %REQ(:PATH)%); use POST.",
+                        CLIENT_ERROR,
+                        null,
+                        null),
+                new Reply(flag("NR"), "Invalid URL (%REQ(:METHOD)% %REQ(:PATH)%)", CLIENT_ERROR, null, null),
+                new Reply(
+                        status(ComparisonFilter.Op.EQ, 413),
+                        "Request body too large; this router accepts at most " + maxRequestBytes + " bytes.",
+                        CLIENT_ERROR,
+                        null,
+                        "request_too_large"),
+                noHealthyInstance(MODEL),
+                new Reply(flag("OM"), "The router is overloaded; try again later.", SERVER_ERROR, null, "overloaded"),
+                new Reply(
+                        flag("UC"),
+                        "The instance of model '" + MODEL + "' that took the request closed the connection before"
+                                + " answering.",
+                        SERVER_ERROR,
+                        null,
+                        "instance_closed_connection"),
+                new Reply(
+                        status(ComparisonFilter.Op.GE, 500),
+                        "No instance of model '" + MODEL + "' could answer: " + BODY,
+                        SERVER_ERROR,
+                        null,
+                        null));
+    }
+
     static LocalReplyConfig localReplyConfig(
             long maxRequestBytes, boolean keysEnforced, boolean rateLimited, boolean concurrencyCapped) {
         LocalReplyConfig.Builder replies = LocalReplyConfig.newBuilder();
         if (keysEnforced) {
-            keyReplies(replies);
+            KEY_REPLIES.forEach(reply -> replies.addMappers(reply.mapper()));
         }
         if (rateLimited) {
-            // local_ratelimit, whose retry-after header stays. Its RL flag is set only after the reply
-            // is made, too late for a mapper; every other 429 Envoy makes is marked (above).
-            replies.addMappers(mapper(
-                    status(ComparisonFilter.Op.EQ, 429),
-                    error(
-                            "Rate limit reached for your"
-                                    + " requests; retry after the number of seconds in the retry-after header.",
-                            "requests",
-                            null,
-                            "rate_limit_exceeded")));
+            replies.addMappers(RATE_LIMITED.mapper());
         }
         if (concurrencyCapped) {
-            // A model at its max-concurrent-requests (ClusterTranslator): retry-after lets the SDKs,
-            // which retry a 503 by themselves, come back when a slot may be free.
-            replies.addMappers(overloaded(MODEL));
+            replies.addMappers(overConcurrencyCap(MODEL));
         }
-        return replies.addMappers(mapper(
-                        metadataIs(Names.ERROR_KEY, Names.MISSING_MODEL), error(BODY, CLIENT_ERROR, "model", null)))
-                // Envoy's own 400s (a path it cannot normalise, a malformed header) come with no body.
-                .addMappers(mapper(
-                        AccessLogFilter.newBuilder()
-                                .setAndFilter(AndFilter.newBuilder()
-                                        .addFilters(status(ComparisonFilter.Op.EQ, 400))
-                                        .addFilters(metadataAbsent(Names.ERROR_KEY))
-                                        .addFilters(metadataAbsent(Names.MODEL_KEY)))
-                                .build(),
-                        error("The request could not be read (%RESPONSE_CODE_DETAILS%).", CLIENT_ERROR, null, null)))
-                .addMappers(mapper(
-                        AccessLogFilter.newBuilder()
-                                .setAndFilter(AndFilter.newBuilder()
-                                        .addFilters(status(ComparisonFilter.Op.EQ, 404))
-                                        .addFilters(metadataIs(Names.MODEL_KEY, null)))
-                                .build(),
-                        error(
-                                "The model '" + MODEL + "' does not exist or is not served by this router.",
-                                CLIENT_ERROR,
-                                "model",
-                                "model_not_found")))
-                .addMappers(mapper(
-                        status(ComparisonFilter.Op.EQ, 405),
-                        error(
-                                "Invalid method for URL (%REQ(:METHOD)% %REQ(:PATH)%); use POST.",
-                                CLIENT_ERROR, null, null)))
-                .addMappers(mapper(
-                        flag("NR"), error("Invalid URL (%REQ(:METHOD)% %REQ(:PATH)%)", CLIENT_ERROR, null, null)))
-                .addMappers(mapper(
-                        status(ComparisonFilter.Op.EQ, 413),
-                        error(
-                                "Request body too large; this router accepts at most " + maxRequestBytes + " bytes.",
-                                CLIENT_ERROR,
-                                null,
-                                "request_too_large")))
-                .addMappers(noHealthyInstance(MODEL))
-                .addMappers(mapper(
-                        flag("OM"),
-                        error("The router is overloaded; try again later.", SERVER_ERROR, null, "overloaded")))
-                .addMappers(mapper(
-                        flag("UC"),
-                        error(
-                                "The instance of model '" + MODEL + "' that took the request closed the connection"
-                                        + " before answering.",
-                                SERVER_ERROR,
-                                null,
-                                "instance_closed_connection")))
-                .addMappers(mapper(
-                        status(ComparisonFilter.Op.GE, 500),
-                        error("No instance of model '" + MODEL + "' could answer: " + BODY, SERVER_ERROR, null, null)))
-                .setBodyFormat(error(BODY, CLIENT_ERROR, null, null))
-                .build();
-    }
-
-    private static ResponseMapper overloaded(String model) {
-        return mapper(
-                        flag("UO"),
-                        error(
-                                "Model '" + model + "' is serving as many requests as its instances"
-                                        + " accept (max-concurrent-requests); retry shortly.",
-                                SERVER_ERROR,
-                                null,
-                                "model_overloaded"))
-                .toBuilder()
-                .addHeadersToAdd(header("retry-after", "1"))
-                .build();
-    }
-
-    private static ResponseMapper noHealthyInstance(String model) {
-        return mapper(
-                flag("UH"),
-                error(
-                        "No healthy instance of model '" + model + "' is available.",
-                        SERVER_ERROR,
-                        null,
-                        "service_unavailable"));
+        commonReplies(maxRequestBytes).forEach(reply -> replies.addMappers(reply.mapper()));
+        return replies.setBodyFormat(error(BODY, CLIENT_ERROR, null, null)).build();
     }
 
     /**
@@ -175,17 +215,15 @@ final class ErrorReplies {
                 .setResponseFlagFilter(ResponseFlagFilter.getDefaultInstance())
                 .build();
         return LocalReplyConfig.newBuilder()
-                .addMappers(overloaded(name).toBuilder().addHeadersToAdd(mark))
-                .addMappers(noHealthyInstance(name).toBuilder().addHeadersToAdd(mark))
-                .addMappers(mapper(
+                .addMappers(overConcurrencyCap(name).toBuilder().addHeadersToAdd(mark))
+                .addMappers(noHealthyInstance(name).mapper().toBuilder().addHeadersToAdd(mark))
+                .addMappers(new Reply(
                                 anyFlag,
-                                error(
-                                        "No instance of model '" + name + "' could answer: " + BODY,
-                                        SERVER_ERROR,
-                                        null,
-                                        null))
-                        .toBuilder()
-                        .addHeadersToAdd(mark))
+                                "No instance of model '" + name + "' could answer: " + BODY,
+                                SERVER_ERROR,
+                                null,
+                                null)
+                        .mapper().toBuilder().addHeadersToAdd(mark))
                 .build();
     }
 
@@ -196,57 +234,14 @@ final class ErrorReplies {
                 .build();
     }
 
-    /** The refusals of client keys ({@link ClientKeys}), in the shape OpenAI's SDKs map to their exceptions. */
-    private static void keyReplies(LocalReplyConfig.Builder replies) {
-        // api_key_auth: no key, or one that is unknown (expired and disabled keys are not sent to Envoy).
-        replies.addMappers(mapper(
-                        status(ComparisonFilter.Op.EQ, 401),
-                        error(
-                                "Incorrect or missing API key. Send a valid key as Authorization: Bearer <key>.",
-                                CLIENT_ERROR,
-                                null,
-                                "invalid_api_key")))
-                // The model routes refuse after the body named the model...
-                .addMappers(mapper(
-                        AccessLogFilter.newBuilder()
-                                .setAndFilter(AndFilter.newBuilder()
-                                        .addFilters(status(ComparisonFilter.Op.EQ, 403))
-                                        .addFilters(metadataIs(Names.MODEL_KEY, null)))
-                                .build(),
-                        error(
-                                "Your API key may not use the model '" + MODEL + "'.",
-                                PERMISSION_ERROR,
-                                "model",
-                                "permission_denied")))
-                // ...api_key_auth (service) and rbac (client address) before it was read.
-                .addMappers(mapper(
-                        status(ComparisonFilter.Op.EQ, 403),
-                        error(
-                                "Your API key may not call " + PATH + ", or not from your address.",
-                                PERMISSION_ERROR,
-                                null,
-                                "permission_denied")))
-                // A key whose daily budget is spent: the quota route marks the request.
-                .addMappers(mapper(
-                        AccessLogFilter.newBuilder()
-                                .setAndFilter(AndFilter.newBuilder()
-                                        .addFilters(status(ComparisonFilter.Op.EQ, 429))
-                                        .addFilters(AccessLogFilter.newBuilder()
-                                                .setHeaderFilter(HeaderFilter.newBuilder()
-                                                        .setHeader(ClientKeys.quotaMark()))))
-                                .build(),
-                        error(
-                                "You exceeded your daily quota for this API key; it resets at 00:00 UTC.",
-                                "insufficient_quota",
-                                null,
-                                "insufficient_quota")));
-    }
-
-    private static ResponseMapper mapper(AccessLogFilter filter, SubstitutionFormatString body) {
-        return ResponseMapper.newBuilder()
-                .setFilter(filter)
-                .setBodyFormatOverride(body)
-                .build();
+    /** A reply Envoy makes itself that the filter matches gets this OpenAI error as its body. */
+    private record Reply(AccessLogFilter filter, String message, String type, String param, String code) {
+        ResponseMapper mapper() {
+            return ResponseMapper.newBuilder()
+                    .setFilter(filter)
+                    .setBodyFormatOverride(error(message, type, param, code))
+                    .build();
+        }
     }
 
     private static SubstitutionFormatString error(String message, String type, String param, String code) {
@@ -278,6 +273,12 @@ final class ErrorReplies {
                                         .setDefaultValue(code)
                                         .setRuntimeKey("jairouter.local_reply."
                                                 + op.name().toLowerCase() + "_" + code))))
+                .build();
+    }
+
+    private static AccessLogFilter allOf(AccessLogFilter... filters) {
+        return AccessLogFilter.newBuilder()
+                .setAndFilter(AndFilter.newBuilder().addAllFilters(List.of(filters)))
                 .build();
     }
 

@@ -36,10 +36,12 @@ final class ListenerTranslator {
      * a large response slowly can pin; bodies the model readers need whole get their own request limit.
      */
     static final int CONNECTION_BUFFER_BYTES = 1 << 20;
-    /** HTTP/2 limits from Envoy's edge example: a client cannot open unbounded streams or windows. */
-    private static final int H2_MAX_STREAMS = 100;
-
+    /**
+     * HTTP/2 windows from Envoy's edge example (streams per connection: server.http2): a client cannot
+     * make Envoy hold unbounded request data.
+     */
     private static final int H2_STREAM_WINDOW = 64 * 1024;
+
     private static final int H2_CONNECTION_WINDOW = 1 << 20;
 
     private ListenerTranslator() {}
@@ -79,7 +81,7 @@ final class ListenerTranslator {
                 .setHttpProtocolOptions(
                         Http1ProtocolOptions.newBuilder().setAcceptHttp10(true).setDefaultHostForHttp10(Names.LISTENER))
                 .setHttp2ProtocolOptions(Http2ProtocolOptions.newBuilder()
-                        .setMaxConcurrentStreams(UInt32Value.of(H2_MAX_STREAMS))
+                        .setMaxConcurrentStreams(UInt32Value.of(settings.http2MaxConcurrentStreams()))
                         .setInitialStreamWindowSize(UInt32Value.of(H2_STREAM_WINDOW))
                         .setInitialConnectionWindowSize(UInt32Value.of(H2_CONNECTION_WINDOW)))
                 // Backends' own Server headers pass; Envoy adds none of its own.

@@ -274,7 +274,7 @@ class ConfigLoaderTest {
 
     @Test
     void serverSectionSetsAddressPortAndMaxRequestSize() {
-        assertEquals(new ListenerSettings("127.0.0.1", 9090, 64L << 20, 0, true), full().listener());
+        assertEquals(new ListenerSettings("127.0.0.1", 9090, 64L << 20, 0, true, 100), full().listener());
     }
 
     @Test
@@ -298,7 +298,7 @@ class ConfigLoaderTest {
                     chat:
                       instances: [{name: m, base-url: "http://h"}]
                 """).config();
-        assertEquals(new ListenerSettings("0.0.0.0", 8080, 32L * 1024 * 1024, 0, true), config.listener());
+        assertEquals(new ListenerSettings("0.0.0.0", 8080, 32L * 1024 * 1024, 0, true, 100), config.listener());
     }
 
     @ParameterizedTest

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -91,11 +90,9 @@ class AccessLogThroughEnvoyTest {
 
     @Test
     void everyRequestIsOneJsonLineWithUsageAndNoSecretsOrBodies() throws Exception {
-        OpenAIClient client = OpenAIOkHttpClient.builder()
-                .baseUrl(router.baseUrl())
+        OpenAIClient client = RouterHarness.clientBuilder(router.baseUrl())
                 .apiKey(CLIENT_KEY)
                 .putHeader("X-API-Key", OTHER_KEY)
-                .maxRetries(0)
                 .build();
         CompletionUsage whole = client.chat()
                 .completions()

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.UnauthorizedException;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -105,11 +104,9 @@ class ClientKeysThroughEnvoyTest {
     @Test
     void aKeyIsReadFromTheConfiguredHeaderOrAsBearer() throws Exception {
         chat(client(FULL), "small");
-        OpenAIClient byHeader = OpenAIOkHttpClient.builder()
-                .baseUrl(router.baseUrl())
+        OpenAIClient byHeader = RouterHarness.clientBuilder(router.baseUrl())
                 .apiKey("sk-ignored")
                 .putHeader("X-API-Key", FULL)
-                .maxRetries(0)
                 .build();
         chat(byHeader, "large");
         assertEquals(200, get("/v1/status", FULL).statusCode());
@@ -128,11 +125,9 @@ class ClientKeysThroughEnvoyTest {
 
     @Test
     void aClientCannotClaimAnotherKeysId() {
-        OpenAIClient spoofing = OpenAIOkHttpClient.builder()
-                .baseUrl(router.baseUrl())
+        OpenAIClient spoofing = RouterHarness.clientBuilder(router.baseUrl())
                 .apiKey(SMALL)
                 .putHeader("x-jairouter-key-id", "full")
-                .maxRetries(0)
                 .build();
         assertThrows(PermissionDeniedException.class, () -> chat(spoofing, "large"));
     }
@@ -147,10 +142,8 @@ class ClientKeysThroughEnvoyTest {
     @Test
     void aKeyWithAnAllowListIsRefusedFromOtherAddresses() throws Exception {
         assertThrows(PermissionDeniedException.class, () -> chat(client(HOME), "small"));
-        OpenAIClient fromHome = OpenAIOkHttpClient.builder()
-                .baseUrl(router.baseUrl())
+        OpenAIClient fromHome = RouterHarness.clientBuilder(router.baseUrl())
                 .apiKey(HOME)
-                .maxRetries(0)
                 .okHttpClient(new OkHttpClient.Builder()
                         .socketFactory(new BoundSocketFactory(InetAddress.getByName("127.0.0.2")))
                         .build())
@@ -174,11 +167,7 @@ class ClientKeysThroughEnvoyTest {
     }
 
     static OpenAIClient client(String key) {
-        return OpenAIOkHttpClient.builder()
-                .baseUrl(router.baseUrl())
-                .apiKey(key)
-                .maxRetries(0)
-                .build();
+        return RouterHarness.clientBuilder(router.baseUrl()).apiKey(key).build();
     }
 
     static void chat(OpenAIClient client, String model) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.RateLimitException;
@@ -102,10 +101,8 @@ class ClientLimitsThroughEnvoyTest {
     @Test
     void eachClientAddressHasItsOwnBucket() throws Exception {
         OpenAIClient fromOne = client(A);
-        OpenAIClient fromTwo = OpenAIOkHttpClient.builder()
-                .baseUrl(router.baseUrl())
+        OpenAIClient fromTwo = RouterHarness.clientBuilder(router.baseUrl())
                 .apiKey(A)
-                .maxRetries(0)
                 .okHttpClient(new OkHttpClient.Builder()
                         .socketFactory(new BoundSocketFactory(InetAddress.getByName("127.0.0.2")))
                         .build())
@@ -160,11 +157,7 @@ class ClientLimitsThroughEnvoyTest {
     }
 
     private OpenAIClient client(String key) {
-        return OpenAIOkHttpClient.builder()
-                .baseUrl(router.baseUrl())
-                .apiKey(key)
-                .maxRetries(0)
-                .build();
+        return RouterHarness.clientBuilder(router.baseUrl()).apiKey(key).build();
     }
 
     private void chat(String key) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -42,10 +41,8 @@ class ControlPlaneRestartTest {
             Files.writeString(config, config(listenerPort, before));
             ControlPlaneProcess controlPlane = ControlPlaneProcess.on(dir, config);
             controlPlane.start("first");
-            OpenAIClient client = OpenAIOkHttpClient.builder()
-                    .baseUrl("http://127.0.0.1:" + listenerPort + "/v1")
+            OpenAIClient client = RouterHarness.clientBuilder("http://127.0.0.1:" + listenerPort + "/v1")
                     .apiKey("k")
-                    .maxRetries(0)
                     .build();
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicInteger completed = new AtomicInteger();

@@ -3,7 +3,6 @@ package org.jairouter.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -50,10 +49,8 @@ final class FleetEnvoy implements AutoCloseable {
         this.nodeId = nodeId;
         this.process = process;
         this.admin = admin;
-        this.client = OpenAIOkHttpClient.builder()
-                .baseUrl("http://127.0.0.1:" + port + "/v1")
+        this.client = RouterHarness.clientBuilder("http://127.0.0.1:" + port + "/v1")
                 .apiKey("k")
-                .maxRetries(0)
                 .build();
     }
 

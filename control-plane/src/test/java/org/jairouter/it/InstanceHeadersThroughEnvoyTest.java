@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -44,10 +43,8 @@ class InstanceHeadersThroughEnvoyTest {
                                base-url: "%s"
                                api-key: sk-instance-secret
                      """.formatted(keyed.baseUrl(), open.baseUrl(), keyed.baseUrl()))) {
-            OpenAIClient client = OpenAIOkHttpClient.builder()
-                    .baseUrl(router.baseUrl())
+            OpenAIClient client = RouterHarness.clientBuilder(router.baseUrl())
                     .apiKey("client-key")
-                    .maxRetries(0)
                     .build();
             // Model k has only the keyed instance: its JSON and SSE calls must all carry the instance's key.
             for (String model : new String[] {"k", "k", "m", "m", "m", "m"}) {

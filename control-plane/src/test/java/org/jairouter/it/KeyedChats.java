@@ -1,7 +1,6 @@
 package org.jairouter.it;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -43,11 +42,7 @@ final class KeyedChats {
     }
 
     private static OpenAIClient client(String baseUrl, String key) {
-        return OpenAIOkHttpClient.builder()
-                .baseUrl(baseUrl)
-                .apiKey(key)
-                .maxRetries(0)
-                .build();
+        return RouterHarness.clientBuilder(baseUrl).apiKey(key).build();
     }
 
     private static ChatCompletionCreateParams.Builder params() {

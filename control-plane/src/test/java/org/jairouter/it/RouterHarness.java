@@ -4,6 +4,10 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -26,6 +30,7 @@ import org.jairouter.fixtures.Conditions;
  */
 final class RouterHarness implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private final Router router;
     private final Path config;
     private final Path workDir;
@@ -39,11 +44,15 @@ final class RouterHarness implements AutoCloseable {
         this.workDir = workDir;
         this.serverYaml = serverYaml;
         this.port = port;
-        this.client = OpenAIOkHttpClient.builder()
-                .baseUrl(baseUrl())
-                .apiKey("sk-test")
-                .maxRetries(0)
-                .build();
+        this.client = clientBuilder(baseUrl()).build();
+    }
+
+    /**
+     * The official SDK's builder for a client of a router at {@code baseUrl}: a placeholder key (set
+     * another with apiKey) and no retries, so every failure shows.
+     */
+    static OpenAIOkHttpClient.Builder clientBuilder(String baseUrl) {
+        return OpenAIOkHttpClient.builder().baseUrl(baseUrl).apiKey("sk-test").maxRetries(0);
     }
 
     static RouterHarness start(String modelYaml) throws Exception {
@@ -132,6 +141,15 @@ final class RouterHarness implements AutoCloseable {
         Path next = Files.writeString(config.resolveSibling(config.getFileName() + ".tmp"), text);
         Files.move(next, configFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return true;
+    }
+
+    /** The control plane's Prometheus text: GET /metrics on its status port. */
+    String metrics() throws IOException, InterruptedException {
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.statusPort() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     EnvoyAdmin admin() {

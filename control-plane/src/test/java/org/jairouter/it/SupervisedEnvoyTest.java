@@ -3,7 +3,6 @@ package org.jairouter.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import java.time.Duration;
 import java.util.Optional;
@@ -33,10 +32,8 @@ class SupervisedEnvoyTest {
             int port = router.router().awaitReady(Duration.ofMinutes(1));
 
             assertNotEquals(first.pid(), second.pid());
-            var client = OpenAIOkHttpClient.builder()
-                    .baseUrl("http://127.0.0.1:" + port + "/v1")
+            var client = RouterHarness.clientBuilder("http://127.0.0.1:" + port + "/v1")
                     .apiKey("k")
-                    .maxRetries(0)
                     .build();
             var completion = client.chat()
                     .completions()
