@@ -14,7 +14,7 @@ import copy
 import json
 import os
 import statistics
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import benchlib as b
@@ -166,19 +166,8 @@ def envoy_copy(name, binary, config):
 
 def wrk_at_once(urls, seconds):
     """One wrk run on each URL, all at the same time; their summaries in the same order."""
-    summaries = [None] * len(urls)
-
-    def run(index):
-        summaries[index] = c.wrk(urls[index], b.CHAT_BODY, CONNECTIONS, seconds)[1]
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(urls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if None in summaries:
-        raise RuntimeError("a wrk run failed (its error is above)")
-    return summaries
+    with ThreadPoolExecutor(len(urls)) as pool:
+        return list(pool.map(lambda url: c.wrk(url, b.CHAT_BODY, CONNECTIONS, seconds)[1], urls))
 
 
 def paired(floor, target):
