@@ -303,14 +303,29 @@ _MODEL_READER = """
                   on_present: {metadata_namespace: bench, key: model}"""
 
 
-def body_routing_envoy(binary, host, port, model):
+# json_to_metadata's response rules reading a chat answer's usage, as JAiRouter's JSON usage reader does.
+_USAGE_READER = """
+          - name: usage
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata
+              response_rules:
+                rules:
+                - selectors: [{key: usage}, {key: prompt_tokens}]
+                  on_present: {metadata_namespace: bench.usage, key: input_tokens, type: NUMBER}
+                - selectors: [{key: usage}, {key: completion_tokens}]
+                  on_present: {metadata_namespace: bench.usage, key: output_tokens, type: NUMBER}"""
+
+
+def body_routing_envoy(binary, host, port, model, usage=False):
     """plain_envoy plus the one thing JAiRouter's design requires: reading `model` from the JSON body
     (json_to_metadata) and a route matched on it (other models get a 404). The floor under any router
-    that routes on the body. Yields (base URL, pid)."""
+    that routes on the body. With `usage`, it also reads the answer's token usage (json_to_metadata's
+    response rules): what that reading costs alone. Yields (base URL, pid)."""
     routes = (f'[{{match: {{prefix: "/", dynamic_metadata: [{{filter: bench, path: [{{key: model}}], '
               f'value: {{string_match: {{exact: "{model}"}}}}}}]}}, route: {{cluster: backend}}}}, '
               f'{{match: {{prefix: "/"}}, direct_response: {{status: 404}}}}]')
-    return _static_envoy("body-routing-envoy", binary, host, port, routes, _MODEL_READER)
+    return _static_envoy("body-routing-envoy" + ("-usage" if usage else ""), binary, host, port, routes,
+                         _MODEL_READER + (_USAGE_READER if usage else ""))
 
 
 @contextmanager

@@ -2,20 +2,25 @@
 """What each part of JAiRouter's Envoy config costs per request: the config a router generated, copied from
 its Envoy's /config_dump into static Envoys, each with one thing removed, against the body-routing Envoy.
 
-A copy serves the same traffic as the router's own Envoy (same filters, routes, clusters, access log to the
-same control plane), so the difference between a copy and the copy without X is what X costs.
+A copy serves the same traffic as the router's own Envoy (same filters, routes, clusters, overload manager,
+access log to the same control plane), so the difference between a copy and the copy without X is what X costs.
+
+Each copy is measured at the same time as the body-routing Envoy (two wrk runs at once, one on each), and the
+figure is the ratio of their CPU per request within that run: a change in the machine's load (the machine may
+be shared) hits both alike, where runs one after the other would see different neighbours.
 """
 import contextlib
 import copy
 import json
 import os
 import statistics
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import benchlib as b
 import clients as c
 
-SECONDS = 1 if b.SMOKE else 4
+SECONDS = 1 if b.SMOKE else 2
 ROUNDS = 1 if b.SMOKE else 5
 CONNECTIONS = 16
 CHAT = b.OPENAI_PATHS["chat"]
@@ -46,7 +51,8 @@ def static_copy(dump):
         resource.pop("@type", None)
     connection_manager(listener).pop("rds")
     connection_manager(listener)["route_config"] = routes
-    return {"listener": listener, "clusters": clusters}
+    bootstrap = sections["BootstrapConfigDump"]["bootstrap"]
+    return {"listener": listener, "clusters": clusters, "overload_manager": bootstrap.get("overload_manager")}
 
 
 def connection_manager(listener):
@@ -93,6 +99,17 @@ def without_cluster_keys(*keys):
     return change
 
 
+def without_listener_keys(*keys):
+    def change(config):
+        for key in keys:
+            connection_manager(config["listener"]).pop(key, None)
+    return change
+
+
+def without_overload_manager(config):
+    config.pop("overload_manager", None)
+
+
 def without_access_log(config):
     connection_manager(config["listener"]).pop("access_log", None)
 
@@ -105,6 +122,12 @@ def record_as_attributes(config):
                                        for i, operator in enumerate(operators)]}
 
 
+# What JAiRouter sets on its connection manager beyond Envoy's defaults (the body-routing Envoy sets none).
+MANAGER_SETTINGS = ("normalize_path", "merge_slashes", "use_remote_address", "internal_address_config",
+                    "xff_num_trusted_hops", "server_header_transformation", "common_http_protocol_options",
+                    "request_headers_timeout", "stream_idle_timeout", "http_protocol_options",
+                    "http2_protocol_options")
+
 # (name, which router's config, the change); None keeps the copy as dumped.
 VARIANTS = [
     ("monitoring off: as generated", "off", None),
@@ -115,6 +138,9 @@ VARIANTS = [
     ("… without path and host rewrite", "off", without_route_keys("prefix_rewrite", "auto_host_rewrite")),
     ("… without outlier detection and circuit breakers", "off", without_cluster_keys("outlier_detection",
                                                                                      "circuit_breakers")),
+    ("… without the connection manager's settings (path normalising, client address, timeouts, "
+     "protocol options)", "off", without_listener_keys(*MANAGER_SETTINGS)),
+    ("… without the overload manager (bootstrap)", "off", without_overload_manager),
     ("default monitoring: as generated", "on", None),
     ("… without the access log (records to the control plane)", "on", without_access_log),
     ("… without the usage readers", "on", without_filters("jairouter.usage.json", "jairouter.usage.json_tail",
@@ -130,18 +156,29 @@ def envoy_copy(name, binary, config):
     config["listener"]["address"]["socket_address"]["port_value"] = listen
     bootstrap = {"admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
                  "static_resources": {"listeners": [config["listener"]], "clusters": config["clusters"]}}
+    if config.get("overload_manager"):
+        bootstrap["overload_manager"] = config["overload_manager"]
     path = b.work_path(f"{name}.json")
     path.write_text(json.dumps(bootstrap))
     with b.envoy_process(name, binary, path, listen) as pid:
         yield f"http://127.0.0.1:{listen}{CHAT}", pid
 
 
-def cost(url, pid):
-    """Envoy CPU µs per request and requests/s over one wrk run."""
-    c.wrk(url, b.CHAT_BODY, CONNECTIONS, 1)
-    before = b.cpu_seconds(pid)
-    _, s = c.wrk(url, b.CHAT_BODY, CONNECTIONS, SECONDS)
-    return (b.cpu_seconds(pid) - before) / s["requests"] * 1e6, s["requests"] / s["duration_us"] * 1e6
+def wrk_at_once(urls, seconds):
+    """One wrk run on each URL, all at the same time; their summaries in the same order."""
+    with ThreadPoolExecutor(len(urls)) as pool:
+        return list(pool.map(lambda url: c.wrk(url, b.CHAT_BODY, CONNECTIONS, seconds)[1], urls))
+
+
+def paired(floor, target):
+    """The target's Envoy CPU per request and requests/s as ratios to the floor's, both loaded at the same
+    time (after a 1 s warm-up the same way); and the target's CPU µs per request."""
+    urls, pids = [floor[0], target[0]], [floor[1], target[1]]
+    wrk_at_once(urls, 1)
+    before = [b.cpu_seconds(pid) for pid in pids]
+    summaries = wrk_at_once(urls, SECONDS)
+    us = [(b.cpu_seconds(pid) - cpu) / s["requests"] * 1e6 for pid, cpu, s in zip(pids, before, summaries)]
+    return us[1] / us[0], summaries[1]["requests"] / summaries[0]["requests"], us[1]
 
 
 def main():
@@ -158,30 +195,37 @@ def main():
         with contextlib.ExitStack() as envoys:
             url, pid = envoys.enter_context(
                 b.body_routing_envoy(binary, backend.hostname, backend.port, "bench-chat"))
-            targets = {"body-routing Envoy": (url + CHAT, pid)}
+            floor, targets = (url + CHAT, pid), {}
+            url, pid = envoys.enter_context(
+                b.body_routing_envoy(binary, backend.hostname, backend.port, "bench-chat", usage=True))
+            targets["body-routing Envoy + the JSON usage reader alone"] = (url + CHAT, pid)
             for index, (name, source, change) in enumerate(VARIANTS):
                 config = copy.deepcopy(generated[source])
                 if change:
                     change(config)
                 targets[name] = envoys.enter_context(envoy_copy(f"copy-{index}", binary, config))
-            # Rounds alternate over all copies, so that a change in the machine's load hits each alike.
+            # Rounds alternate over all copies; each copy runs beside the floor (see the module's doc).
             runs = {name: [] for name in targets}
             for _ in range(ROUNDS):
-                for name, (url, pid) in targets.items():
-                    runs[name].append(cost(url, pid))
-    floor = statistics.median(us for us, _ in runs["body-routing Envoy"])
-    rows = []
+                for name, target in targets.items():
+                    runs[name].append(paired(floor, target))
+    rows = [["body-routing Envoy", "1.00×", "", "100%", ""]]
     for name, results in runs.items():
-        us = statistics.median(u for u, _ in results)
-        rows.append([name, f"{us:.0f}", f"{min(u for u, _ in results):.0f}", f"{us / floor:.2f}×",
-                     f"{statistics.median(r for _, r in results):,.0f}"])
-    print(b.notes(setup.notes) + b.table(["config", "Envoy CPU µs/request (median)", "min", "vs body-routing",
-                                          "requests/s"], rows)
+        ratios = sorted(r for r, _, _ in results)
+        rows.append([name, f"{statistics.median(ratios):.2f}×",
+                     f"{ratios[len(ratios) // 4]:.2f}–{ratios[(3 * len(ratios)) // 4]:.2f}",
+                     f"{statistics.median(t for _, t, _ in results):.0%}",
+                     f"{statistics.median(u for _, _, u in results):.0f}"])
+    print(b.notes(setup.notes) + b.table(["config", "Envoy CPU per request vs body-routing (median)",
+                                          "quartiles", "requests/s vs body-routing", "Envoy CPU µs/request"], rows)
           + f"\nEach row is a static Envoy serving a copy of the config JAiRouter generated for this run's "
-          f"backends (from its Envoy's `/config_dump`), with the change named; each \"…\" row is the \"as generated\" "
-          f"copy above it with that one change. wrk, {CONNECTIONS} connections, {SECONDS} s per row, {ROUNDS} rounds alternating over all "
-          "rows; Envoy CPU is user + system time of that Envoy over the run, per request. Compare rows with "
-          "each other, not with other steps.\n")
+          f"backends (from its Envoy's `/config_dump`, with the bootstrap's overload manager), with the change "
+          f"named; each \"…\" row is the \"as generated\" copy above it with that one change. Each copy runs at "
+          f"the same time as the body-routing Envoy, wrk with {CONNECTIONS} connections on each for {SECONDS} s "
+          f"after 1 s of warm-up, and the ratios are of the two Envoys' CPU per request (user + system time over "
+          f"the run) and requests/s within that run; {ROUNDS} rounds alternating over all rows, median and "
+          "quartiles of the rounds. Two loads at once share the cores, so the µs column is higher than a "
+          "lone Envoy's and only the ratios compare with other steps.\n")
 
 
 if __name__ == "__main__":
