@@ -24,8 +24,9 @@ COPY envoy/bootstrap.template.yaml envoy/
 COPY test-fixtures/ test-fixtures/
 COPY control-plane/ control-plane/
 # The cache mount keeps Maven and the dependencies between builds. Tests run in CI, not in the image
-# build: the integration tests need Envoy and free ports, which a build sandbox may not give.
-RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q -Dmaven.test.skip=true package
+# build: the integration tests need Envoy and free ports, which a build sandbox may not give. Nor does it
+# make the build's class-data-sharing archive (exec.skip): that needs Envoy, and the image makes its own.
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q -Dmaven.test.skip=true -Dexec.skip=true package
 
 # 1'. Or the jars built on the host, at the same paths. BuildKit builds only the stage JARS names.
 FROM scratch AS jars-host
@@ -50,13 +51,15 @@ ENTRYPOINT ["java", "-jar", "/opt/jairouter/test-fixtures.jar"]
 
 # The control plane, last so that a plain `docker build` makes it. Mount the config folder at /config.
 # Envoys connect to 18000 (xDS); 18001 serves the status JSON (/v1/status).
-# The class-data-sharing archive is made here, by the image's own JVM: an archive fits only the JVM that made it.
 FROM runtime AS control-plane
 COPY --from=jars /src/control-plane/target/jairouter.jar /src/control-plane/jvm.options ./
-# The class-data-sharing archive is made here, by the image's own JVM (an archive fits one jar and one JVM).
+# The class-data-sharing archive is made here, by the image's own JVM (an archive fits one jar and one JVM):
+# a start on the demo config as the image runs (no Envoy of its own) that stops once it is ready.
 USER root
 RUN --mount=type=bind,from=jars,source=/src/test-fixtures/configs/demo.yml,target=/tmp/demo.yml \
-    java -XX:ArchiveClassesAtExit=jairouter.jsa @jvm.options -jar jairouter.jar validate /tmp/demo.yml >/dev/null
+    DEMO_PORT=0 java -XX:ArchiveClassesAtExit=jairouter.jsa @jvm.options -Djairouter.exit-when-ready=true \
+        -jar jairouter.jar --config /tmp/demo.yml --no-envoy --xds-port 0 --status-port 0 \
+        --work-dir /tmp/class-data-sharing-run >/dev/null && rm -rf /tmp/class-data-sharing-run
 USER 10001:10001
 EXPOSE 18000 18001
 ENTRYPOINT ["java", "@/opt/jairouter/jvm.options", "-XX:SharedArchiveFile=/opt/jairouter/jairouter.jsa", \

@@ -33,6 +33,9 @@ import picocli.CommandLine.Spec;
         description = "OpenAI-compatible router for self-hosted model servers: an xDS control plane driving Envoy.",
         subcommands = {JaiRouter.Validate.class, JaiRouter.Bootstrap.class})
 public final class JaiRouter implements Callable<Integer> {
+    /** Set by the build's class-data-sharing run: the router stops once it is ready. */
+    static final String EXIT_WHEN_READY = "jairouter.exit-when-ready";
+
     // Not "required": picocli would then demand it for the subcommands too.
     @Option(
             names = {"-c", "--config"},
@@ -185,7 +188,11 @@ public final class JaiRouter implements Callable<Integer> {
         if (options.runEnvoy()) {
             router.awaitReady(java.time.Duration.ofMinutes(2));
         }
-        stopped.await();
+        // The build's class-data-sharing archive is made by a real start that ends here (the shutdown
+        // hook stops its Envoy), so that it holds the classes of every step to ready.
+        if (!Boolean.getBoolean(EXIT_WHEN_READY)) {
+            stopped.await();
+        }
         return 0;
     }
 
@@ -211,8 +218,7 @@ public final class JaiRouter implements Callable<Integer> {
                 try {
                     LoadedConfig loaded = ConfigLoader.load(file);
                     loaded.warnings().forEach(w -> out.println("warning: " + w));
-                    // The translator too, as the router runs it: the build's class-data-sharing archive
-                    // is made by this command, so the start-up path's classes are in it.
+                    // The translator too, as the router runs it.
                     EnvoyTranslator.translate(loaded.config(), ResolvedHosts.asWritten(loaded.config()), UNBOUND);
                     out.println(file + ": valid; " + Summary.of(loaded.config()));
                 } catch (ConfigException e) {
