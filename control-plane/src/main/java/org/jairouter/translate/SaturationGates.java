@@ -14,6 +14,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
@@ -21,6 +22,8 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.jairouter.config.Instance;
 import org.jairouter.config.ServiceConfig;
 
@@ -55,7 +58,7 @@ final class SaturationGates {
                 .map(service::fallbackChain)
                 .filter(chain -> gatesIn(service, chain) > 0)
                 .flatMap(chain -> chain.subList(0, chain.size() - 1).stream())
-                .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     /**
@@ -106,7 +109,7 @@ final class SaturationGates {
                 .addVirtualHosts(VirtualHost.newBuilder()
                         .setName(gate)
                         .addDomains("*")
-                        .addRoutes(io.envoyproxy.envoy.config.route.v3.Route.newBuilder()
+                        .addRoutes(Route.newBuilder()
                                 .setName(gate)
                                 .setMatch(RouteMatch.newBuilder().setPrefix("/"))
                                 .setRoute(RouteTranslator.gateRoute(service, ownCluster, instances))))
