@@ -1,7 +1,6 @@
 package org.jairouter.translate;
 
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +40,7 @@ public final class AccessLogFields {
      * The fields sent to the control plane: those it reads, in the order of the record's text. Each costs Envoy
      * formatting and the control plane parsing on every request, so the others stay in the file log.
      */
-    static final List<String> READ_BY_CONTROL_PLANE = List.of(
+    public static final List<String> READ_BY_CONTROL_PLANE = List.of(
             KEY_ID,
             CLUSTER,
             INSTANCE,
@@ -57,7 +56,7 @@ public final class AccessLogFields {
      * Between the fields of the record's text: a control character, which no header value, host name,
      * flag or number can hold.
      */
-    private static final String SEPARATOR = "\u001f";
+    public static final char SEPARATOR = '\u001f';
 
     private AccessLogFields() {}
 
@@ -68,20 +67,16 @@ public final class AccessLogFields {
     static String recordFormat(Map<String, String> operators) {
         return READ_BY_CONTROL_PLANE.stream()
                 .map(name -> operators.getOrDefault(name, "-"))
-                .collect(Collectors.joining(SEPARATOR));
+                .collect(Collectors.joining(String.valueOf(SEPARATOR)));
     }
 
-    /** A record's text back as field name -> value; a text with a different number of fields gives none. */
-    public static Map<String, String> parseRecord(String text) {
-        String[] values = text.split(SEPARATOR, -1);
-        if (values.length != READ_BY_CONTROL_PLANE.size()) {
-            return Map.of();
+    /** Where a field read by the control plane stands in the record's text (0 for the first). */
+    public static int position(String field) {
+        int position = READ_BY_CONTROL_PLANE.indexOf(field);
+        if (position < 0) {
+            throw new IllegalArgumentException(field + " is not in the record sent to the control plane");
         }
-        Map<String, String> fields = new HashMap<>();
-        for (int i = 0; i < values.length; i++) {
-            fields.put(READ_BY_CONTROL_PLANE.get(i), values[i]);
-        }
-        return fields;
+        return position;
     }
 
     private static Map<String, String> operators() {

@@ -1,5 +1,6 @@
 package org.jairouter.usage;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -9,6 +10,7 @@ import java.util.function.LongSupplier;
 /** The control plane's own counters: config reloads, Envoys connected, the configs they rejected, restarts. */
 final class ControlPlaneMetrics {
     private final Counter reloads;
+    private final CounterDataPoint recordBatches;
 
     ControlPlaneMetrics(
             PrometheusRegistry registry,
@@ -22,6 +24,13 @@ final class ControlPlaneMetrics {
                 .register(registry);
         reloads.labelValues("applied");
         reloads.labelValues("refused");
+        recordBatches = Counter.builder()
+                .name("jairouter_request_record_batches_total")
+                .help("Batches of request records the Envoys sent, one gRPC call each (records per batch = "
+                        + "jairouter_requests_total / this)")
+                .withoutExemplars()
+                .register(registry)
+                .labelValues();
         GaugeWithCallback.builder()
                 .name("jairouter_envoys_connected")
                 .help("Envoys connected to this control plane now")
@@ -37,6 +46,10 @@ final class ControlPlaneMetrics {
                 .help("Times the supervised Envoy exited and was started again")
                 .callback(callback -> callback.call(envoyRestarts.getAsLong()))
                 .register(registry);
+    }
+
+    void recordBatchReceived() {
+        recordBatches.inc();
     }
 
     void reloaded(boolean applied) {

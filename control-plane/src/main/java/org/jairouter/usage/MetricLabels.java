@@ -22,7 +22,9 @@ final class MetricLabels {
     record Model(String service, String operation, String model) {}
 
     private final Map<String, Model> byCluster = new HashMap<>();
-    private final Map<String, String> instanceByClusterAndHost = new HashMap<>();
+    /** cluster -> endpoint hostname -> instance: nested, so a look-up per record builds no key. */
+    private final Map<String, Map<String, String>> instanceByClusterAndHost = new HashMap<>();
+
     private final Set<String> keyIds = new HashSet<>();
 
     /** The labels of a translation: the cluster and endpoint names are the ones the translator chose. */
@@ -36,8 +38,7 @@ final class MetricLabels {
                 model.getValue()
                         .forEach(instance -> translation
                                 .endpoint(service.type(), instance)
-                                .ifPresent(id -> instanceByClusterAndHost.putIfAbsent(
-                                        id.cluster() + " " + id.hostname(), instance.baseUrl())));
+                                .ifPresent(id -> name(id.cluster(), id.hostname(), instance)));
                 // Envoy reports a fallback chain's requests under its aggregate: the requested model, and
                 // the instance of whichever model served.
                 translation.clusters().routed(service.type(), model.getKey()).ifPresent(routed -> {
@@ -46,14 +47,19 @@ final class MetricLabels {
                             .flatMap(m -> byModel.get(m).stream())
                             .forEach(instance -> translation
                                     .endpoint(service.type(), instance)
-                                    .ifPresent(id -> instanceByClusterAndHost.putIfAbsent(
-                                            routed + " " + id.hostname(), instance.baseUrl())));
+                                    .ifPresent(id -> name(routed, id.hostname(), instance)));
                 });
             }
         }
         if (translation.config().apiKeys().enforced()) {
             translation.config().apiKeys().keys().stream().map(ApiKey::id).forEach(keyIds::add);
         }
+    }
+
+    private void name(String cluster, String hostname, Instance instance) {
+        instanceByClusterAndHost
+                .computeIfAbsent(cluster, c -> new HashMap<>())
+                .putIfAbsent(hostname, instance.baseUrl());
     }
 
     private MetricLabels() {}
@@ -71,7 +77,7 @@ final class MetricLabels {
      * the host is not (or no longer) configured.
      */
     String instance(String cluster, String host) {
-        return instanceByClusterAndHost.getOrDefault(cluster + " " + host, "");
+        return instanceByClusterAndHost.getOrDefault(cluster, Map.of()).getOrDefault(host, "");
     }
 
     /** The id of a key in the config in force, or "" for none (keys off, or the request was not authenticated). */

@@ -55,7 +55,7 @@ public final class RouterMetrics implements AutoCloseable {
      * budget: the router's own refusals (401, 403, 404, 429) cost a key nothing.
      */
     public BindableService requestRecords(KeyUsage keyUsage) {
-        return new RequestRecordReceiver(record -> {
+        return new RequestRecordReceiver(controlPlane::recordBatchReceived, record -> {
             requests.record(record);
             String keyId = labels.keyId(record.keyId());
             if (!keyId.isEmpty() && !record.instance().isEmpty()) {

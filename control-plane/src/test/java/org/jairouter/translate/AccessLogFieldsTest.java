@@ -1,31 +1,33 @@
 package org.jairouter.translate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The record's text as Envoy writes it (one value per operator of the format) reads back field by field. */
+/** The record's text has one value per field read by the control plane, each where position() says. */
 class AccessLogFieldsTest {
     @Test
-    void aRecordTextReadsBackByFieldName() {
+    void eachFieldStandsAtItsPosition() {
         String text = AccessLogFields.recordFormat(AccessLogFields.OPERATORS)
                 .replace("%UPSTREAM_CLUSTER%", "chat~qwen")
                 .replace("%RESPONSE_CODE%", "200")
                 .replace("%RESP(CONTENT-TYPE)%", "text/event-stream; charset=utf-8")
                 .replaceAll("%[^%]+%", "-");
 
-        Map<String, String> fields = AccessLogFields.parseRecord(text);
+        String[] values = text.split(Pattern.quote(String.valueOf(AccessLogFields.SEPARATOR)), -1);
 
-        assertEquals(AccessLogFields.READ_BY_CONTROL_PLANE.size(), fields.size());
-        assertEquals("chat~qwen", fields.get(AccessLogFields.CLUSTER));
-        assertEquals("200", fields.get(AccessLogFields.STATUS));
-        assertEquals("text/event-stream; charset=utf-8", fields.get(AccessLogFields.CONTENT_TYPE));
-        assertEquals("-", fields.get(AccessLogFields.OUTPUT_TOKENS));
+        assertEquals(AccessLogFields.READ_BY_CONTROL_PLANE.size(), values.length);
+        assertEquals("chat~qwen", values[AccessLogFields.position(AccessLogFields.CLUSTER)]);
+        assertEquals("200", values[AccessLogFields.position(AccessLogFields.STATUS)]);
+        assertEquals(
+                "text/event-stream; charset=utf-8", values[AccessLogFields.position(AccessLogFields.CONTENT_TYPE)]);
+        assertEquals("-", values[AccessLogFields.position(AccessLogFields.OUTPUT_TOKENS)]);
     }
 
     @Test
-    void aTextWithAnotherNumberOfFieldsGivesNone() {
-        assertEquals(Map.of(), AccessLogFields.parseRecord("chat~qwen\u001f200"));
+    void aFieldTheFileLogAloneHasHasNoPosition() {
+        assertThrows(IllegalArgumentException.class, () -> AccessLogFields.position(AccessLogFields.REQUEST_ID));
     }
 }

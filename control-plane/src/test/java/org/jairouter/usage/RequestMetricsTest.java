@@ -61,19 +61,18 @@ class RequestMetricsTest {
     }
 
     private static RequestRecord record(String cluster, String host) {
-        return RequestRecord.of(Map.of(
-                AccessLogFields.CLUSTER,
-                cluster,
-                AccessLogFields.INSTANCE,
-                host,
-                AccessLogFields.STATUS,
-                "200",
-                AccessLogFields.RESPONSE_FLAGS,
-                "-",
-                AccessLogFields.DURATION_MS,
-                "12",
-                AccessLogFields.INPUT_TOKENS,
-                "5"));
+        return RequestRecordTest.parsed(Map.of(
+                        AccessLogFields.CLUSTER,
+                        cluster,
+                        AccessLogFields.INSTANCE,
+                        host,
+                        AccessLogFields.STATUS,
+                        "200",
+                        AccessLogFields.DURATION_MS,
+                        "12",
+                        AccessLogFields.INPUT_TOKENS,
+                        "5"))
+                .orElseThrow();
     }
 
     private Map<String, Double> requestsByInstance() {
