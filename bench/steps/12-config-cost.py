@@ -116,10 +116,73 @@ def without_access_log(config):
 
 def record_as_attributes(config):
     """The OTLP record's fields as one attribute each (as before the record became one text)."""
-    logger = connection_manager(config["listener"])["access_log"][0]["typed_config"]["value"]
+    logger = otlp_settings(config)
     operators = logger.pop("body")["string_value"].split("\x1f")
     logger["attributes"] = {"values": [{"key": f"field_{i}", "value": {"string_value": operator}}
                                        for i, operator in enumerate(operators)]}
+
+
+def otlp_logger(config):
+    return connection_manager(config["listener"])["access_log"][0]
+
+
+def otlp_settings(config):
+    return otlp_logger(config)["typed_config"]
+
+
+def otlp_buffer(size_bytes):
+    """The OTLP logger batching at `size_bytes` instead of ours."""
+    def change(config):
+        otlp_settings(config)["common_config"]["buffer_size_bytes"] = size_bytes
+    return change
+
+
+def otlp_top_level(config):
+    """The transport and buffer settings as 1.40's top-level fields instead of common_config (as before:
+    1.40 ignores these buffer fields and batches at its default 16 KiB)."""
+    settings = otlp_settings(config)
+    common = settings.pop("common_config")
+    common.pop("transport_api_version", None)
+    value = {k: v for k, v in settings.items() if k != "@type"} | common
+    otlp_logger(config)["typed_config"] = {"@type": "type.googleapis.com/xds.type.v3.TypedStruct",
+                                           "type_url": settings["@type"].removeprefix("type.googleapis.com/"),
+                                           "value": value}
+
+
+def record_as_als(config):
+    """Envoy's gRPC access-log service (structured entries, no formatters) instead of the OTLP record, to
+    the same control plane and with the same batching: the control plane does not serve that service, so
+    each batch's stream is refused there; the cost measured is Envoy's (entries built, batched and sent)."""
+    otlp_logger(config).update({"name": "envoy.access_loggers.http_grpc", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig",
+        "common_config": otlp_settings(config)["common_config"]}})
+
+
+def record_as_stats(config):
+    """Envoy's stats access logger instead of the OTLP record: the record's figures as Envoy counters and
+    histograms tagged by model cluster, instance, key and status, which the control plane would scrape."""
+    operators = otlp_settings(config)["body"]["string_value"].split("\x1f")
+
+    def operator(part):
+        return next(o for o in operators if part in o)
+    tags = [{"name": "cluster", "value_format": "%UPSTREAM_CLUSTER%"},
+            {"name": "instance", "value_format": "%UPSTREAM_HOST_NAME%"}]
+    tags += [{"name": "key_id", "value_format": o} for o in operators if "key_id" in o]
+    coded = tags + [{"name": "status", "value_format": "%RESPONSE_CODE%"}]
+
+    def stat(name, with_tags):
+        return {"name": name, "tags": with_tags}
+    otlp_logger(config).update({"name": "envoy.access_loggers.stats", "typed_config": {
+        "@type": "type.googleapis.com/xds.type.v3.TypedStruct",
+        "type_url": "type.googleapis.com/envoy.extensions.access_loggers.stats.v3.Config",
+        "value": {"stat_prefix": "jairouter",
+                  "counters": [{"stat": stat("requests", coded), "value_fixed": 1},
+                               {"stat": stat("input_tokens", tags), "value_format": operator("input_tokens")},
+                               {"stat": stat("output_tokens", tags), "value_format": operator("output_tokens")}],
+                  "histograms": [{"stat": stat("duration", tags), "unit": "Milliseconds",
+                                  "value_format": "%DURATION%"},
+                                 {"stat": stat("first_byte", tags), "unit": "Milliseconds",
+                                  "value_format": operator("US_RX_BODY_BEG")}]}}})
 
 
 # What JAiRouter sets on its connection manager beyond Envoy's defaults (the body-routing Envoy sets none).
@@ -146,6 +209,10 @@ VARIANTS = [
     ("… without the usage readers", "on", without_filters("jairouter.usage.json", "jairouter.usage.json_tail",
                                                           "jairouter.usage.sse")),
     ("… with the record's fields as attributes (before)", "on", record_as_attributes),
+    ("… with the OTLP buffer fields top-level (before; 1.40 ignores them: 16 KiB batches)", "on", otlp_top_level),
+    ("… with the OTLP logger's buffer at 16 KiB (Envoy's default; ours is 1 MiB)", "on", otlp_buffer(16384)),
+    ("… with the records as gRPC access-log service entries (ALS) instead of OTLP", "on", record_as_als),
+    ("… with the records as Envoy stats (stats access logger) instead of OTLP", "on", record_as_stats),
 ]
 
 

@@ -6,6 +6,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
+import io.envoyproxy.envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig;
 import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
 import io.envoyproxy.envoy.extensions.filters.http.buffer.v3.Buffer;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation;
@@ -41,7 +42,8 @@ public final class EnvoyJson {
                     UpstreamTlsContext.getDescriptor(),
                     Buffer.getDescriptor(),
                     TypedStruct.getDescriptor(),
-                    FileAccessLog.getDescriptor()))
+                    FileAccessLog.getDescriptor(),
+                    OpenTelemetryAccessLogConfig.getDescriptor()))
             .add(List.of(
                     RBAC.getDescriptor(),
                     io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor(),

@@ -18,7 +18,8 @@
  *     record carries the first response <em>body</em> byte ({@code %COMMON_DURATION(DS_RX_BEG:US_RX_BODY_BEG:ms)%},
  *     the first token of a stream; the ALS entry has only the first upstream byte, which for SSE is the
  *     headers) and the usage metadata by the same names as the file log. 1.40 deprecates the logger's
- *     {@code common_config}; its new top-level fields are written as a TypedStruct.</li>
+ *     {@code common_config}, but ignores the buffer fields of its top-level replacement (see
+ *     {@code translate.AccessLogs}).</li>
  * <li>Labels come from the config in force ({@link org.jairouter.usage.MetricLabels}): Envoy's cluster
  *     names the service and model, the endpoint's hostname the instance. Prometheus must scrape with
  *     {@code honor_labels: true}, or the target's {@code instance} label replaces ours.</li>
