@@ -52,7 +52,8 @@ class MonitoringFilesTest {
             "jairouter_config_reloads_total",
             "jairouter_envoy_nacks_total",
             "jairouter_envoys_connected",
-            "jairouter_envoy_restarts_total");
+            "jairouter_envoy_restarts_total",
+            "jairouter_request_record_batches_total");
     private static final Set<String> LABELS = Set.of(
             "service",
             "gen_ai_operation_name",
