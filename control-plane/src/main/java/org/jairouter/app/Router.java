@@ -151,7 +151,7 @@ public final class Router implements AutoCloseable {
             // Envoy starts while the config is translated: it waits on the xDS stream for the first snapshot.
             if (options.runEnvoy()) {
                 router.startEnvoy();
-                router.metrics.watch(() -> router.envoyAdminAddress().map(EnvoyAdmin::new));
+                router.metrics.watch(() -> router.envoy.readyAdminAddress().map(EnvoyAdmin::new));
             }
             router.apply(first, System.nanoTime());
             router.lastText = text;

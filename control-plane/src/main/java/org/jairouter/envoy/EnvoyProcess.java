@@ -37,6 +37,9 @@ public final class EnvoyProcess implements AutoCloseable {
     private final Path adminAddressFile;
     private final Thread supervisor;
     private volatile ProcessHandle process;
+    /** The Envoy running now has answered ready (its first config in force) since it was started or adopted. */
+    private volatile boolean ready;
+
     private volatile boolean stopping;
     private final AtomicLong restarts = new AtomicLong();
 
@@ -127,6 +130,14 @@ public final class EnvoyProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The admin address once the Envoy running now is ready. Heavy admin reads (all clusters' hosts) wait
+     * for it: before, they would take Envoy's main thread from the initial config it is still taking in.
+     */
+    public Optional<String> readyAdminAddress() {
+        return ready ? adminAddress() : Optional.empty();
+    }
+
     /** Times Envoy exited on its own and was started again. */
     public long restarts() {
         return restarts.get();
@@ -155,6 +166,7 @@ public final class EnvoyProcess implements AutoCloseable {
             boolean wasReady;
             try {
                 wasReady = becameReady(current);
+                ready = wasReady;
                 current.onExit().get();
             } catch (InterruptedException e) {
                 return;
@@ -162,6 +174,7 @@ public final class EnvoyProcess implements AutoCloseable {
                 LOG.error("Watching Envoy failed", e);
                 return;
             }
+            ready = false;
             if (stopping) {
                 return;
             }
