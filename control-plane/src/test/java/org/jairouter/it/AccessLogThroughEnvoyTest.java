@@ -76,15 +76,8 @@ class AccessLogThroughEnvoyTest {
     }
 
     @AfterAll
-    static void stop() throws IOException {
-        if (router != null) {
-            router.close();
-        }
-        for (StubBackend stub : new StubBackend[] {chat, embedding, tts}) {
-            if (stub != null) {
-                stub.close();
-            }
-        }
+    static void stop() throws Exception {
+        RouterHarness.closeAll(router, chat, embedding, tts);
         Files.deleteIfExists(accessLog);
     }
 

@@ -83,9 +83,7 @@ class ClientKeysThroughEnvoyTest {
 
     @AfterAll
     static void stop() throws Exception {
-        router.close();
-        chat.close();
-        embedding.close();
+        RouterHarness.closeAll(router, chat, embedding);
     }
 
     @Test

@@ -75,8 +75,7 @@ class ClientLimitsThroughEnvoyTest {
 
     @AfterEach
     void stop() throws Exception {
-        router.close();
-        stub.close();
+        RouterHarness.closeAll(router, stub);
     }
 
     @Test

@@ -103,14 +103,7 @@ class DashboardInBrowserTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        for (StubBackend stub : new StubBackend[] {qwenOne, qwenTwo, embedder}) {
-            if (stub != null) {
-                stub.close();
-            }
-        }
+        RouterHarness.closeAll(router, qwenOne, qwenTwo, embedder);
     }
 
     @Test

@@ -50,9 +50,7 @@ class EdgeHardeningThroughEnvoyTest {
 
     @AfterAll
     static void stop() throws Exception {
-        router.close();
-        first.close();
-        second.close();
+        RouterHarness.closeAll(router, first, second);
     }
 
     @BeforeEach

@@ -55,10 +55,7 @@ class ErrorRepliesThroughEnvoyTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        backend.close();
+        RouterHarness.closeAll(router, backend);
     }
 
     @Test

@@ -74,12 +74,7 @@ class HealthAndFailoverTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        for (StubBackend stub : new StubBackend[] {first, second, pairOne, pairTwo, embedder}) {
-            stub.close();
-        }
+        RouterHarness.closeAll(router, first, second, pairOne, pairTwo, embedder);
     }
 
     @Test

@@ -63,12 +63,7 @@ class LiveReconfigurationTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        for (StubBackend stub : new StubBackend[] {stable1, stable2, extra, streamer}) {
-            stub.close();
-        }
+        RouterHarness.closeAll(router, stable1, stable2, extra, streamer);
     }
 
     @Test

@@ -55,11 +55,7 @@ class StreamingThroughEnvoyTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        chat.close();
-        tts.close();
+        RouterHarness.closeAll(router, chat, tts);
     }
 
     @Test
