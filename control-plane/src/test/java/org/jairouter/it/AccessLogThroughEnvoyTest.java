@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Predicate;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterAll;
@@ -77,7 +78,7 @@ class AccessLogThroughEnvoyTest {
 
     @AfterAll
     static void stop() throws Exception {
-        RouterHarness.closeAll(router, chat, embedding, tts);
+        Closing.all(router, chat, embedding, tts);
         Files.deleteIfExists(accessLog);
     }
 

@@ -1,5 +1,6 @@
 package org.jairouter.it;
 
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.StubBackend;
 
 /**
@@ -76,6 +77,6 @@ final class FallbackServers implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        RouterHarness.closeAll(big, small, whisperLarge, whisperSmall);
+        Closing.all(big, small, whisperLarge, whisperSmall);
     }
 }

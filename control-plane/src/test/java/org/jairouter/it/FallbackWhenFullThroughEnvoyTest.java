@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.Gate;
 import org.jairouter.fixtures.StubBackend;
@@ -53,7 +54,7 @@ class FallbackWhenFullThroughEnvoyTest {
     @AfterEach
     void stop() throws Exception {
         clients.shutdownNow();
-        RouterHarness.closeAll(router, servers);
+        Closing.all(router, servers);
     }
 
     @Test

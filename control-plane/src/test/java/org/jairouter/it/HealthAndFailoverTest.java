@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterEach;
@@ -74,7 +75,7 @@ class HealthAndFailoverTest {
 
     @AfterEach
     void stop() throws Exception {
-        RouterHarness.closeAll(router, first, second, pairOne, pairTwo, embedder);
+        Closing.all(router, first, second, pairOne, pairTwo, embedder);
     }
 
     @Test

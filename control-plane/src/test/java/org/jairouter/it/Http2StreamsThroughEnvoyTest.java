@@ -29,6 +29,7 @@ import okhttp3.Protocol;
 import okhttp3.Response;
 import okhttp3.internal.http2.ErrorCode;
 import okhttp3.internal.http2.StreamResetException;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.Gate;
 import org.jairouter.fixtures.StubBackend;
@@ -69,7 +70,7 @@ class Http2StreamsThroughEnvoyTest {
 
     @AfterAll
     static void stop() throws Exception {
-        RouterHarness.closeAll(router, chat);
+        Closing.all(router, chat);
     }
 
     @Test

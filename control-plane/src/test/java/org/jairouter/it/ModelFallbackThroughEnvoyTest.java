@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterEach;
@@ -44,7 +45,7 @@ class ModelFallbackThroughEnvoyTest {
 
     @AfterEach
     void stop() throws Exception {
-        RouterHarness.closeAll(router, servers);
+        Closing.all(router, servers);
     }
 
     @Test

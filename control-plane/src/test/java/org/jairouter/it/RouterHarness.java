@@ -67,30 +67,6 @@ final class RouterHarness implements AutoCloseable {
                 """.formatted(baseUrl);
     }
 
-    /**
-     * Closes what a test started, in the order given (the router before the servers it routes to),
-     * skipping what never started; every part is closed even if one fails, and the first failure thrown.
-     */
-    static void closeAll(AutoCloseable... parts) throws Exception {
-        Exception first = null;
-        for (AutoCloseable part : parts) {
-            try {
-                if (part != null) {
-                    part.close();
-                }
-            } catch (Exception e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
-
     static RouterHarness start(String modelYaml) throws Exception {
         return startWithServer("server:\n  address: 127.0.0.1\n  port: 0\n", modelYaml);
     }
