@@ -84,7 +84,8 @@ def constant_rate(url, body, rate, seconds, warmup_seconds):
     schedule; its p99 shows whether the client kept the rate (if it did not, the rate is wrong, not the
     latency). The warm-up (same rate, not recorded) opens the connections and warms both servers.
 
-    Returns {"latencies": sorted seconds, "lags": sorted seconds, "connections": n}.
+    Returns {"latencies": sorted seconds, "lags": sorted seconds, "connections": n, "timeline": [(seconds
+    from the first recorded start, latency)] in start order}.
     """
     gc.disable()  # no collector pauses in the client's timings; a run allocates only a few MB
     try:
@@ -97,7 +98,7 @@ async def _constant_rate(url, body, rate, seconds, warmup_seconds):
     request = (f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: application/json\r\n"
                f"Content-Length: {len(body)}\r\n\r\n").encode() + body
     idle, opened = [], []
-    result = {"latencies": [], "lags": []}
+    result = {"latencies": [], "lags": [], "timeline": []}
 
     async def one(scheduled, record):
         if idle:
@@ -115,6 +116,7 @@ async def _constant_rate(url, body, rate, seconds, warmup_seconds):
         if record:
             result["latencies"].append(finished - started)
             result["lags"].append(started - scheduled)
+            result["timeline"].append((started, finished - started))
 
     tasks = []
     warmup = int(rate * warmup_seconds)
@@ -130,6 +132,9 @@ async def _constant_rate(url, body, rate, seconds, warmup_seconds):
         writer.close()
     result["latencies"].sort()
     result["lags"].sort()
+    result["timeline"].sort()
+    first = result["timeline"][0][0] if result["timeline"] else 0
+    result["timeline"] = [(at - first, latency) for at, latency in result["timeline"]]
     result["connections"] = len(opened)
     return result
 

@@ -12,6 +12,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.stream.Stream;
 import org.jairouter.config.ServiceType;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Gate;
 import org.jairouter.fixtures.RecordedRequest;
 import org.jairouter.fixtures.StubBackend;

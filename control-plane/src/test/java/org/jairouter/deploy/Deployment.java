@@ -23,6 +23,7 @@ import org.jairouter.config.ServiceType;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyLimits;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.jairouter.translate.Names;

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.jairouter.config.ServiceType;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

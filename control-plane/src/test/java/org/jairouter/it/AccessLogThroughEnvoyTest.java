@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Predicate;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterAll;
@@ -76,15 +77,8 @@ class AccessLogThroughEnvoyTest {
     }
 
     @AfterAll
-    static void stop() throws IOException {
-        if (router != null) {
-            router.close();
-        }
-        for (StubBackend stub : new StubBackend[] {chat, embedding, tts}) {
-            if (stub != null) {
-                stub.close();
-            }
-        }
+    static void stop() throws Exception {
+        Closing.all(router, chat, embedding, tts);
         Files.deleteIfExists(accessLog);
     }
 

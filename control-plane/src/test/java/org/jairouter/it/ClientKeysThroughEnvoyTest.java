@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import okhttp3.OkHttpClient;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.RecordedRequest;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterAll;
@@ -83,9 +84,7 @@ class ClientKeysThroughEnvoyTest {
 
     @AfterAll
     static void stop() throws Exception {
-        router.close();
-        chat.close();
-        embedding.close();
+        Closing.all(router, chat, embedding);
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.Gate;
 import org.jairouter.fixtures.StubBackend;
@@ -75,8 +76,7 @@ class ClientLimitsThroughEnvoyTest {
 
     @AfterEach
     void stop() throws Exception {
-        router.close();
-        stub.close();
+        Closing.all(router, stub);
     }
 
     @Test

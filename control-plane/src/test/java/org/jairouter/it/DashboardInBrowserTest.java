@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.jsoup.nodes.Document;
@@ -103,14 +104,7 @@ class DashboardInBrowserTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        for (StubBackend stub : new StubBackend[] {qwenOne, qwenTwo, embedder}) {
-            if (stub != null) {
-                stub.close();
-            }
-        }
+        Closing.all(router, qwenOne, qwenTwo, embedder);
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.RecordedRequest;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterAll;
@@ -50,9 +51,7 @@ class EdgeHardeningThroughEnvoyTest {
 
     @AfterAll
     static void stop() throws Exception {
-        router.close();
-        first.close();
-        second.close();
+        Closing.all(router, first, second);
     }
 
     @BeforeEach

@@ -21,19 +21,10 @@ import org.junit.jupiter.api.Test;
  * Envoy's own message, and the config Envoy last accepted stays named as in force, and keeps serving.
  */
 class EnvoyRejectionStatusTest {
-    private static final String MODEL = """
-            model:
-              services:
-                chat:
-                  instances:
-                    - name: "qwen3"
-                      base-url: "%s"
-            """;
-
     @Test
     void aConfigEnvoyRejectsIsShownAsRefusedAndTheAcceptedOneStaysInForce() throws Exception {
         try (StubBackend backend = StubBackend.start("chat-1");
-                RouterHarness router = RouterHarness.start(MODEL.formatted(backend.baseUrl()))) {
+                RouterHarness router = RouterHarness.start(RouterHarness.oneChatInstance(backend.baseUrl()))) {
             String accepted = awaitStatus(
                             router,
                             status -> status.path("config")
@@ -46,7 +37,8 @@ class EnvoyRejectionStatusTest {
                     .path("version")
                     .asText();
 
-            router.replaceConfig(MODEL.formatted(backend.baseUrl()) + """
+            router.replaceConfig(
+                    RouterHarness.oneChatInstance(backend.baseUrl()) + """
                         - name: "secure"
                           base-url: "https://localhost:8443"
                   tls:

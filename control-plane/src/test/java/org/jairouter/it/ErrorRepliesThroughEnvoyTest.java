@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,10 +56,7 @@ class ErrorRepliesThroughEnvoyTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        backend.close();
+        Closing.all(router, backend);
     }
 
     @Test

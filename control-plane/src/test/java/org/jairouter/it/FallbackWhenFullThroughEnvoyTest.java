@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.Gate;
 import org.jairouter.fixtures.StubBackend;
@@ -40,71 +41,37 @@ class FallbackWhenFullThroughEnvoyTest {
     Path dir;
 
     private final ExecutorService clients = Executors.newCachedThreadPool();
-    private StubBackend big;
-    private StubBackend small;
-    private StubBackend whisperLarge;
-    private StubBackend whisperSmall;
+    private FallbackServers servers;
     private RouterHarness router;
 
     @BeforeEach
     void start() throws Exception {
-        big = StubBackend.start("big");
-        small = StubBackend.start("small");
-        whisperLarge = StubBackend.start("whisper-large");
-        whisperSmall = StubBackend.start("whisper-small");
-        router = RouterHarness.start(
-                """
-                model:
-                  services:
-                    chat:
-                      health-check: {type: none}
-                      circuit-breaker: {max-concurrent-requests: 1}
-                      fallback-models:
-                        big: [small]
-                      instances:
-                        - {name: big, base-url: "%s"}
-                        - {name: small, base-url: "%s"}
-                    stt:
-                      health-check: {type: none}
-                      circuit-breaker: {max-concurrent-requests: 1}
-                      fallback-models:
-                        whisper-large: [whisper-small]
-                      instances:
-                        - {name: whisper-large, base-url: "%s"}
-                        - {name: whisper-small, base-url: "%s"}
-                """.formatted(big.baseUrl(), small.baseUrl(), whisperLarge.baseUrl(), whisperSmall.baseUrl()));
-        router.awaitEnvoy(clusters -> clusters.keySet().stream()
-                        .filter(name -> name.endsWith("~gate"))
-                        .count()
-                == 2);
+        servers = FallbackServers.start();
+        String capped = "health-check: {type: none}\ncircuit-breaker: {max-concurrent-requests: 1}";
+        router = FallbackServers.route("model:\n  services:\n" + servers.services(capped, capped), "~gate");
     }
 
     @AfterEach
     void stop() throws Exception {
         clients.shutdownNow();
-        if (router != null) {
-            router.close();
-        }
-        for (StubBackend stub : new StubBackend[] {big, small, whisperLarge, whisperSmall}) {
-            stub.close();
-        }
+        Closing.all(router, servers);
     }
 
     @Test
     void aFullModelsNewRequestsGoToItsFallbackUntilItHasRoomAgain() throws Exception {
-        Gate bigHeld = big.holdRequests();
+        Gate bigHeld = servers.big.holdRequests();
         CompletableFuture<HttpResponseFor<ChatCompletion>> inFlight =
-                held(big, () -> FallbackCalls.chat(router.client(), "big"));
+                held(servers.big, () -> FallbackCalls.chat(router.client(), "big"));
 
         HttpResponseFor<ChatCompletion> fallback = FallbackCalls.chat(router.client(), "big");
         assertEquals("Hello from small", FallbackCalls.content(fallback.parse()));
         assertEquals(List.of("small"), fallback.headers().values(FallbackCalls.SERVED));
-        assertEquals("small", FallbackCalls.last(small).model());
+        assertEquals("small", FallbackCalls.last(servers.small).model());
 
         FallbackCalls.Streamed streamed = FallbackCalls.stream(router.client(), "big");
         assertEquals("Hello from small", streamed.text());
         assertEquals(List.of("small"), streamed.served());
-        assertEquals("small", FallbackCalls.last(small).model());
+        assertEquals("small", FallbackCalls.last(servers.small).model());
 
         bigHeld.open();
         HttpResponseFor<ChatCompletion> own = inFlight.get();
@@ -113,17 +80,17 @@ class FallbackWhenFullThroughEnvoyTest {
         HttpResponseFor<ChatCompletion> again = FallbackCalls.chat(router.client(), "big");
         assertEquals("Hello from big", FallbackCalls.content(again.parse()));
         assertEquals(List.of("big"), again.headers().values(FallbackCalls.SERVED));
-        assertEquals(1, big.mostInFlight(), "the cap held at the full model");
+        assertEquals(1, servers.big.mostInFlight(), "the cap held at the full model");
     }
 
     @Test
     void withItsFallbackFullTooARequestIsRefusedAsOverloaded() throws Exception {
-        Gate bigHeld = big.holdRequests();
-        Gate smallHeld = small.holdRequests();
+        Gate bigHeld = servers.big.holdRequests();
+        Gate smallHeld = servers.small.holdRequests();
         CompletableFuture<HttpResponseFor<ChatCompletion>> atBig =
-                held(big, () -> FallbackCalls.chat(router.client(), "big"));
+                held(servers.big, () -> FallbackCalls.chat(router.client(), "big"));
         CompletableFuture<HttpResponseFor<ChatCompletion>> atSmall =
-                held(small, () -> FallbackCalls.chat(router.client(), "big"));
+                held(servers.small, () -> FallbackCalls.chat(router.client(), "big"));
 
         InternalServerException refused =
                 assertThrows(InternalServerException.class, () -> FallbackCalls.chat(router.client(), "big"));
@@ -136,8 +103,8 @@ class FallbackWhenFullThroughEnvoyTest {
         smallHeld.open();
         assertEquals("Hello from big", FallbackCalls.content(atBig.get().parse()));
         assertEquals("Hello from small", FallbackCalls.content(atSmall.get().parse()));
-        assertEquals(1, big.mostInFlight());
-        assertEquals(1, small.mostInFlight());
+        assertEquals(1, servers.big.mostInFlight());
+        assertEquals(1, servers.small.mostInFlight());
         assertEquals(
                 List.of("big"),
                 FallbackCalls.chat(router.client(), "big").headers().values(FallbackCalls.SERVED),
@@ -146,31 +113,31 @@ class FallbackWhenFullThroughEnvoyTest {
 
     @Test
     void aCappedModelThatCannotBeReachedIsServedByItsFallbackToo() {
-        big.close();
+        servers.big.close();
 
         HttpResponseFor<ChatCompletion> response = FallbackCalls.chat(router.client(), "big");
 
         assertEquals("Hello from small", FallbackCalls.content(response.parse()));
         assertEquals(List.of("small"), response.headers().values(FallbackCalls.SERVED));
-        assertEquals("small", FallbackCalls.last(small).model());
+        assertEquals("small", FallbackCalls.last(servers.small).model());
     }
 
     @Test
     void aTranscriptionForAFullModelComesFromItsFallback() throws Exception {
         Path audio = Files.write(dir.resolve("speech.wav"), new byte[20_000]);
-        Gate held = whisperLarge.holdRequests();
+        Gate held = servers.whisperLarge.holdRequests();
         CompletableFuture<HttpResponseFor<TranscriptionCreateResponse>> inFlight =
-                held(whisperLarge, () -> transcribe("whisper-large", audio));
+                held(servers.whisperLarge, () -> transcribe("whisper-large", audio));
 
         HttpResponseFor<TranscriptionCreateResponse> response = transcribe("whisper-large", audio);
 
         String text = response.parse().asTranscription().text();
         assertTrue(text.contains("whisper-small heard 20000 bytes from speech.wav"), text);
         assertEquals(List.of("whisper-small"), response.headers().values(FallbackCalls.SERVED));
-        assertEquals("whisper-small", FallbackCalls.last(whisperSmall).model());
+        assertEquals("whisper-small", FallbackCalls.last(servers.whisperSmall).model());
         held.open();
         assertTrue(inFlight.get().parse().asTranscription().text().contains("whisper-large heard 20000 bytes"));
-        assertEquals(1, whisperLarge.mostInFlight());
+        assertEquals(1, servers.whisperLarge.mostInFlight());
     }
 
     /** Starts the call and waits until the stub holds it: the stub's model is then at its cap of one. */

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterEach;
@@ -74,12 +75,7 @@ class HealthAndFailoverTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        for (StubBackend stub : new StubBackend[] {first, second, pairOne, pairTwo, embedder}) {
-            stub.close();
-        }
+        Closing.all(router, first, second, pairOne, pairTwo, embedder);
     }
 
     @Test

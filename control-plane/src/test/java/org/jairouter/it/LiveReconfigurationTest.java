@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.Gate;
 import org.jairouter.fixtures.StubBackend;
@@ -63,12 +64,7 @@ class LiveReconfigurationTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        for (StubBackend stub : new StubBackend[] {stable1, stable2, extra, streamer}) {
-            stub.close();
-        }
+        Closing.all(router, stable1, stable2, extra, streamer);
     }
 
     @Test

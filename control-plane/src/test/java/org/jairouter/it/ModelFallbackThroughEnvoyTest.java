@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterEach;
@@ -29,51 +30,22 @@ class ModelFallbackThroughEnvoyTest {
     @TempDir
     Path dir;
 
-    private StubBackend big;
-    private StubBackend small;
-    private StubBackend whisperLarge;
-    private StubBackend whisperSmall;
+    private FallbackServers servers;
     private RouterHarness router;
 
     @BeforeEach
     void start() throws Exception {
-        big = StubBackend.start("big");
-        small = StubBackend.start("small");
-        whisperLarge = StubBackend.start("whisper-large");
-        whisperSmall = StubBackend.start("whisper-small");
-        router = RouterHarness.start(
-                """
+        servers = FallbackServers.start();
+        router = FallbackServers.route("""
                 model:
                   health-check: {interval: 500ms, timeout: 400ms, unhealthy-threshold: 1, healthy-threshold: 1}
                   services:
-                    chat:
-                      retry: {attempts: 1}
-                      fallback-models:
-                        big: [small]
-                      instances:
-                        - {name: big, base-url: "%s"}
-                        - {name: small, base-url: "%s"}
-                    stt:
-                      fallback-models:
-                        whisper-large: [whisper-small]
-                      instances:
-                        - {name: whisper-large, base-url: "%s"}
-                        - {name: whisper-small, base-url: "%s"}
-                """.formatted(big.baseUrl(), small.baseUrl(), whisperLarge.baseUrl(), whisperSmall.baseUrl()));
-        router.awaitEnvoy(clusters -> clusters.keySet().stream()
-                        .filter(name -> name.endsWith("~fallback"))
-                        .count()
-                == 2);
+                """ + servers.services("retry: {attempts: 1}", ""), "~fallback");
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        for (StubBackend stub : new StubBackend[] {big, small, whisperLarge, whisperSmall}) {
-            stub.close();
-        }
+        Closing.all(router, servers);
     }
 
     @Test
@@ -82,14 +54,14 @@ class ModelFallbackThroughEnvoyTest {
         assertEquals("Hello from big", FallbackCalls.content(before.parse()));
         assertEquals(List.of("big"), before.headers().values(FallbackCalls.SERVED));
 
-        int port = takeDown(big);
+        int port = takeDown(servers.big);
         HttpResponseFor<ChatCompletion> fallback = FallbackCalls.chat(router.client(), "big");
 
         assertEquals("Hello from small", FallbackCalls.content(fallback.parse()));
         assertEquals(List.of("small"), fallback.headers().values(FallbackCalls.SERVED));
-        assertEquals("small", FallbackCalls.last(small).model());
+        assertEquals("small", FallbackCalls.last(servers.small).model());
 
-        big = StubBackend.start("big", port);
+        servers.big = StubBackend.start("big", port);
         // Envoy's workers learn of the recovery a moment after its first passed check.
         Conditions.await(
                 "the model serving its own requests again",
@@ -100,22 +72,22 @@ class ModelFallbackThroughEnvoyTest {
         assertEquals(
                 List.of("big"),
                 FallbackCalls.chat(router.client(), "big").headers().values(FallbackCalls.SERVED));
-        assertEquals("big", FallbackCalls.last(big).model());
+        assertEquals("big", FallbackCalls.last(servers.big).model());
     }
 
     @Test
     void aStreamForAModelThatIsDownComesFromItsFallback() throws Exception {
-        takeDown(big);
+        takeDown(servers.big);
 
         FallbackCalls.Streamed streamed = FallbackCalls.stream(router.client(), "big");
         assertEquals("Hello from small", streamed.text());
         assertEquals(List.of("small"), streamed.served());
-        assertEquals("small", FallbackCalls.last(small).model());
+        assertEquals("small", FallbackCalls.last(servers.small).model());
     }
 
     @Test
     void aTranscriptionForAModelThatIsDownComesFromItsFallback() throws Exception {
-        takeDown(whisperLarge);
+        takeDown(servers.whisperLarge);
         Path audio = Files.write(dir.resolve("speech.wav"), new byte[20_000]);
 
         HttpResponseFor<TranscriptionCreateResponse> response = router.client()
@@ -130,20 +102,20 @@ class ModelFallbackThroughEnvoyTest {
         String text = response.parse().asTranscription().text();
         assertTrue(text.contains("whisper-small heard 20000 bytes from speech.wav"), text);
         assertEquals(List.of("whisper-small"), response.headers().values(FallbackCalls.SERVED));
-        assertEquals("whisper-small", FallbackCalls.last(whisperSmall).model());
+        assertEquals("whisper-small", FallbackCalls.last(servers.whisperSmall).model());
     }
 
     @Test
     void aRetryAfterAnInstanceDroppedTheRequestGoesToTheFallback() throws Exception {
         // Health checks still pass: only the retry can move the request.
-        big.dropRequests(true);
+        servers.big.dropRequests(true);
 
         HttpResponseFor<ChatCompletion> response = FallbackCalls.chat(router.client(), "big");
 
         assertEquals("Hello from small", FallbackCalls.content(response.parse()));
         assertEquals(List.of("small"), response.headers().values(FallbackCalls.SERVED));
-        assertEquals(1, big.requestCount());
-        assertEquals("small", FallbackCalls.last(small).model());
+        assertEquals(1, servers.big.requestCount());
+        assertEquals("small", FallbackCalls.last(servers.small).model());
     }
 
     @Test
@@ -152,8 +124,8 @@ class ModelFallbackThroughEnvoyTest {
 
         assertEquals("Hello from small", FallbackCalls.content(response.parse()));
         assertEquals(List.of(), response.headers().values(FallbackCalls.SERVED));
-        assertEquals("small", FallbackCalls.last(small).model());
-        assertEquals(0, big.requestCount());
+        assertEquals("small", FallbackCalls.last(servers.small).model());
+        assertEquals(0, servers.big.requestCount());
     }
 
     /** Stops the stub and waits until Envoy has marked it down; returns its port, to start it again on. */

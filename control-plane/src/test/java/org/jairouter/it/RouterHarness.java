@@ -55,6 +55,18 @@ final class RouterHarness implements AutoCloseable {
         return OpenAIOkHttpClient.builder().baseUrl(baseUrl).apiKey("sk-test").maxRetries(0);
     }
 
+    /** The model section of the simplest router: one chat instance, model {@code qwen3}, at {@code baseUrl}. */
+    static String oneChatInstance(String baseUrl) {
+        return """
+                model:
+                  services:
+                    chat:
+                      instances:
+                        - name: "qwen3"
+                          base-url: "%s"
+                """.formatted(baseUrl);
+    }
+
     static RouterHarness start(String modelYaml) throws Exception {
         return startWithServer("server:\n  address: 127.0.0.1\n  port: 0\n", modelYaml);
     }

@@ -16,19 +16,13 @@ class StatusOffThePublicPortTest {
     @Test
     void statusDocumentsLeaveTheRouterPortAndModelsStay() throws Exception {
         try (StubBackend backend = StubBackend.start("chat-1");
-                RouterHarness router = RouterHarness.startWithServer("""
+                RouterHarness router =
+                        RouterHarness.startWithServer("""
                         server:
                           address: 127.0.0.1
                           port: 0
                           expose-status: false
-                        """, """
-                        model:
-                          services:
-                            chat:
-                              instances:
-                                - name: "qwen3"
-                                  base-url: "%s"
-                        """.formatted(backend.baseUrl()))) {
+                        """, RouterHarness.oneChatInstance(backend.baseUrl()))) {
             String statusPort = "http://127.0.0.1:" + router.router().statusPort();
 
             assertEquals(404, get(router.baseUrl() + "/status"));

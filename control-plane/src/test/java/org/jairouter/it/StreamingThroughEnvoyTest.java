@@ -15,6 +15,7 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.Iterator;
+import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Gate;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.AfterAll;
@@ -55,11 +56,7 @@ class StreamingThroughEnvoyTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        chat.close();
-        tts.close();
+        Closing.all(router, chat, tts);
     }
 
     @Test

@@ -15,14 +15,7 @@ class SupervisedEnvoyTest {
     @Test
     void aKilledEnvoyIsRestartedAndServesAgain() throws Exception {
         try (StubBackend backend = StubBackend.start("chat-1");
-                RouterHarness router = RouterHarness.start("""
-                     model:
-                       services:
-                         chat:
-                           instances:
-                             - name: "qwen3"
-                               base-url: "%s"
-                     """.formatted(backend.baseUrl()))) {
+                RouterHarness router = RouterHarness.start(RouterHarness.oneChatInstance(backend.baseUrl()))) {
             ProcessHandle first = envoyChild().orElseThrow();
 
             first.destroyForcibly();

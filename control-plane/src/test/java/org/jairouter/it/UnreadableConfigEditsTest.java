@@ -22,19 +22,10 @@ import org.junit.jupiter.api.Test;
  * status's last refused edit — while the config in force keeps serving; a good file then applies.
  */
 class UnreadableConfigEditsTest {
-    private static final String MODEL = """
-            model:
-              services:
-                chat:
-                  instances:
-                    - name: "qwen3"
-                      base-url: "%s"
-            """;
-
     @Test
     void undecodableEmptyDeletedAndFolderFilesAreRefusedWhileTrafficFlows() throws Exception {
         try (StubBackend backend = StubBackend.start("chat-1");
-                RouterHarness router = RouterHarness.start(MODEL.formatted(backend.baseUrl()))) {
+                RouterHarness router = RouterHarness.start(RouterHarness.oneChatInstance(backend.baseUrl()))) {
             Path config = router.configFile();
             String good = Files.readString(config);
             AtomicBoolean sending = new AtomicBoolean(true);
