@@ -143,15 +143,22 @@ final class InstanceMemo {
         used = new HashMap<>();
     }
 
-    /** How many items of its list an item stands for: a placeholder for all of its run, any other item for itself. */
-    static int itemsStoodFor(YamlSection item) {
+    /**
+     * How many items of its list an item stands for: a placeholder of this read for all of its run, any
+     * other item (and anything in a text read as written) for itself.
+     */
+    int itemsStoodFor(YamlSection item) {
+        if (placeholders.isEmpty()) {
+            return 1;
+        }
         return item.tagged(TAG).flatMap(InstanceMemo::run).map(run -> run[1]).orElse(1);
     }
 
     /** The instances an item is: remembered for a placeholder, otherwise read and, if clean, remembered. */
     List<Instance> instances(
             ServiceType type, Adapter serviceAdapter, YamlSection item, Supplier<Optional<Instance>> read) {
-        Optional<String> tagged = item.tagged(TAG);
+        // Only a read with placeholders has any: in a text read as written, a tagged item is read like any other.
+        Optional<String> tagged = placeholders.isEmpty() ? Optional.empty() : item.tagged(TAG);
         if (tagged.isPresent()) {
             Optional<int[]> run = tagged.flatMap(InstanceMemo::run);
             if (run.isEmpty() || run.get()[0] + run.get()[1] > placeholders.size()) {

@@ -195,7 +195,7 @@ final class YamlSection {
         for (Node value : sequence.getValue()) {
             YamlSection item = new YamlSection(value, key + "[" + index + "]", problems);
             items.add(item);
-            index += InstanceMemo.itemsStoodFor(item);
+            index += problems.memo.itemsStoodFor(item);
         }
         return items;
     }

@@ -109,6 +109,19 @@ class IncrementalConfigLoaderTest {
     }
 
     @Test
+    void anItemWrittenWithThePlaceholderTagIsReadAsWritten() {
+        String tagged = BASE.replace(
+                "        - name: \"qwen\"", "        - " + InstanceMemo.TAG + " 0:2\n        - name: \"qwen\"");
+        readsAsFromScratch(BASE);
+        Object outcome = outcome(() -> loader.parse(tagged, SOURCE));
+        assertTrue(
+                outcome.toString().contains("application.yml:12")
+                        && outcome.toString().contains("model.services.chat.instances[2]"),
+                outcome.toString());
+        readsAsFromScratch(tagged);
+    }
+
+    @Test
     void anchorsAndAliasesReadAsFromScratchAcrossEdits() {
         String anchored = BASE.replace("\"http://10.0.0.1:8000\"", "&first \"http://10.0.0.1:8000\"")
                 .replace("\"http://10.0.0.4:8000\"", "*first");
