@@ -22,6 +22,11 @@ public final class ConfigText {
     private ConfigText() {}
 
     public static String read(Path file) throws ConfigException {
+        return decode(file, bytes(file));
+    }
+
+    /** The file's bytes, not yet decoded: a poll that finds them unchanged need not decode them again. */
+    public static byte[] bytes(Path file) throws ConfigException {
         if (Files.isDirectory(file)) {
             throw problem(file, 0, "is a folder; expected a YAML file");
         }
@@ -35,11 +40,11 @@ public final class ConfigText {
         } catch (IOException e) {
             throw problem(file, 0, "cannot read file: " + e.getMessage());
         }
-        return decode(file, bytes);
+        return bytes;
     }
 
     /** Strict UTF-8: a stray byte is reported with its line, never replaced or skipped silently. */
-    private static String decode(Path file, byte[] bytes) throws ConfigException {
+    public static String decode(Path file, byte[] bytes) throws ConfigException {
         CharsetDecoder decoder = StandardCharsets.UTF_8
                 .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)

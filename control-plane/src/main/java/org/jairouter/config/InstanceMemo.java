@@ -5,16 +5,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
  * What reading instances learnt, for the next read of the same file: the instance each block of text
- * became, when reading it reported no problem at all. A later text has each such block replaced by a
- * one-line placeholder (blank lines keep every other line where it was) before it is parsed, and the
- * instance reader answers a placeholder from here. Only a read of the placeholders that is clean in
+ * became, when reading it reported no problem at all. A later text has each run of such blocks (items
+ * of one list, nothing but blank lines between them) replaced by a one-line placeholder (blank lines
+ * keep every other line where it was) before it is parsed, and the instance reader answers a
+ * placeholder with the run's instances from here: at 10,000 instances, composing one YAML node per
+ * remembered instance was still most of a reload. Only a read of the placeholders that is clean in
  * every way stands: any problem, a placeholder read anywhere but as an instance, or one whose context
  * (service, adapter) differs sends the text to a full parse, so problems always come from the text as
  * written.
@@ -22,6 +23,8 @@ import java.util.stream.Collectors;
 final class InstanceMemo {
     /** The placeholder's tag: a text that holds it anywhere is never given placeholders. */
     static final String TAG = "!jairouter-remembered-instance";
+    /** Between a placeholder's first block and its number of blocks. */
+    private static final char RUN_SEPARATOR = ':';
 
     /** Reads that remember nothing: {@link ConfigLoader}'s plain parse. */
     static final InstanceMemo NONE = new InstanceMemo();
@@ -37,27 +40,38 @@ final class InstanceMemo {
     private int answered;
     private boolean unanswerable;
 
-    /** The text with every remembered block replaced by a placeholder; empty when there is none to replace. */
+    /** The text with every run of remembered blocks replaced by a placeholder; empty when there is none to replace. */
     Optional<String> withPlaceholders(ItemBlocks text) {
         if (this == NONE || remembered.isEmpty() || text.text().contains(TAG)) {
             return Optional.empty();
         }
         StringBuilder replaced = new StringBuilder(text.text().length() / 4);
         List<String> replacedBlocks = new ArrayList<>();
+        ItemBlocks.Block runStart = null;
+        ItemBlocks.Block runEnd = null;
+        int runFirst = 0;
         int copiedTo = 0;
         for (ItemBlocks.Block block : text.inOrder()) {
-            if (block.from() < copiedTo || !rememberedTexts.contains(block.text())) {
+            if (runEnd != null && block.from() < runEnd.to()) {
                 continue;
             }
-            replaced.append(text.text(), copiedTo, block.from())
-                    .append(block.indent())
-                    .append("- ")
-                    .append(TAG)
-                    .append(' ')
-                    .append(replacedBlocks.size())
-                    .append("\n".repeat(block.lines()));
+            boolean remembered = rememberedTexts.contains(block.text());
+            if (runEnd != null && (!remembered || !sameList(text.text(), runEnd, block))) {
+                copiedTo = placeholder(replaced, text.text(), copiedTo, runStart, runEnd, runFirst, replacedBlocks);
+                runEnd = null;
+            }
+            if (block.from() < copiedTo || !remembered) {
+                continue;
+            }
+            if (runEnd == null) {
+                runStart = block;
+                runFirst = replacedBlocks.size();
+            }
+            runEnd = block;
             replacedBlocks.add(block.text());
-            copiedTo = block.to();
+        }
+        if (runEnd != null) {
+            copiedTo = placeholder(replaced, text.text(), copiedTo, runStart, runEnd, runFirst, replacedBlocks);
         }
         if (replacedBlocks.isEmpty()) {
             return Optional.empty();
@@ -65,6 +79,40 @@ final class InstanceMemo {
         replaced.append(text.text(), copiedTo, text.text().length());
         begin(text, replacedBlocks);
         return Optional.of(replaced.toString());
+    }
+
+    /** True when {@code next} follows {@code last} in the same list: same indent, only blank lines between. */
+    private static boolean sameList(String text, ItemBlocks.Block last, ItemBlocks.Block next) {
+        if (!next.indent().equals(last.indent()) || next.from() < last.to()) {
+            return false;
+        }
+        for (int i = last.to(); i < next.from(); i++) {
+            if (!Character.isWhitespace(text.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Appends the text up to the run, then its placeholder and a line break per line of the run; returns where the run ends. */
+    private static int placeholder(
+            StringBuilder replaced,
+            String text,
+            int copiedTo,
+            ItemBlocks.Block first,
+            ItemBlocks.Block last,
+            int firstIndex,
+            List<String> replacedBlocks) {
+        replaced.append(text, copiedTo, first.from())
+                .append(first.indent())
+                .append("- ")
+                .append(TAG)
+                .append(' ')
+                .append(firstIndex)
+                .append(RUN_SEPARATOR)
+                .append(replacedBlocks.size() - firstIndex)
+                .append("\n".repeat(last.start() + last.lines() - first.start()));
+        return last.to();
     }
 
     /** Starts a read of {@code text} as written: nothing is answered, clean instances are remembered. */
@@ -95,15 +143,38 @@ final class InstanceMemo {
         used = new HashMap<>();
     }
 
-    /** The instance an item is: remembered for a placeholder, otherwise read and, if clean, remembered. */
-    Optional<Instance> instance(
+    /**
+     * How many items of its list an item stands for: a placeholder of this read for all of its run, any
+     * other item (and anything in a text read as written) for itself.
+     */
+    int itemsStoodFor(YamlSection item) {
+        if (placeholders.isEmpty()) {
+            return 1;
+        }
+        return item.tagged(TAG).flatMap(InstanceMemo::run).map(run -> run[1]).orElse(1);
+    }
+
+    /** The instances an item is: remembered for a placeholder, otherwise read and, if clean, remembered. */
+    List<Instance> instances(
             ServiceType type, Adapter serviceAdapter, YamlSection item, Supplier<Optional<Instance>> read) {
-        OptionalInt placeholder = item.taggedIndex(TAG);
-        if (placeholder.isPresent()) {
-            int index = placeholder.getAsInt();
-            return index < placeholders.size()
-                    ? answer(new Key(type, serviceAdapter, placeholders.get(index)))
-                    : unanswered();
+        // Only a read with placeholders has any: in a text read as written, a tagged item is read like any other.
+        Optional<String> tagged = placeholders.isEmpty() ? Optional.empty() : item.tagged(TAG);
+        if (tagged.isPresent()) {
+            Optional<int[]> run = tagged.flatMap(InstanceMemo::run);
+            if (run.isEmpty() || run.get()[0] + run.get()[1] > placeholders.size()) {
+                return unanswered();
+            }
+            List<Instance> instances = new ArrayList<>(run.get()[1]);
+            for (int i = run.get()[0]; i < run.get()[0] + run.get()[1]; i++) {
+                Instance instance = remembered.get(new Key(type, serviceAdapter, placeholders.get(i)));
+                if (instance == null) {
+                    return unanswered();
+                }
+                used.put(new Key(type, serviceAdapter, placeholders.get(i)), instance);
+                instances.add(instance);
+            }
+            answered += instances.size();
+            return instances;
         }
         int problemsBefore = item.problemCount();
         Optional<Instance> instance = read.get();
@@ -114,21 +185,25 @@ final class InstanceMemo {
                             item.endLine() <= block.next() && !block.text().contains("*"))
                     .ifPresent(block -> used.put(new Key(type, serviceAdapter, block.text()), instance.get()));
         }
-        return instance;
+        return instance.map(List::of).orElse(List.of());
     }
 
-    private Optional<Instance> answer(Key key) {
-        Instance instance = remembered.get(key);
-        if (instance == null) {
-            return unanswered();
+    /** A placeholder's first block and number of blocks, from its text "FIRST:COUNT"; empty for any other text. */
+    private static Optional<int[]> run(String placeholder) {
+        int separator = placeholder.indexOf(RUN_SEPARATOR);
+        try {
+            int[] run = {
+                Integer.parseInt(placeholder.substring(0, Math.max(0, separator))),
+                Integer.parseInt(placeholder.substring(separator + 1))
+            };
+            return run[0] >= 0 && run[1] > 0 ? Optional.of(run) : Optional.empty();
+        } catch (NumberFormatException notOurs) {
+            return Optional.empty();
         }
-        answered++;
-        used.put(key, instance);
-        return Optional.of(instance);
     }
 
-    private Optional<Instance> unanswered() {
+    private List<Instance> unanswered() {
         unanswerable = true;
-        return Optional.empty();
+        return List.of();
     }
 }

@@ -2,6 +2,7 @@ package org.jairouter.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -19,9 +20,12 @@ final class InstanceReader {
 
     private InstanceReader() {}
 
-    /** An instance, or empty when it has errors. */
-    static Optional<Instance> read(ServiceType type, YamlSection item, Adapter serviceAdapter) {
-        return item.memo().instance(type, serviceAdapter, item, () -> readItem(type, item, serviceAdapter));
+    /**
+     * The instance an item is, or none when it has errors; a placeholder of the incremental loader
+     * ({@link InstanceMemo}) is all the instances of its run.
+     */
+    static List<Instance> read(ServiceType type, YamlSection item, Adapter serviceAdapter) {
+        return item.memo().instances(type, serviceAdapter, item, () -> readItem(type, item, serviceAdapter));
     }
 
     private static Optional<Instance> readItem(ServiceType type, YamlSection item, Adapter serviceAdapter) {

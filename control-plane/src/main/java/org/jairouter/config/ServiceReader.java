@@ -51,7 +51,7 @@ final class ServiceReader {
         for (YamlSection item : Optional.ofNullable(entries.get("instances"))
                 .map(YamlSection::items)
                 .orElse(List.of())) {
-            InstanceReader.read(type, item, adapter).ifPresent(instance -> {
+            InstanceReader.read(type, item, adapter).forEach(instance -> {
                 // By endpoint, not by base-url text: http://h, http://h:80 and http://h/ are one backend.
                 if (!seen.add(instance.model() + " " + instance.authority() + " " + instance.upstreamPath())) {
                     item.error("duplicate instance: model '" + instance.model() + "' at " + instance.baseUrl()

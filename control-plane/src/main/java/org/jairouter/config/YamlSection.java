@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -89,16 +88,11 @@ final class YamlSection {
         return problems.errors.size() + problems.warnings.size();
     }
 
-    /** The number a scalar written {@code TAG NUMBER} holds; empty for any other node. */
-    OptionalInt taggedIndex(String tag) {
-        if (node instanceof ScalarNode scalar && scalar.getTag().getValue().equals(tag)) {
-            try {
-                return OptionalInt.of(Integer.parseInt(scalar.getValue()));
-            } catch (NumberFormatException notOurs) {
-                return OptionalInt.empty();
-            }
-        }
-        return OptionalInt.empty();
+    /** The text of a scalar written {@code TAG TEXT}; empty for any other node. */
+    Optional<String> tagged(String tag) {
+        return node instanceof ScalarNode scalar && scalar.getTag().getValue().equals(tag)
+                ? Optional.of(scalar.getValue())
+                : Optional.empty();
     }
 
     void error(String message) {
@@ -196,9 +190,12 @@ final class YamlSection {
             error("expected a list, got " + describe());
             return items;
         }
-        List<Node> values = sequence.getValue();
-        for (int i = 0; i < values.size(); i++) {
-            items.add(new YamlSection(values.get(i), key + "[" + i + "]", problems));
+        // An item's index is its place in the file as written: a remembered run stands for its items.
+        int index = 0;
+        for (Node value : sequence.getValue()) {
+            YamlSection item = new YamlSection(value, key + "[" + index + "]", problems);
+            items.add(item);
+            index += problems.memo.itemsStoodFor(item);
         }
         return items;
     }

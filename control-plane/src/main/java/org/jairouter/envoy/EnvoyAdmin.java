@@ -75,15 +75,19 @@ public final class EnvoyAdmin {
 
     /** Health and request counts of every endpoint of every cluster. */
     public List<HostStatus> hostStatuses() throws IOException, InterruptedException {
-        return HostStatus.allIn(clusters());
+        return HostStatus.allIn(clustersJson());
     }
 
     private JsonNode clusters() throws IOException, InterruptedException {
+        return JSON.readTree(clustersJson()).path("cluster_statuses");
+    }
+
+    private String clustersJson() throws IOException {
         Response response = get("/clusters?format=json");
         if (response.statusCode() != 200) {
             throw new IOException("Envoy admin /clusters answered " + response.statusCode());
         }
-        return JSON.readTree(response.body()).path("cluster_statuses");
+        return response.body();
     }
 
     private Response get(String path) throws IOException {

@@ -30,7 +30,8 @@ public final class EnvoyTranslator {
 
     /**
      * As {@link #translate(RouterConfig, ResolvedHosts, LoadWeights, StatusEndpoint)}, reusing the
-     * cluster and endpoints of every model whose inputs are those of the cache's last translation.
+     * cluster and endpoints of every model, and the routes of every service, whose inputs are those of the
+     * cache's last translation.
      */
     public static Translation translate(
             RouterConfig config,
@@ -101,7 +102,8 @@ public final class EnvoyTranslator {
         }
         return new Translation(
                 config,
-                new EnvoyResources(listeners, List.of(RouteTranslator.routes(config, names)), clusters, endpoints),
+                new EnvoyResources(
+                        listeners, List.of(RouteTranslator.routes(config, names, cache)), clusters, endpoints),
                 names);
     }
 }

@@ -2,17 +2,20 @@ package org.jairouter.translate;
 
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.route.v3.Route;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
+import org.jairouter.config.ApiKeys;
 import org.jairouter.config.Instance;
+import org.jairouter.config.Monitoring;
 import org.jairouter.config.ServiceConfig;
 
 /**
- * The cluster and endpoints of every model as the last translation made them, found again by what they
+ * The cluster and endpoints of every model, and the routes of every service, as the last translation made them, found again by what they
  * were made from. A reload that changes one model of thousands builds that model's resources and hands
  * back the very same objects for the others, so that the publisher recognises them at once (protobuf
  * memoises hash codes per object, and equals starts with identity) instead of comparing them field by
@@ -67,10 +70,15 @@ public final class ModelResourceCache {
         }
     }
 
+    /** Everything {@link RouteTranslator} reads to make one service's routes. */
+    private record RouteInputs(ServiceConfig settings, SameInstances instances, Monitoring monitoring, ApiKeys keys) {}
+
     private Map<ClusterInputs, Cluster> clusters = new HashMap<>();
     private Map<EndpointInputs, ClusterLoadAssignment> endpoints = new HashMap<>();
     private Map<ClusterInputs, Cluster> usedClusters = new HashMap<>();
     private Map<EndpointInputs, ClusterLoadAssignment> usedEndpoints = new HashMap<>();
+    private Map<RouteInputs, List<Route>> routes = new HashMap<>();
+    private Map<RouteInputs, List<Route>> usedRoutes = new HashMap<>();
 
     /** The model's cluster; {@code settings} is the service without its instances, made once per service. */
     Cluster cluster(
@@ -98,12 +106,21 @@ public final class ModelResourceCache {
                 () -> ClusterTranslator.endpoints(name, instances, hosts, weight, inFallbackChain));
     }
 
+    /** The routes of one service: the very same Route objects while nothing they are made from changed. */
+    List<Route> routes(ServiceConfig service, Monitoring monitoring, ApiKeys keys, Supplier<List<Route>> make) {
+        RouteInputs inputs =
+                new RouteInputs(service.withoutInstances(), new SameInstances(service.instances()), monitoring, keys);
+        return reuse(inputs, routes, usedRoutes, make);
+    }
+
     /** Ends a translation: what it used is what the next one may reuse. */
     void keepUsed() {
         clusters = usedClusters;
         endpoints = usedEndpoints;
+        routes = usedRoutes;
         usedClusters = new HashMap<>();
         usedEndpoints = new HashMap<>();
+        usedRoutes = new HashMap<>();
     }
 
     private static <K, V> V reuse(K inputs, Map<K, V> previous, Map<K, V> used, Supplier<V> make) {

@@ -48,14 +48,21 @@ final class RouteTranslator {
 
     private RouteTranslator() {}
 
-    static RouteConfiguration routes(RouterConfig config, ClusterNames clusters) {
+    /** The route table, with the routes of every service whose inputs are those of the cache's last translation reused. */
+    static RouteConfiguration routes(RouterConfig config, ClusterNames clusters, ModelResourceCache cache) {
         VirtualHost.Builder host = VirtualHost.newBuilder()
                 .setName("jairouter")
                 .addDomains("*")
                 .addAllRoutes(StatusRoutes.routes(config.listener().exposeStatus()))
                 .addAllRequestHeadersToRemove(ClientKeys.credentialHeaders(config.apiKeys()));
         for (ServiceConfig service : config.services().values()) {
-            host.addAllRoutes(serviceRoutes(service, clusters, config.monitoring(), config.apiKeys()));
+            // A service's routes read only the service, its cluster names (which its own models decide),
+            // the monitoring settings and the client keys.
+            host.addAllRoutes(cache.routes(
+                    service,
+                    config.monitoring(),
+                    config.apiKeys(),
+                    () -> serviceRoutes(service, clusters, config.monitoring(), config.apiKeys())));
         }
         return RouteConfiguration.newBuilder()
                 .setName(Names.ROUTE_CONFIG)

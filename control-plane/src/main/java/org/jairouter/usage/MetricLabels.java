@@ -33,22 +33,28 @@ final class MetricLabels {
             Map<String, List<Instance>> byModel = service.activeInstancesByModel();
             for (Map.Entry<String, List<Instance>> model : byModel.entrySet()) {
                 Model labels = new Model(service.type().key(), operation(service.type()), model.getKey());
-                translation.clusters().of(service.type(), model.getKey()).ifPresent(c -> byCluster.put(c, labels));
+                Optional<String> own = translation.clusters().of(service.type(), model.getKey());
+                own.ifPresent(c -> byCluster.put(c, labels));
                 // Two instances on one host:port in one model are one endpoint to Envoy: the first names it.
                 model.getValue()
                         .forEach(instance -> translation
                                 .endpoint(service.type(), instance)
                                 .ifPresent(id -> name(id.cluster(), id.hostname(), instance)));
                 // Envoy reports a fallback chain's requests under its aggregate: the requested model, and
-                // the instance of whichever model served.
-                translation.clusters().routed(service.type(), model.getKey()).ifPresent(routed -> {
-                    byCluster.putIfAbsent(routed, labels);
-                    service.fallbackChain(model.getKey()).stream()
-                            .flatMap(m -> byModel.get(m).stream())
-                            .forEach(instance -> translation
-                                    .endpoint(service.type(), instance)
-                                    .ifPresent(id -> name(routed, id.hostname(), instance)));
-                });
+                // the instance of whichever model served. A model without fallbacks is routed to its own
+                // cluster, whose labels are in already.
+                translation
+                        .clusters()
+                        .routed(service.type(), model.getKey())
+                        .filter(routed -> !own.equals(Optional.of(routed)))
+                        .ifPresent(routed -> {
+                            byCluster.putIfAbsent(routed, labels);
+                            service.fallbackChain(model.getKey()).stream()
+                                    .flatMap(m -> byModel.get(m).stream())
+                                    .forEach(instance -> translation
+                                            .endpoint(service.type(), instance)
+                                            .ifPresent(id -> name(routed, id.hostname(), instance)));
+                        });
             }
         }
         if (translation.config().apiKeys().enforced()) {

@@ -6,9 +6,13 @@ import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -36,7 +40,10 @@ public final class SnapshotPublisher {
     private EnvoyResources lastResources;
     /** Envoys connected: the size of the local cluster that divides rate limits among them. */
     private int fleetSize;
-    /** The digest of each resource published last time, found by content (protobuf equals and hashCode). */
+    /**
+     * The digest of each resource (and each route of the route table) published last time, found by
+     * content (protobuf equals and hashCode).
+     */
     private Map<Object, byte[]> digests = Map.of();
 
     public SimpleCache<String> cache() {
@@ -119,21 +126,47 @@ public final class SnapshotPublisher {
     private String digest(List<?> items, Map<Object, byte[]> published) {
         MessageDigest sha = sha256();
         for (Object item : items) {
-            byte[] itemDigest = published.computeIfAbsent(item, this::digestOf);
-            sha.update(itemDigest);
+            sha.update(digestOf(item, published));
         }
         return HexFormat.of().formatHex(sha.digest(), 0, 8);
     }
 
-    private byte[] digestOf(Object item) {
-        byte[] known = digests.get(item);
-        if (known != null) {
-            return known;
+    private byte[] digestOf(Object item, Map<Object, byte[]> published) {
+        byte[] known = published.get(item);
+        if (known == null) {
+            known = digests.get(item);
         }
-        byte[] bytes = item instanceof Message message
-                ? deterministicBytes(message)
-                : item.toString().getBytes(StandardCharsets.UTF_8);
-        return sha256().digest(bytes);
+        if (known == null) {
+            known = item instanceof RouteConfiguration table
+                    ? routeTableDigest(table, published)
+                    : sha256().digest(
+                                    item instanceof Message message
+                                            ? deterministicBytes(message)
+                                            : item.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        published.put(item, known);
+        return known;
+    }
+
+    /**
+     * A route table from its routes' own digests and the rest of it: the translator hands back the same
+     * Route objects for every service an edit did not touch, so only the changed routes are serialized
+     * (at 10,000 instances, re-serializing the whole table was a sixth of an edit's CPU).
+     */
+    private byte[] routeTableDigest(RouteConfiguration table, Map<Object, byte[]> published) {
+        MessageDigest sha = sha256();
+        RouteConfiguration.Builder withoutRoutes = table.toBuilder();
+        for (VirtualHost.Builder host : withoutRoutes.getVirtualHostsBuilderList()) {
+            sha.update(ByteBuffer.allocate(Integer.BYTES)
+                    .putInt(host.getRoutesCount())
+                    .array());
+            for (Route route : host.getRoutesList()) {
+                sha.update(digestOf(route, published));
+            }
+            host.clearRoutes();
+        }
+        sha.update(deterministicBytes(withoutRoutes.build()));
+        return sha.digest();
     }
 
     private static MessageDigest sha256() {

@@ -89,10 +89,36 @@ class IncrementalConfigLoaderTest {
         // Broken YAML after a good read.
         readsAsFromScratch(added.replace("weight: 2", "weight: [2"));
         readsAsFromScratch(added);
+        // A warning on a new instance below a run of remembered ones names its index in the file as written.
+        readsAsFromScratch(added.replace(
+                "        - name: \"qwen\"",
+                "        - name: \"phi\"\n          base-url: \"http://10.0.0.6:8000\"\n          instance-id: phi-1\n"
+                        + "        - name: \"qwen\""));
+        // Blank lines and a comment between remembered instances, and a warning with a line below them.
+        readsAsFromScratch(
+                added.replace("        - name: \"qwen\"", "\n        # the small one\n\n        - name: \"qwen\"")
+                                .replace("\n\n        - name: \"llama3\"", "\n        - name: \"llama3\"")
+                                .replace(
+                                        "      instances:\n        - name: \"mistral\"",
+                                        "      instances:\n\n        - name: \"mistral\"")
+                        + "spring:\n  profiles: dev\n");
         // A text holding the placeholder's tag is read as written.
-        readsAsFromScratch(added.replace("\"qwen\"", "\"" + InstanceMemo.TAG + " 0\""));
+        readsAsFromScratch(added.replace("\"qwen\"", "\"" + InstanceMemo.TAG + " 0:1\""));
         readsAsFromScratch("");
         readsAsFromScratch(added);
+    }
+
+    @Test
+    void anItemWrittenWithThePlaceholderTagIsReadAsWritten() {
+        String tagged = BASE.replace(
+                "        - name: \"qwen\"", "        - " + InstanceMemo.TAG + " 0:2\n        - name: \"qwen\"");
+        readsAsFromScratch(BASE);
+        Object outcome = outcome(() -> loader.parse(tagged, SOURCE));
+        assertTrue(
+                outcome.toString().contains("application.yml:12")
+                        && outcome.toString().contains("model.services.chat.instances[2]"),
+                outcome.toString());
+        readsAsFromScratch(tagged);
     }
 
     @Test

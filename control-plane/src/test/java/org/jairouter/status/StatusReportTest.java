@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -40,9 +40,7 @@ class StatusReportTest {
                 ConfigLoader.load(CAPTURE.resolve("application.yml")).config(),
                 new ResolvedHosts(Map.of("127.0.0.1", "127.0.0.1")),
                 new StatusEndpoint("127.0.0.1", 18001));
-        capturedHosts = HostStatus.allIn(new ObjectMapper()
-                .readTree(CAPTURE.resolve("clusters.json").toFile())
-                .path("cluster_statuses"));
+        capturedHosts = HostStatus.allIn(Files.readString(CAPTURE.resolve("clusters.json")));
     }
 
     private static StatusReport report(Optional<List<HostStatus>> hosts) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.route.v3.Route;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Translating with a cache gives what translating from scratch gives, for any sequence of configs,
- * and an edit to one model leaves every other model's cluster and endpoints the objects they were.
+ * and an edit to one model leaves every other model's cluster and endpoints, and every other service's
+ * routes, the objects they were.
  */
 class ModelResourceCacheTest {
     private static final StatusEndpoint STATUS = new StatusEndpoint("127.0.0.1", 18001);
@@ -50,6 +52,10 @@ class ModelResourceCacheTest {
         assertSame(endpoints(before, "llama3"), endpoints(after, "llama3"));
         assertSame(cluster(before, "bge"), cluster(after, "bge"));
         assertNotSame(endpoints(before, "qwen"), endpoints(after, "qwen"));
+        // Routes are kept per service: the embedding service's, untouched, are the objects they were.
+        assertSame(route(before, "embedding:bge"), route(after, "embedding:bge"));
+        assertSame(route(before, "embedding:model_not_found"), route(after, "embedding:model_not_found"));
+        assertNotSame(route(before, "chat:qwen"), route(after, "chat:qwen"));
     }
 
     @Test
@@ -92,6 +98,13 @@ class ModelResourceCacheTest {
     private static Cluster cluster(EnvoyResources resources, String model) {
         return resources.clusters().stream()
                 .filter(c -> c.getName().endsWith(model))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private static Route route(EnvoyResources resources, String name) {
+        return resources.routes().get(0).getVirtualHosts(0).getRoutesList().stream()
+                .filter(r -> r.getName().equals(name))
                 .findFirst()
                 .orElseThrow();
     }
