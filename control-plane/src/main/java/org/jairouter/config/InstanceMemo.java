@@ -94,7 +94,10 @@ final class InstanceMemo {
         return true;
     }
 
-    /** Appends the text up to the run, then its placeholder and a line break per line of the run; returns where the run ends. */
+    /**
+     * Appends the text up to the run, then its placeholder and a line break per line of the run; returns
+     * where the run ends.
+     */
     private static int placeholder(
             StringBuilder replaced,
             String text,

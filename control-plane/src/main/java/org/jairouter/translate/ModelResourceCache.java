@@ -15,11 +15,11 @@ import org.jairouter.config.Monitoring;
 import org.jairouter.config.ServiceConfig;
 
 /**
- * The cluster and endpoints of every model, and the routes of every service, as the last translation made them, found again by what they
- * were made from. A reload that changes one model of thousands builds that model's resources and hands
- * back the very same objects for the others, so that the publisher recognises them at once (protobuf
- * memoises hash codes per object, and equals starts with identity) instead of comparing them field by
- * field. Entries not used by a translation are dropped by it: the cache holds one config's worth.
+ * The cluster and endpoints of every model, and the routes of every service, as the last translation
+ * made them, found again by what they were made from. A reload that changes one model of thousands
+ * builds that model's resources and hands back the very same objects for the others, so that the
+ * publisher recognises them at once (protobuf memoises hash codes per object, and equals starts with
+ * identity) instead of comparing them field by field. Entries not used by a translation are dropped by it: the cache holds one config's worth.
  */
 public final class ModelResourceCache {
     /** Everything {@link ClusterTranslator#cluster} reads. */

@@ -48,7 +48,10 @@ final class RouteTranslator {
 
     private RouteTranslator() {}
 
-    /** The route table, with the routes of every service whose inputs are those of the cache's last translation reused. */
+    /**
+     * The route table, reusing the routes of every service whose inputs are those of the cache's last
+     * translation.
+     */
     static RouteConfiguration routes(RouterConfig config, ClusterNames clusters, ModelResourceCache cache) {
         VirtualHost.Builder host = VirtualHost.newBuilder()
                 .setName("jairouter")
