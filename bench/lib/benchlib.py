@@ -285,11 +285,11 @@ http {{
         yield f"http://127.0.0.1:{port}"
 
 
-def plain_envoy(binary, host, port):
+def plain_envoy(binary, host, port, name="plain-envoy"):
     """Envoy with one static route to host:port and only the router filter: the cost of an Envoy hop
-    itself, the floor under JAiRouter's. Give it the router's binary; it runs as many workers.
-    Yields (base URL, pid)."""
-    return _static_envoy("plain-envoy", binary, host, port, routes='[{match: {prefix: "/"}, route: {cluster: backend}}]')
+    itself, the floor under JAiRouter's. Give it the router's binary; it runs as many workers. `name`
+    (its work folder) tells several apart. Yields (base URL, pid)."""
+    return _static_envoy(name, binary, host, port, routes='[{match: {prefix: "/"}, route: {cluster: backend}}]')
 
 
 # json_to_metadata reads `model` and clears the route cache; the route then matches on it.
