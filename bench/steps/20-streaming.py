@@ -85,7 +85,7 @@ def transfers(setup, plain):
             cpu = [used for _, _, used in results[path] if used is not None]
             rows.append([name, f"{size / 1048576:.2f}", path, b.ms(statistics.median(times), 1),
                          b.ms(min(times), 1), f"{size / statistics.median(times) / 1048576:,.1f}",
-                         b.ms(sum(cpu) / len(cpu), 1) if cpu else "", "", ""])
+                         b.ms(statistics.median(cpu), 1) if cpu else "", "", ""])
         for top, base in (("JAiRouter", "direct"), ("JAiRouter", "Envoy alone"), ("Envoy alone", "direct")):
             differences = sorted(x - y for x, y in zip(runs[top], runs[base]))
             median = statistics.median(differences)
@@ -106,8 +106,8 @@ def transfers(setup, plain):
             "neighbours, and the median over rounds is the figure (the quartiles say how far one round can "
             "move it); the target reads JAiRouter − direct. *Envoy alone* is a static Envoy with the same "
             "workers and only the router filter: what any Envoy hop costs, so JAiRouter − Envoy alone is what "
-            "JAiRouter's own configuration adds; the Envoy CPU column (user + system time of all its threads, "
-            "the mean over the rounds) says the same in work, which the machine's neighbours move less than "
+            "JAiRouter's own configuration adds; the Envoy CPU column (the time all its threads ran during the "
+            "transfer, the median over the rounds) says the same in work, which the machine's neighbours move less than "
             "wall time. The upload goes to the stub backend, which reads the whole "
             f"body and then parses the form; the download comes from {source}. With the model before the file "
             "(as the official Python SDK sends it) the router streams the upload; after the file (as the "
@@ -120,9 +120,9 @@ def transfers(setup, plain):
 def transfer_with_cpu(pids, transfer, url):
     """A transfer's (seconds, bytes of the answer, CPU seconds of the Envoy at url or None for none)."""
     pid = pids.get(url)
-    before = b.cpu_seconds(pid) if pid else 0
+    before = b.thread_cpu_seconds(pid) if pid else 0
     seconds, received = transfer(url)
-    return seconds, received, b.cpu_seconds(pid) - before if pid else None
+    return seconds, received, b.thread_cpu_seconds(pid) - before if pid else None
 
 
 def plain_envoys(setup, envoys):
