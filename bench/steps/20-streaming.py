@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Streamed chat (SSE), a large multipart upload (STT) and a large download (TTS); direct vs router."""
+"""Streamed chat (SSE), direct vs router; a large multipart upload (STT) and a large download (TTS), direct vs
+Envoy alone vs router."""
 import contextlib
 import functools
 import os
@@ -14,8 +15,8 @@ UPLOAD_BYTES = (1 if b.SMOKE else 16) << 20    # the router's default max-reques
 DOWNLOAD_BYTES = (1 if b.SMOKE else 64) << 20
 TRANSFERS = 2 if b.SMOKE else 15
 TRANSFER_WARMUPS = 1 if b.SMOKE else 3
-STUB_CHUNK_INTERVAL = 0.020
-MODEL_FIRST = "upload: speech-to-text, model before the file (streams)"  # the stub backend writes one SSE event every 20 ms
+STUB_CHUNK_INTERVAL = 0.020  # the stub backend writes one SSE event every 20 ms
+MODEL_FIRST = "upload: speech-to-text, model before the file (streams)"
 
 
 def in_rounds(urls, measure, count):
@@ -73,7 +74,7 @@ def transfers(setup, plain):
              ("download: text-to-speech audio", "bench-tts", b.TTS_BODY, "application/json")]
     rows, overhead = [], {}
     for name, model, body, kind in cases:
-        (plain_url, plain_pid) = plain[model]
+        plain_url, plain_pid = plain[model]
         urls = {"direct": setup.direct[model], "Envoy alone": plain_url, "JAiRouter": setup.routed[model]}
         post = functools.partial(transfer_with_cpu, {plain_url: plain_pid, urls["JAiRouter"]: setup.router.envoy_pid},
                                  functools.partial(c.transfer, body=body, content_type=kind))
@@ -97,8 +98,7 @@ def transfers(setup, plain):
     source = "nginx (a file sent with sendfile)" if b.NGINX else "the stub (8 chunks 20 ms apart)"
     return ("### Large upload and download\n\n"
             + b.table(["transfer", "MiB", "path", "median ms", "min ms", "MiB/s", "Envoy CPU ms per transfer",
-                       "difference, median of rounds ms",
-                       "quartiles ms"], rows)
+                       "difference, median of rounds ms", "quartiles ms"], rows)
             + f"\n{TRANSFERS} rounds after {TRANSFER_WARMUPS} unmeasured ones (the stub's form parser needs its JIT); "
             "in each round every path carries the transfer once, one new connection each (connect time not "
             "counted), the order reversed every other round. Time from writing the request to the last byte of "
@@ -107,9 +107,9 @@ def transfers(setup, plain):
             "move it); the target reads JAiRouter − direct. *Envoy alone* is a static Envoy with the same "
             "workers and only the router filter: what any Envoy hop costs, so JAiRouter − Envoy alone is what "
             "JAiRouter's own configuration adds; the Envoy CPU column (the time all its threads ran during the "
-            "transfer, the median over the rounds) says the same in work, which the machine's neighbours move less than "
-            "wall time. The upload goes to the stub backend, which reads the whole "
-            f"body and then parses the form; the download comes from {source}. With the model before the file "
+            "transfer, the median over the rounds) says the same in work, which the machine's neighbours move "
+            "less than wall time. The upload goes to the stub backend, which reads the whole body and then "
+            f"parses the form; the download comes from {source}. With the model before the file "
             "(as the official Python SDK sends it) the router streams the upload; after the file (as the "
             "Java SDK sends it, and the Node SDK with the file first in the caller's object, as in OpenAI's "
             "examples) it must buffer the whole body to find the model.\n\n"
