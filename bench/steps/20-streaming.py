@@ -111,8 +111,8 @@ def transfers(setup, plain):
             "less than wall time. The upload goes to the stub backend, which reads the whole body and then "
             f"parses the form; the download comes from {source}. With the model before the file "
             "(as the official Python SDK sends it) the router streams the upload; after the file (as the "
-            "Java SDK sends it, and the Node SDK with the file first in the caller's object, as in OpenAI's "
-            "examples) it must buffer the whole body to find the model.\n\n"
+            "Java SDK sends it, and the Node SDK when the caller's object names the file first, as most code "
+            "does) it must buffer the whole body to find the model.\n\n"
             + b.target(f"{UPLOAD_BYTES >> 20} MiB upload overhead, model before the file", "≤ 5 ms",
                        f"{b.ms(overhead[MODEL_FIRST], 1)} ms", overhead[MODEL_FIRST] <= 0.005) + "\n")
 
