@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -285,11 +285,11 @@ http {{
         yield f"http://127.0.0.1:{port}"
 
 
-def plain_envoy(binary, host, port):
+def plain_envoy(binary, host, port, name="plain-envoy"):
     """Envoy with one static route to host:port and only the router filter: the cost of an Envoy hop
-    itself, the floor under JAiRouter's. Give it the router's binary; it runs as many workers.
-    Yields (base URL, pid)."""
-    return _static_envoy("plain-envoy", binary, host, port, routes='[{match: {prefix: "/"}, route: {cluster: backend}}]')
+    itself, the floor under JAiRouter's. Give it the router's binary; it runs as many workers. `name`
+    (its work folder) tells several apart. Yields (base URL, pid)."""
+    return _static_envoy(name, binary, host, port, routes='[{match: {prefix: "/"}, route: {cluster: backend}}]')
 
 
 # json_to_metadata reads `model` and clears the route cache; the route then matches on it.
@@ -459,6 +459,17 @@ def cpu_seconds(pid):
     """User + system CPU time a process has used so far (all its threads)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu_seconds(pid):
+    """CPU time the live threads of a process have used so far, to the nanosecond (/proc schedstat), where
+    cpu_seconds counts clock ticks (10 ms). Threads that ended no longer count: use it over spans that a
+    process's threads outlive, such as one transfer through an Envoy."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with suppress(FileNotFoundError, ProcessLookupError):
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
 
 
 def rss_mib(pid, field="VmRSS"):

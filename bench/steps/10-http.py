@@ -181,8 +181,8 @@ def latency(paths, routed_rps):
                      f"{b.ms(statistics.median(per_round), 3)} ({b.ms(per_round[0], 3)}–{b.ms(per_round[-1], 3)})",
                      b.ms(pooled[name][-1], 3), b.ms(lag, 3), max(run["connections"] for run in runs)])
     overhead, tail = {}, {}
-    for name, base in (("JAiRouter", "direct"), ("JAiRouter", "Envoy alone"), ("JAiRouter", BODY_ROUTING),
-                       (ROUTERS[1], BODY_ROUTING)):
+    for name, base in (("JAiRouter", "direct"), ("Envoy alone", "direct"), ("JAiRouter", "Envoy alone"),
+                       ("JAiRouter", BODY_ROUTING), (ROUTERS[1], BODY_ROUTING)):
         overhead[name, base] = [x - y for x, y in zip(at[name], at[base], strict=True)]
         tail[name, base] = tail_over_rounds(rounds[name], rounds[base])
         rows.append([f"**{name} − {base}**", "", *(f"**{b.ms(v, 3)}**" for v in overhead[name, base]),
@@ -201,7 +201,8 @@ def latency(paths, routed_rps):
             "p50–p99.9 columns) and, for p99.9, also per round. Client lag is "
             "how late the client started requests against the schedule (asyncio sleeps are "
             "millisecond-grained); it is not part of the latency. The router's overhead is JAiRouter − "
-            "direct; JAiRouter − body-routing Envoy is what JAiRouter's configuration adds to reading the model "
+            "direct; Envoy alone − direct is what any Envoy hop costs on this machine, the floor under it; "
+            "JAiRouter − body-routing Envoy is what JAiRouter's configuration adds to reading the model "
             "from the body. In the overhead rows the per-round column is the median over rounds of the two "
             "paths' p99.9 difference within a round, which is what the p99.9 target reads: a p99.9 rests on "
             "the slowest 0.1% of samples, so one stall of the machine moves a single run's "
