@@ -145,6 +145,28 @@ def record_to_file(config):
         "log_format": {"text_format_source": {"inline_string": text + "\n"}}}})
 
 
+def sse_reader_on_sse_answers_only(config):
+    """The SSE usage reader made only for answers whose content type is text/event-stream: wrapped in the
+    composite filter, which creates it when the response headers match (JSON answers never create it)."""
+    manager = connection_manager(config["listener"])
+    for http_filter in manager["http_filters"]:
+        if http_filter["name"] == "jairouter.usage.sse":
+            reader = http_filter["typed_config"]
+            http_filter["typed_config"] = {
+                "@type": "type.googleapis.com/envoy.extensions.common.matching.v3.ExtensionWithMatcher",
+                "extension_config": {"name": "composite", "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.composite.v3.Composite"}},
+                "xds_matcher": {"matcher_list": {"matchers": [{
+                    "predicate": {"single_predicate": {
+                        "input": {"name": "content-type", "typed_config": {
+                            "@type": "type.googleapis.com/envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
+                            "header_name": "content-type"}},
+                        "value_match": {"prefix": "text/event-stream"}}},
+                    "on_match": {"action": {"name": "sse", "typed_config": {
+                        "@type": "type.googleapis.com/envoy.extensions.filters.http.composite.v3.ExecuteFilterAction",
+                        "typed_config": {"name": "jairouter.usage.sse", "typed_config": reader}}}}}]}}}
+
+
 def chat_usage_by_lua(config):
     """Chat's JSON answers read by the Lua tail reader (as embeddings and rerank are) instead of
     json_to_metadata's response rules."""
@@ -246,6 +268,8 @@ VARIANTS = [
                                                           "jairouter.usage.sse")),
     ("… without the JSON usage reader (chat's JSON answers)", "on", without_filters("jairouter.usage.json")),
     ("… without the SSE usage reader", "on", without_filters("jairouter.usage.sse"), ON_REQUEST),
+    ("… with the SSE usage reader made for SSE answers only (composite filter)", "on",
+     sse_reader_on_sse_answers_only, ON_REQUEST),
     ("… with chat's JSON usage read by the Lua tail reader", "on", chat_usage_by_lua, ON_REQUEST),
     ("… with the record a constant text (no command operator)", "on", record_without_operators, ON_REQUEST),
     ("… with the record's fields as attributes (before)", "on", record_as_attributes),
