@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 import benchlib as b
 import clients as c
 
-SECONDS = 1 if b.SMOKE else 2
-ROUNDS = 1 if b.SMOKE else 5
+# A closer look at some rows (see selected()): BENCH_CONFIG_COST_ROUNDS and _SECONDS lengthen the measurement.
+SECONDS = 1 if b.SMOKE else int(os.environ.get("BENCH_CONFIG_COST_SECONDS", 2))
+ROUNDS = 1 if b.SMOKE else int(os.environ.get("BENCH_CONFIG_COST_ROUNDS", 5))
 CONNECTIONS = 16
 CHAT = b.OPENAI_PATHS["chat"]
 
@@ -114,12 +115,66 @@ def without_access_log(config):
     connection_manager(config["listener"]).pop("access_log", None)
 
 
+def without_otlp(config):
+    """The JSON access-log file kept, the records to the control plane removed."""
+    manager = connection_manager(config["listener"])
+    manager["access_log"] = [log for log in manager["access_log"]
+                             if log["name"] != "envoy.access_loggers.open_telemetry"]
+
+
 def record_as_attributes(config):
     """The OTLP record's fields as one attribute each (as before the record became one text)."""
     logger = otlp_settings(config)
     operators = logger.pop("body")["string_value"].split("\x1f")
     logger["attributes"] = {"values": [{"key": f"field_{i}", "value": {"string_value": operator}}
                                        for i, operator in enumerate(operators)]}
+
+
+def record_without_operators(config):
+    """The OTLP record as a constant text: what its command operators cost Envoy."""
+    otlp_settings(config)["body"]["string_value"] = "-"
+
+
+def record_to_file(config):
+    """The OTLP record's text as a line of Envoy's file access logger (to a file in the work folder)
+    instead: what the OTLP entry and its batching cost beyond the formatting they share."""
+    text = otlp_settings(config)["body"]["string_value"]
+    otlp_logger(config).update({"name": "envoy.access_loggers.file", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog",
+        "path": str(b.work_path("records.log")),
+        "log_format": {"text_format_source": {"inline_string": text + "\n"}}}})
+
+
+def sse_reader_on_sse_answers_only(config):
+    """The SSE usage reader made only for answers whose content type is text/event-stream: wrapped in the
+    composite filter, which creates it when the response headers match (JSON answers never create it)."""
+    manager = connection_manager(config["listener"])
+    for http_filter in manager["http_filters"]:
+        if http_filter["name"] == "jairouter.usage.sse":
+            reader = http_filter["typed_config"]
+            http_filter["typed_config"] = {
+                "@type": "type.googleapis.com/envoy.extensions.common.matching.v3.ExtensionWithMatcher",
+                "extension_config": {"name": "composite", "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.composite.v3.Composite"}},
+                "xds_matcher": {"matcher_list": {"matchers": [{
+                    "predicate": {"single_predicate": {
+                        "input": {"name": "content-type", "typed_config": {
+                            "@type": "type.googleapis.com/envoy.type.matcher.v3.HttpResponseHeaderMatchInput",
+                            "header_name": "content-type"}},
+                        "value_match": {"prefix": "text/event-stream"}}},
+                    "on_match": {"action": {"name": "sse", "typed_config": {
+                        "@type": "type.googleapis.com/envoy.extensions.filters.http.composite.v3.ExecuteFilterAction",
+                        "typed_config": {"name": "jairouter.usage.sse", "typed_config": reader}}}}}]}}}
+
+
+def chat_usage_by_lua(config):
+    """Chat's JSON answers read by the Lua tail reader (as embeddings and rerank are) instead of
+    json_to_metadata's response rules."""
+    for route in routes_of(config):
+        filters = route.get("typed_per_filter_config", {})
+        if filters.pop("jairouter.usage.json", None) is not None:
+            filters["jairouter.usage.json_tail"] = {"@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig",
+                                                    "config": {}}
 
 
 def otlp_logger(config):
@@ -191,7 +246,10 @@ MANAGER_SETTINGS = ("normalize_path", "merge_slashes", "use_remote_address", "in
                     "request_headers_timeout", "stream_idle_timeout", "http_protocol_options",
                     "http2_protocol_options")
 
-# (name, which router's config, the change); None keeps the copy as dumped.
+# (name, which router's config, the change[, ON_REQUEST]); None keeps the copy as dumped. ON_REQUEST rows
+# answer settled questions (bench/notes.md, "Monitoring's cost"): they run only when BENCH_CONFIG_COST_ROWS
+# names them, which keeps the full step within bench/run's time limit.
+ON_REQUEST = "on request"
 VARIANTS = [
     ("monitoring off: as generated", "off", None),
     ("… without the body buffer filter", "off", without_filters("envoy.filters.http.buffer")),
@@ -208,11 +266,24 @@ VARIANTS = [
     ("… without the access log (records to the control plane)", "on", without_access_log),
     ("… without the usage readers", "on", without_filters("jairouter.usage.json", "jairouter.usage.json_tail",
                                                           "jairouter.usage.sse")),
+    ("… without the JSON usage reader (chat's JSON answers)", "on", without_filters("jairouter.usage.json")),
+    ("… without the SSE usage reader", "on", without_filters("jairouter.usage.sse"), ON_REQUEST),
+    ("… with the SSE usage reader made for SSE answers only (composite filter)", "on",
+     sse_reader_on_sse_answers_only, ON_REQUEST),
+    ("… with chat's JSON usage read by the Lua tail reader", "on", chat_usage_by_lua, ON_REQUEST),
+    ("… with the record a constant text (no command operator)", "on", record_without_operators, ON_REQUEST),
     ("… with the record's fields as attributes (before)", "on", record_as_attributes),
-    ("… with the OTLP buffer fields top-level (before; 1.40 ignores them: 16 KiB batches)", "on", otlp_top_level),
-    ("… with the OTLP logger's buffer at 16 KiB (Envoy's default; ours is 1 MiB)", "on", otlp_buffer(16384)),
-    ("… with the records as gRPC access-log service entries (ALS) instead of OTLP", "on", record_as_als),
+    ("… with the OTLP buffer fields top-level (before; 1.40 ignores them: 16 KiB batches)", "on", otlp_top_level,
+     ON_REQUEST),
+    ("… with the OTLP logger's buffer at 16 KiB (Envoy's default; ours is 1 MiB)", "on", otlp_buffer(16384),
+     ON_REQUEST),
+    ("… with the records as gRPC access-log service entries (ALS) instead of OTLP", "on", record_as_als,
+     ON_REQUEST),
+    ("… with the records as text lines of the file access logger instead of OTLP", "on", record_to_file,
+     ON_REQUEST),
     ("… with the records as Envoy stats (stats access logger) instead of OTLP", "on", record_as_stats),
+    ("default monitoring and a JSON access-log file (15-metrics' on): as generated", "file", None),
+    ("… without the records to the control plane (the JSON access-log file alone)", "file", without_otlp),
 ]
 
 
@@ -248,16 +319,28 @@ def paired(floor, target):
     return us[1] / us[0], summaries[1]["requests"] / summaries[0]["requests"], us[1]
 
 
+def selected(name, on_request):
+    """Whether a row runs: those BENCH_CONFIG_COST_ROWS names (parts of names, "|" between), or else all
+    but the ON_REQUEST rows."""
+    only = os.environ.get("BENCH_CONFIG_COST_ROWS")
+    if only:
+        return any(part in name for part in only.split("|"))
+    return not on_request
+
+
 def main():
     print("## What the generated config costs, one part at a time\n")
     if not c.WRK:
         print("wrk is not installed: not measured (Debian package `wrk`).\n")
         return
+    access_log = b.work_path("access.log")
     with b.traffic_setup() as setup, \
-            b.router("router-monitoring-off", "monitoring:\n  enabled: false\n" + setup.config) as quiet:
+            b.router("router-monitoring-off", "monitoring:\n  enabled: false\n" + setup.config) as quiet, \
+            b.router("router-access-log", f"monitoring:\n  access-log: {access_log}\n" + setup.config) as logging:
         binary = os.readlink(f"/proc/{setup.router.envoy_pid}/exe")
         generated = {"on": static_copy(b.envoy_config_dump(setup.router.work_dir)),
-                     "off": static_copy(b.envoy_config_dump(quiet.work_dir))}
+                     "off": static_copy(b.envoy_config_dump(quiet.work_dir)),
+                     "file": static_copy(b.envoy_config_dump(logging.work_dir))}
         backend = urlsplit(setup.direct["bench-chat"])
         with contextlib.ExitStack() as envoys:
             url, pid = envoys.enter_context(
@@ -266,7 +349,9 @@ def main():
             url, pid = envoys.enter_context(
                 b.body_routing_envoy(binary, backend.hostname, backend.port, "bench-chat", usage=True))
             targets["body-routing Envoy + the JSON usage reader alone"] = (url + CHAT, pid)
-            for index, (name, source, change) in enumerate(VARIANTS):
+            for index, (name, source, change, *on_request) in enumerate(VARIANTS):
+                if not selected(name, on_request):
+                    continue
                 config = copy.deepcopy(generated[source])
                 if change:
                     change(config)
