@@ -3,9 +3,11 @@ package org.jairouter.xds;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
 import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.cache.VersionedResource;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
-import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
@@ -21,14 +23,18 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.jairouter.translate.EnvoyResources;
 import org.jairouter.translate.FleetEndpoints;
+import org.jairouter.xds.VersionedSnapshot.Versioned;
 
 /**
  * Turns Envoy resources into a snapshot that every connected Envoy receives. Each resource type is
  * versioned by a digest of its content, so Envoy is sent only the types that really changed: an
- * instance edit travels by EDS alone and never touches clusters, routes or the listener. A resource
- * equal to one published last time keeps its digest: a reload serializes only what changed.
+ * instance edit travels by EDS alone and never touches clusters, routes or the listener (a changed
+ * cluster, though, takes its assignment along). Each resource carries its own digest as its delta xDS
+ * version; one equal to a resource published last time keeps its digest: a reload serializes only what
+ * changed.
  */
 public final class SnapshotPublisher {
     /** Every Envoy node gets the same config. */
@@ -44,7 +50,7 @@ public final class SnapshotPublisher {
      * The digest of each resource (and each route of the route table) published last time, found by
      * content (protobuf equals and hashCode).
      */
-    private Map<Object, byte[]> digests = Map.of();
+    private Map<Object, Digest> digests = Map.of();
 
     public SimpleCache<String> cache() {
         return cache;
@@ -55,36 +61,33 @@ public final class SnapshotPublisher {
         lastResources = resources;
         List<ClusterLoadAssignment> withFleet = new ArrayList<>(resources.endpoints());
         withFleet.add(FleetEndpoints.of(fleetSize));
-        Map<Object, byte[]> published = new HashMap<>();
-        String clusters = digest(resources.clusters(), published);
-        String endpoints = digest(withFleet, published);
-        String listeners = digest(resources.listeners(), published);
-        String routes = digest(resources.routes(), published);
-        Snapshot snapshot = Snapshot.create(
-                resources.clusters(),
-                clusters,
-                withFleet,
-                endpoints,
-                resources.listeners(),
-                listeners,
-                resources.routes(),
-                routes,
-                List.of(),
-                "none");
-        cache.setSnapshot(GROUP, snapshot);
+        Map<Object, Digest> published = new HashMap<>();
+        Map<String, Digest> clusterDigests = new HashMap<>();
+        Versioned<Cluster> clusters = versioned(resources.clusters(), published, cluster -> null);
+        clusters.items()
+                .forEach(
+                        cluster -> clusterDigests.put(cluster.resource().getName(), published.get(cluster.resource())));
+        // Envoy re-creates a cluster that changed, and the new one warms until it is sent its assignment:
+        // unsent, because unchanged, it would wait for the initial fetch timeout (15 s).
+        Versioned<ClusterLoadAssignment> endpoints =
+                versioned(withFleet, published, assignment -> clusterDigests.get(assignment.getClusterName()));
+        Versioned<Listener> listeners = versioned(resources.listeners(), published, listener -> null);
+        Versioned<RouteConfiguration> routes = versioned(resources.routes(), published, table -> null);
+        cache.setSnapshot(GROUP, new VersionedSnapshot(clusters, endpoints, listeners, routes));
         typeVersions = Map.of(
                 Resources.V3.CLUSTER_TYPE_URL,
-                clusters,
+                clusters.version(),
                 Resources.V3.ENDPOINT_TYPE_URL,
-                endpoints,
+                endpoints.version(),
                 Resources.V3.LISTENER_TYPE_URL,
-                listeners,
+                listeners.version(),
                 Resources.V3.ROUTE_TYPE_URL,
-                routes);
+                routes.version());
         // The version names the config: the same config gets the same one whatever the fleet's size.
         String configEndpoints = digest(resources.endpoints(), published);
         digests = published;
-        return digest(List.of(clusters, configEndpoints, listeners, routes), new HashMap<>());
+        return digest(
+                List.of(clusters.version(), configEndpoints, listeners.version(), routes.version()), new HashMap<>());
     }
 
     /**
@@ -122,30 +125,58 @@ public final class SnapshotPublisher {
         }
     }
 
+    /**
+     * Each item with its own version (its digest, and that of what it {@code dependsOn} where that is
+     * not null), and the version of them all; each item's digest is recorded in {@code published}.
+     */
+    private <T extends Message> Versioned<T> versioned(
+            List<T> items, Map<Object, Digest> published, Function<T, Digest> dependsOn) {
+        MessageDigest sha = sha256();
+        List<VersionedResource<T>> versioned = new ArrayList<>(items.size());
+        for (T item : items) {
+            Digest own = digestOf(item, published);
+            Digest also = dependsOn.apply(item);
+            sha.update(own.bytes());
+            if (also != null) {
+                sha.update(also.bytes());
+            }
+            versioned.add(VersionedResource.create(item, also == null ? own.hex() : own.hex() + also.hex()));
+        }
+        return new Versioned<>(versioned, HexFormat.of().formatHex(sha.digest(), 0, 8));
+    }
+
     /** The digest of a list of items from theirs; each item's own digest is recorded in {@code published}. */
-    private String digest(List<?> items, Map<Object, byte[]> published) {
+    private String digest(List<?> items, Map<Object, Digest> published) {
         MessageDigest sha = sha256();
         for (Object item : items) {
-            sha.update(digestOf(item, published));
+            sha.update(digestOf(item, published).bytes());
         }
         return HexFormat.of().formatHex(sha.digest(), 0, 8);
     }
 
-    private byte[] digestOf(Object item, Map<Object, byte[]> published) {
-        byte[] known = published.get(item);
+    private Digest digestOf(Object item, Map<Object, Digest> published) {
+        Digest known = published.get(item);
         if (known == null) {
             known = digests.get(item);
         }
         if (known == null) {
-            known = item instanceof RouteConfiguration table
-                    ? routeTableDigest(table, published)
-                    : sha256().digest(
-                                    item instanceof Message message
-                                            ? deterministicBytes(message)
-                                            : item.toString().getBytes(StandardCharsets.UTF_8));
+            known = Digest.of(
+                    item instanceof RouteConfiguration table
+                            ? routeTableDigest(table, published)
+                            : sha256().digest(
+                                            item instanceof Message message
+                                                    ? deterministicBytes(message)
+                                                    : item.toString().getBytes(StandardCharsets.UTF_8)));
         }
         published.put(item, known);
         return known;
+    }
+
+    /** A resource's digest, and its first bytes as text: the resource's version in delta xDS. */
+    private record Digest(byte[] bytes, String hex) {
+        static Digest of(byte[] bytes) {
+            return new Digest(bytes, HexFormat.of().formatHex(bytes, 0, 8));
+        }
     }
 
     /**
@@ -153,7 +184,7 @@ public final class SnapshotPublisher {
      * Route objects for every service an edit did not touch, so only the changed routes are serialized
      * (at 10,000 instances, re-serializing the whole table was a sixth of an edit's CPU).
      */
-    private byte[] routeTableDigest(RouteConfiguration table, Map<Object, byte[]> published) {
+    private byte[] routeTableDigest(RouteConfiguration table, Map<Object, Digest> published) {
         MessageDigest sha = sha256();
         RouteConfiguration.Builder withoutRoutes = table.toBuilder();
         for (VirtualHost.Builder host : withoutRoutes.getVirtualHostsBuilderList()) {
@@ -161,7 +192,7 @@ public final class SnapshotPublisher {
                     .putInt(host.getRoutesCount())
                     .array());
             for (Route route : host.getRoutesList()) {
-                sha.update(digestOf(route, published));
+                sha.update(digestOf(route, published).bytes());
             }
             host.clearRoutes();
         }

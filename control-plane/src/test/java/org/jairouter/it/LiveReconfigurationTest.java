@@ -13,9 +13,11 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -101,6 +103,28 @@ class LiveReconfigurationTest {
                                 ".*application\\.yml:8: model\\.services\\.chat\\.instances\\[0]\\.weight: .*'heavy'.*"),
                 refused.toString());
         assertEquals(versionInForce, router.router().configVersion());
+        assertEquals("Hello from stable-1", chat("m"));
+    }
+
+    /**
+     * Envoy re-creates a cluster whose settings changed, and the new one warms until it is sent its
+     * assignment: if the control plane sent nothing because the endpoints did not change, the edit would
+     * wait for the initial fetch timeout (15 s) and apply with whatever Envoy had cached.
+     */
+    @Test
+    void aClusterOnlyEditIsAppliedWithoutWaitingForTheEndpointsTimeout() throws Exception {
+        reconfigure(chatOnly("m", stable1));
+        long timeoutsBefore = envoyCounter("cluster.chat~m.init_fetch_timeout");
+
+        reconfigure(chatOnly("m", stable1)
+                .replace("      instances:", "      health-check: {interval: 7s}\n      instances:"));
+        Conditions.await(
+                "the edit in force and no cluster warming",
+                Duration.ofSeconds(60),
+                () -> inForce(router.router().configVersion())
+                        && envoyCounter("cluster_manager.warming_clusters") == 0);
+
+        assertEquals(timeoutsBefore, envoyCounter("cluster.chat~m.init_fetch_timeout"), "chat~m warmed by timing out");
         assertEquals("Hello from stable-1", chat("m"));
     }
 
@@ -261,6 +285,38 @@ class LiveReconfigurationTest {
             endpoints.add(matcher.group(1));
         }
         return endpoints;
+    }
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    /** True when the status names this version as in force: every Envoy acknowledged all of it. */
+    private static boolean inForce(String version) {
+        try {
+            URI status = URI.create("http://127.0.0.1:" + router.router().statusPort() + "/v1/status");
+            JsonNode body = new ObjectMapper()
+                    .readTree(HTTP.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString())
+                            .body());
+            return version.equals(
+                    body.path("config").path("in_force").path("version").asText());
+        } catch (Exception notYet) {
+            return false;
+        }
+    }
+
+    /** An Envoy counter or gauge by its full name. */
+    private static long envoyCounter(String name) {
+        try {
+            URI stats = URI.create(
+                    "http://" + router.router().envoyAdminAddress().orElseThrow() + "/stats?format=json&filter="
+                            + URLEncoder.encode("^" + Pattern.quote(name) + "$", StandardCharsets.UTF_8));
+            JsonNode values = new ObjectMapper()
+                    .readTree(HTTP.send(HttpRequest.newBuilder(stats).build(), HttpResponse.BodyHandlers.ofString())
+                            .body())
+                    .path("stats");
+            return values.size() == 1 ? values.get(0).path("value").asLong() : -1;
+        } catch (Exception e) {
+            throw new IllegalStateException("reading Envoy's " + name, e);
+        }
     }
 
     private static JsonNode awaitRefusal() throws Exception {

@@ -64,8 +64,12 @@ class SnapshotPublisherVersionsTest {
                 Arguments.of(
                         "an instance's address", "10.0.0.12:8000", "10.0.0.13:8000", EnumSet.of(ResourceType.ENDPOINT)),
                 Arguments.of("the retry attempts", "attempts: 2", "attempts: 3", EnumSet.of(ResourceType.ROUTE)),
+                // Envoy re-creates a changed cluster, which warms until it is sent its assignment again.
                 Arguments.of(
-                        "the health-check interval", "interval: 10s", "interval: 5s", EnumSet.of(ResourceType.CLUSTER)),
+                        "the health-check interval",
+                        "interval: 10s",
+                        "interval: 5s",
+                        EnumSet.of(ResourceType.CLUSTER, ResourceType.ENDPOINT)),
                 Arguments.of("the largest request", "32MB", "16MB", EnumSet.of(ResourceType.LISTENER)),
                 Arguments.of(
                         "a new model",
@@ -139,6 +143,17 @@ class SnapshotPublisherVersionsTest {
                         "10.0.0.21:8000\"\n",
                         "10.0.0.21:8000\"\n        - name: \"llama3.1:8b\"\n          base-url: \"http://10.0.0.22:8000\"\n",
                         Set.of("ENDPOINT chat~llama3_1_8b")),
+                Arguments.of(
+                        "the service's health-check interval changes: every cluster is re-created by Envoy and"
+                                + " must be sent its unchanged assignment again, or it warms for the initial fetch"
+                                + " timeout",
+                        "interval: 10s",
+                        "interval: 5s",
+                        Set.of(
+                                "CLUSTER chat~qwen3_1_7B",
+                                "ENDPOINT chat~qwen3_1_7B",
+                                "CLUSTER chat~llama3_1_8b",
+                                "ENDPOINT chat~llama3_1_8b")),
                 Arguments.of(
                         "llama3.1:8b is renamed mistral:7b (a new model)",
                         "llama3.1:8b",
