@@ -1,9 +1,7 @@
 package org.jairouter.config;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -21,18 +19,20 @@ final class ItemBlocks {
 
     private final String text;
     private final List<Block> inOrder = new ArrayList<>();
-    private final Map<Integer, Block> byStart = new HashMap<>();
+    /** Indexed by line: the block that starts there, or null. */
+    private final Block[] byStart;
 
-    private ItemBlocks(String text) {
+    private ItemBlocks(String text, int lines) {
         this.text = text;
+        this.byStart = new Block[lines];
     }
 
     static ItemBlocks of(String text) {
-        ItemBlocks blocks = new ItemBlocks(text);
         // Where each line starts, the last entry one past the text's end: no String per line (at 10,000
         // instances those were a good part of what a reload allocated).
         int[] offsets = lineOffsets(text);
         int lineCount = offsets.length - 1;
+        ItemBlocks blocks = new ItemBlocks(text, lineCount);
         for (int start = 0; start < lineCount; start++) {
             int indent = itemIndent(text, offsets[start], offsets[start + 1] - 1);
             if (indent < 0) {
@@ -56,7 +56,7 @@ final class ItemBlocks {
             int to = Math.min(text.length(), offsets[last + 1]);
             Block block = new Block(start, last - start + 1, next, from, to, indent, text.substring(from, to));
             blocks.inOrder.add(block);
-            blocks.byStart.put(start, block);
+            blocks.byStart[start] = block;
         }
         return blocks;
     }
@@ -77,7 +77,7 @@ final class ItemBlocks {
     }
 
     Optional<Block> startingAt(int line) {
-        return Optional.ofNullable(byStart.get(line));
+        return line >= 0 && line < byStart.length ? Optional.ofNullable(byStart[line]) : Optional.empty();
     }
 
     String text() {
