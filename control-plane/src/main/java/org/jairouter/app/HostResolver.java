@@ -3,11 +3,13 @@ package org.jairouter.app;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.jairouter.config.Instance;
 import org.jairouter.config.RouterConfig;
+import org.jairouter.config.ServiceConfig;
 import org.jairouter.translate.ResolvedHosts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,26 +22,40 @@ final class HostResolver {
 
     /** IPv4 first, as Envoy's own DNS clusters prefer it: "localhost" may list ::1 before 127.0.0.1. */
     private static InetAddress preferIpv4(InetAddress[] addresses) {
-        return Arrays.stream(addresses)
-                .filter(a -> a instanceof Inet4Address)
-                .findFirst()
-                .orElse(addresses[0]);
+        for (InetAddress address : addresses) {
+            if (address instanceof Inet4Address) {
+                return address;
+            }
+        }
+        return addresses[0];
     }
 
-    static ResolvedHosts resolve(RouterConfig config) {
+    /**
+     * Every host looked up again. When each resolves as in {@code previous} (null before the first
+     * config), that very object is returned: at 10,000 instances an equal copy of its map on every edit
+     * was memory that outlived the edit for nothing.
+     */
+    static ResolvedHosts resolve(RouterConfig config, ResolvedHosts previous) {
         Map<String, String> ipByHost = new HashMap<>();
-        config.services().values().stream()
-                .flatMap(service -> service.instances().stream())
-                .map(Instance::host)
-                .distinct()
-                .forEach(host -> {
-                    try {
-                        ipByHost.put(
-                                host, preferIpv4(InetAddress.getAllByName(host)).getHostAddress());
-                    } catch (UnknownHostException e) {
-                        LOG.warn("Host '{}' does not resolve; its instances get no traffic until it does", host);
-                    }
-                });
+        Set<String> unresolved = new HashSet<>();
+        for (ServiceConfig service : config.services().values()) {
+            for (Instance instance : service.instances()) {
+                String host = instance.host();
+                if (ipByHost.containsKey(host) || unresolved.contains(host)) {
+                    continue;
+                }
+                try {
+                    ipByHost.put(
+                            host, preferIpv4(InetAddress.getAllByName(host)).getHostAddress());
+                } catch (UnknownHostException e) {
+                    unresolved.add(host);
+                    LOG.warn("Host '{}' does not resolve; its instances get no traffic until it does", host);
+                }
+            }
+        }
+        if (previous != null && previous.ipByHost().equals(ipByHost)) {
+            return previous;
+        }
         return new ResolvedHosts(ipByHost);
     }
 }

@@ -229,7 +229,7 @@ public final class Router implements AutoCloseable {
     /** Publishes a validated config to every Envoy; {@code started} is when reading its file began. */
     private void apply(LoadedConfig loaded, long started) {
         loaded.warnings().forEach(w -> LOG.warn("{}", w));
-        ResolvedHosts hosts = HostResolver.resolve(loaded.config());
+        ResolvedHosts hosts = HostResolver.resolve(loaded.config(), resolved);
         String changes = fromFile == null
                 ? Summary.of(loaded.config())
                 : ConfigDiff.describe(ConfigDiff.between(fromFile, loaded.config()));
@@ -366,7 +366,7 @@ public final class Router implements AutoCloseable {
     /** Looks the base-url host names up again; Envoy gets the new addresses if any changed. */
     synchronized void refreshDns() {
         RouterConfig current = fromFile;
-        ResolvedHosts hosts = HostResolver.resolve(current);
+        ResolvedHosts hosts = HostResolver.resolve(current, resolved);
         if (!hosts.equals(resolved)) {
             Sent sent = publish(current, hosts);
             LOG.info(

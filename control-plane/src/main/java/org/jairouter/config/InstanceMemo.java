@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -33,7 +32,12 @@ final class InstanceMemo {
     private record Key(ServiceType type, Adapter serviceAdapter, String text) {}
 
     private Map<Key, Instance> remembered = new HashMap<>();
-    private Set<String> rememberedTexts = Set.of();
+    /**
+     * The text of each remembered instance, found by an equal text: placeholders name these, so an
+     * unchanged instance keeps its key from one read to the next instead of a copy cut from the new text.
+     */
+    private Map<String, String> rememberedTexts = Map.of();
+
     private Map<Key, Instance> used = new HashMap<>();
     private ItemBlocks blocks;
     private List<String> placeholders = List.of();
@@ -55,7 +59,8 @@ final class InstanceMemo {
             if (runEnd != null && block.from() < runEnd.to()) {
                 continue;
             }
-            boolean remembered = rememberedTexts.contains(block.text());
+            String rememberedText = rememberedTexts.get(block.text());
+            boolean remembered = rememberedText != null;
             if (runEnd != null && (!remembered || !sameList(text.text(), runEnd, block))) {
                 copiedTo = placeholder(replaced, text.text(), copiedTo, runStart, runEnd, runFirst, replacedBlocks);
                 runEnd = null;
@@ -68,7 +73,7 @@ final class InstanceMemo {
                 runFirst = replacedBlocks.size();
             }
             runEnd = block;
-            replacedBlocks.add(block.text());
+            replacedBlocks.add(rememberedText);
         }
         if (runEnd != null) {
             copiedTo = placeholder(replaced, text.text(), copiedTo, runStart, runEnd, runFirst, replacedBlocks);
@@ -83,7 +88,7 @@ final class InstanceMemo {
 
     /** True when {@code next} follows {@code last} in the same list: same indent, only blank lines between. */
     private static boolean sameList(String text, ItemBlocks.Block last, ItemBlocks.Block next) {
-        if (!next.indent().equals(last.indent()) || next.from() < last.to()) {
+        if (next.indent() != last.indent() || next.from() < last.to()) {
             return false;
         }
         for (int i = last.to(); i < next.from(); i++) {
@@ -107,7 +112,7 @@ final class InstanceMemo {
             int firstIndex,
             List<String> replacedBlocks) {
         replaced.append(text, copiedTo, first.from())
-                .append(first.indent())
+                .append(" ".repeat(first.indent()))
                 .append("- ")
                 .append(TAG)
                 .append(' ')
@@ -142,8 +147,11 @@ final class InstanceMemo {
             return;
         }
         remembered = used;
-        rememberedTexts = used.keySet().stream().map(Key::text).collect(Collectors.toSet());
+        rememberedTexts = used.keySet().stream().map(Key::text).collect(Collectors.toMap(t -> t, t -> t, (a, b) -> a));
         used = new HashMap<>();
+        // The read's text and blocks are garbage from here on, before the next edit's young collections.
+        blocks = null;
+        placeholders = List.of();
     }
 
     /**
@@ -169,11 +177,12 @@ final class InstanceMemo {
             }
             List<Instance> instances = new ArrayList<>(run.get()[1]);
             for (int i = run.get()[0]; i < run.get()[0] + run.get()[1]; i++) {
-                Instance instance = remembered.get(new Key(type, serviceAdapter, placeholders.get(i)));
+                Key key = new Key(type, serviceAdapter, placeholders.get(i));
+                Instance instance = remembered.get(key);
                 if (instance == null) {
                     return unanswered();
                 }
-                used.put(new Key(type, serviceAdapter, placeholders.get(i)), instance);
+                used.put(key, instance);
                 instances.add(instance);
             }
             answered += instances.size();

@@ -1,9 +1,7 @@
 package org.jairouter.config;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -13,55 +11,73 @@ import java.util.Optional;
  * really is one item is what the parser says, and {@link InstanceMemo} trusts nothing else.
  */
 final class ItemBlocks {
-    /** A candidate item: its lines from {@code start} (0-based), and {@code next}, the first line after it that is not blank. */
-    record Block(int start, int lines, int next, int from, int to, String indent, String text) {}
+    /**
+     * A candidate item: its lines from {@code start} (0-based), {@code next}, the first line after it that
+     * is not blank, and the column of its dash.
+     */
+    record Block(int start, int lines, int next, int from, int to, int indent, String text) {}
 
     private final String text;
     private final List<Block> inOrder = new ArrayList<>();
-    private final Map<Integer, Block> byStart = new HashMap<>();
+    /** Indexed by line: the block that starts there, or null. */
+    private final Block[] byStart;
 
-    private ItemBlocks(String text) {
+    private ItemBlocks(String text, int lines) {
         this.text = text;
+        this.byStart = new Block[lines];
     }
 
     static ItemBlocks of(String text) {
-        ItemBlocks blocks = new ItemBlocks(text);
-        String[] lines = text.split("\n", -1);
-        int[] offsets = new int[lines.length + 1];
-        for (int i = 0; i < lines.length; i++) {
-            offsets[i + 1] = offsets[i] + lines[i].length() + 1;
-        }
-        for (int start = 0; start < lines.length; start++) {
-            int indent = itemIndent(lines[start]);
+        // Where each line starts, the last entry one past the text's end: no String per line (at 10,000
+        // instances those were a good part of what a reload allocated).
+        int[] offsets = lineOffsets(text);
+        int lineCount = offsets.length - 1;
+        ItemBlocks blocks = new ItemBlocks(text, lineCount);
+        for (int start = 0; start < lineCount; start++) {
+            int indent = itemIndent(text, offsets[start], offsets[start + 1] - 1);
             if (indent < 0) {
                 continue;
             }
             int last = start;
             int next = start + 1;
-            while (next < lines.length && (lines[next].isBlank() || indentOf(lines[next]) > indent)) {
-                if (!lines[next].isBlank()) {
+            while (next < lineCount) {
+                int from = offsets[next];
+                int end = offsets[next + 1] - 1;
+                boolean blank = isBlank(text, from, end);
+                if (!blank && indentOf(text, from, end) <= indent) {
+                    break;
+                }
+                if (!blank) {
                     last = next;
                 }
                 next++;
             }
             int from = offsets[start];
             int to = Math.min(text.length(), offsets[last + 1]);
-            Block block = new Block(
-                    start,
-                    last - start + 1,
-                    next,
-                    from,
-                    to,
-                    lines[start].substring(0, indent),
-                    text.substring(from, to));
+            Block block = new Block(start, last - start + 1, next, from, to, indent, text.substring(from, to));
             blocks.inOrder.add(block);
-            blocks.byStart.put(start, block);
+            blocks.byStart[start] = block;
         }
         return blocks;
     }
 
+    /** The offset of each line's first character, and one past the end of the text (as if it ended in a line break). */
+    private static int[] lineOffsets(String text) {
+        int lines = 1;
+        for (int i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+            lines++;
+        }
+        int[] offsets = new int[lines + 1];
+        int line = 1;
+        for (int i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+            offsets[line++] = i + 1;
+        }
+        offsets[lines] = text.length() + 1;
+        return offsets;
+    }
+
     Optional<Block> startingAt(int line) {
-        return Optional.ofNullable(byStart.get(line));
+        return line >= 0 && line < byStart.length ? Optional.ofNullable(byStart[line]) : Optional.empty();
     }
 
     String text() {
@@ -73,21 +89,35 @@ final class ItemBlocks {
         return inOrder;
     }
 
-    /** The column of the dash when the line starts a sequence item with content on the same line, else -1. */
-    private static int itemIndent(String line) {
-        int indent = indentOf(line);
-        boolean item = line.startsWith("- ", indent)
-                && line.length() > indent + 2
-                && line.charAt(indent + 2) != ' '
-                && line.charAt(indent + 2) != '#';
+    /**
+     * The column of the dash when the line from {@code from} to {@code end} (its break excluded) starts a
+     * sequence item with content on the same line, else -1.
+     */
+    private static int itemIndent(String text, int from, int end) {
+        int indent = indentOf(text, from, end);
+        int dash = from + indent;
+        boolean item = dash + 2 < end
+                && text.startsWith("- ", dash)
+                && text.charAt(dash + 2) != ' '
+                && text.charAt(dash + 2) != '#';
         return item ? indent : -1;
     }
 
-    private static int indentOf(String line) {
+    private static int indentOf(String text, int from, int end) {
         int indent = 0;
-        while (indent < line.length() && line.charAt(indent) == ' ') {
+        while (from + indent < end && text.charAt(from + indent) == ' ') {
             indent++;
         }
         return indent;
+    }
+
+    /** As {@link String#isBlank()} of the line from {@code from} to {@code end}. */
+    private static boolean isBlank(String text, int from, int end) {
+        for (int i = from; i < end; i++) {
+            if (!Character.isWhitespace(text.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -1,6 +1,7 @@
 package org.jairouter.config;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,6 +14,10 @@ import java.util.stream.Collectors;
  *
  * @param fallbackModels per model, the models of this service to use when it has no healthy instance
  *     ({@code fallback-models}); validated to name known models and to hold no cycle
+ * @param activeInstancesByModel the active instances grouped by the model they serve, models in order of
+ *     first appearance; always derived from {@code instances} (whatever is passed): the translator and the
+ *     metrics ask for it several times per model on every edit, and at 10,000 instances grouping them each
+ *     time was a tenth of an edit's CPU
  */
 public record ServiceConfig(
         ServiceType type,
@@ -22,12 +27,26 @@ public record ServiceConfig(
         RateLimit rateLimit,
         CircuitBreaker circuitBreaker,
         List<Instance> instances,
-        Map<String, List<String>> fallbackModels) {
+        Map<String, List<String>> fallbackModels,
+        Map<String, List<Instance>> activeInstancesByModel) {
 
     public ServiceConfig {
         instances = List.copyOf(instances);
         fallbackModels = fallbackModels.entrySet().stream()
                 .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> List.copyOf(e.getValue())));
+        activeInstancesByModel = activeByModel(instances);
+    }
+
+    public ServiceConfig(
+            ServiceType type,
+            LoadBalancing loadBalancing,
+            HealthCheck healthCheck,
+            RetryPolicy retry,
+            RateLimit rateLimit,
+            CircuitBreaker circuitBreaker,
+            List<Instance> instances,
+            Map<String, List<String>> fallbackModels) {
+        this(type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, instances, fallbackModels, Map.of());
     }
 
     ServiceConfig withFallbackModels(Map<String, List<String>> fallbacks) {
@@ -72,12 +91,15 @@ public record ServiceConfig(
                 type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, List.of(), fallbackModels);
     }
 
-    /** Active instances grouped by the model they serve, models in order of first appearance. */
-    public Map<String, List<Instance>> activeInstancesByModel() {
+    private static Map<String, List<Instance>> activeByModel(List<Instance> instances) {
         Map<String, List<Instance>> byModel = new LinkedHashMap<>();
-        for (Instance instance : instances.stream().filter(Instance::active).toList()) {
-            byModel.computeIfAbsent(instance.model(), m -> new ArrayList<>()).add(instance);
+        for (Instance instance : instances) {
+            if (instance.active()) {
+                byModel.computeIfAbsent(instance.model(), m -> new ArrayList<>())
+                        .add(instance);
+            }
         }
-        return byModel;
+        byModel.replaceAll((model, list) -> Collections.unmodifiableList(list));
+        return Collections.unmodifiableMap(byModel);
     }
 }

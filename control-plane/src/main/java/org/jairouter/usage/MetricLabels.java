@@ -24,22 +24,31 @@ final class MetricLabels {
     private final Map<String, Model> byCluster = new HashMap<>();
     /** cluster -> endpoint hostname -> instance: nested, so a look-up per record builds no key. */
     private final Map<String, Map<String, String>> instanceByClusterAndHost = new HashMap<>();
+    /**
+     * The instances each model's own cluster was named from: a cluster with the same instances next time
+     * keeps its map of hostnames (never changed once made), so an edit builds maps only for the models it
+     * touched.
+     */
+    private final Map<String, List<Instance>> instancesByCluster = new HashMap<>();
 
     private final Set<String> keyIds = new HashSet<>();
 
-    /** The labels of a translation: the cluster and endpoint names are the ones the translator chose. */
-    MetricLabels(Translation translation) {
+    /**
+     * The labels of a translation: the cluster and endpoint names are the ones the translator chose.
+     * {@code previous}, the labels of the translation before, lends the maps of clusters it had unchanged.
+     */
+    MetricLabels(Translation translation, MetricLabels previous) {
         for (ServiceConfig service : translation.config().services().values()) {
             Map<String, List<Instance>> byModel = service.activeInstancesByModel();
             for (Map.Entry<String, List<Instance>> model : byModel.entrySet()) {
                 Model labels = new Model(service.type().key(), operation(service.type()), model.getKey());
                 Optional<String> own = translation.clusters().of(service.type(), model.getKey());
-                own.ifPresent(c -> byCluster.put(c, labels));
-                // Two instances on one host:port in one model are one endpoint to Envoy: the first names it.
-                model.getValue()
-                        .forEach(instance -> translation
-                                .endpoint(service.type(), instance)
-                                .ifPresent(id -> name(id.cluster(), id.hostname(), instance)));
+                own.ifPresent(cluster -> {
+                    byCluster.put(cluster, labels);
+                    instancesByCluster.put(cluster, model.getValue());
+                    instanceByClusterAndHost.put(
+                            cluster, instancesByHost(cluster, service.type(), model.getValue(), translation, previous));
+                });
                 // Envoy reports a fallback chain's requests under its aggregate: the requested model, and
                 // the instance of whichever model served. A model without fallbacks is routed to its own
                 // cluster, whose labels are in already.
@@ -60,6 +69,24 @@ final class MetricLabels {
         if (translation.config().apiKeys().enforced()) {
             translation.config().apiKeys().keys().stream().map(ApiKey::id).forEach(keyIds::add);
         }
+    }
+
+    /** A model's own cluster's instances by endpoint hostname (its instances are all this cluster's endpoints). */
+    private static Map<String, String> instancesByHost(
+            String cluster,
+            ServiceType type,
+            List<Instance> instances,
+            Translation translation,
+            MetricLabels previous) {
+        if (instances.equals(previous.instancesByCluster.get(cluster))) {
+            return previous.instanceByClusterAndHost.get(cluster);
+        }
+        // Two instances on one host:port in one model are one endpoint to Envoy: the first names it.
+        Map<String, String> byHost = new HashMap<>();
+        instances.forEach(instance -> translation
+                .endpoint(type, instance)
+                .ifPresent(id -> byHost.putIfAbsent(id.hostname(), instance.baseUrl())));
+        return byHost;
     }
 
     private void name(String cluster, String hostname, Instance instance) {

@@ -71,7 +71,7 @@ public final class RouterMetrics implements AutoCloseable {
 
     /** Label values come from this translation (the config in force and the names it chose) from now on. */
     public void configure(Translation translation) {
-        labels = new MetricLabels(translation);
+        labels = new MetricLabels(translation, labels);
         requests.configure(labels);
     }
 

@@ -29,6 +29,8 @@ class RequestMetricsTest {
             """;
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final RequestMetrics metrics = new RequestMetrics(registry);
+    /** The labels of the last config, which the next config's labels may reuse, as the router does. */
+    private MetricLabels inForce = MetricLabels.empty();
 
     @Test
     void anUnchangedInstanceKeepsCountingAcrossAReload() throws ConfigException {
@@ -51,13 +53,28 @@ class RequestMetricsTest {
         assertEquals(Map.of("", 1.0), requestsByInstance());
     }
 
-    private static MetricLabels labels(String yaml) throws ConfigException {
+    @Test
+    void aReloadLabelsEachModelFromTheNewConfigWhetherItChangedOrNot() throws ConfigException {
+        String before = ONE_INSTANCE + """
+                        - { name: llama, base-url: "http://10.0.0.3:8000" }
+                """;
+        metrics.configure(labels(before));
+        metrics.configure(labels(before.replace("http://10.0.0.3:8000", "http://10.0.0.3:8000/v2")));
+        metrics.record(record("chat~qwen", "10.0.0.1:8000"));
+        metrics.record(record("chat~llama", "10.0.0.3:8000"));
+
+        assertEquals(Map.of("http://10.0.0.1:8000", 1.0, "http://10.0.0.3:8000/v2", 1.0), requestsByInstance());
+    }
+
+    private MetricLabels labels(String yaml) throws ConfigException {
         RouterConfig config = ConfigLoader.parse(yaml, "test.yml").config();
         Map<String, String> ips = config.services().values().stream()
                 .flatMap(s -> s.instances().stream())
                 .collect(java.util.stream.Collectors.toMap(i -> i.host(), i -> i.host(), (a, b) -> a));
-        return new MetricLabels(
-                EnvoyTranslator.translate(config, new ResolvedHosts(ips), new StatusEndpoint("127.0.0.1", 18001)));
+        inForce = new MetricLabels(
+                EnvoyTranslator.translate(config, new ResolvedHosts(ips), new StatusEndpoint("127.0.0.1", 18001)),
+                inForce);
+        return inForce;
     }
 
     private static RequestRecord record(String cluster, String host) {
