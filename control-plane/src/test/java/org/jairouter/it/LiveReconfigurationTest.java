@@ -289,15 +289,24 @@ class LiveReconfigurationTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    private static JsonNode getJson(String url) throws Exception {
+        return new ObjectMapper()
+                .readTree(
+                        HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
+                                .body());
+    }
+
+    /** The {@code config} section of the control plane's status. */
+    private static JsonNode statusConfig() throws Exception {
+        return getJson("http://127.0.0.1:" + router.router().statusPort() + "/v1/status")
+                .path("config");
+    }
+
     /** True when the status names this version as in force: every Envoy acknowledged all of it. */
     private static boolean inForce(String version) {
         try {
-            URI status = URI.create("http://127.0.0.1:" + router.router().statusPort() + "/v1/status");
-            JsonNode body = new ObjectMapper()
-                    .readTree(HTTP.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString())
-                            .body());
             return version.equals(
-                    body.path("config").path("in_force").path("version").asText());
+                    statusConfig().path("in_force").path("version").asText());
         } catch (Exception notYet) {
             return false;
         }
@@ -306,12 +315,10 @@ class LiveReconfigurationTest {
     /** An Envoy counter or gauge by its full name. */
     private static long envoyCounter(String name) {
         try {
-            URI stats = URI.create(
-                    "http://" + router.router().envoyAdminAddress().orElseThrow() + "/stats?format=json&filter="
-                            + URLEncoder.encode("^" + Pattern.quote(name) + "$", StandardCharsets.UTF_8));
-            JsonNode values = new ObjectMapper()
-                    .readTree(HTTP.send(HttpRequest.newBuilder(stats).build(), HttpResponse.BodyHandlers.ofString())
-                            .body())
+            JsonNode values = getJson(
+                            "http://" + router.router().envoyAdminAddress().orElseThrow()
+                                    + "/stats?format=json&filter="
+                                    + URLEncoder.encode("^" + Pattern.quote(name) + "$", StandardCharsets.UTF_8))
                     .path("stats");
             return values.size() == 1 ? values.get(0).path("value").asLong() : -1;
         } catch (Exception e) {
@@ -320,23 +327,14 @@ class LiveReconfigurationTest {
     }
 
     private static JsonNode awaitRefusal() throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        URI status = URI.create("http://127.0.0.1:" + router.router().statusPort() + "/v1/status");
         // In force means Envoy acknowledged it, a moment after the control plane published it.
         return Conditions.awaitValue(
                 "the refused edit showing in the status beside the config in force", Duration.ofSeconds(30), () -> {
-                    JsonNode body = new ObjectMapper()
-                            .readTree(http.send(
-                                            HttpRequest.newBuilder(status).build(),
-                                            HttpResponse.BodyHandlers.ofString())
-                                    .body());
-                    JsonNode refused = body.path("config").path("last_refused");
+                    JsonNode config = statusConfig();
+                    JsonNode refused = config.path("last_refused");
                     boolean inForce = router.router()
                             .configVersion()
-                            .equals(body.path("config")
-                                    .path("in_force")
-                                    .path("version")
-                                    .asText());
+                            .equals(config.path("in_force").path("version").asText());
                     return !refused.isMissingNode() && !refused.isNull() && inForce
                             ? Optional.of(refused)
                             : Optional.empty();
