@@ -61,7 +61,7 @@ def main():
           "dealt over all seven services, the four load-balancing policies in turn, every instance on its own "
           f"loopback address. The {LARGE:,}-instance config is {t['config_bytes'] / 1024:,.0f} KiB of YAML and "
           f"becomes {t['clusters']:,} clusters and {t['routes']:,} routes. The JVM runs as `run-demo.sh` runs it: "
-          "`control-plane/jvm.options` (serial GC, C1 only, fixed young generation, heap that shrinks back) and the "
+          "`control-plane/jvm.options` (G1, C1 only, fixed young generation, heap that shrinks back) and the "
           "build's class-data-sharing archive `control-plane/target/jairouter.jsa` (made by a start to ready).\n")
 
     print("### Start-up: process start to ready\n")

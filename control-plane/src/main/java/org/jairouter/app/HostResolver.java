@@ -31,7 +31,7 @@ final class HostResolver {
     }
 
     /**
-     * Every host looked up again. When each resolves as in {@code previous} (null before the first
+     * Every host name looked up again (an IP literal seen before is not parsed again). When each resolves as in {@code previous} (null before the first
      * config), that very object is returned: at 10,000 instances an equal copy of its map on every edit
      * was memory that outlived the edit for nothing.
      */
@@ -42,6 +42,11 @@ final class HostResolver {
             for (Instance instance : service.instances()) {
                 String host = instance.host();
                 if (ipByHost.containsKey(host) || unresolved.contains(host)) {
+                    continue;
+                }
+                if (previous != null && host.equals(previous.ipByHost().get(host))) {
+                    // Resolved to its own text: an IPv4 literal, which no lookup can change.
+                    ipByHost.put(host, host);
                     continue;
                 }
                 try {

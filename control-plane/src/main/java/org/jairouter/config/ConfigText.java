@@ -45,6 +45,10 @@ public final class ConfigText {
 
     /** Strict UTF-8: a stray byte is reported with its line, never replaced or skipped silently. */
     public static String decode(Path file, byte[] bytes) throws ConfigException {
+        if (ascii(bytes)) {
+            // Most configs are ASCII, which is valid UTF-8 as it is: one copy instead of a decode through UTF-16.
+            return new String(bytes, StandardCharsets.US_ASCII);
+        }
         CharsetDecoder decoder = StandardCharsets.UTF_8
                 .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
@@ -60,6 +64,15 @@ public final class ConfigText {
                             "not UTF-8 text: byte 0x%02x at offset %d; save the file as UTF-8",
                             bytes[offset] & 0xff, offset));
         }
+    }
+
+    private static boolean ascii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int firstInvalidByte(byte[] bytes) {

@@ -2,11 +2,12 @@ package org.jairouter.config;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 /**
  * What reading instances learnt, for the next read of the same file: the instance each block of text
@@ -31,12 +32,12 @@ final class InstanceMemo {
     /** An instance depends on its text and on what it inherits; environment placeholders are fixed per memo. */
     private record Key(ServiceType type, Adapter serviceAdapter, String text) {}
 
-    private Map<Key, Instance> remembered = new HashMap<>();
+    private final Map<Key, Instance> remembered = new HashMap<>();
     /**
      * The text of each remembered instance, found by an equal text: placeholders name these, so an
      * unchanged instance keeps its key from one read to the next instead of a copy cut from the new text.
      */
-    private Map<String, String> rememberedTexts = Map.of();
+    private final Map<String, String> rememberedTexts = new HashMap<>();
 
     private Map<Key, Instance> used = new HashMap<>();
     private ItemBlocks blocks;
@@ -146,8 +147,14 @@ final class InstanceMemo {
         if (this == NONE) {
             return;
         }
-        remembered = used;
-        rememberedTexts = used.keySet().stream().map(Key::text).collect(Collectors.toMap(t -> t, t -> t, (a, b) -> a));
+        // In place: an unchanged instance keeps its entry (key, text, map node) from one read to the next,
+        // so an edit at 10,000 instances leaves the old generation only what it changed.
+        remembered.keySet().retainAll(used.keySet());
+        remembered.putAll(used);
+        Set<String> texts = new HashSet<>();
+        remembered.keySet().forEach(key -> texts.add(key.text()));
+        rememberedTexts.keySet().retainAll(texts);
+        texts.forEach(text -> rememberedTexts.putIfAbsent(text, text));
         used = new HashMap<>();
         // The read's text and blocks are garbage from here on, before the next edit's young collections.
         blocks = null;

@@ -255,6 +255,21 @@ class ConfigLoaderErrorsTest {
                 "duplicate instance: model 'm' at " + secondBaseUrl + "/v1/chat/completions is listed twice");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"http://10.0.0.5:8080", "http://10.0.0.6", "https://10.0.0.5:80"})
+    void sameModelAtAnotherEndpointIsNotADuplicate(String secondBaseUrl) {
+        load("""
+                model:
+                  services:
+                    chat:
+                      instances:
+                        - name: m
+                          base-url: http://10.0.0.5
+                        - name: m
+                          base-url: %s
+                """.formatted(secondBaseUrl));
+    }
+
     @Test
     void sameModelAtADifferentPathIsNotADuplicate() {
         load("""
