@@ -237,17 +237,7 @@ class ConfigLoaderErrorsTest {
     @ParameterizedTest
     @ValueSource(strings = {"http://10.0.0.5", "http://10.0.0.5:80", "http://10.0.0.5/"})
     void sameModelAtTheSameEndpointTwiceIsADuplicateInstance(String secondBaseUrl) {
-        ConfigProblem problem = onlyProblem("""
-                model:
-                  services:
-                    chat:
-                      instances:
-                        - name: m
-                          base-url: http://10.0.0.5
-                        - name: m
-                          base-url: %s
-                          path: /v1/chat/completions
-                """.formatted(secondBaseUrl));
+        ConfigProblem problem = onlyProblem(modelMAtTenZeroZeroFiveAnd(secondBaseUrl));
         assertProblem(
                 problem,
                 7,
@@ -258,7 +248,12 @@ class ConfigLoaderErrorsTest {
     @ParameterizedTest
     @ValueSource(strings = {"http://10.0.0.5:8080", "http://10.0.0.6", "https://10.0.0.5:80"})
     void sameModelAtAnotherEndpointIsNotADuplicate(String secondBaseUrl) {
-        load("""
+        load(modelMAtTenZeroZeroFiveAnd(secondBaseUrl));
+    }
+
+    /** Model m twice in chat, at http://10.0.0.5 and at {@code secondBaseUrl}, the second item on line 7. */
+    private static String modelMAtTenZeroZeroFiveAnd(String secondBaseUrl) {
+        return """
                 model:
                   services:
                     chat:
@@ -267,7 +262,7 @@ class ConfigLoaderErrorsTest {
                           base-url: http://10.0.0.5
                         - name: m
                           base-url: %s
-                """.formatted(secondBaseUrl));
+                """.formatted(secondBaseUrl);
     }
 
     @Test
