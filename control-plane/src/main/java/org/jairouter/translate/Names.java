@@ -15,6 +15,8 @@ public final class Names {
     static final String ERROR_KEY = "error";
     static final String INVALID_BODY = "invalid_body";
     static final String MISSING_MODEL = "missing_model";
+    /** The route a request takes until its body has been read (no model in the metadata yet). */
+    static final String AWAITING_BODY = "awaiting_body";
     /** Metadata key of the authenticated client key's id (never its value). */
     static final String KEY_ID_KEY = "key_id";
     /** Dynamic metadata namespace and keys of the token counts read from responses. */

@@ -92,7 +92,7 @@ final class RouteTranslator {
                 .putAllTypedPerFilterConfig(keyCheck)
                 .build());
         // Every route that can match before the body is read switches the body buffer and reader on, and the
-        // usage readers: Envoy builds a request's filter chain from the route matched first (the 404 below).
+        // usage readers: Envoy builds a request's filter chain from the route matched first (awaiting_body below).
         Map<String, Any> bodyReader = new HashMap<>(keyCheck);
         bodyReader.putAll(UsageFilters.perRoute(type, monitoring));
         bodyReader.putAll(ModelFilters.enabledFor(type.body()));
@@ -117,6 +117,23 @@ final class RouteTranslator {
                         .putAllTypedPerFilterConfig(bodyReader)
                         .putAllTypedPerFilterConfig(ClientKeys.quotaRouteConfig())
                         .build()));
+        // Before the body is read, no model's route can match: this one takes the request there (switching the
+        // body reader on) instead of the model_not_found at the end, which Envoy reached only after trying
+        // every model's route (at 1,000 models, +50% CPU per request). It answers as model_not_found: a body
+        // that never reached the reader leaves no model to route on.
+        routes.add(Route.newBuilder()
+                .setName(type.key() + ":" + Names.AWAITING_BODY)
+                .setMatch(RouteMatch.newBuilder()
+                        .setPath(path)
+                        .addDynamicMetadata(MetadataMatcher.newBuilder()
+                                .setFilter(Names.METADATA_NAMESPACE)
+                                .addPath(
+                                        MetadataMatcher.PathSegment.newBuilder().setKey(Names.MODEL_KEY))
+                                .setValue(ValueMatcher.newBuilder().setPresentMatch(true))
+                                .setInvert(true)))
+                .setDirectResponse(direct(404, ErrorReplies.MODEL_NOT_FOUND))
+                .putAllTypedPerFilterConfig(bodyReader)
+                .build());
         Map<String, List<Instance>> byModel = service.activeInstancesByModel();
         for (String model : byModel.keySet()) {
             Optional<HeaderMatcher> permittedKeys = ClientKeys.modelRouteMatch(keys, type, model);
