@@ -254,7 +254,7 @@ VARIANTS = [
     ("monitoring off: as generated", "off", None),
     ("… without the body buffer filter", "off", without_filters("envoy.filters.http.buffer")),
     ("… without health checks", "off", without_health_checks),
-    ("… without the 9 status routes before the model routes", "off", without_status_routes),
+    ("… without the 9 status routes (after the model routes)", "off", without_status_routes),
     ("… without retry policy", "off", without_route_keys("retry_policy")),
     ("… without path and host rewrite", "off", without_route_keys("prefix_rewrite", "auto_host_rewrite")),
     ("… without outlier detection and circuit breakers", "off", without_cluster_keys("outlier_detection",
