@@ -31,9 +31,9 @@ final class HostResolver {
     }
 
     /**
-     * Every host name looked up again (an IP literal seen before is not parsed again). When each resolves as in {@code previous} (null before the first
-     * config), that very object is returned: at 10,000 instances an equal copy of its map on every edit
-     * was memory that outlived the edit for nothing.
+     * Every host name looked up again (an IP literal seen before is not parsed again). When each resolves
+     * as in {@code previous} (null before the first config), that very object is returned: at 10,000
+     * instances an equal copy of its map on every edit was memory that outlived the edit for nothing.
      */
     static ResolvedHosts resolve(RouterConfig config, ResolvedHosts previous) {
         Map<String, String> ipByHost = new HashMap<>();

@@ -210,7 +210,7 @@ public final class Router implements AutoCloseable {
             loader.parse(
                     ConfigText.decode(options.config(), bytes), options.config().toString());
         } catch (ConfigException e) {
-            // The text was valid at the start; the memo makes no read report otherwise.
+            // Not reachable: this text was read without a problem at the start, and a read never reports otherwise.
         }
     }
 

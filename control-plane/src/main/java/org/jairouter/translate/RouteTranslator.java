@@ -127,10 +127,7 @@ final class RouteTranslator {
                 .setName(type.key() + ":" + Names.AWAITING_BODY)
                 .setMatch(RouteMatch.newBuilder()
                         .setPath(path)
-                        .addDynamicMetadata(MetadataMatcher.newBuilder()
-                                .setFilter(Names.METADATA_NAMESPACE)
-                                .addPath(
-                                        MetadataMatcher.PathSegment.newBuilder().setKey(Names.MODEL_KEY))
+                        .addDynamicMetadata(metadataAt(Names.MODEL_KEY)
                                 .setValue(ValueMatcher.newBuilder().setPresentMatch(true))
                                 .setInvert(true)))
                 .setDirectResponse(direct(404, ErrorReplies.MODEL_NOT_FOUND))
@@ -277,12 +274,17 @@ final class RouteTranslator {
     private static RouteMatch metadataMatch(String path, String key, String value) {
         return RouteMatch.newBuilder()
                 .setPath(path)
-                .addDynamicMetadata(MetadataMatcher.newBuilder()
-                        .setFilter(Names.METADATA_NAMESPACE)
-                        .addPath(MetadataMatcher.PathSegment.newBuilder().setKey(key))
+                .addDynamicMetadata(metadataAt(key)
                         .setValue(ValueMatcher.newBuilder()
                                 .setStringMatch(StringMatcher.newBuilder().setExact(value))))
                 .build();
+    }
+
+    /** A matcher on the value the body readers put at {@code key} of the router's metadata. */
+    private static MetadataMatcher.Builder metadataAt(String key) {
+        return MetadataMatcher.newBuilder()
+                .setFilter(Names.METADATA_NAMESPACE)
+                .addPath(MetadataMatcher.PathSegment.newBuilder().setKey(key));
     }
 
     /** A local reply; its body is the message that the listener's local reply config wraps in OpenAI's JSON. */
