@@ -289,7 +289,12 @@ def plain_envoy(binary, host, port, name="plain-envoy"):
     """Envoy with one static route to host:port and only the router filter: the cost of an Envoy hop
     itself, the floor under JAiRouter's. Give it the router's binary; it runs as many workers. `name`
     (its work folder) tells several apart. Yields (base URL, pid)."""
-    return _static_envoy(name, binary, host, port, routes='[{match: {prefix: "/"}, route: {cluster: backend}}]')
+    return _started(binary, plain_envoy_config(host, port, name))
+
+
+def plain_envoy_config(host, port, name="plain-envoy"):
+    """plain_envoy's config, written but not started: (name, config file, listen port)."""
+    return _static_config(name, host, port, routes='[{match: {prefix: "/"}, route: {cluster: backend}}]')
 
 
 # json_to_metadata reads `model` and clears the route cache; the route then matches on it.
@@ -321,17 +326,29 @@ def body_routing_envoy(binary, host, port, model, usage=False):
     (json_to_metadata) and a route matched on it (other models get a 404). The floor under any router
     that routes on the body. With `usage`, it also reads the answer's token usage (json_to_metadata's
     response rules): what that reading costs alone. Yields (base URL, pid)."""
+    return _started(binary, body_routing_envoy_config(host, port, model, usage))
+
+
+def body_routing_envoy_config(host, port, model, usage=False):
+    """body_routing_envoy's config, written but not started: (name, config file, listen port)."""
     routes = (f'[{{match: {{prefix: "/", dynamic_metadata: [{{filter: bench, path: [{{key: model}}], '
               f'value: {{string_match: {{exact: "{model}"}}}}}}]}}, route: {{cluster: backend}}}}, '
               f'{{match: {{prefix: "/"}}, direct_response: {{status: 404}}}}]')
-    return _static_envoy("body-routing-envoy" + ("-usage" if usage else ""), binary, host, port, routes,
-                         _MODEL_READER + (_USAGE_READER if usage else ""))
+    return _static_config("body-routing-envoy" + ("-usage" if usage else ""), host, port, routes,
+                          _MODEL_READER + (_USAGE_READER if usage else ""))
 
 
 @contextmanager
-def _static_envoy(name, binary, host, port, routes, filters=""):
-    """An Envoy from a static config: the given routes and HTTP filters (then the router) in front of
-    one backend at host:port. Yields (base URL, pid)."""
+def _started(binary, config):
+    """The Envoy of a _static_config until the block ends. Yields (base URL, pid)."""
+    name, path, listen = config
+    with envoy_process(name, binary, path, listen) as pid:
+        yield f"http://127.0.0.1:{listen}", pid
+
+
+def _static_config(name, host, port, routes, filters=""):
+    """A static Envoy config in the work folder: the given routes and HTTP filters (then the router) in
+    front of one backend at host:port. Returns (name, config file, listen port)."""
     root = work_path(name)
     root.mkdir(exist_ok=True)
     listen, admin = free_port(), free_port()
@@ -360,8 +377,7 @@ static_resources:
       endpoints:
       - lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: {host}, port_value: {port}}}}}}}}}]
 """)
-    with envoy_process(name, binary, root / "envoy.yaml", listen) as pid:
-        yield f"http://127.0.0.1:{listen}", pid
+    return name, root / "envoy.yaml", listen
 
 
 @contextmanager
