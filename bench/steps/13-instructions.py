@@ -14,14 +14,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import benchlib as b
+import clients
 import configcopy as cc
 
 VALGRIND = shutil.which("valgrind")
 REQUESTS = 20 if b.SMOKE else 500
 WARM_UP = 5 if b.SMOKE else 100
 CONNECTIONS = 4
-# The smoke run keeps the step alive with the rows the report's reading rests on.
+# The smoke run keeps the step alive with the rows the report's reading rests on; these rows are also counted
+# under wrk's concurrent load, where 10-http's CPU-time ratios grow at 64 connections.
 SMOKE_ROWS = ("body-routing Envoy", "monitoring off: as generated", "default monitoring: as generated")
+LOADED_CONNECTIONS = (16, 64)
+LOADED_SECONDS = 3 if b.SMOKE else 10
 # A row takes about a minute under valgrind (Envoy's start most of it), so by default the step counts the parts
 # that cost more than 1% in its first runs (bench/notes.md), which keeps it within bench/run's step limit.
 DEFAULT_ROWS = ("as generated", "without the body buffer filter", "without retry policy",
@@ -51,30 +55,47 @@ def until_served(connections, timeout=180.0):
         time.sleep(0.5)
 
 
-def instructions_per_request(name, binary, config_file, listen):
+def instructions_per_request(name, binary, config_file, listen, loaded):
     """Envoy (one worker) under callgrind on config_file: the instructions it executed per request, counted
-    over REQUESTS chat requests after WARM_UP (the counters are zeroed in between)."""
+    over REQUESTS chat requests after WARM_UP (the counters are zeroed in between); with `loaded`, also over
+    LOADED_SECONDS of wrk at each of LOADED_CONNECTIONS. Returns {"one at a time" or connections: count}."""
     out = b.work_path(f"callgrind-{name}")
     argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}.%p", binary, "-c", config_file,
             "--concurrency", "1", "--disable-hot-restart", "--log-level", "error"]
     with b.process(f"callgrind-{name}", argv) as running:
         started = time.monotonic()
         b.wait_port(listen, timeout=300)
+        pid = str(running.proc.pid)
+
+        def counted(load):
+            """The instructions per request of load() (which returns how many requests it made)."""
+            subprocess.run(["callgrind_control", "-z", pid], check=True, capture_output=True)
+            before = set(out.parent.glob(f"{out.name}.{pid}.*"))
+            requests = load()
+            subprocess.run(["callgrind_control", "-d", pid], check=True, capture_output=True)
+            dump, = set(out.parent.glob(f"{out.name}.{pid}.*")) - before
+            total = re.search(r"^(?:summary|totals): (\d+)", dump.read_text(), re.M)
+            return int(total.group(1)) / requests
+
         connections = [http.client.HTTPConnection("127.0.0.1", listen, timeout=120) for _ in range(CONNECTIONS)]
         until_served(connections)
         post(connections, WARM_UP)
-        pid = str(running.proc.pid)
-        subprocess.run(["callgrind_control", "-z", pid], check=True, capture_output=True)
-        statuses = post(connections, REQUESTS)
-        subprocess.run(["callgrind_control", "-d", pid], check=True, capture_output=True)
+        counts = {"one at a time": counted(lambda: served(post(connections, REQUESTS), REQUESTS))}
+        url = f"http://127.0.0.1:{listen}{cc.CHAT}"
+        for load in LOADED_CONNECTIONS if loaded else ():
+            clients.wrk(url, b.CHAT_BODY, load, 2)  # warm-up at this concurrency
+            counts[load] = counted(lambda: clients.wrk(url, b.CHAT_BODY, load, LOADED_SECONDS)[1]["requests"])
         # Killed: a graceful exit under valgrind takes seconds and writes a dump nobody reads.
         running.proc.kill()
         b.log(f"{name}: counted in {time.monotonic() - started:.0f} s")
-        if statuses != {200}:
-            raise RuntimeError(f"{name}: answers {sorted(statuses)} while counting")
-        dump = max(out.parent.glob(f"{out.name}.{pid}.*"), key=lambda p: p.stat().st_mtime)
-        total = re.search(r"^(?:summary|totals): (\d+)", dump.read_text(), re.M)
-        return int(total.group(1)) / REQUESTS
+        return counts
+
+
+def served(statuses, requests):
+    """requests, once every answer was a 200."""
+    if statuses != {200}:
+        raise RuntimeError(f"answers {sorted(statuses)} while counting")
+    return requests
 
 
 def rows_to_measure(generated):
@@ -112,14 +133,18 @@ def main():
         # One valgrind per core: each runs Envoy's threads one at a time, and the counts do not depend on
         # what runs beside them.
         with ThreadPoolExecutor(2) as pool:
-            counted = pool.map(lambda item: instructions_per_request(f"row-{item[0]}", generated.binary,
-                                                                     *item[1][2:]), enumerate(rows))
+            counted = pool.map(lambda item: instructions_per_request(
+                f"row-{item[0]}", generated.binary, *item[1][2:], loaded=item[1][0] in SMOKE_ROWS), enumerate(rows))
             counts = dict(zip([name for name, *_ in rows], counted))
     floor = counts["body-routing Envoy"]
     table = []
     for name, parent, *_ in rows:
-        change = f"{(counts[name] - counts[parent]) / 1000:+.1f}" if parent in counts else ""
-        table.append([name, f"{counts[name] / 1000:.1f}", f"{counts[name] / floor:.2f}×", change])
+        alone = counts[name]["one at a time"]
+        change = f"{(alone - counts[parent]['one at a time']) / 1000:+.1f}" if parent in counts else ""
+        table.append([name, f"{alone / 1000:.1f}", f"{alone / floor['one at a time']:.2f}×", change])
+    loads = ["one at a time", *LOADED_CONNECTIONS]
+    loaded = [[name, *(f"{counts[name][load] / 1000:.1f} ({counts[name][load] / floor[load]:.2f}×)" for load in loads)]
+              for name, *_ in rows if len(counts[name]) > 1]
     print(b.notes(generated.notes) + b.table(
         ["config", "thousand instructions per request", "vs body-routing", "change vs its parent row"], table)
         + f"\nEach row is Envoy with one worker under `valgrind --tool=callgrind` serving the config named (the "
@@ -129,7 +154,15 @@ def main():
         "count is user-space instructions only (no kernel time, no cache misses), the same from run to run "
         "within about 1% (timers such as health checks and the records' flush run in the counted span); "
         "by default the rows of the parts that cost more than 1%; `BENCH_INSTRUCTIONS_ROWS` (as "
-        "`BENCH_CONFIG_COST_ROWS` for 12-config-cost) counts others.\n")
+        "`BENCH_CONFIG_COST_ROWS` for 12-config-cost) counts others.\n\n"
+        "### Under concurrent load\n\n"
+        + b.table(["config", *(f"{load} connections" if load in LOADED_CONNECTIONS else load for load in loads)],
+                  loaded)
+        + f"\nThousand instructions per request (and the ratio to the body-routing Envoy) of the same Envoys, "
+        f"counted also over {LOADED_SECONDS} s of wrk at each number of connections, after 2 s of warm-up at it, per request wrk completed (the "
+        "requests still in flight when it stops are counted in instructions only: about 2% at 64 connections, "
+        "alike for every row). 10-http's CPU-time ratios grow from 16 to 64 connections; where these ratios do not, the growth is not "
+        "in more instructions per request.\n")
 
 
 if __name__ == "__main__":
