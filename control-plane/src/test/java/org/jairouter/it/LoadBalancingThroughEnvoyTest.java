@@ -40,6 +40,17 @@ class LoadBalancingThroughEnvoyTest {
     private static final String CHAT = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     private static final String RERANK = "{\"model\":\"r\",\"query\":\"q\",\"documents\":[\"a\",\"b\"]}";
     private static final List<StubBackend> STUBS = new ArrayList<>();
+    /**
+     * Client addresses for the ip-hash tests. The ring depends on the stubs' ports, which differ per run:
+     * with 20 clients all landed on the weight-3 instance about once in 300 runs (0.75^20), with 60 almost
+     * never (0.75^60, 3e-8).
+     */
+    private static final int FIRST_CLIENT = 2;
+
+    private static final int CLIENTS = 60;
+    /** A non-sticky policy at 1:3 sends at least one of five requests elsewhere three times in four. */
+    private static final int REQUESTS_PER_CLIENT = 5;
+
     private static final OkHttpClient HTTP =
             new OkHttpClient.Builder().readTimeout(Duration.ofMinutes(2)).build();
     private static RouterHarness router;
@@ -170,14 +181,14 @@ class LoadBalancingThroughEnvoyTest {
     @Test
     void ipHashSticksEachConnectingAddressToOneInstance() throws Exception {
         Map<String, Set<String>> instancesByClient = new HashMap<>();
-        for (int client = 2; client <= 21; client++) {
+        for (int client = FIRST_CLIENT; client < FIRST_CLIENT + CLIENTS; client++) {
             InetAddress source = InetAddress.getByName("127.0.0." + client);
             // A pool of its own: a pooled connection from another address must not be reused.
             OkHttpClient fromSource = HTTP.newBuilder()
                     .connectionPool(new ConnectionPool())
                     .socketFactory(new BoundSocketFactory(source))
                     .build();
-            for (int i = 0; i < 20; i++) {
+            for (int i = 0; i < REQUESTS_PER_CLIENT; i++) {
                 // A client may send X-Forwarded-For; with no trusted proxies it must not matter.
                 Request request = new Request.Builder()
                         .url(router.baseUrl() + "/rerank")
@@ -199,9 +210,9 @@ class LoadBalancingThroughEnvoyTest {
     @Test
     void ipHashUsesTheForwardedAddressWhenAProxyIsTrusted() throws Exception {
         Map<String, Set<String>> instancesByClient = new HashMap<>();
-        for (int client = 2; client <= 21; client++) {
+        for (int client = FIRST_CLIENT; client < FIRST_CLIENT + CLIENTS; client++) {
             String address = "192.0.2." + client;
-            for (int i = 0; i < 20; i++) {
+            for (int i = 0; i < REQUESTS_PER_CLIENT; i++) {
                 instancesByClient.computeIfAbsent(address, k -> new HashSet<>()).add(rerankBehindProxy(address));
             }
         }
@@ -245,7 +256,7 @@ class LoadBalancingThroughEnvoyTest {
 
     /** Every client reached exactly one instance, and not all clients the same one. */
     private static void assertSticky(Map<String, Set<String>> instancesByClient) {
-        assertEquals(20, instancesByClient.size());
+        assertEquals(CLIENTS, instancesByClient.size());
         instancesByClient.forEach(
                 (client, instances) -> assertEquals(1, instances.size(), client + " reached " + instances));
         Set<String> used = new HashSet<>();
