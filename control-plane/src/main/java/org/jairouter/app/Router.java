@@ -263,10 +263,10 @@ public final class Router implements AutoCloseable {
         logRateLimitAlgorithms(loaded.config());
     }
 
-    /** Translates the config with the client keys usable now, and schedules the next key expiry. */
     /** A config handed to the Envoys: its version, and when it was sent (Envoy may answer at once). */
     private record Sent(String version, Instant at) {}
 
+    /** Translates the config with the client keys usable now, and schedules the next key expiry. */
     private Sent publish(RouterConfig config, ResolvedHosts hosts) {
         Instant now = Instant.now();
         Set<String> spent = budgets.limits(config.apiKeys());

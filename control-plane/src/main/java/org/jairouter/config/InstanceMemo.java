@@ -2,11 +2,9 @@ package org.jairouter.config;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -32,14 +30,37 @@ final class InstanceMemo {
     /** An instance depends on its text and on what it inherits; environment placeholders are fixed per memo. */
     private record Key(ServiceType type, Adapter serviceAdapter, String text) {}
 
-    private final Map<Key, Instance> remembered = new HashMap<>();
+    /** A remembered instance, and the last read that used it. */
+    private static final class Remembered {
+        Instance instance;
+        int usedBy;
+
+        Remembered(Instance instance, int usedBy) {
+            this.instance = instance;
+            this.usedBy = usedBy;
+        }
+    }
+
+    /** The text of remembered instances, and how many keys hold it. */
+    private static final class RememberedText {
+        final String text;
+        int keys;
+
+        RememberedText(String text) {
+            this.text = text;
+        }
+    }
+
+    private final Map<Key, Remembered> remembered = new HashMap<>();
     /**
      * The text of each remembered instance, found by an equal text: placeholders name these, so an
      * unchanged instance keeps its key from one read to the next instead of a copy cut from the new text.
      */
-    private final Map<String, String> rememberedTexts = new HashMap<>();
+    private final Map<String, RememberedText> rememberedTexts = new HashMap<>();
 
-    private Map<Key, Instance> used = new HashMap<>();
+    /** Numbers the reads: an entry no read since the last {@link #begin} used is dropped when it ends. */
+    private int currentRead;
+
     private ItemBlocks blocks;
     private List<String> placeholders = List.of();
     private int answered;
@@ -60,7 +81,7 @@ final class InstanceMemo {
             if (runEnd != null && block.from() < runEnd.to()) {
                 continue;
             }
-            String rememberedText = rememberedTexts.get(block.text());
+            RememberedText rememberedText = rememberedTexts.get(block.text());
             boolean remembered = rememberedText != null;
             if (runEnd != null && (!remembered || !sameList(text.text(), runEnd, block))) {
                 copiedTo = placeholder(replaced, text.text(), copiedTo, runStart, runEnd, runFirst, replacedBlocks);
@@ -74,7 +95,7 @@ final class InstanceMemo {
                 runFirst = replacedBlocks.size();
             }
             runEnd = block;
-            replacedBlocks.add(rememberedText);
+            replacedBlocks.add(rememberedText.text);
         }
         if (runEnd != null) {
             copiedTo = placeholder(replaced, text.text(), copiedTo, runStart, runEnd, runFirst, replacedBlocks);
@@ -132,7 +153,7 @@ final class InstanceMemo {
     private void begin(ItemBlocks text, List<String> replacedBlocks) {
         blocks = text;
         placeholders = replacedBlocks;
-        used = new HashMap<>();
+        currentRead++;
         answered = 0;
         unanswerable = false;
     }
@@ -147,18 +168,34 @@ final class InstanceMemo {
         if (this == NONE) {
             return;
         }
-        // In place: an unchanged instance keeps its entry (key, text, map node) from one read to the next,
-        // so an edit at 10,000 instances leaves the old generation only what it changed.
-        remembered.keySet().retainAll(used.keySet());
-        remembered.putAll(used);
-        Set<String> texts = new HashSet<>();
-        remembered.keySet().forEach(key -> texts.add(key.text()));
-        rememberedTexts.keySet().retainAll(texts);
-        texts.forEach(text -> rememberedTexts.putIfAbsent(text, text));
-        used = new HashMap<>();
+        // One pass and no hashing: an unchanged instance keeps its entry (key, text, map node) from one read
+        // to the next, so an edit at 10,000 instances leaves the old generation only what it changed.
+        remembered.entrySet().removeIf(entry -> {
+            if (entry.getValue().usedBy == currentRead) {
+                return false;
+            }
+            RememberedText text = rememberedTexts.get(entry.getKey().text());
+            if (--text.keys == 0) {
+                rememberedTexts.remove(text.text);
+            }
+            return true;
+        });
         // The read's text and blocks are garbage from here on, before the next edit's young collections.
         blocks = null;
         placeholders = List.of();
+    }
+
+    /** Records that this read used the instance: a new key is remembered from here on. */
+    private void use(Key key, Instance instance) {
+        Remembered known = remembered.get(key);
+        if (known != null) {
+            known.instance = instance;
+            known.usedBy = currentRead;
+            return;
+        }
+        RememberedText text = rememberedTexts.computeIfAbsent(key.text(), RememberedText::new);
+        text.keys++;
+        remembered.put(new Key(key.type(), key.serviceAdapter(), text.text), new Remembered(instance, currentRead));
     }
 
     /**
@@ -184,13 +221,12 @@ final class InstanceMemo {
             }
             List<Instance> instances = new ArrayList<>(run.get()[1]);
             for (int i = run.get()[0]; i < run.get()[0] + run.get()[1]; i++) {
-                Key key = new Key(type, serviceAdapter, placeholders.get(i));
-                Instance instance = remembered.get(key);
-                if (instance == null) {
+                Remembered known = remembered.get(new Key(type, serviceAdapter, placeholders.get(i)));
+                if (known == null) {
                     return unanswered();
                 }
-                used.put(key, instance);
-                instances.add(instance);
+                known.usedBy = currentRead;
+                instances.add(known.instance);
             }
             answered += instances.size();
             return instances;
@@ -202,7 +238,7 @@ final class InstanceMemo {
             blocks.startingAt(item.startLine())
                     .filter(block ->
                             item.endLine() <= block.next() && !block.text().contains("*"))
-                    .ifPresent(block -> used.put(new Key(type, serviceAdapter, block.text()), instance.get()));
+                    .ifPresent(block -> use(new Key(type, serviceAdapter, block.text()), instance.get()));
         }
         return instance.map(List::of).orElse(List.of());
     }

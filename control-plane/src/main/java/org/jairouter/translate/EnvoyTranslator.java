@@ -58,7 +58,7 @@ public final class EnvoyTranslator {
         List<ClusterLoadAssignment> endpoints = new ArrayList<>();
         List<Listener> listeners = new ArrayList<>(List.of(ListenerTranslator.listener(config)));
         for (ServiceConfig service : config.services().values()) {
-            ServiceConfig settings = service.withoutInstances();
+            ServiceConfig settings = cache.settings(service);
             Map<String, List<Instance>> byModel = service.activeInstancesByModel();
             for (Map.Entry<String, List<Instance>> model : byModel.entrySet()) {
                 String name = names.of(service.type(), model.getKey()).orElseThrow();
