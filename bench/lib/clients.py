@@ -27,6 +27,8 @@ def wrk(url, body, connections, seconds, threads=1, authorization=None):
     `authorization` is sent as the Authorization header when given (a client key: never printed).
     Returns (the command line, the summary the Lua script prints: requests, socket errors, latency).
     """
+    if not WRK:
+        raise RuntimeError("wrk is not installed (Debian package `wrk`): a step must leave out its wrk rows")
     argv = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", str(WRK_SCRIPT), url]
     env = {**os.environ, "WRK_BODY": body.decode()}
     if authorization:

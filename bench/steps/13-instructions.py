@@ -82,7 +82,7 @@ def instructions_per_request(name, binary, config_file, listen, loaded):
         post(connections, WARM_UP)
         counts = {"one at a time": counted(lambda: served(post(connections, REQUESTS), REQUESTS))}
         url = f"http://127.0.0.1:{listen}{cc.CHAT}"
-        for load in LOADED_CONNECTIONS if loaded else ():
+        for load in LOADED_CONNECTIONS if loaded and clients.WRK else ():
             clients.wrk(url, b.CHAT_BODY, load, 2)  # warm-up at this concurrency
             counts[load] = counted(lambda: clients.wrk(url, b.CHAT_BODY, load, LOADED_SECONDS)[1]["requests"])
         # Killed: a graceful exit under valgrind takes seconds and writes a dump nobody reads.
@@ -145,6 +145,9 @@ def main():
     loads = ["one at a time", *LOADED_CONNECTIONS]
     loaded = [[name, *(f"{counts[name][load] / 1000:.1f} ({counts[name][load] / floor[load]:.2f}×)" for load in loads)]
               for name, *_ in rows if len(counts[name]) > 1]
+    if not clients.WRK:
+        generated.notes.append("wrk is not installed: the rows under concurrent load are not counted "
+                               "(Debian package `wrk`).")
     print(b.notes(generated.notes) + b.table(
         ["config", "thousand instructions per request", "vs body-routing", "change vs its parent row"], table)
         + f"\nEach row is Envoy with one worker under `valgrind --tool=callgrind` serving the config named (the "
@@ -154,15 +157,16 @@ def main():
         "count is user-space instructions only (no kernel time, no cache misses), the same from run to run "
         "within about 1% (timers such as health checks and the records' flush run in the counted span); "
         "by default the rows of the parts that cost more than 1%; `BENCH_INSTRUCTIONS_ROWS` (as "
-        "`BENCH_CONFIG_COST_ROWS` for 12-config-cost) counts others.\n\n"
-        "### Under concurrent load\n\n"
-        + b.table(["config", *(f"{load} connections" if load in LOADED_CONNECTIONS else load for load in loads)],
-                  loaded)
-        + f"\nThousand instructions per request (and the ratio to the body-routing Envoy) of the same Envoys, "
-        f"counted also over {LOADED_SECONDS} s of wrk at each number of connections, after 2 s of warm-up at it, per request wrk completed (the "
-        "requests still in flight when it stops are counted in instructions only: about 2% at 64 connections, "
-        "alike for every row). 10-http's CPU-time ratios grow from 16 to 64 connections; where these ratios do not, the growth is not "
-        "in more instructions per request.\n")
+        "`BENCH_CONFIG_COST_ROWS` for 12-config-cost) counts others.\n")
+    if loaded:
+        print("### Under concurrent load\n\n"
+              + b.table(["config", *(f"{load} connections" if load in LOADED_CONNECTIONS else load for load in loads)],
+                        loaded)
+              + f"\nThousand instructions per request (and the ratio to the body-routing Envoy) of the same Envoys, "
+              f"counted also over {LOADED_SECONDS} s of wrk at each number of connections, after 2 s of warm-up at it, "
+              "per request wrk completed (the requests still in flight when it stops are counted in instructions only: "
+              "about 2% at 64 connections, alike for every row). 10-http's CPU-time ratios grow from 16 to 64 "
+              "connections; where these ratios do not, the growth is not in more instructions per request.\n")
 
 
 if __name__ == "__main__":
