@@ -15,6 +15,7 @@ import org.jairouter.config.LoadedConfig;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyLimits;
+import org.jairouter.ir.RouterIr;
 import org.jairouter.translate.EnvoyTranslator;
 import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
@@ -219,8 +220,9 @@ public final class JaiRouter implements Callable<Integer> {
                     LoadedConfig loaded = ConfigLoader.load(file);
                     loaded.warnings().forEach(w -> out.println("warning: " + w));
                     // The translator too, as the router runs it.
-                    EnvoyTranslator.translate(loaded.config(), ResolvedHosts.asWritten(loaded.config()), UNBOUND);
-                    out.println(file + ": valid; " + Summary.of(loaded.config()));
+                    RouterIr ir = RouterIr.of(loaded.config());
+                    EnvoyTranslator.translate(ir, ResolvedHosts.asWritten(loaded.config()), UNBOUND);
+                    out.println(file + ": valid; " + Summary.of(ir));
                 } catch (ConfigException e) {
                     e.problems().forEach(p -> out.println("error: " + p));
                     status = 1;

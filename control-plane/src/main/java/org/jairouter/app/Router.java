@@ -10,12 +10,12 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.jairouter.budget.BudgetLedger;
 import org.jairouter.budget.KeyUsage;
@@ -34,17 +34,18 @@ import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyProcess;
 import org.jairouter.envoy.HostStatus;
+import org.jairouter.ir.EndpointId;
+import org.jairouter.ir.RouterIr;
 import org.jairouter.load.LoadScraper;
 import org.jairouter.status.ConfigStatus;
 import org.jairouter.status.StatusReport;
 import org.jairouter.status.StatusServer;
-import org.jairouter.translate.EnvoyTranslator;
+import org.jairouter.translate.EnvoyResources;
+import org.jairouter.translate.IncrementalTranslator;
 import org.jairouter.translate.LoadWeights;
-import org.jairouter.translate.ModelResourceCache;
 import org.jairouter.translate.Names;
 import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
-import org.jairouter.translate.Translation;
 import org.jairouter.usage.RouterMetrics;
 import org.jairouter.xds.EnvoyFleet;
 import org.jairouter.xds.SnapshotPublisher;
@@ -61,8 +62,8 @@ public final class Router implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
 
     private final SnapshotPublisher publisher = new SnapshotPublisher();
-    /** The models' resources last translated: an edit re-translates only the models it touches. */
-    private final ModelResourceCache modelResources = new ModelResourceCache();
+    /** Reuses the last translation's parts: an edit re-translates only the models it touches. */
+    private final IncrementalTranslator translator = new IncrementalTranslator();
     /** Reads the config file; an edit re-reads only the instances whose lines changed. */
     private final IncrementalConfigLoader loader = new IncrementalConfigLoader();
 
@@ -77,33 +78,33 @@ public final class Router implements AutoCloseable {
     /** Host names in base-urls are looked up again on this period; a changed address is published. */
     private static final Duration DNS_REFRESH = Duration.ofSeconds(30);
 
-    private final ScheduledExecutorService dnsRefresh = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "dns-refresh");
-        thread.setDaemon(true);
-        return thread;
-    });
-    /** Re-translates when a client key expires, so that Envoy refuses it from that instant. */
-    private final ScheduledExecutorService keyExpiry = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "key-expiry");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService dnsRefresh = daemonScheduler("dns-refresh");
+    /**
+     * Runs the updates that arrive on other threads (a key expiring, a budget spent, an Envoy joining or
+     * leaving) and the warm-up, one at a time, so that none holds up the thread that noticed it.
+     */
+    private final ScheduledExecutorService updates = daemonScheduler("router-updates");
+    /** Writes the client keys' usage to disk every second and starts a new day at midnight UTC. */
+    private final ScheduledExecutorService budgetBooks = daemonScheduler("budget-books");
 
     private ScheduledFuture<?> nextExpiry;
     private BudgetLedger budgets;
-    private volatile ResolvedHosts resolved;
-    /** What load-aware last learnt from the model servers; every publish carries it. */
-    private LoadWeights load = LoadWeights.NONE;
+
+    /**
+     * What the router wants every Envoy to run: the router model made from the config file, the host
+     * addresses, the load-aware weights and the number of Envoys connected. Changed only by {@link #update}.
+     */
+    private record Desired(RouterIr fromFile, ResolvedHosts hosts, LoadWeights load, int envoys) {}
+
+    private Desired desired = new Desired(null, null, LoadWeights.NONE, 0);
 
     private volatile LoadScraper scraper;
     private EnvoyProcess envoy;
-    /** The config in force and what it was translated into: what the status side reads. */
-    private volatile Translation inForce;
     /**
-     * The config in force as the file says, expired keys included: what every publish translates and the
-     * next edit is compared with (the translation's own config lacks the keys expired so far).
+     * The router model in force, with the client keys as they were sent (expired and spent ones marked):
+     * what the status, the metrics and the load scraper read.
      */
-    private RouterConfig fromFile;
+    private volatile RouterIr inForce;
     /**
      * The bytes last read as text, applied or refused: an unchanged file is not read into a reload again
      * (nor decoded: the watch's poll reads the file every second, and at 10,000 instances it is 750 kB).
@@ -128,9 +129,9 @@ public final class Router implements AutoCloseable {
             router.budgets = BudgetLedger.open(
                     options.workDir().resolve("budgets.json"),
                     Clock.systemUTC(),
-                    spent -> router.keyExpiry.execute(router::applyBudgets));
-            router.keyExpiry.scheduleWithFixedDelay(router.budgets::flush, 1, 1, TimeUnit.SECONDS);
-            router.keyExpiry.scheduleAtFixedRate(
+                    spent -> router.later(router::budgetsChanged));
+            router.budgetBooks.scheduleWithFixedDelay(router.budgets::flush, 1, 1, TimeUnit.SECONDS);
+            router.budgetBooks.scheduleAtFixedRate(
                     router.budgets::rollOver,
                     untilMidnightUtc().toMillis(),
                     Duration.ofDays(1).toMillis(),
@@ -161,7 +162,7 @@ public final class Router implements AutoCloseable {
             router.apply(first, System.nanoTime());
             router.lastBytes = bytes;
             router.watcher = ConfigWatcher.start(options.config(), router::reload);
-            router.keyExpiry.execute(() -> router.warmUpReload(bytes));
+            router.updates.execute(() -> router.warmUpReload(bytes));
             router.scraper = LoadScraper.start(() -> router.inForce, router::envoyActiveRequests, router::publishLoad);
             router.dnsRefresh.scheduleWithFixedDelay(
                     router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
@@ -244,16 +245,13 @@ public final class Router implements AutoCloseable {
     /** Publishes a validated config to every Envoy; {@code started} is when reading its file began. */
     private void apply(LoadedConfig loaded, long started) {
         loaded.warnings().forEach(w -> LOG.warn("{}", w));
-        ResolvedHosts hosts = HostResolver.resolve(loaded.config(), resolved);
-        String changes = fromFile == null
-                ? Summary.of(loaded.config())
-                : ConfigDiff.describe(ConfigDiff.between(fromFile, loaded.config()));
-        fromFile = loaded.config();
-        Sent sent = publish(fromFile, hosts);
-        String version = sent.version();
-        resolved = hosts;
+        RouterIr ir = RouterIr.of(loaded.config());
+        ResolvedHosts hosts = HostResolver.resolve(loaded.config(), desired.hosts());
+        String changes = desired.fromFile() == null
+                ? Summary.of(ir)
+                : ConfigDiff.describe(ConfigDiff.between(desired.fromFile().config(), loaded.config()));
+        String version = update(Cause.CONFIG_FILE, now -> new Desired(ir, hosts, now.load(), now.envoys()), changes);
         metrics.reloaded(true);
-        recordApplied(sent, changes);
         LOG.info(
                 "Config {} in force: {} (read and published in {} ms)",
                 version,
@@ -263,53 +261,80 @@ public final class Router implements AutoCloseable {
         logRateLimitAlgorithms(loaded.config());
     }
 
-    /** A config handed to the Envoys: its version, and when it was sent (Envoy may answer at once). */
-    private record Sent(String version, Instant at) {}
+    /** Why the desired state changed: how the status records the publish, and what the log says. */
+    private enum Cause {
+        CONFIG_FILE(true, null),
+        HOST_ADDRESSES(true, "host addresses changed"),
+        BUDGETS(true, "daily budgets"),
+        KEY_EXPIRED(true, "client key expired"),
+        // Not config changes: the status keeps the config's version and changes.
+        LOAD_WEIGHTS(false, null),
+        ENVOYS(false, null);
 
-    /** Translates the config with the client keys usable now, and schedules the next key expiry. */
-    private Sent publish(RouterConfig config, ResolvedHosts hosts) {
+        final boolean changesConfig;
+        final String description;
+
+        Cause(boolean changesConfig, String description) {
+            this.changesConfig = changesConfig;
+            this.description = description;
+        }
+    }
+
+    private String update(Cause cause, UnaryOperator<Desired> change) {
+        return update(cause, change, cause.description);
+    }
+
+    /**
+     * The one way the router's desired state changes: applies the change, translates the result with the
+     * client keys usable now, publishes it to every Envoy, and records it in the status. Nothing is
+     * published before the first config (Envoys wait for that one). Returns the version published.
+     */
+    private synchronized String update(Cause cause, UnaryOperator<Desired> change, String changes) {
+        desired = change.apply(desired);
+        if (desired.fromFile() == null) {
+            return "none";
+        }
         Instant now = Instant.now();
-        Set<String> spent = budgets.limits(config.apiKeys());
-        Translation translation = EnvoyTranslator.translate(
-                config.keysAt(now, spent),
-                hosts,
-                load,
-                new StatusEndpoint(options.statusHostForEnvoy(), status.port()),
-                modelResources);
+        RouterIr ir = desired.fromFile();
+        RouterIr sent = ir.withKeys(
+                ir.config().apiKeys().at(now, budgets.limits(ir.config().apiKeys())));
+        EnvoyResources resources = translator.translate(
+                sent, desired.hosts(), desired.load(), new StatusEndpoint(options.statusHostForEnvoy(), status.port()));
         Instant sentAt = Instant.now();
-        String version = publisher.publish(translation.resources());
-        inForce = translation;
-        metrics.configure(translation);
+        String version = publisher.publish(resources, desired.envoys());
+        inForce = sent;
+        metrics.configure(sent);
+        scheduleNextExpiry(ir, now);
+        if (cause.changesConfig) {
+            configStatus.applied(version, options.config().toString(), sentAt, changes, publisher.typeVersions());
+            if (cause != Cause.CONFIG_FILE) {
+                LOG.info("Config {} in force: {}", version, changes);
+            }
+        } else {
+            configStatus.reweighted(publisher.typeVersions());
+            LOG.debug("{}: snapshot {}", cause, version);
+        }
+        return version;
+    }
+
+    /** Re-translates when the next client key expires, so that Envoy refuses it from that instant. */
+    private void scheduleNextExpiry(RouterIr ir, Instant now) {
         if (nextExpiry != null) {
             nextExpiry.cancel(false);
         }
-        nextExpiry = config.apiKeys()
+        nextExpiry = ir.config()
+                .apiKeys()
                 .nextExpiryAfter(now)
-                .map(at -> keyExpiry.schedule(
-                        this::expireKeys,
+                .map(at -> updates.schedule(
+                        () -> update(Cause.KEY_EXPIRED, same -> same),
                         Math.max(0, at.toEpochMilli() - System.currentTimeMillis()),
                         TimeUnit.MILLISECONDS))
                 .orElse(null);
-        return new Sent(version, sentAt);
-    }
-
-    private void recordApplied(Sent sent, String changes) {
-        configStatus.applied(sent.version(), options.config().toString(), sent.at(), changes, publisher.typeVersions());
     }
 
     /** Where the usage of client keys is reported (the access-log receiver, tests). */
     public KeyUsage keyUsage() {
         return budgets;
-    }
-
-    /** A key's budget was spent (or a new day began): every Envoy gets the keys' new state. */
-    private synchronized void applyBudgets() {
-        Sent sent = publish(fromFile, resolved);
-        LOG.info(
-                "Keys past their daily budget now: {}; config {} in force",
-                inForce.config().apiKeys().spent(),
-                sent.version());
-        recordApplied(sent, "daily budgets");
     }
 
     private static Duration untilMidnightUtc() {
@@ -322,44 +347,49 @@ public final class Router implements AutoCloseable {
                         .toInstant());
     }
 
-    private synchronized void expireKeys() {
-        Sent sent = publish(fromFile, resolved);
-        LOG.info("A client key expired; config {} in force", sent.version());
-        recordApplied(sent, "client key expired");
+    /**
+     * Publishes new load-aware weights with the config in force: only the endpoints change, so Envoy
+     * is sent EDS alone.
+     */
+    void publishLoad(LoadWeights weights) {
+        update(Cause.LOAD_WEIGHTS, now -> new Desired(now.fromFile(), now.hosts(), weights, now.envoys()));
     }
 
     /**
-     * Publishes new load-aware weights with the config in force: only the endpoints change, so Envoy
-     * is sent EDS alone. Not a config change: the status keeps the config's version and changes.
+     * An Envoy joined or left: the fleet's local cluster gets one endpoint per Envoy, so that each divides
+     * the rate limits by their number. Run later: the xDS thread that noticed must not wait for a publish.
      */
-    synchronized void publishLoad(LoadWeights weights) {
-        load = weights;
-        Sent sent = publish(fromFile, resolved);
-        configStatus.reweighted(publisher.typeVersions());
-        LOG.debug("load-aware weights {}; snapshot {}", weights.shareByEndpoint(), sent.version());
+    private void onFleetChange() {
+        later(this::envoysChanged);
     }
 
-    /** Off the xDS thread that noticed it, which must not wait for a publish. */
-    private void onFleetChange() {
-        try {
-            keyExpiry.execute(this::fleetChanged);
-        } catch (RejectedExecutionException stopping) {
-            // The router is closing: no Envoy will need the new size.
+    private synchronized void envoysChanged() {
+        int envoys = fleet.members().size();
+        if (envoys != desired.envoys()) {
+            update(Cause.ENVOYS, now -> new Desired(now.fromFile(), now.hosts(), now.load(), envoys));
         }
     }
 
-    /**
-     * An Envoy joined or left: the fleet's local cluster gets one endpoint per Envoy, so that each
-     * divides the rate limits by their number. Not a config change, like new weights.
-     */
-    private synchronized void fleetChanged() {
-        if (publisher.fleetChanged(fleet.members().size()) && inForce != null) {
-            configStatus.reweighted(publisher.typeVersions());
+    /** A key's budget was spent, or a new day began: every Envoy gets the keys' new state. */
+    private void budgetsChanged() {
+        String version = update(Cause.BUDGETS, same -> same);
+        LOG.info(
+                "Keys past their daily budget now: {} (config {})",
+                inForce.config().apiKeys().spent(),
+                version);
+    }
+
+    /** Runs an update on the updates thread; dropped when the router is closing. */
+    private void later(Runnable update) {
+        try {
+            updates.execute(update);
+        } catch (RejectedExecutionException stopping) {
+            // Closing: no Envoy will need it.
         }
     }
 
     /** Requests the supervised Envoy has in flight per endpoint; empty without one, or while it does not answer. */
-    private Map<Translation.EndpointId, Long> envoyActiveRequests() {
+    private Map<EndpointId, Long> envoyActiveRequests() {
         Optional<EnvoyAdmin> admin = envoyAdminAddress().map(EnvoyAdmin::new);
         if (admin.isEmpty()) {
             return Map.of();
@@ -367,7 +397,7 @@ public final class Router implements AutoCloseable {
         try {
             return admin.get().hostStatuses().stream()
                     .collect(Collectors.toMap(
-                            host -> new Translation.EndpointId(host.cluster(), host.hostname()),
+                            host -> new EndpointId(host.cluster(), host.hostname()),
                             HostStatus::requestsActive,
                             Long::sum));
         } catch (IOException e) {
@@ -380,17 +410,11 @@ public final class Router implements AutoCloseable {
 
     /** Looks the base-url host names up again; Envoy gets the new addresses if any changed. */
     synchronized void refreshDns() {
-        RouterConfig current = fromFile;
-        ResolvedHosts hosts = HostResolver.resolve(current, resolved);
-        if (!hosts.equals(resolved)) {
-            Sent sent = publish(current, hosts);
-            LOG.info(
-                    "Host addresses changed ({} -> {}); config {} in force",
-                    resolved.ipByHost(),
-                    hosts.ipByHost(),
-                    sent.version());
-            resolved = hosts;
-            recordApplied(sent, "host addresses changed");
+        ResolvedHosts before = desired.hosts();
+        ResolvedHosts hosts = HostResolver.resolve(desired.fromFile().config(), before);
+        if (!hosts.equals(before)) {
+            LOG.info("Host addresses changed: {} -> {}", before.ipByHost(), hosts.ipByHost());
+            update(Cause.HOST_ADDRESSES, now -> new Desired(now.fromFile(), hosts, now.load(), now.envoys()));
         }
     }
 
@@ -508,7 +532,8 @@ public final class Router implements AutoCloseable {
         dnsRefresh.shutdownNow();
         closeQuietly(scraper);
         metrics.close();
-        keyExpiry.shutdownNow();
+        updates.shutdownNow();
+        budgetBooks.shutdownNow();
         closeQuietly(watcher);
         closeQuietly(envoy);
         closeQuietly(status);
@@ -517,6 +542,14 @@ public final class Router implements AutoCloseable {
         if (budgets != null) {
             budgets.flush();
         }
+    }
+
+    private static ScheduledExecutorService daemonScheduler(String name) {
+        return Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     private static void closeQuietly(AutoCloseable part) {

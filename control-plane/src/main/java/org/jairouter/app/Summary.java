@@ -2,23 +2,25 @@ package org.jairouter.app;
 
 import java.util.stream.Collectors;
 import org.jairouter.config.Instance;
-import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
+import org.jairouter.ir.RouterIr;
+import org.jairouter.ir.ServiceIr;
 
 /** A one-line description of a config for the log. */
 final class Summary {
     private Summary() {}
 
-    static String of(RouterConfig config) {
-        String services = config.services().values().stream().map(Summary::of).collect(Collectors.joining("; "));
-        return "listener " + config.listener().address() + ":"
-                + config.listener().port() + "; " + services;
+    static String of(RouterIr ir) {
+        String services = ir.services().values().stream().map(Summary::of).collect(Collectors.joining("; "));
+        return "listener " + ir.config().listener().address() + ":"
+                + ir.config().listener().port() + "; " + services;
     }
 
-    private static String of(ServiceConfig service) {
+    private static String of(ServiceIr serviceIr) {
+        ServiceConfig service = serviceIr.config();
         long active = service.instances().stream().filter(Instance::active).count();
         return service.type().key() + " " + service.loadBalancing().policy().key() + " "
-                + service.activeInstancesByModel().size() + " model(s), " + active + " instance(s)"
+                + serviceIr.models().size() + " model(s), " + active + " instance(s)"
                 + (active < service.instances().size()
                         ? " + " + (service.instances().size() - active) + " inactive"
                         : "");

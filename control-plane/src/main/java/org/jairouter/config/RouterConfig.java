@@ -31,9 +31,9 @@ public record RouterConfig(
         this(listener, services, upstreamCaFile, Monitoring.DEFAULT, ApiKeys.NONE);
     }
 
-    /** This config with the client keys as they stand at an instant: what Envoy is sent then. */
-    public RouterConfig keysAt(java.time.Instant now, java.util.Set<String> spentToday) {
-        return new RouterConfig(listener, services, upstreamCaFile, monitoring, apiKeys.at(now, spentToday));
+    /** This config with other client keys, such as its own as they stand at an instant. */
+    public RouterConfig withApiKeys(ApiKeys keys) {
+        return new RouterConfig(listener, services, upstreamCaFile, monitoring, keys);
     }
 
     public ServiceConfig service(ServiceType type) {

@@ -19,8 +19,9 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jairouter.config.LoadBalancePolicy;
 import org.jairouter.config.LoadBalancing;
+import org.jairouter.ir.EndpointId;
+import org.jairouter.ir.RouterIr;
 import org.jairouter.translate.LoadWeights;
-import org.jairouter.translate.Translation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,22 +36,20 @@ public final class LoadScraper implements AutoCloseable {
     /** The longest a scrape may take, and the round length when no service is load-aware. */
     private static final Duration MAX_TIMEOUT = Duration.ofSeconds(1);
 
-    private final Supplier<Translation> inForce;
+    private final Supplier<RouterIr> inForce;
     private final Consumer<LoadWeights> publish;
-    private final Supplier<Map<Translation.EndpointId, Long>> envoyActive;
+    private final Supplier<Map<EndpointId, Long>> envoyActive;
     private final ScrapeClients clients = new ScrapeClients(MAX_TIMEOUT);
     private final Thread loop;
     /** Endpoints whose last scrape failed, so that a failure is logged once, not every round. */
-    private final Set<Translation.EndpointId> failing = new HashSet<>();
+    private final Set<EndpointId> failing = new HashSet<>();
 
     private LoadWeights published = LoadWeights.NONE;
     /** The latest round's readings, replaced whole each round, for the status. */
-    private volatile Map<Translation.EndpointId, LoadReading> readings = Map.of();
+    private volatile Map<EndpointId, LoadReading> readings = Map.of();
 
     private LoadScraper(
-            Supplier<Translation> inForce,
-            Supplier<Map<Translation.EndpointId, Long>> envoyActive,
-            Consumer<LoadWeights> publish) {
+            Supplier<RouterIr> inForce, Supplier<Map<EndpointId, Long>> envoyActive, Consumer<LoadWeights> publish) {
         this.inForce = inForce;
         this.envoyActive = envoyActive;
         this.publish = publish;
@@ -59,14 +58,12 @@ public final class LoadScraper implements AutoCloseable {
     }
 
     /**
-     * @param inForce     the translation in force: which instances to read, and under which endpoint names
+     * @param inForce     the router in force: which instances to read, and under which endpoint names
      * @param envoyActive the requests Envoy has in flight to each endpoint (empty when it cannot be read)
      * @param publish     receives the weights each time they change
      */
     public static LoadScraper start(
-            Supplier<Translation> inForce,
-            Supplier<Map<Translation.EndpointId, Long>> envoyActive,
-            Consumer<LoadWeights> publish) {
+            Supplier<RouterIr> inForce, Supplier<Map<EndpointId, Long>> envoyActive, Consumer<LoadWeights> publish) {
         LoadScraper scraper = new LoadScraper(inForce, envoyActive, publish);
         scraper.loop.start();
         return scraper;
@@ -89,11 +86,11 @@ public final class LoadScraper implements AutoCloseable {
     }
 
     /** The shortest interval of the load-aware services. */
-    private static Duration interval(Translation translation) {
-        if (translation == null) {
+    private static Duration interval(RouterIr ir) {
+        if (ir == null) {
             return MAX_TIMEOUT;
         }
-        return translation.config().services().values().stream()
+        return ir.config().services().values().stream()
                 .map(service -> service.loadBalancing())
                 .filter(lb -> lb.policy() == LoadBalancePolicy.LOAD_AWARE)
                 .map(LoadBalancing::scrapeInterval)
@@ -101,16 +98,16 @@ public final class LoadScraper implements AutoCloseable {
                 .orElse(MAX_TIMEOUT);
     }
 
-    private void round(Translation translation, Duration timeout) {
-        if (translation == null) {
+    private void round(RouterIr ir, Duration timeout) {
+        if (ir == null) {
             return;
         }
-        List<ScrapeTarget> targets = ScrapeTarget.of(translation);
+        List<ScrapeTarget> targets = ScrapeTarget.of(ir);
         Map<ScrapeTarget, CompletableFuture<Optional<ServerLoad>>> scrapes = new HashMap<>();
         targets.forEach(target -> scrapes.put(target, scrape(target, timeout)));
-        Map<Translation.EndpointId, Integer> shares = new HashMap<>();
-        Map<Translation.EndpointId, LoadReading> read = new HashMap<>();
-        Map<Translation.EndpointId, Long> active = targets.isEmpty() ? Map.of() : envoyActive.get();
+        Map<EndpointId, Integer> shares = new HashMap<>();
+        Map<EndpointId, LoadReading> read = new HashMap<>();
+        Map<EndpointId, Long> active = targets.isEmpty() ? Map.of() : envoyActive.get();
         scrapes.forEach((target, scrape) -> {
             String problem;
             try {
@@ -171,7 +168,7 @@ public final class LoadScraper implements AutoCloseable {
     }
 
     /** The latest reading of every load-aware instance the scraper reads, by its endpoint. */
-    public Map<Translation.EndpointId, LoadReading> readings() {
+    public Map<EndpointId, LoadReading> readings() {
         return readings;
     }
 

@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Optional;
 import org.jairouter.config.Instance;
 import org.jairouter.config.LoadBalancePolicy;
-import org.jairouter.config.ServiceConfig;
-import org.jairouter.translate.Translation;
+import org.jairouter.ir.EndpointId;
+import org.jairouter.ir.RouterIr;
+import org.jairouter.ir.ServiceIr;
 
 /**
  * One instance of a load-aware service whose server publishes its load: where to read it, and its
@@ -16,19 +17,18 @@ import org.jairouter.translate.Translation;
  *
  * @param caBundle for an https instance, the CA bundle Envoy verifies it with (model.tls.ca-file)
  */
-record ScrapeTarget(Translation.EndpointId endpoint, URI metrics, MetricNames names, Optional<Path> caBundle) {
+record ScrapeTarget(EndpointId endpoint, URI metrics, MetricNames names, Optional<Path> caBundle) {
 
-    /** Every target of the translation: active instances of load-aware services with a known metrics endpoint. */
-    static List<ScrapeTarget> of(Translation translation) {
+    /** Every target of the router: active instances of load-aware services with a known metrics endpoint. */
+    static List<ScrapeTarget> of(RouterIr ir) {
         List<ScrapeTarget> targets = new ArrayList<>();
-        for (ServiceConfig service : translation.config().services().values()) {
-            if (service.loadBalancing().policy() != LoadBalancePolicy.LOAD_AWARE) {
+        for (ServiceIr service : ir.services().values()) {
+            if (service.config().loadBalancing().policy() != LoadBalancePolicy.LOAD_AWARE) {
                 continue;
             }
-            for (Instance instance : service.instances()) {
+            for (Instance instance : service.config().instances()) {
                 MetricNames.of(instance.adapter())
-                        .ifPresent(names -> translation
-                                .endpoint(service.type(), instance)
+                        .ifPresent(names -> service.endpoint(instance)
                                 .ifPresent(endpoint -> targets.add(new ScrapeTarget(
                                         endpoint,
                                         URI.create((instance.tls() ? "https://" : "http://")
@@ -36,8 +36,8 @@ record ScrapeTarget(Translation.EndpointId endpoint, URI metrics, MetricNames na
                                                 + names.path()),
                                         names,
                                         instance.tls()
-                                                ? Optional.of(Path.of(
-                                                        translation.config().upstreamCaFile()))
+                                                ? Optional.of(
+                                                        Path.of(ir.config().upstreamCaFile()))
                                                 : Optional.empty()))));
             }
         }

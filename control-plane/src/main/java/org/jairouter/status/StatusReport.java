@@ -16,13 +16,14 @@ import org.jairouter.config.ApiKey;
 import org.jairouter.config.ApiKeys;
 import org.jairouter.config.HealthCheck;
 import org.jairouter.config.Instance;
-import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.config.ServiceType;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.HostStatus;
+import org.jairouter.ir.EndpointId;
+import org.jairouter.ir.RouterIr;
+import org.jairouter.ir.ServiceIr;
 import org.jairouter.load.LoadReading;
-import org.jairouter.translate.Translation;
 import org.jairouter.xds.EnvoyFleet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,12 +34,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class StatusReport {
     private static final Logger LOG = LoggerFactory.getLogger(StatusReport.class);
-    private final Supplier<Translation> inForce;
+    private final Supplier<RouterIr> inForce;
     private final Supplier<Optional<List<HostStatus>>> envoyHosts;
     private final ConfigStatus configStatus;
     private final EnvoyFleet fleet;
     private final Supplier<Map<String, BudgetLedger.Used>> usedToday;
-    private final Supplier<Map<Translation.EndpointId, LoadReading>> loadReadings;
+    private final Supplier<Map<EndpointId, LoadReading>> loadReadings;
 
     /**
      * @param inForce    the config in force and what it was translated into
@@ -46,7 +47,7 @@ public final class StatusReport {
      * @param usedToday  what each client key used today, by key id
      */
     public StatusReport(
-            Supplier<Translation> inForce,
+            Supplier<RouterIr> inForce,
             Supplier<Optional<List<HostStatus>>> envoyHosts,
             ConfigStatus configStatus,
             EnvoyFleet fleet,
@@ -55,12 +56,12 @@ public final class StatusReport {
     }
 
     private StatusReport(
-            Supplier<Translation> inForce,
+            Supplier<RouterIr> inForce,
             Supplier<Optional<List<HostStatus>>> envoyHosts,
             ConfigStatus configStatus,
             EnvoyFleet fleet,
             Supplier<Map<String, BudgetLedger.Used>> usedToday,
-            Supplier<Map<Translation.EndpointId, LoadReading>> loadReadings) {
+            Supplier<Map<EndpointId, LoadReading>> loadReadings) {
         this.inForce = inForce;
         this.envoyHosts = envoyHosts;
         this.configStatus = configStatus;
@@ -70,7 +71,7 @@ public final class StatusReport {
     }
 
     /** This report, with what load-aware last read from each instance's metrics. */
-    public StatusReport withLoadReadings(Supplier<Map<Translation.EndpointId, LoadReading>> readings) {
+    public StatusReport withLoadReadings(Supplier<Map<EndpointId, LoadReading>> readings) {
         return new StatusReport(inForce, envoyHosts, configStatus, fleet, usedToday, readings);
     }
 
@@ -81,14 +82,11 @@ public final class StatusReport {
         status.put("config", ConfigReport.of(configStatus, envoys));
         status.put("envoys", ConfigReport.envoys(configStatus, envoys));
         // One config and one read of Envoy for the whole document, even if a reload lands meanwhile.
-        Translation current = inForce.get();
+        RouterIr current = inForce.get();
         Optional<List<HostStatus>> hosts = envoyHosts.get();
         Map<String, ServiceReport> services = new LinkedHashMap<>();
-        Map<Translation.EndpointId, LoadReading> load = loadReadings.get();
-        current.config()
-                .services()
-                .values()
-                .forEach(s -> services.put(s.type().key(), service(s, current, hosts, load)));
+        Map<EndpointId, LoadReading> load = loadReadings.get();
+        current.services().values().forEach(s -> services.put(s.type().key(), service(s, hosts, load)));
         status.put("services", services);
         if (current.config().apiKeys().enforced()) {
             status.put("keys", keys(current.config().apiKeys()));
@@ -114,21 +112,21 @@ public final class StatusReport {
     }
 
     public Optional<ServiceReport> service(ServiceType type) {
-        Translation current = inForce.get();
-        return Optional.ofNullable(current.config().service(type))
-                .map(service -> service(service, current, envoyHosts.get(), loadReadings.get()));
+        RouterIr current = inForce.get();
+        return current.service(type).map(service -> service(service, envoyHosts.get(), loadReadings.get()));
     }
 
     /** Every configured model with an active instance, in OpenAI's list format. */
     /** The models served, or those the client key with this id may use when keys are enforced. */
     public Map<String, Object> models(Optional<String> keyId) {
         long created = configStatus.applied().map(a -> a.at().getEpochSecond()).orElse(0L);
-        RouterConfig config = inForce.get().config();
-        Optional<ApiKey> key = keyId.filter(id -> config.apiKeys().enforced()).flatMap(config.apiKeys()::byId);
+        RouterIr current = inForce.get();
+        ApiKeys keys = current.config().apiKeys();
+        Optional<ApiKey> key = keyId.filter(id -> keys.enforced()).flatMap(keys::byId);
         Set<String> models = new LinkedHashSet<>();
-        config.services()
+        current.services()
                 .values()
-                .forEach(s -> s.activeInstancesByModel().keySet().stream()
+                .forEach(s -> s.models().keySet().stream()
                         .filter(model -> key.map(k -> k.mayUse(s.type(), model)).orElse(true))
                         .forEach(models::add));
         List<Map<String, Object>> data = models.stream()
@@ -148,14 +146,11 @@ public final class StatusReport {
     }
 
     private static ServiceReport service(
-            ServiceConfig service,
-            Translation translation,
-            Optional<List<HostStatus>> hosts,
-            Map<Translation.EndpointId, LoadReading> load) {
+            ServiceIr serviceIr, Optional<List<HostStatus>> hosts, Map<EndpointId, LoadReading> load) {
+        ServiceConfig service = serviceIr.config();
         List<ServiceReport.InstanceReport> instances = new ArrayList<>();
-        Map<String, List<Instance>> byModel = service.activeInstancesByModel();
         for (Instance instance : service.instances()) {
-            Optional<Translation.EndpointId> endpoint = translation.endpoint(service.type(), instance);
+            Optional<EndpointId> endpoint = serviceIr.endpoint(instance);
             Optional<HostStatus> host = endpoint.flatMap(id -> hosts.flatMap(all -> all.stream()
                     .filter(h ->
                             h.cluster().equals(id.cluster()) && h.hostname().equals(id.hostname()))
@@ -171,7 +166,7 @@ public final class StatusReport {
                 service.type().key(),
                 service.type().publicPath(),
                 service.loadBalancing().policy().key(),
-                List.copyOf(byModel.keySet()),
+                List.copyOf(serviceIr.models().keySet()),
                 service.instances().size(),
                 healthy > 0,
                 healthy,
@@ -233,7 +228,7 @@ public final class StatusReport {
 
     /** A report on the live Envoy whose admin interface this gives, if any. */
     public static StatusReport live(
-            Supplier<Translation> inForce,
+            Supplier<RouterIr> inForce,
             Supplier<Optional<EnvoyAdmin>> admin,
             ConfigStatus configStatus,
             EnvoyFleet fleet,

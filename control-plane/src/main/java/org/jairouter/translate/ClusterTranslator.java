@@ -20,12 +20,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 import org.jairouter.config.CircuitBreaker;
 import org.jairouter.config.Instance;
 import org.jairouter.config.ModelLimits;
 import org.jairouter.config.ServiceConfig;
+import org.jairouter.ir.EndpointId;
 
 /** One cluster per (service, model), its endpoints delivered by EDS so that instance changes never touch the cluster. */
 final class ClusterTranslator {
@@ -165,33 +165,32 @@ final class ClusterTranslator {
     }
 
     /**
-     * The endpoint's hostname, under which Envoy's admin also reports it. auto_host_rewrite sends it as
-     * the Host header: the backend's own authority.
+     * The cluster's endpoints: every active instance whose host resolved, with its weight.
+     *
+     * @param ips     per instance, its host's address; empty while it does not resolve
+     * @param weights per instance, its load-balancing weight
      */
-    static String hostname(Instance instance) {
-        return instance.authority();
-    }
-
-    /** The cluster's endpoints: every active instance whose host resolved, with its weight. */
     static ClusterLoadAssignment endpoints(
             String name,
             List<Instance> instances,
-            ResolvedHosts hosts,
-            ToIntFunction<Instance> weight,
+            List<Optional<String>> ips,
+            List<Integer> weights,
             boolean inFallbackChain) {
         LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
-        for (Instance instance : instances) {
-            hosts.ipOf(instance.host())
+        for (int i = 0; i < instances.size(); i++) {
+            Instance instance = instances.get(i);
+            int weight = weights.get(i);
+            ips.get(i)
                     .ifPresent(ip -> locality.addLbEndpoints(LbEndpoint.newBuilder()
                             .setEndpoint(Endpoint.newBuilder()
                                     .setAddress(Address.newBuilder()
                                             .setSocketAddress(SocketAddress.newBuilder()
                                                     .setAddress(ip)
                                                     .setPortValue(instance.port())))
-                                    .setHostname(hostname(instance))
+                                    .setHostname(EndpointId.hostname(instance))
                                     .setHealthCheckConfig(Endpoint.HealthCheckConfig.newBuilder()
-                                            .setHostname(hostname(instance))))
-                            .setLoadBalancingWeight(UInt32Value.of(weight.applyAsInt(instance)))
+                                            .setHostname(EndpointId.hostname(instance))))
+                            .setLoadBalancingWeight(UInt32Value.of(weight))
                             .setMetadata(Metadata.newBuilder()
                                     .putFilterMetadata(
                                             Names.METADATA_NAMESPACE,

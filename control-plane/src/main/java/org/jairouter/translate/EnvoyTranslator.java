@@ -5,105 +5,109 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.function.ToIntFunction;
+import java.util.Optional;
 import org.jairouter.config.Instance;
 import org.jairouter.config.LoadBalancePolicy;
-import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
+import org.jairouter.ir.ModelIr;
+import org.jairouter.ir.RouterIr;
+import org.jairouter.ir.ServiceIr;
 
-/** Translates a validated config into Envoy resources. A pure function: same input, same resources. */
+/**
+ * Translates the router's model into Envoy resources. A pure function: the same model, host addresses,
+ * load weights and status endpoint give the same resources. See {@code package-info.java} for where each
+ * Envoy feature is made.
+ */
 public final class EnvoyTranslator {
     private EnvoyTranslator() {}
 
-    /** The resources for the config, and the names chosen for them, before any load has been observed. */
-    public static Translation translate(RouterConfig config, ResolvedHosts hosts, StatusEndpoint status) {
-        return translate(config, hosts, LoadWeights.NONE, status);
+    /** The resources before any load has been observed. */
+    public static EnvoyResources translate(RouterIr ir, ResolvedHosts hosts, StatusEndpoint status) {
+        return translate(ir, hosts, LoadWeights.NONE, status, Parts.FRESH);
     }
 
-    /** As {@link #translate(RouterConfig, ResolvedHosts, StatusEndpoint)}, with what load-aware has observed. */
-    public static Translation translate(
-            RouterConfig config, ResolvedHosts hosts, LoadWeights load, StatusEndpoint status) {
-        return translate(config, hosts, load, status, new ModelResourceCache());
+    /** The resources with what load-aware has observed. */
+    public static EnvoyResources translate(RouterIr ir, ResolvedHosts hosts, LoadWeights load, StatusEndpoint status) {
+        return translate(ir, hosts, load, status, Parts.FRESH);
     }
 
-    /**
-     * As {@link #translate(RouterConfig, ResolvedHosts, LoadWeights, StatusEndpoint)}, reusing the
-     * cluster and endpoints of every model, and the routes of every service, whose inputs are those of the
-     * cache's last translation.
-     */
-    public static Translation translate(
-            RouterConfig config,
-            ResolvedHosts hosts,
-            LoadWeights load,
-            StatusEndpoint status,
-            ModelResourceCache cache) {
-        synchronized (cache) {
-            Translation translation = translateModels(config, hosts, load, status, cache);
-            cache.keepUsed();
-            return translation;
+    /** The inputs of a model's own cluster: everything {@link ClusterTranslator#cluster} reads. */
+    private record ClusterInputs(String name, ServiceConfig settings, List<Instance> instances, String caFile) {
+        Cluster make() {
+            return ClusterTranslator.cluster(name, settings, instances, caFile);
         }
     }
 
-    private static Translation translateModels(
-            RouterConfig config,
-            ResolvedHosts hosts,
-            LoadWeights load,
-            StatusEndpoint status,
-            ModelResourceCache cache) {
-        ClusterNames names = new ClusterNames(config);
+    /** The inputs of a model's endpoints: its instances, their addresses and weights now. */
+    private record EndpointInputs(
+            String cluster,
+            List<Instance> instances,
+            List<Optional<String>> ips,
+            List<Integer> weights,
+            boolean inFallbackChain) {
+        ClusterLoadAssignment make() {
+            return ClusterTranslator.endpoints(cluster, instances, ips, weights, inFallbackChain);
+        }
+    }
+
+    static EnvoyResources translate(
+            RouterIr ir, ResolvedHosts hosts, LoadWeights load, StatusEndpoint status, Parts parts) {
         List<Cluster> clusters = new ArrayList<>();
         clusters.add(StatusRoutes.cluster(status));
         List<ClusterLoadAssignment> endpoints = new ArrayList<>();
-        List<Listener> listeners = new ArrayList<>(List.of(ListenerTranslator.listener(config)));
-        for (ServiceConfig service : config.services().values()) {
-            ServiceConfig settings = cache.settings(service);
-            Map<String, List<Instance>> byModel = service.activeInstancesByModel();
-            for (Map.Entry<String, List<Instance>> model : byModel.entrySet()) {
-                String name = names.of(service.type(), model.getKey()).orElseThrow();
-                clusters.add(cache.cluster(name, service, settings, model.getValue(), config.upstreamCaFile()));
-                ToIntFunction<Instance> weight = service.loadBalancing().policy() == LoadBalancePolicy.LOAD_AWARE
-                        ? i -> load.weight(new Translation.EndpointId(name, ClusterTranslator.hostname(i)), i.weight())
-                        : Instance::weight;
-                endpoints.add(cache.endpoints(
-                        name, model.getValue(), hosts, weight, service.inFallbackChain(model.getKey())));
+        List<Listener> listeners = new ArrayList<>(List.of(ListenerTranslator.listener(ir)));
+        String caFile = ir.config().upstreamCaFile();
+        for (ServiceIr service : ir.services().values()) {
+            ServiceConfig settings = settings(service, parts);
+            boolean loadAware = service.config().loadBalancing().policy() == LoadBalancePolicy.LOAD_AWARE;
+            for (ModelIr model : service.models().values()) {
+                clusters.add(parts.part(
+                        "cluster",
+                        model.cluster(),
+                        new ClusterInputs(model.cluster(), settings, model.instances(), caFile),
+                        ClusterInputs::make));
+                endpoints.add(parts.part(
+                        "endpoints",
+                        model.cluster(),
+                        new EndpointInputs(
+                                model.cluster(),
+                                model.instances(),
+                                model.instances().stream()
+                                        .map(i -> hosts.ipOf(i.host()))
+                                        .toList(),
+                                model.instances().stream()
+                                        .map(i -> loadAware ? load.weight(model.endpoint(i), i.weight()) : i.weight())
+                                        .toList(),
+                                model.inFallbackChain()),
+                        EndpointInputs::make));
             }
-            Set<String> gated = SaturationGates.gatedModels(service);
-            for (String model : gated) {
-                String gate = names.gate(service.type(), model).orElseThrow();
-                clusters.add(SaturationGates.cluster(gate, model, service));
+            for (ModelIr model : service.gatedModels()) {
+                String gate = model.gate().orElseThrow();
+                clusters.add(SaturationGates.cluster(gate, model.name(), settings));
                 listeners.add(SaturationGates.listener(
-                        gate,
-                        model,
-                        names.of(service.type(), model).orElseThrow(),
-                        service,
-                        byModel.get(model),
-                        config.listener().trustedProxyHops()));
+                        gate, model, settings, ir.config().listener().trustedProxyHops()));
             }
             // After their members, in the same update: Envoy 1.40 takes them together over delta ADS.
-            for (String model : byModel.keySet()) {
-                List<String> chain = service.fallbackChain(model);
-                if (chain.size() > 1) {
-                    String last = chain.get(chain.size() - 1);
+            for (ModelIr model : service.models().values()) {
+                if (model.hasFallbacks()) {
                     clusters.add(ClusterTranslator.aggregate(
-                            names.routed(service.type(), model).orElseThrow(),
-                            model,
-                            chain.stream()
-                                    .map(m -> (gated.contains(m) && !m.equals(last)
-                                                    ? names.gate(service.type(), m)
-                                                    : names.of(service.type(), m))
-                                            .orElseThrow())
-                                    .toList(),
-                            service,
-                            chain.stream().flatMap(m -> byModel.get(m).stream()).toList()));
+                            model.routedCluster(),
+                            model.name(),
+                            model.chainClusters(),
+                            settings,
+                            model.chainInstances()));
                 }
             }
         }
-        return new Translation(
-                config,
-                new EnvoyResources(
-                        listeners, List.of(RouteTranslator.routes(config, names, cache)), clusters, endpoints),
-                names);
+        return new EnvoyResources(listeners, List.of(RouteTranslator.routes(ir, parts)), clusters, endpoints);
+    }
+
+    /**
+     * The service's policies without its instances; from a {@link Parts} that reuses, the very object of
+     * its last translation while they are equal, so that comparing each model's cluster inputs stops at
+     * identity.
+     */
+    static ServiceConfig settings(ServiceIr service, Parts parts) {
+        return parts.part("settings", service.type().key(), service.config().withoutInstances(), same -> same);
     }
 }

@@ -19,6 +19,7 @@ import org.jairouter.config.ListenerSettings;
 import org.jairouter.config.Monitoring;
 import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceType;
+import org.jairouter.ir.RouterIr;
 
 /**
  * The one listener, set up as an edge proxy facing untrusted clients (Envoy's edge best practices).
@@ -46,7 +47,8 @@ final class ListenerTranslator {
 
     private ListenerTranslator() {}
 
-    static Listener listener(RouterConfig config) {
+    static Listener listener(RouterIr ir) {
+        RouterConfig config = ir.config();
         ListenerSettings settings = config.listener();
         ApiKeys keys = config.apiKeys();
         Monitoring monitoring = config.monitoring();
@@ -61,7 +63,7 @@ final class ListenerTranslator {
                         config.services().keySet().stream()
                                 .anyMatch(type -> type.body() == ServiceType.RequestBody.MULTIPART)))
                 // Limits after the model readers: a model's bucket needs the model from the body.
-                .addAllHttpFilters(RateLimits.httpFilter(config).stream().toList())
+                .addAllHttpFilters(RateLimits.httpFilter(ir).stream().toList())
                 .addAllHttpFilters(ClientKeys.quotaMarker(keys).stream().toList())
                 .addAllHttpFilters(UsageFilters.httpFilters(monitoring))
                 .addHttpFilters(ModelFilters.router())
@@ -69,7 +71,7 @@ final class ListenerTranslator {
                 .setLocalReplyConfig(ErrorReplies.localReplyConfig(
                         settings.maxRequestBytes(),
                         keys.enforced(),
-                        RateLimits.httpFilter(config).isPresent(),
+                        RateLimits.httpFilter(ir).isPresent(),
                         config.services().values().stream()
                                 .anyMatch(service -> service.circuitBreaker().maxConcurrentRequests() > 0)))
                 .setStreamIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))

@@ -1,6 +1,7 @@
 package org.jairouter.translate;
 
 import java.util.Map;
+import org.jairouter.ir.EndpointId;
 
 /**
  * What {@code load-aware} has learnt from the model servers, as an input of the translator (like
@@ -9,7 +10,7 @@ import java.util.Map;
  * an instance whose metrics are missing or stale is balanced on requests in flight alone, never
  * starved.
  */
-public record LoadWeights(Map<Translation.EndpointId, Integer> shareByEndpoint) {
+public record LoadWeights(Map<EndpointId, Integer> shareByEndpoint) {
     public static final int FULL = 100;
     public static final LoadWeights NONE = new LoadWeights(Map.of());
 
@@ -23,7 +24,7 @@ public record LoadWeights(Map<Translation.EndpointId, Integer> shareByEndpoint) 
     }
 
     /** The endpoint's weight: the configured one scaled by its share, so idle instances keep their ratio. */
-    int weight(Translation.EndpointId endpoint, int configured) {
+    int weight(EndpointId endpoint, int configured) {
         return configured * shareByEndpoint.getOrDefault(endpoint, FULL);
     }
 }

@@ -13,6 +13,7 @@ import org.jairouter.config.ApiKey;
 import org.jairouter.config.RateLimit;
 import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
+import org.jairouter.ir.RouterIr;
 
 /**
  * Rate limits in each Envoy, by its local_ratelimit filter: token buckets that no request waits on
@@ -38,7 +39,8 @@ final class RateLimits {
 
     private RateLimits() {}
 
-    static Optional<HttpFilter> httpFilter(RouterConfig config) {
+    static Optional<HttpFilter> httpFilter(RouterIr ir) {
+        RouterConfig config = ir.config();
         List<Value> actions = new ArrayList<>();
         List<Value> buckets = new ArrayList<>();
         if (config.apiKeys().enforced()) {
@@ -67,7 +69,9 @@ final class RateLimits {
                 }
                 case MODEL -> {
                     actions.add(rateLimit(List.of(service(service), model())));
-                    service.activeInstancesByModel()
+                    ir.services()
+                            .get(service.type())
+                            .models()
                             .keySet()
                             .forEach(model -> buckets.add(
                                     descriptor(List.of(entry("service", name), entry("model", model)), bucket)));

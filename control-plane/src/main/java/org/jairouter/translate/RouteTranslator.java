@@ -32,6 +32,9 @@ import org.jairouter.config.Monitoring;
 import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.config.ServiceType;
+import org.jairouter.ir.ModelIr;
+import org.jairouter.ir.RouterIr;
+import org.jairouter.ir.ServiceIr;
 
 /**
  * The route table. Each public path gets, in order: a 405 for methods other than POST, the 400s for
@@ -52,19 +55,18 @@ final class RouteTranslator {
      * The route table, reusing the routes of every service whose inputs are those of the cache's last
      * translation.
      */
-    static RouteConfiguration routes(RouterConfig config, ClusterNames clusters, ModelResourceCache cache) {
+    static RouteConfiguration routes(RouterIr ir, Parts parts) {
+        RouterConfig config = ir.config();
         VirtualHost.Builder host = VirtualHost.newBuilder()
                 .setName("jairouter")
                 .addDomains("*")
                 .addAllRequestHeadersToRemove(ClientKeys.credentialHeaders(config.apiKeys()));
-        for (ServiceConfig service : config.services().values()) {
-            // A service's routes read only the service, its cluster names (which its own models decide),
-            // the monitoring settings and the client keys.
-            host.addAllRoutes(cache.routes(
-                    service,
-                    config.monitoring(),
-                    config.apiKeys(),
-                    () -> serviceRoutes(service, clusters, config.monitoring(), config.apiKeys())));
+        for (ServiceIr service : ir.services().values()) {
+            host.addAllRoutes(parts.part(
+                    "routes",
+                    service.type().key(),
+                    new ServiceRouteInputs(service, config.monitoring(), config.apiKeys()),
+                    ServiceRouteInputs::make));
         }
         // Last: Envoy tries routes in order, twice per model request, and no status path is a service's path,
         // so the model traffic need not pass the status routes first (2% of Envoy's CPU per request).
@@ -75,8 +77,15 @@ final class RouteTranslator {
                 .build();
     }
 
-    private static List<Route> serviceRoutes(
-            ServiceConfig service, ClusterNames clusters, Monitoring monitoring, ApiKeys keys) {
+    /** Everything a service's routes are made from: the service and its models, the monitoring, the client keys. */
+    private record ServiceRouteInputs(ServiceIr service, Monitoring monitoring, ApiKeys keys) {
+        List<Route> make() {
+            return serviceRoutes(service, monitoring, keys);
+        }
+    }
+
+    private static List<Route> serviceRoutes(ServiceIr serviceIr, Monitoring monitoring, ApiKeys keys) {
+        ServiceConfig service = serviceIr.config();
         ServiceType type = service.type();
         String path = type.publicPath();
         List<Route> routes = new ArrayList<>();
@@ -133,30 +142,29 @@ final class RouteTranslator {
                 .setDirectResponse(direct(404, ErrorReplies.MODEL_NOT_FOUND))
                 .putAllTypedPerFilterConfig(bodyReader)
                 .build());
-        Map<String, List<Instance>> byModel = service.activeInstancesByModel();
-        for (String model : byModel.keySet()) {
+        for (ModelIr modelIr : serviceIr.models().values()) {
+            String model = modelIr.name();
             Optional<HeaderMatcher> permittedKeys = ClientKeys.modelRouteMatch(keys, type, model);
             RouteMatch.Builder match = metadataMatch(path, Names.MODEL_KEY, model).toBuilder();
             permittedKeys.ifPresent(match::addHeaders);
-            List<String> chain = service.fallbackChain(model);
             Route.Builder route = Route.newBuilder()
                     .setName(type.key() + ":" + model)
                     .setMatch(match)
                     .setRoute(modelRoute(
                             service,
-                            clusters.routed(type, model).orElseThrow(),
-                            chain.stream().flatMap(m -> byModel.get(m).stream()).toList(),
-                            chain.size() > 1,
-                            SaturationGates.gatesIn(service, chain)))
+                            modelIr.routedCluster(),
+                            modelIr.chainInstances(),
+                            modelIr.hasFallbacks(),
+                            modelIr.gatesInChain()))
                     .putAllTypedPerFilterConfig(bodyReader)
                     .putAllTypedPerFilterConfig(ModelFilters.modelRouteConfig(type.body()))
                     // The key id is for the router's own endpoints only.
                     .addAllRequestHeadersToRemove(keys.enforced() ? List.of(ClientKeys.KEY_ID_HEADER) : List.of());
-            if (SaturationGates.gatesIn(service, chain) > 0) {
+            if (modelIr.gatesInChain() > 0) {
                 // Seen only by a request that could not be retried (it received the gate's reply as it is).
                 route.addResponseHeadersToRemove(SaturationGates.UNSERVED_HEADER);
             }
-            if (chain.size() > 1) {
+            if (modelIr.hasFallbacks()) {
                 route.addResponseHeadersToAdd(HeaderValueOption.newBuilder()
                         .setHeader(HeaderValue.newBuilder()
                                 .setKey(SERVED_MODEL_HEADER)

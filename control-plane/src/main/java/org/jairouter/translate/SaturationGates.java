@@ -19,13 +19,10 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Collectors;
-import org.jairouter.config.Instance;
 import org.jairouter.config.ServiceConfig;
+import org.jairouter.ir.ModelIr;
 
 /**
  * Fallback when a model is full. Envoy refuses a request beyond a cluster's {@code max_requests}
@@ -46,20 +43,6 @@ final class SaturationGates {
     static final String UNSERVED_HEADER = "x-jairouter-unserved";
 
     private SaturationGates() {}
-
-    /** How many of the chain's models are entered through a gate: each of them may cost one retry. */
-    static int gatesIn(ServiceConfig service, List<String> chain) {
-        return service.circuitBreaker().maxConcurrentRequests() > 0 ? Math.max(0, chain.size() - 1) : 0;
-    }
-
-    /** The service's models that need a gate: every model before the last of some fallback chain. */
-    static Set<String> gatedModels(ServiceConfig service) {
-        return service.activeInstancesByModel().keySet().stream()
-                .map(service::fallbackChain)
-                .filter(chain -> gatesIn(service, chain) > 0)
-                .flatMap(chain -> chain.subList(0, chain.size() - 1).stream())
-                .collect(Collectors.toCollection(TreeSet::new));
-    }
 
     /**
      * The gate as the aggregate sees it: one endpoint, the gate's listener, carrying the model's name
@@ -94,16 +77,10 @@ final class SaturationGates {
      * The gate's internal listener: every request to the model's own cluster, as the model's route would
      * send it there (its path, Host and retries), with the body already read and checked outside.
      *
-     * @param instances the model's active instances
+     * @param service     the service's policies
      * @param trustedHops the outer listener's trusted proxy hops; the outer Envoy is one more
      */
-    static Listener listener(
-            String gate,
-            String model,
-            String ownCluster,
-            ServiceConfig service,
-            List<Instance> instances,
-            int trustedHops) {
+    static Listener listener(String gate, ModelIr model, ServiceConfig service, int trustedHops) {
         RouteConfiguration routes = RouteConfiguration.newBuilder()
                 .setName(gate)
                 .addVirtualHosts(VirtualHost.newBuilder()
@@ -112,13 +89,13 @@ final class SaturationGates {
                         .addRoutes(Route.newBuilder()
                                 .setName(gate)
                                 .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                                .setRoute(RouteTranslator.gateRoute(service, ownCluster, instances))))
+                                .setRoute(RouteTranslator.gateRoute(service, model.cluster(), model.instances()))))
                 .build();
         HttpConnectionManager connectionManager = HttpConnectionManager.newBuilder()
                 .setStatPrefix(gate)
                 .setRouteConfig(routes)
                 .addHttpFilters(ModelFilters.router())
-                .setLocalReplyConfig(ErrorReplies.gateReplyConfig(model, UNSERVED_HEADER))
+                .setLocalReplyConfig(ErrorReplies.gateReplyConfig(model.name(), UNSERVED_HEADER))
                 .setStreamIdleTimeout(Protos.seconds(ListenerTranslator.STREAM_IDLE_SECONDS))
                 // The instance's Server header passes, as on the outer listener (Envoy's default sets its own).
                 .setServerHeaderTransformation(HttpConnectionManager.ServerHeaderTransformation.PASS_THROUGH)

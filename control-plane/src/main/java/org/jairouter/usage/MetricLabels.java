@@ -8,9 +8,11 @@ import java.util.Optional;
 import java.util.Set;
 import org.jairouter.config.ApiKey;
 import org.jairouter.config.Instance;
-import org.jairouter.config.ServiceConfig;
 import org.jairouter.config.ServiceType;
-import org.jairouter.translate.Translation;
+import org.jairouter.ir.EndpointId;
+import org.jairouter.ir.ModelIr;
+import org.jairouter.ir.RouterIr;
+import org.jairouter.ir.ServiceIr;
 
 /**
  * Label values of the config in force, looked up by what Envoy reports: its cluster name gives service and
@@ -34,58 +36,38 @@ final class MetricLabels {
     private final Set<String> keyIds = new HashSet<>();
 
     /**
-     * The labels of a translation: the cluster and endpoint names are the ones the translator chose.
-     * {@code previous}, the labels of the translation before, lends the maps of clusters it had unchanged.
+     * The labels of a router: the cluster and endpoint names are the ones its model chose. {@code previous},
+     * the labels of the router before, lends the maps of clusters it had unchanged.
      */
-    MetricLabels(Translation translation, MetricLabels previous) {
-        for (ServiceConfig service : translation.config().services().values()) {
-            Map<String, List<Instance>> byModel = service.activeInstancesByModel();
-            for (Map.Entry<String, List<Instance>> model : byModel.entrySet()) {
-                Model labels = new Model(service.type().key(), operation(service.type()), model.getKey());
-                Optional<String> own = translation.clusters().of(service.type(), model.getKey());
-                own.ifPresent(cluster -> {
-                    byCluster.put(cluster, labels);
-                    instancesByCluster.put(cluster, model.getValue());
-                    instanceByClusterAndHost.put(
-                            cluster, instancesByHost(cluster, service.type(), model.getValue(), translation, previous));
-                });
+    MetricLabels(RouterIr ir, MetricLabels previous) {
+        for (ServiceIr service : ir.services().values()) {
+            for (ModelIr model : service.models().values()) {
+                Model labels = new Model(service.type().key(), operation(service.type()), model.name());
+                byCluster.put(model.cluster(), labels);
+                instancesByCluster.put(model.cluster(), model.instances());
+                instanceByClusterAndHost.put(model.cluster(), instancesByHost(model, previous));
                 // Envoy reports a fallback chain's requests under its aggregate: the requested model, and
-                // the instance of whichever model served. A model without fallbacks is routed to its own
-                // cluster, whose labels are in already.
-                translation
-                        .clusters()
-                        .routed(service.type(), model.getKey())
-                        .filter(routed -> !own.equals(Optional.of(routed)))
-                        .ifPresent(routed -> {
-                            byCluster.putIfAbsent(routed, labels);
-                            service.fallbackChain(model.getKey()).stream()
-                                    .flatMap(m -> byModel.get(m).stream())
-                                    .forEach(instance -> translation
-                                            .endpoint(service.type(), instance)
-                                            .ifPresent(id -> name(routed, id.hostname(), instance)));
-                        });
+                // the instance of whichever model served.
+                if (model.hasFallbacks()) {
+                    byCluster.putIfAbsent(model.routedCluster(), labels);
+                    model.chainInstances()
+                            .forEach(instance -> name(model.routedCluster(), EndpointId.hostname(instance), instance));
+                }
             }
         }
-        if (translation.config().apiKeys().enforced()) {
-            translation.config().apiKeys().keys().stream().map(ApiKey::id).forEach(keyIds::add);
+        if (ir.config().apiKeys().enforced()) {
+            ir.config().apiKeys().keys().stream().map(ApiKey::id).forEach(keyIds::add);
         }
     }
 
     /** A model's own cluster's instances by endpoint hostname (its instances are all this cluster's endpoints). */
-    private static Map<String, String> instancesByHost(
-            String cluster,
-            ServiceType type,
-            List<Instance> instances,
-            Translation translation,
-            MetricLabels previous) {
-        if (instances.equals(previous.instancesByCluster.get(cluster))) {
-            return previous.instanceByClusterAndHost.get(cluster);
+    private static Map<String, String> instancesByHost(ModelIr model, MetricLabels previous) {
+        if (model.instances().equals(previous.instancesByCluster.get(model.cluster()))) {
+            return previous.instanceByClusterAndHost.get(model.cluster());
         }
         // Two instances on one host:port in one model are one endpoint to Envoy: the first names it.
         Map<String, String> byHost = new HashMap<>();
-        instances.forEach(instance -> translation
-                .endpoint(type, instance)
-                .ifPresent(id -> byHost.putIfAbsent(id.hostname(), instance.baseUrl())));
+        model.instances().forEach(instance -> byHost.putIfAbsent(EndpointId.hostname(instance), instance.baseUrl()));
         return byHost;
     }
 

@@ -15,7 +15,7 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.jairouter.budget.KeyUsage;
 import org.jairouter.envoy.EnvoyAdmin;
-import org.jairouter.translate.Translation;
+import org.jairouter.ir.RouterIr;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,9 +69,9 @@ public final class RouterMetrics implements AutoCloseable {
         return new MetricsHandler(registry);
     }
 
-    /** Label values come from this translation (the config in force and the names it chose) from now on. */
-    public void configure(Translation translation) {
-        labels = new MetricLabels(translation, labels);
+    /** Label values come from this router model (the config in force and the names chosen for it) from now on. */
+    public void configure(RouterIr ir) {
+        labels = new MetricLabels(ir, labels);
         requests.configure(labels);
     }
 

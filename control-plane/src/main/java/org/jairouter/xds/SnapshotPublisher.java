@@ -42,10 +42,6 @@ public final class SnapshotPublisher {
 
     private final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
     private volatile Map<String, String> typeVersions = Map.of();
-    /** What the last publish carried, sent again with a new fleet size; null before the first. */
-    private EnvoyResources lastResources;
-    /** Envoys connected: the size of the local cluster that divides rate limits among them. */
-    private int fleetSize;
     /**
      * The digest of each resource (and each route of the route table) published last time, found by
      * content (protobuf equals and hashCode).
@@ -56,11 +52,14 @@ public final class SnapshotPublisher {
         return cache;
     }
 
-    /** Publishes the resources and returns the version that identifies them. */
-    public synchronized String publish(EnvoyResources resources) {
-        lastResources = resources;
+    /**
+     * Publishes the resources and returns the version that identifies them.
+     *
+     * @param envoys the Envoys connected: the size of the local cluster that divides rate limits among them
+     */
+    public synchronized String publish(EnvoyResources resources, int envoys) {
         List<ClusterLoadAssignment> withFleet = new ArrayList<>(resources.endpoints());
-        withFleet.add(FleetEndpoints.of(fleetSize));
+        withFleet.add(FleetEndpoints.of(envoys));
         Map<Object, Digest> published = new HashMap<>();
         Map<String, Digest> clusterDigests = new HashMap<>();
         Versioned<Cluster> clusters = versioned(resources.clusters(), published, cluster -> null);
@@ -88,22 +87,6 @@ public final class SnapshotPublisher {
         digests = published;
         return digest(
                 List.of(clusters.version(), configEndpoints, listeners.version(), routes.version()), new HashMap<>());
-    }
-
-    /**
-     * Publishes the last resources again when the number of connected Envoys changed: only EDS moves.
-     * Returns true when it published (never before the first config: Envoys wait for that one).
-     */
-    public synchronized boolean fleetChanged(int envoys) {
-        if (envoys == fleetSize) {
-            return false;
-        }
-        fleetSize = envoys;
-        if (lastResources == null) {
-            return false;
-        }
-        publish(lastResources);
-        return true;
     }
 
     /** The version of each resource type (by type URL) last published: what an Envoy acknowledges. */

@@ -10,6 +10,8 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import org.jairouter.ir.ModelIr;
+import org.jairouter.ir.RouterIr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -170,12 +172,11 @@ class ConfigLoaderTest {
     void inactiveInstanceIsKeptButNotRouted() {
         ServiceConfig chat = full().service(ServiceType.CHAT);
         assertEquals(3, chat.instances().size());
-        assertEquals(
-                Map.of("qwen3:1.7B", List.of(CHAT_PREFIXED), "qwen3:8B", List.of(CHAT_DEFAULTS)),
-                chat.activeInstancesByModel());
-        assertEquals(
-                List.of("qwen3:1.7B", "qwen3:8B"),
-                List.copyOf(chat.activeInstancesByModel().keySet()));
+        Map<String, ModelIr> models =
+                RouterIr.of(full()).service(ServiceType.CHAT).orElseThrow().models();
+        assertEquals(List.of("qwen3:1.7B", "qwen3:8B"), List.copyOf(models.keySet()));
+        assertEquals(List.of(CHAT_PREFIXED), models.get("qwen3:1.7B").instances());
+        assertEquals(List.of(CHAT_DEFAULTS), models.get("qwen3:8B").instances());
     }
 
     @Test

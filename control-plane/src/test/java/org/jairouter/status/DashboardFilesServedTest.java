@@ -14,10 +14,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jairouter.config.ConfigLoader;
-import org.jairouter.translate.EnvoyTranslator;
-import org.jairouter.translate.ResolvedHosts;
-import org.jairouter.translate.StatusEndpoint;
-import org.jairouter.translate.Translation;
+import org.jairouter.ir.RouterIr;
 import org.jairouter.xds.EnvoyFleet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,20 +34,17 @@ class DashboardFilesServedTest {
 
     @BeforeEach
     void start() throws Exception {
-        Translation translation = EnvoyTranslator.translate(
-                ConfigLoader.parse("""
+        RouterIr ir = RouterIr.of(ConfigLoader.parse("""
                 model:
                   services:
                     chat:
                       instances:
                         - {name: m, base-url: "http://127.0.0.1:1"}
-                """, "test.yml").config(),
-                new ResolvedHosts(Map.of("127.0.0.1", "127.0.0.1")),
-                new StatusEndpoint("127.0.0.1", 18001));
+                """, "test.yml").config());
         server = StatusServer.start(
                 "127.0.0.1",
                 0,
-                new StatusReport(() -> translation, Optional::empty, new ConfigStatus(), new EnvoyFleet(), Map::of),
+                new StatusReport(() -> ir, Optional::empty, new ConfigStatus(), new EnvoyFleet(), Map::of),
                 exchange -> {
                     exchange.sendResponseHeaders(404, -1);
                     exchange.close();

@@ -13,11 +13,8 @@ import java.util.Optional;
 import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.ServiceType;
 import org.jairouter.envoy.HostStatus;
+import org.jairouter.ir.RouterIr;
 import org.jairouter.status.ServiceReport.InstanceReport;
-import org.jairouter.translate.EnvoyTranslator;
-import org.jairouter.translate.ResolvedHosts;
-import org.jairouter.translate.StatusEndpoint;
-import org.jairouter.translate.Translation;
 import org.jairouter.xds.EnvoyFleet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,20 +28,17 @@ import org.junit.jupiter.api.Test;
  */
 class StatusReportTest {
     private static final Path CAPTURE = Path.of("src/test/resources/status-report");
-    private static Translation translation;
+    private static RouterIr ir;
     private static List<HostStatus> capturedHosts;
 
     @BeforeAll
     static void translateTheCapturedConfig() throws Exception {
-        translation = EnvoyTranslator.translate(
-                ConfigLoader.load(CAPTURE.resolve("application.yml")).config(),
-                new ResolvedHosts(Map.of("127.0.0.1", "127.0.0.1")),
-                new StatusEndpoint("127.0.0.1", 18001));
+        ir = RouterIr.of(ConfigLoader.load(CAPTURE.resolve("application.yml")).config());
         capturedHosts = HostStatus.allIn(Files.readString(CAPTURE.resolve("clusters.json")));
     }
 
     private static StatusReport report(Optional<List<HostStatus>> hosts) {
-        return new StatusReport(() -> translation, () -> hosts, new ConfigStatus(), new EnvoyFleet(), Map::of);
+        return new StatusReport(() -> ir, () -> hosts, new ConfigStatus(), new EnvoyFleet(), Map::of);
     }
 
     private static ServiceReport live(ServiceType service) {

@@ -16,14 +16,17 @@ import org.jairouter.config.ConfigProblem;
 import org.jairouter.config.Instance;
 import org.jairouter.config.LoadedConfig;
 import org.jairouter.config.RouterConfig;
+import org.jairouter.ir.IrJson;
+import org.jairouter.ir.RouterIr;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The translator against golden cases, one small case per feature. Each folder under {@code golden/}
- * holds an {@code input.yml} and the Envoy resources it must translate to, one file per xDS type
- * ({@code listeners.json}, {@code routes.json}, {@code clusters.json}, {@code endpoints.json}), plus
- * {@code warnings.txt} when loading it warns. Each folder under {@code golden-errors/} holds a config
+ * holds an {@code input.yml}, the router model it makes ({@code ir.json}: names, fallback chains, gates,
+ * endpoints) and the Envoy resources it must translate to, one file per xDS type ({@code
+ * listeners.json}, {@code routes.json}, {@code clusters.json}, {@code endpoints.json}), plus {@code
+ * warnings.txt} when loading it warns. Each folder under {@code golden-errors/} holds a config
  * that must be refused and the {@code errors.txt} it is refused with. After an intended change,
  * regenerate all of them with one command and review the diff:
  * <pre>./mvnw -B -pl control-plane -am test -Dtest='TranslatorGoldenTest' -Dsurefire.failIfNoSpecifiedTests=false -Djairouter.golden.update=true</pre>
@@ -53,12 +56,11 @@ class TranslatorGoldenTest {
     }
 
     static EnvoyResources translate(Path caseFolder) throws IOException, ConfigException {
-        return translate(load(caseFolder).config());
+        return translate(RouterIr.of(load(caseFolder).config()));
     }
 
-    private static EnvoyResources translate(RouterConfig config) {
-        return EnvoyTranslator.translate(config, resolve(config), new StatusEndpoint("127.0.0.1", 18001))
-                .resources();
+    private static EnvoyResources translate(RouterIr ir) {
+        return EnvoyTranslator.translate(ir, resolve(ir.config()), new StatusEndpoint("127.0.0.1", 18001));
     }
 
     /** IP literals are their own address; names not in {@link #HOST_NAMES} stay unresolved. */
@@ -80,8 +82,10 @@ class TranslatorGoldenTest {
     @MethodSource("cases")
     void translationMatchesTheGoldenFiles(Path caseFolder) throws Exception {
         LoadedConfig loaded = load(caseFolder);
-        EnvoyResources resources = translate(loaded.config());
+        RouterIr ir = RouterIr.of(loaded.config());
+        EnvoyResources resources = translate(ir);
         Map<String, String> produced = new TreeMap<>(Map.of(
+                "ir.json", IrJson.print(ir),
                 "listeners.json", EnvoyJson.print(resources.listeners()),
                 "routes.json", EnvoyJson.print(resources.routes()),
                 "clusters.json", EnvoyJson.print(resources.clusters()),

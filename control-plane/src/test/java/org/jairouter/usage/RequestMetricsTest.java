@@ -9,10 +9,8 @@ import java.util.TreeMap;
 import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.RouterConfig;
+import org.jairouter.ir.RouterIr;
 import org.jairouter.translate.AccessLogFields;
-import org.jairouter.translate.EnvoyTranslator;
-import org.jairouter.translate.ResolvedHosts;
-import org.jairouter.translate.StatusEndpoint;
 import org.junit.jupiter.api.Test;
 
 /** Request records become series labelled from the config only, and keep counting across reloads. */
@@ -68,12 +66,7 @@ class RequestMetricsTest {
 
     private MetricLabels labels(String yaml) throws ConfigException {
         RouterConfig config = ConfigLoader.parse(yaml, "test.yml").config();
-        Map<String, String> ips = config.services().values().stream()
-                .flatMap(s -> s.instances().stream())
-                .collect(java.util.stream.Collectors.toMap(i -> i.host(), i -> i.host(), (a, b) -> a));
-        inForce = new MetricLabels(
-                EnvoyTranslator.translate(config, new ResolvedHosts(ips), new StatusEndpoint("127.0.0.1", 18001)),
-                inForce);
+        inForce = new MetricLabels(RouterIr.of(config), inForce);
         return inForce;
     }
 

@@ -1,9 +1,7 @@
 package org.jairouter.xds;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.envoyproxy.controlplane.cache.Resources.ResourceType;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
@@ -20,13 +18,14 @@ import java.util.stream.Stream;
 import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceType;
+import org.jairouter.ir.EndpointId;
+import org.jairouter.ir.RouterIr;
 import org.jairouter.translate.EnvoyResources;
 import org.jairouter.translate.EnvoyTranslator;
 import org.jairouter.translate.FleetEndpoints;
 import org.jairouter.translate.LoadWeights;
 import org.jairouter.translate.ResolvedHosts;
 import org.jairouter.translate.StatusEndpoint;
-import org.jairouter.translate.Translation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -92,9 +91,9 @@ class SnapshotPublisherVersionsTest {
     void republishingAnUnchangedConfigChangesNoVersion() throws Exception {
         SnapshotPublisher publisher = new SnapshotPublisher();
 
-        String firstVersion = publisher.publish(translate(CONFIG));
+        String firstVersion = publisher.publish(translate(CONFIG), 1);
         Map<ResourceType, String> first = versions(publisher);
-        String secondVersion = publisher.publish(translate(CONFIG));
+        String secondVersion = publisher.publish(translate(CONFIG), 1);
 
         assertEquals(first, versions(publisher));
         assertEquals(firstVersion, secondVersion);
@@ -104,10 +103,10 @@ class SnapshotPublisherVersionsTest {
     @Test
     void aNewFleetSizeChangesOnlyTheFleetsEndpoints() throws Exception {
         SnapshotPublisher publisher = new SnapshotPublisher();
-        String configVersion = publisher.publish(translate(CONFIG));
+        String configVersion = publisher.publish(translate(CONFIG), 1);
         Map<String, String> before = resourceVersions(publisher);
 
-        assertTrue(publisher.fleetChanged(2));
+        assertEquals(configVersion, publisher.publish(translate(CONFIG), 2), "the config's version");
         Map<String, String> after = resourceVersions(publisher);
 
         assertEquals(
@@ -122,8 +121,6 @@ class SnapshotPublisherVersionsTest {
                                 snapshot.resources(ResourceType.ENDPOINT).get(FleetEndpoints.CLUSTER))
                         .getEndpoints(0)
                         .getLbEndpointsCount());
-        assertFalse(publisher.fleetChanged(2), "the same size again publishes nothing");
-        assertEquals(configVersion, publisher.publish(translate(CONFIG)), "the config's version");
     }
 
     private static final String TWO_MODELS = CONFIG + """
@@ -188,9 +185,9 @@ class SnapshotPublisherVersionsTest {
         String edited = config.replace(before, after);
         assertNotEquals(config, edited, "the edit must apply to the config");
         SnapshotPublisher publisher = new SnapshotPublisher();
-        publisher.publish(translate(config));
+        publisher.publish(translate(config), 1);
         Map<K, String> first = versions.apply(publisher);
-        publisher.publish(translate(edited));
+        publisher.publish(translate(edited), 1);
         Map<K, String> second = versions.apply(publisher);
         return Stream.concat(first.keySet().stream(), second.keySet().stream())
                 .filter(key -> !Objects.equals(first.get(key), second.get(key)))
@@ -215,17 +212,17 @@ class SnapshotPublisherVersionsTest {
         RouterConfig config =
                 ConfigLoader.parse(loadAware, "application.yml", Map.of()).config();
         SnapshotPublisher publisher = new SnapshotPublisher();
-        Translation before = EnvoyTranslator.translate(config, hostsOf(config), STATUS);
-        publisher.publish(before.resources());
+        RouterIr ir = RouterIr.of(config);
+        publisher.publish(EnvoyTranslator.translate(ir, hostsOf(config), STATUS), 1);
         Map<ResourceType, String> first = versions(publisher);
 
-        Translation.EndpointId busy = before.endpoint(
+        EndpointId busy = ir.endpoint(
                         ServiceType.CHAT,
                         config.services().get(ServiceType.CHAT).instances().get(1))
                 .orElseThrow();
-        Translation after =
-                EnvoyTranslator.translate(config, hostsOf(config), new LoadWeights(Map.of(busy, 25)), STATUS);
-        publisher.publish(after.resources());
+        EnvoyResources after =
+                EnvoyTranslator.translate(ir, hostsOf(config), new LoadWeights(Map.of(busy, 25)), STATUS);
+        publisher.publish(after, 1);
         Map<ResourceType, String> second = versions(publisher);
 
         assertEquals(
@@ -233,7 +230,7 @@ class SnapshotPublisherVersionsTest {
                 XDS_TYPES.stream()
                         .filter(type -> !first.get(type).equals(second.get(type)))
                         .collect(Collectors.toCollection(() -> EnumSet.noneOf(ResourceType.class))));
-        List<Integer> weights = after.resources().endpoints().get(0).getEndpoints(0).getLbEndpointsList().stream()
+        List<Integer> weights = after.endpoints().get(0).getEndpoints(0).getLbEndpointsList().stream()
                 .map(endpoint -> endpoint.getLoadBalancingWeight().getValue())
                 .toList();
         assertEquals(List.of(100, 25), weights, "configured weight 1 times the share; the unread instance keeps 100");
@@ -248,7 +245,7 @@ class SnapshotPublisherVersionsTest {
     private static EnvoyResources translate(String yaml) throws Exception {
         RouterConfig config =
                 ConfigLoader.parse(yaml, "application.yml", Map.of()).config();
-        return EnvoyTranslator.translate(config, hostsOf(config), STATUS).resources();
+        return EnvoyTranslator.translate(RouterIr.of(config), hostsOf(config), STATUS);
     }
 
     /** The hosts are IP literals: each resolves to itself. */

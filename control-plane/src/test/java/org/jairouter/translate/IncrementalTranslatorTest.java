@@ -12,16 +12,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.IncrementalConfigLoader;
 import org.jairouter.config.RouterConfig;
+import org.jairouter.ir.EndpointId;
+import org.jairouter.ir.RouterIr;
 import org.junit.jupiter.api.Test;
 
 /**
- * Translating with a cache gives what translating from scratch gives, for any sequence of configs,
- * and an edit to one model leaves every other model's cluster and endpoints, and every other service's
- * routes, the objects they were.
+ * Translating incrementally gives what translating from scratch gives, for any sequence of configs; an
+ * edit to one model leaves every other model's cluster and endpoints, and every other service's routes,
+ * the objects they were; and parts are found by the value of their inputs, not by object identity.
  */
-class ModelResourceCacheTest {
+class IncrementalTranslatorTest {
     private static final StatusEndpoint STATUS = new StatusEndpoint("127.0.0.1", 18001);
     private static final String CONFIG = """
             model:
@@ -42,7 +45,7 @@ class ModelResourceCacheTest {
 
     private final IncrementalConfigLoader loader =
             new IncrementalConfigLoader(Map.of("GOLDEN_API_KEY", "sk-golden-from-environment"));
-    private final ModelResourceCache cache = new ModelResourceCache();
+    private final IncrementalTranslator translator = new IncrementalTranslator();
 
     @Test
     void anEditToOneModelRebuildsThatModelAlone() throws Exception {
@@ -75,24 +78,39 @@ class ModelResourceCacheTest {
                 }
             });
         }
-        Translation.EndpointId busy = new Translation.EndpointId("chat~llama3", "10.0.0.1:8000");
+        EndpointId busy = new EndpointId("chat~llama3", "10.0.0.1:8000");
         for (LoadWeights load : List.of(LoadWeights.NONE, new LoadWeights(Map.of(busy, 25)), LoadWeights.NONE)) {
             for (String text : texts) {
                 RouterConfig config = loader.parse(text, "application.yml").config();
                 ResolvedHosts hosts = ResolvedHosts.asWritten(config);
+                RouterIr ir = RouterIr.of(config);
                 assertEquals(
-                        EnvoyTranslator.translate(config, hosts, load, STATUS).resources(),
-                        EnvoyTranslator.translate(config, hosts, load, STATUS, cache)
-                                .resources(),
+                        EnvoyTranslator.translate(ir, hosts, load, STATUS),
+                        translator.translate(ir, hosts, load, STATUS),
                         text);
             }
         }
     }
 
+    @Test
+    void partsAreFoundByTheValueOfTheirInputs() throws Exception {
+        EnvoyResources before =
+                translate(ConfigLoader.parse(CONFIG, "application.yml").config());
+        // Read again from scratch: equal instances, settings and names, all of them other objects.
+        EnvoyResources after =
+                translate(ConfigLoader.parse(CONFIG, "application.yml").config());
+        assertSame(cluster(before, "llama3"), cluster(after, "llama3"));
+        assertSame(endpoints(before, "qwen"), endpoints(after, "qwen"));
+        assertSame(route(before, "chat:qwen"), route(after, "chat:qwen"));
+    }
+
     private EnvoyResources translate(String text, LoadWeights load) throws Exception {
         RouterConfig config = loader.parse(text, "application.yml").config();
-        return EnvoyTranslator.translate(config, ResolvedHosts.asWritten(config), load, STATUS, cache)
-                .resources();
+        return translator.translate(RouterIr.of(config), ResolvedHosts.asWritten(config), load, STATUS);
+    }
+
+    private EnvoyResources translate(RouterConfig config) {
+        return translator.translate(RouterIr.of(config), ResolvedHosts.asWritten(config), LoadWeights.NONE, STATUS);
     }
 
     private static Cluster cluster(EnvoyResources resources, String model) {
