@@ -1,5 +1,8 @@
 package org.jairouter.config;
 
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -10,10 +13,15 @@ import java.util.function.Function;
  * the CA bundle for https instances.
  */
 final class ModelReader implements SectionReader<ModelReader.Model> {
-    private static final Set<String> KEYS = Set.of(
-            "services", "load-balance", "health-check", "retry", "tls", "adapter", "rate-limit", "circuit-breaker");
+    private static final Set<String> KEYS = keys();
     /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
     private static final Set<String> IGNORED_KEYS = Set.of("fallback", "adapter-definitions", "pools", "rules");
+
+    private static Set<String> keys() {
+        Set<String> keys = new HashSet<>(ServiceSettings.keys());
+        keys.addAll(List.of("services", "tls"));
+        return Set.copyOf(keys);
+    }
 
     /** What the model section configures. */
     record Model(Map<ServiceType, ServiceConfig> services, String upstreamCaFile) {}
@@ -35,32 +43,18 @@ final class ModelReader implements SectionReader<ModelReader.Model> {
         String caFile = Optional.ofNullable(entries.get("tls"))
                 .flatMap(TlsReader::caFile)
                 .orElse(RouterConfig.DEFAULT_CA_FILE);
-        LoadBalancing loadBalancing = Optional.ofNullable(entries.get("load-balance"))
-                .map(lb -> LoadBalanceReader.read(lb, LoadBalancing.DEFAULT))
-                .orElse(LoadBalancing.DEFAULT);
+        LoadBalancing loadBalancing = ServiceSettings.LOAD_BALANCE.readFrom(entries, LoadBalancing.DEFAULT);
         YamlSection services = entries.get("services");
         if (services == null) {
             model.error("missing key 'services'; expected at least one of " + String.join(", ", ServiceType.keys()));
             return new Model(Map.of(), caFile);
         }
-        // Read only after the services' own load-balance key: problems keep the order they have always had.
-        Function<LoadBalancing, ServiceDefaults> defaults = servicesLoadBalancing -> new ServiceDefaults(
-                servicesLoadBalancing,
-                Optional.ofNullable(entries.get("health-check"))
-                        .map(h -> HealthCheckReader.read(h, HealthCheck.DEFAULT))
-                        .orElse(HealthCheck.DEFAULT),
-                Optional.ofNullable(entries.get("retry"))
-                        .map(r -> RetryReader.read(r, RetryPolicy.DEFAULT))
-                        .orElse(RetryPolicy.DEFAULT),
-                Optional.ofNullable(entries.get("adapter"))
-                        .flatMap(AdapterReader::read)
-                        .orElse(Adapter.NORMAL),
-                Optional.ofNullable(entries.get("rate-limit"))
-                        .map(r -> RateLimitReader.read(r, RateLimit.DEFAULT))
-                        .orElse(RateLimit.DEFAULT),
-                Optional.ofNullable(entries.get("circuit-breaker"))
-                        .map(c -> CircuitBreakerReader.read(c, CircuitBreaker.DEFAULT))
-                        .orElse(CircuitBreaker.DEFAULT));
+        // The others only after the services' own load-balance key (problems keep the order they have always
+        // had); the services' load-balance, or else this one, replaces this one's in what they inherit.
+        Map<String, YamlSection> others = new HashMap<>(entries);
+        others.remove(ServiceSettings.LOAD_BALANCE.key());
+        Function<LoadBalancing, ServiceSettings> defaults = servicesLoadBalancing ->
+                ServiceSettings.DEFAULTS.readOver(others).with(ServiceSettings.LOAD_BALANCE, servicesLoadBalancing);
         return new Model(ServicesReader.read(services, loadBalancing, defaults), caFile);
     }
 }

@@ -7,16 +7,13 @@ import java.util.stream.Collectors;
 /**
  * A service's policies and its instances, in config order.
  *
+ * @param settings       its inheritable settings ({@link ServiceSettings}): its own, else the model section's
  * @param fallbackModels per model, the models of this service to use when it has no healthy instance
  *     ({@code fallback-models}); validated to name known models and to hold no cycle
  */
 public record ServiceConfig(
         ServiceType type,
-        LoadBalancing loadBalancing,
-        HealthCheck healthCheck,
-        RetryPolicy retry,
-        RateLimit rateLimit,
-        CircuitBreaker circuitBreaker,
+        ServiceSettings settings,
         List<Instance> instances,
         Map<String, List<String>> fallbackModels) {
 
@@ -26,14 +23,32 @@ public record ServiceConfig(
                 .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> List.copyOf(e.getValue())));
     }
 
+    public LoadBalancing loadBalancing() {
+        return settings.get(ServiceSettings.LOAD_BALANCE);
+    }
+
+    public HealthCheck healthCheck() {
+        return settings.get(ServiceSettings.HEALTH_CHECK);
+    }
+
+    public RetryPolicy retry() {
+        return settings.get(ServiceSettings.RETRY);
+    }
+
+    public RateLimit rateLimit() {
+        return settings.get(ServiceSettings.RATE_LIMIT);
+    }
+
+    public CircuitBreaker circuitBreaker() {
+        return settings.get(ServiceSettings.CIRCUIT_BREAKER);
+    }
+
     ServiceConfig withFallbackModels(Map<String, List<String>> fallbacks) {
-        return new ServiceConfig(
-                type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, instances, fallbacks);
+        return new ServiceConfig(type, settings, instances, fallbacks);
     }
 
     /** The service's policies alone: what its models' clusters share, whatever instances it lists. */
     public ServiceConfig withoutInstances() {
-        return new ServiceConfig(
-                type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, List.of(), fallbackModels);
+        return new ServiceConfig(type, settings, List.of(), fallbackModels);
     }
 }

@@ -9,15 +9,7 @@ import java.util.Set;
 
 /** {@code model.services.<service>}: a service's own policies, each defaulting to the model's, and its instances. */
 final class ServiceReader {
-    private static final Set<String> KEYS = Set.of(
-            "load-balance",
-            "instances",
-            "health-check",
-            "retry",
-            "adapter",
-            "rate-limit",
-            "circuit-breaker",
-            "fallback-models");
+    private static final Set<String> KEYS = keys();
     /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
     private static final Set<String> IGNORED_KEYS = Set.of("fallback");
 
@@ -26,26 +18,17 @@ final class ServiceReader {
     /** A service as read, and its {@code fallback-models}, which can be checked only once every service is read. */
     record Read(ServiceConfig config, Optional<YamlSection> fallbackModels) {}
 
-    static Read read(ServiceType type, YamlSection service, ServiceDefaults defaults) {
+    private static Set<String> keys() {
+        Set<String> keys = new HashSet<>(ServiceSettings.keys());
+        keys.addAll(List.of("instances", "fallback-models"));
+        return Set.copyOf(keys);
+    }
+
+    /** @param inherited the model section's settings */
+    static Read read(ServiceType type, YamlSection service, ServiceSettings inherited) {
         Map<String, YamlSection> entries = service.entries(KEYS, IGNORED_KEYS);
-        LoadBalancing loadBalancing = Optional.ofNullable(entries.get("load-balance"))
-                .map(lb -> LoadBalanceReader.read(lb, defaults.loadBalancing()))
-                .orElse(defaults.loadBalancing());
-        HealthCheck healthCheck = Optional.ofNullable(entries.get("health-check"))
-                .map(h -> HealthCheckReader.read(h, defaults.healthCheck()))
-                .orElse(defaults.healthCheck());
-        RetryPolicy retry = Optional.ofNullable(entries.get("retry"))
-                .map(r -> RetryReader.read(r, defaults.retry()))
-                .orElse(defaults.retry());
-        RateLimit rateLimit = Optional.ofNullable(entries.get("rate-limit"))
-                .map(r -> RateLimitReader.read(r, defaults.rateLimit()))
-                .orElse(defaults.rateLimit());
-        CircuitBreaker circuitBreaker = Optional.ofNullable(entries.get("circuit-breaker"))
-                .map(c -> CircuitBreakerReader.read(c, defaults.circuitBreaker()))
-                .orElse(defaults.circuitBreaker());
-        Adapter adapter = Optional.ofNullable(entries.get("adapter"))
-                .flatMap(AdapterReader::read)
-                .orElse(defaults.adapter());
+        ServiceSettings settings = inherited.readOver(entries);
+        Adapter adapter = settings.get(ServiceSettings.ADAPTER);
         List<Instance> instances = new ArrayList<>();
         Set<Served> seen = new HashSet<>();
         for (YamlSection item : Optional.ofNullable(entries.get("instances"))
@@ -62,8 +45,7 @@ final class ServiceReader {
             });
         }
         return new Read(
-                new ServiceConfig(
-                        type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, instances, Map.of()),
+                new ServiceConfig(type, settings, instances, Map.of()),
                 Optional.ofNullable(entries.get("fallback-models")));
     }
 

@@ -13,10 +13,10 @@ final class ServicesReader {
 
     /**
      * @param modelLoadBalancing {@code model.load-balance}, the default when the services do not set one
-     * @param defaults           the model-wide defaults, given the load-balancing every service inherits
+     * @param defaults           the model-wide settings, given the load-balancing every service inherits
      */
     static Map<ServiceType, ServiceConfig> read(
-            YamlSection services, LoadBalancing modelLoadBalancing, Function<LoadBalancing, ServiceDefaults> defaults) {
+            YamlSection services, LoadBalancing modelLoadBalancing, Function<LoadBalancing, ServiceSettings> defaults) {
         Map<String, YamlSection> serviceEntries = services.entries();
         // JAiRouter's README puts the global default beside the services; later versions under model.
         // Service keys have their own aliases (imgGen); only this one key is spelt two ways here.
@@ -26,7 +26,7 @@ final class ServicesReader {
                 .or(() -> Optional.ofNullable(camelCaseLoadBalance))
                 .map(lb -> LoadBalanceReader.read(lb, modelLoadBalancing))
                 .orElse(modelLoadBalancing);
-        ServiceDefaults globalDefault = defaults.apply(loadBalancing);
+        ServiceSettings globalDefault = defaults.apply(loadBalancing);
         Map<ServiceType, ServiceConfig> configs = new EnumMap<>(ServiceType.class);
         Map<ServiceType, YamlSection> fallbackModels = new EnumMap<>(ServiceType.class);
         serviceEntries.forEach((key, section) -> {

@@ -3,14 +3,17 @@
  * org.jairouter.config.ConfigLoader} parses the YAML and runs the top-level readers ({@code server},
  * {@code model}); {@code ModelReader} runs {@code ServicesReader}, which runs {@code ServiceReader}
  * per service and {@code InstanceReader} per instance. Sections a service inherits from the model
- * ({@code health-check}, {@code retry}, {@code load-balance}, {@code adapter}) have readers that take
- * the inherited value.
+ * ({@code load-balance}, {@code health-check}, {@code retry}, {@code rate-limit}, {@code circuit-breaker},
+ * {@code adapter}) are declared once, in the table {@link org.jairouter.config.ServiceSettings}: key,
+ * default, and a reader that takes the inherited value.
  *
  * <p>A new top-level section is a {@code SectionReader} (its key, how to read it, what its absence
  * means), listed in {@code ConfigLoader.SECTIONS} and read in {@code ConfigLoader.readRoot} into its
- * {@link org.jairouter.config.RouterConfig} field. A new inheritable section follows {@code
- * RetryReader}: {@code read(section, inherited)}, called from {@code ModelReader} and {@code
- * ServiceReader}. Readers report problems on the {@code YamlSection} they are given (file, line and
+ * {@link org.jairouter.config.RouterConfig} field. A new inheritable section is its record, its reader
+ * ({@code read(section, inherited)}, as {@code RetryReader}) and one {@link
+ * org.jairouter.config.InheritedSetting} constant in {@code ServiceSettings}, listed in its {@code ALL}:
+ * both levels then accept and read its key, and the translator reads it with {@code
+ * service.settings().get(ServiceSettings.X)}. Readers report problems on the {@code YamlSection} they are given (file, line and
  * key come with it) and never throw, so that one run reports every problem.
  *
  * <p>The router reads its file through {@link org.jairouter.config.IncrementalConfigLoader}, which
