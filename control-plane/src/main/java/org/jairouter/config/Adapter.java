@@ -10,8 +10,8 @@ import java.util.Set;
 /**
  * What JAiRouter knows about a kind of backend: which services it serves on which OpenAI-compatible
  * path (so an instance may leave {@code path} out), and where it answers a health check without an
- * API key. Every backend takes its key as {@code Authorization: Bearer}. Sources are in the README's
- * adapter table.
+ * API key. Every backend takes its key as {@code Authorization: Bearer}. Sources are in the adapter
+ * table of docs/configuration.md.
  */
 public enum Adapter {
     /** Any OpenAI-compatible server; rerank as the common /v1/rerank (TEI, Infinity, Jina-style servers). */

@@ -7,8 +7,8 @@ package org.jairouter.config;
  * state; Envoy returns the instance at once, and a failure then ejects it again, for longer.
  *
  * @param maxConcurrentRequests ours: requests in flight per instance, enforced as the model's total
- *                              (this times its active instances; beyond it 503, see the README); 0
- *                              for no limit
+ *                              (this times its active instances; beyond it 503, see
+ *                              docs/health-and-fallback.md); 0 for no limit
  * @param modelLimits           ours: what each model of the service carries at once, all instances together
  */
 public record CircuitBreaker(

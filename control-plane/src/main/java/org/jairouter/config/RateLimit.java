@@ -40,7 +40,7 @@ public record RateLimit(boolean enabled, Algorithm algorithm, long capacity, lon
             return key;
         }
 
-        /** How Envoy's token bucket stands in for it, said once in the log and in the README. */
+        /** How Envoy's token bucket stands in for it, said once in the log and in docs/keys-and-budgets.md. */
         public String mapping() {
             return mapping;
         }

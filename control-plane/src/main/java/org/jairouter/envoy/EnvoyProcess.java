@@ -18,8 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs Envoy as a supervised process: its output goes to our log, it is restarted if it dies (at
- * once after a run that served, with backoff in a crash loop), and it is stopped when we stop. Traffic never passes through this process.
+ * Runs Envoy as a supervised process: its output goes to our log (through {@link EnvoyLogLines}, which says
+ * expected warnings once), it is restarted if it dies (at once after a run that served, with backoff in a
+ * crash loop), and it is stopped when we stop. Traffic never passes through this process.
  *
  * <p>If the control plane itself dies (kill -9), Envoy keeps serving its last config. A control
  * plane started again on the same work folder finds that Envoy through the pid file and adopts it
@@ -36,6 +37,7 @@ public final class EnvoyProcess implements AutoCloseable {
     private final Path pidFile;
     private final Path adminAddressFile;
     private final Thread supervisor;
+    private final EnvoyLogLines logLines = new EnvoyLogLines();
     private volatile ProcessHandle process;
     /** The Envoy running now has answered ready (its first config in force) since it was started or adopted. */
     private volatile boolean ready;
@@ -148,7 +150,7 @@ public final class EnvoyProcess implements AutoCloseable {
         Process started = new ProcessBuilder(command).redirectErrorStream(true).start();
         process = started.toHandle();
         Files.writeString(pidFile, Long.toString(started.pid()));
-        Thread pump = new Thread(() -> pumpOutput(started), "envoy-log-" + started.pid());
+        Thread pump = new Thread(() -> forwardOutput(started), "envoy-log-" + started.pid());
         pump.setDaemon(true);
         pump.start();
         LOG.info("Envoy started (pid {})", started.pid());
@@ -213,12 +215,14 @@ public final class EnvoyProcess implements AutoCloseable {
         return false;
     }
 
-    private static void pumpOutput(Process process) {
+    private void forwardOutput(Process process) {
         try (BufferedReader reader =
                 new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            EnvoyLogLines.ProcessOutput output = logLines.newProcess();
             String line;
             while ((line = reader.readLine()) != null) {
-                LOG.info("[envoy] {}", line);
+                output.forward(line, stopping)
+                        .ifPresent(forwarded -> LOG.atLevel(forwarded.level()).log("[envoy] {}", forwarded.text()));
             }
         } catch (IOException ended) {
             // The process went away; the supervisor reports it.

@@ -3,7 +3,7 @@ package org.jairouter.load;
 import org.jairouter.translate.LoadWeights;
 
 /**
- * The share of its weight an instance keeps for its reported load (the README explains the choice):
+ * The share of its weight an instance keeps for its reported load (docs/routing-and-affinity.md explains the choice):
  * <pre>
  * unseen = max(0, running + waiting − envoyActive − 1)
  * load   = (envoyActive + 1) / (envoyActive + 1 + unseen)

@@ -35,7 +35,7 @@ class MonitoringFilesTest {
             Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
     static final Path MONITORING = REPO.resolve("deploy/monitoring");
     static final Path DASHBOARD = MONITORING.resolve("grafana/dashboards/jairouter.json");
-    /** The metric families of the metrics contract (README, Metrics). */
+    /** The metric families of the metrics contract (docs/metrics-and-dashboard.md, Metrics). */
     private static final Set<String> HISTOGRAMS = Set.of(
             "gen_ai_client_token_usage",
             "gen_ai_server_request_duration_seconds",

@@ -27,7 +27,7 @@ class JaiRouterDropInConfigTest {
                 .map(ConfigProblem::key)
                 .toList();
 
-        // rate-limit and circuit-breaker are honoured (README: client keys, rate limits...).
+        // rate-limit and circuit-breaker are honoured (docs/drop-in.md).
         assertEquals(
                 List.of(
                         "spring",
