@@ -158,11 +158,15 @@ def run(url, rate, sessions, seed, instance_urls, outside=None):
     started = time.perf_counter()
     until = started + SECONDS
     with ThreadPoolExecutor(max_workers=400) as pool:
-        if outside:
-            threading.Thread(target=poisson, daemon=True, args=(
-                outside[0], OUTSIDE_LOAD * fleet_capacity(), outside[1], seed + 50, pool, until, started)).start()
+        outside_clients = threading.Thread(target=poisson, daemon=True, args=(
+            outside[0], OUTSIDE_LOAD * fleet_capacity(), outside[1], seed + 50, pool, until, started)) if outside else None
+        if outside_clients:
+            outside_clients.start()
         results, failures = poisson(url, rate, sessions, seed, pool, until, started)
-        # The outside clients submit until the same moment; the pool then waits for every request.
+        # The outside clients submit until the same moment, their last turn maybe a little later: the pool
+        # takes it before it waits for every request.
+        if outside_clients:
+            outside_clients.join()
     elapsed = time.perf_counter() - started
     hits1, queries1 = cache_counters(instance_urls)
     ttft = sorted(r[0] for r in results)
