@@ -13,8 +13,8 @@
  * ({@code read(section, inherited)}, as {@code RetryReader}) and one {@link
  * org.jairouter.config.InheritedSetting} constant in {@code ServiceSettings}, listed in its {@code ALL}:
  * both levels then accept and read its key, and the translator reads it with {@code
- * service.settings().get(ServiceSettings.X)}. Readers report problems on the {@code YamlSection} they are given (file, line and
- * key come with it) and never throw, so that one run reports every problem.
+ * service.settings().get(ServiceSettings.X)}. Readers report problems on the {@code YamlSection} they
+ * are given (file, line and key come with it) and never throw, so that one run reports every problem.
  *
  * <p>The router reads its file through {@link org.jairouter.config.IncrementalConfigLoader}, which
  * gives what {@code ConfigLoader.parse} gives but answers instance items whose text has not changed
