@@ -48,7 +48,7 @@ final class ClientKeys {
     private static final String KEY_ID_FILTER = "envoy.filters.http.header_to_metadata";
     private static final String ADDRESS_FILTER = "envoy.filters.http.rbac";
     private static final String QUOTA_MARKER = "jairouter.quota_marker";
-    private static final String REFUSAL_HEADER = "x-jairouter-refusal";
+    private static final String REFUSAL_HEADER = Names.INTERNAL_HEADER_PREFIX + "refusal";
     private static final String QUOTA = "quota";
     private static final String AUTH_TYPE =
             "type.googleapis.com/envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth";
