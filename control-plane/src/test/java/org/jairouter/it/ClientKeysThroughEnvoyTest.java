@@ -112,6 +112,34 @@ class ClientKeysThroughEnvoyTest {
     }
 
     @Test
+    void theAuthSchemeAndTheMediaTypeAreCaseInsensitive() throws Exception {
+        for (String scheme : List.of("bearer", "BEARER", "bEaReR")) {
+            HttpResponse<String> answer = post(scheme + " " + FULL, "application/json");
+            assertEquals(200, answer.statusCode(), scheme + ": " + answer.body());
+        }
+        for (String mediaType : List.of("APPLICATION/JSON", "Application/Json; charset=UTF-8")) {
+            HttpResponse<String> answer = post("Bearer " + FULL, mediaType);
+            assertEquals(200, answer.statusCode(), mediaType + ": " + answer.body());
+        }
+        assertEquals(401, post("Basic " + FULL, "application/json").statusCode());
+        assertEquals(
+                401,
+                post("bearer sk-no-such-client-key-at-all", "application/json").statusCode());
+    }
+
+    private static HttpResponse<String> post(String authorization, String contentType) throws Exception {
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
+                                .header("Authorization", authorization)
+                                .header("Content-Type", contentType)
+                                .POST(HttpRequest.BodyPublishers.ofString(
+                                        "{\"model\":\"small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void aKeyCallsOnlyItsServicesAndModels() {
         embed(client(EMBEDDER));
         assertThrows(PermissionDeniedException.class, () -> chat(client(EMBEDDER), "small"));
