@@ -39,6 +39,11 @@ public record ApiKey(
         return enabled && expiresAt.map(now::isBefore).orElse(true);
     }
 
+    /** A key of this id that may call nothing: what an id the config does not know is taken for. */
+    public static ApiKey permittingNothing(String id) {
+        return new ApiKey(id, new Secret(""), Set.of(), Set.of(), Optional.empty(), false, List.of(), 0, 0, 0);
+    }
+
     public boolean mayUse(ServiceType service, String model) {
         return services.contains(service) && (models.isEmpty() || models.contains(model));
     }

@@ -4,6 +4,7 @@ import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -52,8 +53,7 @@ public final class ConfigLoader {
         try {
             root = new Yaml(new LoaderOptions()).compose(new StringReader(text));
         } catch (MarkedYAMLException e) {
-            int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
-            throw new ConfigException(List.of(new ConfigProblem(source, line, "", "invalid YAML: " + e.getProblem())));
+            throw new ConfigException(List.of(yamlProblem(text, source, e)));
         } catch (YAMLException e) {
             throw new ConfigException(List.of(new ConfigProblem(source, 0, "", "invalid YAML: " + e.getMessage())));
         }
@@ -66,6 +66,27 @@ public final class ConfigLoader {
             throw new ConfigException(problems.errors);
         }
         return new LoadedConfig(config, problems.warnings);
+    }
+
+    /**
+     * The parser's problem, unless it concerns a secret's value: the parser quotes what it read (an alias
+     * name, a tag), so then only where it is and how to fix it. Where it gave up (the end of an unclosed
+     * quote) and what it was reading (that quote's start) are both asked.
+     */
+    private static ConfigProblem yamlProblem(String text, String source, MarkedYAMLException e) {
+        int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+        int context = e.getContextMark() == null ? 0 : e.getContextMark().getLine() + 1;
+        for (int at : List.of(context, line)) {
+            Optional<String> secret = SecretKeys.secretKeyAt(text, at);
+            if (secret.isPresent()) {
+                return new ConfigProblem(
+                        source,
+                        at,
+                        secret.get(),
+                        "invalid YAML in a secret's value (not shown); write the value in quotes, e.g. \"...\"");
+            }
+        }
+        return new ConfigProblem(source, line, "", "invalid YAML: " + e.getProblem());
     }
 
     private static RouterConfig readRoot(YamlSection root) {

@@ -287,7 +287,7 @@ final class YamlSection {
             return "nothing";
         }
         if (node instanceof ScalarNode scalar) {
-            return "'" + scalar.getValue() + "'";
+            return SecretKeys.bearsSecret(key) ? "a text value (not shown)" : "'" + scalar.getValue() + "'";
         }
         return node instanceof SequenceNode ? "a list" : "a mapping";
     }

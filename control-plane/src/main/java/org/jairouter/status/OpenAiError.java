@@ -8,11 +8,20 @@ final class OpenAiError {
     private OpenAiError() {}
 
     static Map<String, Object> of(String message) {
+        return error(message, "invalid_request_error", null);
+    }
+
+    /** A 403's body, as Envoy words a key's refusal on the router's own paths. */
+    static Map<String, Object> permissionDenied(String message) {
+        return error(message, "permission_error", "permission_denied");
+    }
+
+    private static Map<String, Object> error(String message, String type, String code) {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("message", message);
-        error.put("type", "invalid_request_error");
+        error.put("type", type);
         error.put("param", null);
-        error.put("code", null);
+        error.put("code", code);
         return Map.of("error", error);
     }
 }

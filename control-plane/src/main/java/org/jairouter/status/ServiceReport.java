@@ -2,6 +2,8 @@ package org.jairouter.status;
 
 import java.util.List;
 import java.util.Optional;
+import org.jairouter.config.ApiKey;
+import org.jairouter.config.ServiceType;
 
 /**
  * A service's status. The first fields are named as JAiRouter's status JSON named them; the rest
@@ -20,6 +22,22 @@ public record ServiceReport(
         String healthCheck,
         boolean live,
         List<InstanceReport> instances) {
+
+    /**
+     * The service as a client key sees it: the models it may use and whether one of them has a healthy
+     * instance. Instances (base-urls, paths, counts) are the operator's, not the client's.
+     */
+    public record ForKey(String serviceType, String path, List<String> availableModels, boolean serviceHealthy) {}
+
+    public ForKey forKey(ApiKey key) {
+        ServiceType type = ServiceType.fromKey(serviceType).orElseThrow();
+        List<String> permitted = availableModels.stream()
+                .filter(model -> key.mayUse(type, model))
+                .toList();
+        boolean healthy = instances.stream()
+                .anyMatch(instance -> permitted.contains(instance.name()) && Boolean.TRUE.equals(instance.healthy()));
+        return new ForKey(serviceType, path, permitted, healthy);
+    }
 
     /**
      * One instance. {@code unhealthyReason} says why an instance gets no traffic: inactive, failed

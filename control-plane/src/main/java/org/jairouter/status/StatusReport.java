@@ -98,17 +98,53 @@ public final class StatusReport {
     private Map<String, Object> keys(ApiKeys keys) {
         Map<String, BudgetLedger.Used> used = usedToday.get();
         Map<String, Object> report = new LinkedHashMap<>();
-        for (ApiKey key : keys.keys()) {
-            BudgetLedger.Used today = used.getOrDefault(key.id(), new BudgetLedger.Used(0, 0));
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("requests_today", today.requests());
-            entry.put("daily_request_limit", key.dailyRequests());
-            entry.put("tokens_today", today.tokens());
-            entry.put("daily_token_limit", key.dailyTokens());
-            entry.put("budget_spent", keys.spent().contains(key.id()));
-            report.put(key.id(), entry);
-        }
+        keys.keys().forEach(key -> report.put(key.id(), usage(key, keys, used)));
         return report;
+    }
+
+    private static Map<String, Object> usage(ApiKey key, ApiKeys keys, Map<String, BudgetLedger.Used> used) {
+        BudgetLedger.Used today = used.getOrDefault(key.id(), new BudgetLedger.Used(0, 0));
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("requests_today", today.requests());
+        entry.put("daily_request_limit", key.dailyRequests());
+        entry.put("tokens_today", today.tokens());
+        entry.put("daily_token_limit", key.dailyTokens());
+        entry.put("budget_spent", keys.spent().contains(key.id()));
+        return entry;
+    }
+
+    /**
+     * The client key a request through the router's port was authenticated with, as Envoy names it; empty
+     * when keys are not enforced or the request came to the status port itself (no key named), which see
+     * everything. An id the config no longer knows (a key revoked meanwhile) is a key that may use nothing.
+     */
+    public Optional<ApiKey> caller(Optional<String> keyId) {
+        ApiKeys keys = inForce.get().config().apiKeys();
+        if (!keys.enforced()) {
+            return Optional.empty();
+        }
+        return keyId.map(id -> keys.byId(id).orElseGet(() -> ApiKey.permittingNothing(id)));
+    }
+
+    /**
+     * What a client key sees of the status: its own usage and limits, and the services it may call with
+     * the models it may use. No instance, base-url, config file, Envoy or other key appears.
+     */
+    public Map<String, Object> forKey(ApiKey key) {
+        ApiKeys keys = inForce.get().config().apiKeys();
+        Map<String, Object> own = new LinkedHashMap<>();
+        own.put("id", key.id());
+        own.putAll(usage(key, keys, usedToday.get()));
+        Map<String, Object> services = new LinkedHashMap<>();
+        for (ServiceType type : inForce.get().services().keySet()) {
+            if (key.services().contains(type)) {
+                service(type).ifPresent(report -> services.put(type.key(), report.forKey(key)));
+            }
+        }
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("key", own);
+        status.put("services", services);
+        return status;
     }
 
     public Optional<ServiceReport> service(ServiceType type) {
@@ -116,13 +152,10 @@ public final class StatusReport {
         return current.service(type).map(service -> service(service, envoyHosts.get(), loadReadings.get()));
     }
 
-    /** Every configured model with an active instance, in OpenAI's list format. */
-    /** The models served, or those the client key with this id may use when keys are enforced. */
-    public Map<String, Object> models(Optional<String> keyId) {
+    /** The models served, in OpenAI's list format: those the caller may use, every one for no caller. */
+    public Map<String, Object> models(Optional<ApiKey> key) {
         long created = configStatus.applied().map(a -> a.at().getEpochSecond()).orElse(0L);
         RouterIr current = inForce.get();
-        ApiKeys keys = current.config().apiKeys();
-        Optional<ApiKey> key = keyId.filter(id -> keys.enforced()).flatMap(keys::byId);
         Set<String> models = new LinkedHashSet<>();
         current.services()
                 .values()

@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import org.jairouter.config.ApiKey;
 import org.jairouter.config.ServiceType;
 import org.jairouter.translate.Names;
 import org.slf4j.Logger;
@@ -40,7 +41,7 @@ public final class StatusServer implements AutoCloseable {
             try (exchange) {
                 answer(exchange, report);
             } catch (RuntimeException e) {
-                LOG.warn("Status request {} failed", exchange.getRequestURI(), e);
+                LOG.warn("Status request {} failed", exchange.getRequestURI().getPath(), e);
                 reply(exchange, 500, OpenAiError.of("Status unavailable: " + e));
             }
         });
@@ -73,23 +74,27 @@ public final class StatusServer implements AutoCloseable {
                     OpenAiError.of("Invalid method for URL (" + exchange.getRequestMethod() + " " + path
                             + "); use GET or HEAD."));
         } else if (path.equals("/v1/status")) {
-            reply(exchange, 200, report.overall());
+            Optional<ApiKey> caller = caller(exchange, report);
+            reply(exchange, 200, caller.isPresent() ? report.forKey(caller.get()) : report.overall());
         } else if (path.equals("/v1/models")) {
-            // Envoy names the key that was accepted; the status port itself (loopback) lists every model.
-            reply(
-                    exchange,
-                    200,
-                    report.models(
-                            Optional.ofNullable(exchange.getRequestHeaders().getFirst(Names.KEY_ID_HEADER))));
+            reply(exchange, 200, report.models(caller(exchange, report)));
         } else if (DashboardAssets.at(path).isPresent()) {
             DashboardAssets.at(path).get().send(exchange);
         } else {
             Optional<ServiceType> service = Arrays.stream(ServiceType.values())
                     .filter(type -> type.statusPath().equals(path))
                     .findFirst();
+            Optional<ApiKey> caller = caller(exchange, report);
+            if (service.isPresent()
+                    && caller.isPresent()
+                    && !caller.get().services().contains(service.get())) {
+                // As the service's own path answers this key.
+                reply(exchange, 403, OpenAiError.permissionDenied("Your API key may not call " + path + "."));
+                return;
+            }
             Optional<ServiceReport> status = service.flatMap(report::service);
             if (status.isPresent()) {
-                reply(exchange, 200, status.get());
+                reply(exchange, 200, caller.isPresent() ? status.get().forKey(caller.get()) : status.get());
             } else {
                 reply(
                         exchange,
@@ -100,6 +105,15 @@ public final class StatusServer implements AutoCloseable {
                                         : "Invalid URL (GET " + path + ")"));
             }
         }
+    }
+
+    /**
+     * The client key a request through the router's port was authenticated with: Envoy names it in a
+     * header it sets itself (a client's own copy is removed first). The status port's own clients name no
+     * key and see everything.
+     */
+    private static Optional<ApiKey> caller(HttpExchange exchange, StatusReport report) {
+        return report.caller(Optional.ofNullable(exchange.getRequestHeaders().getFirst(Names.KEY_ID_HEADER)));
     }
 
     private static void reply(HttpExchange exchange, int status, Object body) throws IOException {

@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 /**
  * The one record Envoy writes per request, as field name -> Envoy command operator. Both sinks use it: the
  * JSON access log and the records sent to the control plane, which reads them back by these names. No field
- * carries a header value that could hold a secret, or any body text.
+ * carries a header value that could hold a secret, a query string, or any body text.
  */
 public final class AccessLogFields {
     public static final String TIME = "time";
@@ -85,7 +85,9 @@ public final class AccessLogFields {
         fields.put(REQUEST_ID, "%REQ(X-REQUEST-ID)%");
         fields.put(CLIENT_ADDRESS, "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%");
         fields.put(METHOD, "%REQ(:METHOD)%");
-        fields.put(PATH, "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%");
+        // Paths without their query: a client may put its key there (?api_key=...), and the OpenAI API
+        // takes none. The path the client sent, before any rewrite to the instance's.
+        fields.put(PATH, "%PATH(NQ:ORIG_OR_PATH)%");
         fields.put(MODEL, "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.MODEL_KEY + ")%");
         // The id of the client key Envoy authenticated, never its value; empty without keys or before auth.
         fields.put(KEY_ID, "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.KEY_ID_KEY + ")%");
@@ -93,7 +95,7 @@ public final class AccessLogFields {
         // The endpoint's hostname is the instance's host[:port] as configured.
         fields.put(INSTANCE, "%UPSTREAM_HOST_NAME%");
         fields.put(UPSTREAM_HOST, "%UPSTREAM_HOST%");
-        fields.put(UPSTREAM_PATH, "%REQ(:PATH)%");
+        fields.put(UPSTREAM_PATH, "%PATH(NQ:PATH)%");
         fields.put(STATUS, "%RESPONSE_CODE%");
         fields.put(RESPONSE_FLAGS, "%RESPONSE_FLAGS%");
         fields.put(CONTENT_TYPE, "%RESP(CONTENT-TYPE)%");

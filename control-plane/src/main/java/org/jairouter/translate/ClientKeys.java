@@ -18,6 +18,7 @@ import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMuta
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.Mutations;
 import io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.ArrayList;
@@ -48,7 +49,12 @@ final class ClientKeys {
     private static final String KEY_ID_FILTER = "envoy.filters.http.header_to_metadata";
     private static final String ADDRESS_FILTER = "envoy.filters.http.rbac";
     private static final String QUOTA_MARKER = "jairouter.quota_marker";
-    private static final String REFUSAL_HEADER = "x-jairouter-refusal";
+    private static final String BEARER_READER = "jairouter.bearer_scheme_read";
+    private static final String BEARER_WRITER = "jairouter.bearer_scheme_written";
+    /** Holds the client's Authorization while its scheme is normalised; never logged. */
+    private static final String CREDENTIALS_NAMESPACE = "jairouter.credentials";
+
+    private static final String REFUSAL_HEADER = Names.INTERNAL_HEADER_PREFIX + "refusal";
     private static final String QUOTA = "quota";
     private static final String AUTH_TYPE =
             "type.googleapis.com/envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth";
@@ -84,7 +90,7 @@ final class ClientKeys {
                                 Protos.object(Map.of("header", Protos.string(AUTHORIZATION))))))
                 .putFields("forwarding", FORWARDING)
                 .build();
-        List<HttpFilter> filters = new ArrayList<>();
+        List<HttpFilter> filters = new ArrayList<>(bearerSchemeNormalised());
         filters.add(HttpFilter.newBuilder()
                 .setName(AUTH_FILTER)
                 .setTypedConfig(Any.pack(TypedStruct.newBuilder()
@@ -95,6 +101,48 @@ final class ClientKeys {
         filters.add(keyIdRecorder());
         addressCheck(keys).ifPresent(filters::add);
         return filters;
+    }
+
+    /**
+     * {@code api_key_auth} takes the key after {@code "Bearer "} only so spelt, but an auth scheme is
+     * case-insensitive (RFC 9110 11.1): {@code bearer <key>} must be read too. Envoy 1.40 has no native way
+     * to rewrite a header's value by a pattern, so header_to_metadata rewrites the Authorization of any
+     * spelling of the scheme into {@code Bearer <key>} in dynamic metadata, and header_mutation writes it
+     * back; another Authorization (none, Basic...) is left as it is (no match, nothing written, and an
+     * empty value is not set). The copy lives in a namespace of its own that nothing logs.
+     */
+    private static List<HttpFilter> bearerSchemeNormalised() {
+        Config.Rule read = Config.Rule.newBuilder()
+                .setHeader(AUTHORIZATION)
+                .setOnHeaderPresent(Config.KeyValuePair.newBuilder()
+                        .setMetadataNamespace(CREDENTIALS_NAMESPACE)
+                        .setKey(AUTHORIZATION)
+                        .setRegexValueRewrite(RegexMatchAndSubstitute.newBuilder()
+                                .setPattern(RegexMatcher.newBuilder().setRegex("^(?i)bearer[ \\t]+(.*)$"))
+                                .setSubstitution("Bearer \\1")))
+                .build();
+        HeaderValueOption write = HeaderValueOption.newBuilder()
+                .setHeader(HeaderValue.newBuilder()
+                        .setKey(AUTHORIZATION)
+                        .setValue("%DYNAMIC_METADATA(" + CREDENTIALS_NAMESPACE + ":" + AUTHORIZATION + ")%"))
+                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
+                .build();
+        return List.of(
+                HttpFilter.newBuilder()
+                        .setName(BEARER_READER)
+                        .setTypedConfig(Any.pack(
+                                Config.newBuilder().addRequestRules(read).build()))
+                        .build(),
+                HttpFilter.newBuilder()
+                        .setName(BEARER_WRITER)
+                        .setTypedConfig(
+                                Any.pack(HeaderMutation.newBuilder()
+                                        .setMutations(Mutations.newBuilder()
+                                                .addRequestMutations(io.envoyproxy.envoy.config.common.mutation_rules.v3
+                                                        .HeaderMutation.newBuilder()
+                                                        .setAppend(write)))
+                                        .build()))
+                        .build());
     }
 
     /**

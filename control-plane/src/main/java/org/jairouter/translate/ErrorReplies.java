@@ -45,7 +45,9 @@ final class ErrorReplies {
             + ServiceType.MAX_MODEL_NAME + "%";
 
     private static final String BODY = "%LOCAL_REPLY_BODY%";
-    private static final String PATH = "%REQ(:PATH)%";
+    /** The path the client sent, without a query, which may hold a credential (?api_key=...). */
+    private static final String PATH = "%PATH(NQ:ORIG_OR_PATH)%";
+
     private static final String PERMISSION_ERROR = "permission_error";
     private static final String CLIENT_ERROR = "invalid_request_error";
     private static final String SERVER_ERROR = "server_error";
@@ -157,11 +159,11 @@ final class ErrorReplies {
                         "model_not_found"),
                 new Reply(
                         status(ComparisonFilter.Op.EQ, 405),
-                        "Invalid method for URL (%REQ(:METHOD)% %REQ(:PATH)%); use POST.",
+                        "Invalid method for URL (%REQ(:METHOD)% " + PATH + "); use POST.",
                         CLIENT_ERROR,
                         null,
                         null),
-                new Reply(flag("NR"), "Invalid URL (%REQ(:METHOD)% %REQ(:PATH)%)", CLIENT_ERROR, null, null),
+                new Reply(flag("NR"), "Invalid URL (%REQ(:METHOD)% " + PATH + ")", CLIENT_ERROR, null, null),
                 new Reply(
                         status(ComparisonFilter.Op.EQ, 413),
                         "Request body too large; this router accepts at most " + maxRequestBytes + " bytes.",

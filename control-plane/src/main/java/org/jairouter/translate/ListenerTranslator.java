@@ -56,7 +56,9 @@ final class ListenerTranslator {
                 .setStatPrefix("jairouter")
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
                 .setRds(Rds.newBuilder().setConfigSource(Protos.ads()).setRouteConfigName(Names.ROUTE_CONFIG))
-                // Keys first: nothing else runs, nor is any body read, for a client without one.
+                // Before anything reads them: a client's copies of the router's own headers.
+                .addHttpFilters(InternalHeaders.clientCopiesRemoved())
+                // Keys next: nothing else runs, nor is any body read, for a client without one.
                 .addAllHttpFilters(ClientKeys.httpFilters(keys))
                 .addAllHttpFilters(ModelFilters.httpFilters(
                         settings.maxRequestBytes(),

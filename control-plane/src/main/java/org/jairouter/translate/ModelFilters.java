@@ -46,6 +46,10 @@ final class ModelFilters {
     /** Room for the small fields a client sends before the file; a model after them is read from the whole body. */
     static final int PREFIX_BYTES = 16 * 1024;
 
+    /** JSON bodies, by their media type: case-insensitive, as RFC 9110 says media types are. */
+    static final RegexMatcher JSON_CONTENT_TYPES =
+            RegexMatcher.newBuilder().setRegex("(?i)application/json\\s*(;.*)?").build();
+
     private static final String MULTIPART_SCRIPT =
             Resources.text("multipart-fields.lua") + Resources.text("multipart-model.lua");
     private static final String PREFIX_SCRIPT =
@@ -168,7 +172,7 @@ final class ModelFilters {
                                 .setOnPresent(metadata(Names.MODEL_KEY, null))
                                 .setOnMissing(metadata(Names.ERROR_KEY, Names.MISSING_MODEL))
                                 .setOnError(metadata(Names.ERROR_KEY, Names.INVALID_BODY)))
-                        .setAllowContentTypesRegex(RegexMatcher.newBuilder().setRegex("application/json(;.*)?")))
+                        .setAllowContentTypesRegex(JSON_CONTENT_TYPES))
                 .build();
     }
 

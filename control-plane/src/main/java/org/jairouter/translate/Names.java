@@ -7,8 +7,10 @@ public final class Names {
 
     public static final String LISTENER = "jairouter_http";
     public static final String ROUTE_CONFIG = "jairouter_routes";
+    /** Every header the router sets for itself starts so; a client's are removed on arrival ({@link InternalHeaders}). */
+    public static final String INTERNAL_HEADER_PREFIX = "x-jairouter-";
     /** The id of the client key Envoy authenticated, as Envoy passes it to the router's own endpoints. */
-    public static final String KEY_ID_HEADER = "x-jairouter-key-id";
+    public static final String KEY_ID_HEADER = INTERNAL_HEADER_PREFIX + "key-id";
     /** Metadata keys: the requested model, and why no model could be read. */
     static final String MODEL_KEY = "model";
 

@@ -44,7 +44,7 @@ import org.jairouter.ir.ServiceIr;
  */
 final class RouteTranslator {
     /** On the responses of a model with fallbacks: the model that served the request. */
-    static final String SERVED_MODEL_HEADER = "x-jairouter-served-model";
+    static final String SERVED_MODEL_HEADER = Names.INTERNAL_HEADER_PREFIX + "served-model";
 
     /** A generation may stream for many minutes; only a silent upstream is cut off. */
     private static final long STREAM_IDLE_SECONDS = 300;

@@ -40,7 +40,7 @@ import org.jairouter.ir.ModelIr;
  */
 final class SaturationGates {
     /** On the gate's own replies: the model could not take the request, the next one may. */
-    static final String UNSERVED_HEADER = "x-jairouter-unserved";
+    static final String UNSERVED_HEADER = Names.INTERNAL_HEADER_PREFIX + "unserved";
 
     private SaturationGates() {}
 

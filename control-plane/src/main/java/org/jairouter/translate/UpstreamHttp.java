@@ -35,9 +35,9 @@ import java.util.Set;
  */
 final class UpstreamHttp {
     static final String PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
-    static final String PATH_HEADER = "x-jairouter-endpoint-path";
-    static final String REQUESTED_MODEL_HEADER = "x-jairouter-requested-model";
-    static final String INSTANCE_MODEL_HEADER = "x-jairouter-instance-model";
+    static final String PATH_HEADER = Names.INTERNAL_HEADER_PREFIX + "endpoint-path";
+    static final String REQUESTED_MODEL_HEADER = Names.INTERNAL_HEADER_PREFIX + "requested-model";
+    static final String INSTANCE_MODEL_HEADER = Names.INTERNAL_HEADER_PREFIX + "instance-model";
     /** The endpoint metadata key (under the jairouter namespace) of the model an instance serves, on fallback chains. */
     static final String MODEL_KEY = "model";
 
@@ -71,10 +71,8 @@ final class UpstreamHttp {
             mutations.addRequestMutations(setFromEndpoint(name, HEADERS_KEY + ":" + name));
         }
         if (perInstancePaths) {
-            // A client-sent copy of the private header never counts.
-            mutations
-                    .addRequestMutations(HeaderMutation.newBuilder().setRemove(PATH_HEADER))
-                    .addRequestMutations(setFromEndpoint(PATH_HEADER, "path"));
+            // A client's copy of the private header was removed on arrival (InternalHeaders).
+            mutations.addRequestMutations(setFromEndpoint(PATH_HEADER, "path"));
         }
         requestedModel.ifPresent(model -> mutations
                 .addRequestMutations(set(REQUESTED_MODEL_HEADER, model.replace("%", "%%")))

@@ -8,7 +8,6 @@ import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
-import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import java.util.List;
 import java.util.Map;
 import org.jairouter.config.Monitoring;
@@ -86,7 +85,7 @@ final class UsageFilters {
                 .setResponseRules(JsonToMetadata.MatchRules.newBuilder()
                         .addRules(jsonRule("prompt_tokens", Names.INPUT_TOKENS))
                         .addRules(jsonRule("completion_tokens", Names.OUTPUT_TOKENS))
-                        .setAllowContentTypesRegex(RegexMatcher.newBuilder().setRegex("application/json(;.*)?")))
+                        .setAllowContentTypesRegex(ModelFilters.JSON_CONTENT_TYPES))
                 .build();
     }
 

@@ -175,6 +175,38 @@ class AccessLogThroughEnvoyTest {
     }
 
     /** The chat records, in order, once Envoy has written at least {@code count}. */
+    @Test
+    void aKeyInTheQueryStringIsNeverLogged() throws Exception {
+        List<String> secrets = List.of("sk-query-api-key-91c4", "sk-query-key-5e27", "sk-query-token-0b83");
+        String query = "?api_key=" + secrets.get(0) + "&key=" + secrets.get(1) + "&token=" + secrets.get(2);
+        int before = records().size();
+        HttpResponse<String> chatted = HTTP.send(
+                HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions" + query))
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"model\":\"qwen\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, chatted.statusCode(), chatted.body());
+        HTTP.send(
+                HttpRequest.newBuilder(URI.create(router.baseUrl() + "/models" + query))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        Conditions.await(
+                "both records in the access log",
+                Duration.ofSeconds(30),
+                () -> records().size() >= before + 2
+                        && records().stream()
+                                .anyMatch(r -> r.path("method").asText().equals("GET")
+                                        && r.path("path").asText().startsWith("/v1/models")));
+        String log = Files.readString(accessLog);
+        for (String secret : secrets) {
+            assertFalse(log.contains(secret), "a query-string key in the access log:\n" + log);
+        }
+        assertTrue(log.contains("\"path\":\"/v1/models\""), log);
+    }
+
     private static List<JsonNode> awaitRecords(int count) throws Exception {
         List<JsonNode> chats = new ArrayList<>();
         Conditions.await(count + " chat records in the access log", Duration.ofSeconds(30), () -> {

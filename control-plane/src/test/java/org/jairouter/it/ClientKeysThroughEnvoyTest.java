@@ -112,6 +112,34 @@ class ClientKeysThroughEnvoyTest {
     }
 
     @Test
+    void theAuthSchemeAndTheMediaTypeAreCaseInsensitive() throws Exception {
+        for (String scheme : List.of("bearer", "BEARER", "bEaReR")) {
+            HttpResponse<String> answer = post(scheme + " " + FULL, "application/json");
+            assertEquals(200, answer.statusCode(), scheme + ": " + answer.body());
+        }
+        for (String mediaType : List.of("APPLICATION/JSON", "Application/Json; charset=UTF-8")) {
+            HttpResponse<String> answer = post("Bearer " + FULL, mediaType);
+            assertEquals(200, answer.statusCode(), mediaType + ": " + answer.body());
+        }
+        assertEquals(401, post("Basic " + FULL, "application/json").statusCode());
+        assertEquals(
+                401,
+                post("bearer sk-no-such-client-key-at-all", "application/json").statusCode());
+    }
+
+    private static HttpResponse<String> post(String authorization, String contentType) throws Exception {
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
+                                .header("Authorization", authorization)
+                                .header("Content-Type", contentType)
+                                .POST(HttpRequest.BodyPublishers.ofString(
+                                        "{\"model\":\"small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void aKeyCallsOnlyItsServicesAndModels() {
         embed(client(EMBEDDER));
         assertThrows(PermissionDeniedException.class, () -> chat(client(EMBEDDER), "small"));
@@ -136,6 +164,59 @@ class ClientKeysThroughEnvoyTest {
         assertEquals(Set.of("small"), models(client(SMALL)));
         assertEquals(Set.of("bge"), models(client(EMBEDDER)));
         assertEquals(Set.of("small", "large", "bge"), models(client(FULL)));
+    }
+
+    @Test
+    void aKeySeesOnlyItsOwnPartOfTheStatus() throws Exception {
+        HttpResponse<String> status = get("/v1/status", EMBEDDER);
+        assertEquals(200, status.statusCode());
+        var view = JSON.readTree(status.body());
+        assertEquals("embedder", view.path("key").path("id").asText());
+        assertEquals(Set.of("embedding"), fieldNames(view.path("services")));
+        assertEquals(
+                "[\"bge\"]",
+                view.path("services").path("embedding").path("available_models").toString());
+        for (String hidden : List.of(
+                "base_url",
+                "instances",
+                "config",
+                "envoys",
+                "full",
+                "small-only",
+                chat.baseUrl(),
+                embedding.baseUrl())) {
+            assertFalse(status.body().contains(hidden), hidden + " shown to a narrow key: " + status.body());
+        }
+
+        HttpResponse<String> otherService = get("/v1/chat/status", EMBEDDER);
+        assertEquals(403, otherService.statusCode());
+        assertEquals(
+                "permission_denied",
+                JSON.readTree(otherService.body()).path("error").path("code").asText());
+        HttpResponse<String> ownService = get("/v1/embeddings/status", EMBEDDER);
+        assertEquals(200, ownService.statusCode());
+        assertFalse(ownService.body().contains(embedding.baseUrl()), ownService.body());
+        assertEquals(
+                "[\"small\"]",
+                JSON.readTree(get("/v1/chat/status", SMALL).body())
+                        .path("available_models")
+                        .toString());
+
+        // The status port (loopback) keeps the operator's full view.
+        String full = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(
+                                        "http://127.0.0.1:" + router.router().statusPort() + "/v1/status"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertTrue(full.contains(chat.baseUrl()) && full.contains("small-only"), full);
+    }
+
+    private static Set<String> fieldNames(com.fasterxml.jackson.databind.JsonNode node) {
+        Set<String> names = new java.util.TreeSet<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     @Test
