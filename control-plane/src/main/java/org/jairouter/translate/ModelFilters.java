@@ -50,10 +50,9 @@ final class ModelFilters {
     static final RegexMatcher JSON_CONTENT_TYPES =
             RegexMatcher.newBuilder().setRegex("(?i)application/json\\s*(;.*)?").build();
 
-    private static final String MULTIPART_SCRIPT =
-            Resources.text("multipart-fields.lua") + Resources.text("multipart-model.lua");
+    private static final String MULTIPART_SCRIPT = LuaScripts.of("multipart-fields.lua", "multipart-model.lua");
     private static final String PREFIX_SCRIPT =
-            MULTIPART_SCRIPT + "local PREFIX_BYTES = " + PREFIX_BYTES + "\n" + Resources.text("multipart-prefix.lua");
+            LuaScripts.of("multipart-fields.lua", "multipart-model.lua", "multipart-prefix.lua");
     private static final String NO_SUCH_CLUSTER = "jairouter_prefix_hold_never_called";
     private static final Any ENABLED = Any.pack(
             FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());

@@ -41,9 +41,8 @@ final class UpstreamHttp {
     /** The endpoint metadata key (under the jairouter namespace) of the model an instance serves, on fallback chains. */
     static final String MODEL_KEY = "model";
 
-    private static final String PATH_SCRIPT = Resources.text("endpoint-path.lua");
-    private static final String FALLBACK_SCRIPT =
-            Resources.text("multipart-fields.lua") + Resources.text("fallback-model.lua");
+    private static final String PATH_SCRIPT = LuaScripts.of("endpoint-path.lua");
+    private static final String FALLBACK_SCRIPT = LuaScripts.of("multipart-fields.lua", "fallback-model.lua");
     private static final long IDLE_TIMEOUT_SECONDS = 4;
 
     private UpstreamHttp() {}

@@ -37,7 +37,7 @@ final class UsageFilters {
     /** The usage chunk of a long stream carries only counts; larger events are not usage. */
     private static final int MAX_EVENT_BYTES = 64 * 1024;
 
-    private static final String JSON_TAIL_SCRIPT = Resources.text("usage-json.lua");
+    private static final String JSON_TAIL_SCRIPT = LuaScripts.of("usage-json.lua");
 
     private UsageFilters() {}
 

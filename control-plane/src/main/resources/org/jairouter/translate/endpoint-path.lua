@@ -1,7 +1,7 @@
 -- Upstream filter of clusters whose instances have different paths. Runs after Envoy has chosen the
 -- instance (and again on each retry): replaces the path with that instance's own, keeping the query.
 -- The path comes from the instance's endpoint metadata, copied into a private header just before.
-local HEADER = "x-jairouter-endpoint-path"
+local HEADER = "{{PATH_HEADER}}"
 
 function envoy_on_request(handle)
   local headers = handle:headers()

@@ -4,8 +4,8 @@
 -- Requests the requested model serves pass untouched: their body is never buffered.
 -- Both models arrive in private headers (header_mutation sets them just before). Runs after
 -- multipart-fields.lua.
-local REQUESTED = "x-jairouter-requested-model"
-local SERVED = "x-jairouter-instance-model"
+local REQUESTED = "{{REQUESTED_MODEL_HEADER}}"
+local SERVED = "{{INSTANCE_MODEL_HEADER}}"
 
 local function json_string(text)
   return '"' .. string.gsub(text, '[%c"\\]', function(c)

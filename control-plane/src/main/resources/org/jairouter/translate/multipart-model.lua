@@ -2,7 +2,7 @@
 -- (jairouter.model, or jairouter.error = missing_model) and makes Envoy match the route again.
 -- Enabled only on the routes of multipart services (speech-to-text, image edits). Runs after
 -- multipart-fields.lua.
-local NAMESPACE = "jairouter"
+local NAMESPACE = "{{METADATA_NAMESPACE}}"
 
 function envoy_on_request(handle)
   local content_type = handle:headers():get("content-type") or ""
@@ -25,11 +25,11 @@ function envoy_on_request(handle)
   -- Wrappers taken before body() are dead after it yields: fetch the metadata only now.
   local metadata = handle:streamInfo():dynamicMetadata()
   if boundary == nil then
-    metadata:set(NAMESPACE, "error", "invalid_body")
+    metadata:set(NAMESPACE, "{{ERROR_KEY}}", "{{INVALID_BODY}}")
   elseif model == nil or model == "" then
-    metadata:set(NAMESPACE, "error", "missing_model")
+    metadata:set(NAMESPACE, "{{ERROR_KEY}}", "{{MISSING_MODEL}}")
   else
-    metadata:set(NAMESPACE, "model", model)
+    metadata:set(NAMESPACE, "{{MODEL_KEY}}", model)
   end
   handle:clearRouteCache()
 end

@@ -1,3 +1,4 @@
+local PREFIX_BYTES = {{PREFIX_BYTES}}
 -- Appended to multipart-fields.lua and multipart-model.lua (whose locals it uses) after a line setting PREFIX_BYTES,
 -- for the filter in front of the body buffer: finds a model that comes before the file without waiting
 -- for the rest of the body. Chunks pass this filter at once (bodyChunks() holds nothing back); the
@@ -15,7 +16,7 @@ function envoy_on_request(handle)
     local first, last = model_field_span(prefix, boundary)
     local model = first and string.sub(prefix, first, last)
     if model ~= nil and model ~= "" then
-      handle:streamInfo():dynamicMetadata():set(NAMESPACE, "model", model)
+      handle:streamInfo():dynamicMetadata():set(NAMESPACE, "{{MODEL_KEY}}", model)
       handle:clearRouteCache()
       return
     end

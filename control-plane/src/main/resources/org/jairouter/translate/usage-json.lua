@@ -3,7 +3,7 @@
 -- "usage". A key in a JSON text can never be inside a string (its quotes would be escaped), so a
 -- plain search of the tail finds the object's keys.
 local TAIL_BYTES = 8192
-local NAMESPACE = "jairouter.usage"
+local NAMESPACE = "{{USAGE_NAMESPACE}}"
 
 local function count(usage, key)
   local value = string.match(usage, '"' .. key .. '"%s*:%s*(%d+)')
@@ -30,9 +30,9 @@ function envoy_on_response(handle)
   local output = count(usage, "completion_tokens")
   local metadata = handle:streamInfo():dynamicMetadata()
   if input then
-    metadata:set(NAMESPACE, "input_tokens", input)
+    metadata:set(NAMESPACE, "{{INPUT_TOKENS}}", input)
   end
   if output then
-    metadata:set(NAMESPACE, "output_tokens", output)
+    metadata:set(NAMESPACE, "{{OUTPUT_TOKENS}}", output)
   end
 end

@@ -62,7 +62,7 @@ class EndpointPathScriptTest {
     @BeforeAll
     static void start() throws Exception {
         instance = StubBackend.start("instance");
-        Path script = StaticEnvoy.copyResources(dir, "/org/jairouter/translate/endpoint-path.lua");
+        Path script = StaticEnvoy.writeLuaScript(dir, "endpoint-path.lua");
         envoy = StaticEnvoy.start(
                 StaticEnvoy.bootstrap("", ROUTES, "", CLUSTERS.formatted(instance.port(), script)),
                 dir.resolve("envoy"));

@@ -60,8 +60,7 @@ class MultipartModelScriptTest {
 
     @BeforeAll
     static void startEnvoy() throws Exception {
-        Path script = StaticEnvoy.copyResources(
-                dir, "/org/jairouter/translate/multipart-fields.lua", "/org/jairouter/translate/multipart-model.lua");
+        Path script = StaticEnvoy.writeLuaScript(dir, "multipart-fields.lua", "multipart-model.lua");
         envoy = StaticEnvoy.start(
                 StaticEnvoy.bootstrap(SCRIPT_FILTER.formatted(script), ROUTES, METADATA_REPLY, ""),
                 dir.resolve("envoy"));

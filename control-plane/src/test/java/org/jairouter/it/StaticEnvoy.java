@@ -1,10 +1,8 @@
 package org.jairouter.it;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,6 +10,7 @@ import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyProcess;
 import org.jairouter.fixtures.Conditions;
+import org.jairouter.translate.LuaScripts;
 
 /**
  * A real Envoy on a small static config written by the test, for checking one piece (such as a Lua
@@ -89,19 +88,9 @@ final class StaticEnvoy implements AutoCloseable {
 
     /** Copies a classpath resource into the work folder, for a config to name as a file. */
     /** Writes the resources, one after the other, into one file named after the last (a script after its library). */
-    static Path copyResources(Path workDir, String... resources) throws IOException {
-        Path file = workDir.resolve(
-                Path.of(resources[resources.length - 1]).getFileName().toString());
-        Files.deleteIfExists(file);
-        for (String resource : resources) {
-            try (InputStream in = StaticEnvoy.class.getResourceAsStream(resource)) {
-                if (in == null) {
-                    throw new IOException("no resource " + resource);
-                }
-                Files.write(file, in.readAllBytes(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            }
-        }
-        return file;
+    /** The Lua script made of these files (as the translator makes it), written into workDir under the last one's name. */
+    static Path writeLuaScript(Path workDir, String... files) throws IOException {
+        return Files.writeString(workDir.resolve(files[files.length - 1]), LuaScripts.of(files));
     }
 
     private static Optional<Integer> listenerPort(EnvoyAdmin admin) {
