@@ -11,7 +11,15 @@ import java.util.function.Function;
  */
 final class ModelReader implements SectionReader<ModelReader.Model> {
     private static final Set<String> KEYS = Set.of(
-            "services", "load-balance", "health-check", "retry", "tls", "adapter", "rate-limit", "circuit-breaker");
+            "services",
+            "load-balance",
+            "health-check",
+            "retry",
+            "response-timeout",
+            "tls",
+            "adapter",
+            "rate-limit",
+            "circuit-breaker");
     /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
     private static final Set<String> IGNORED_KEYS = Set.of("fallback", "adapter-definitions", "pools", "rules");
 
@@ -60,7 +68,8 @@ final class ModelReader implements SectionReader<ModelReader.Model> {
                         .orElse(RateLimit.DEFAULT),
                 Optional.ofNullable(entries.get("circuit-breaker"))
                         .map(c -> CircuitBreakerReader.read(c, CircuitBreaker.DEFAULT))
-                        .orElse(CircuitBreaker.DEFAULT));
+                        .orElse(CircuitBreaker.DEFAULT),
+                Optional.ofNullable(entries.get("response-timeout")).flatMap(ResponseTimeoutReader::read));
         return new Model(ServicesReader.read(services, loadBalancing, defaults), caFile);
     }
 }

@@ -1,5 +1,6 @@
 package org.jairouter.config;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -12,6 +13,8 @@ import java.util.stream.Collectors;
 /**
  * A service's policies and its instances, in config order.
  *
+ * @param responseTimeout how long each try may wait for an instance's response headers ({@code
+ *     response-timeout}); a stream, once started, is not bound by it
  * @param fallbackModels per model, the models of this service to use when it has no healthy instance
  *     ({@code fallback-models}); validated to name known models and to hold no cycle
  * @param activeInstancesByModel the active instances grouped by the model they serve, models in order of
@@ -26,6 +29,7 @@ public record ServiceConfig(
         RetryPolicy retry,
         RateLimit rateLimit,
         CircuitBreaker circuitBreaker,
+        Duration responseTimeout,
         List<Instance> instances,
         Map<String, List<String>> fallbackModels,
         Map<String, List<Instance>> activeInstancesByModel) {
@@ -44,14 +48,33 @@ public record ServiceConfig(
             RetryPolicy retry,
             RateLimit rateLimit,
             CircuitBreaker circuitBreaker,
+            Duration responseTimeout,
             List<Instance> instances,
             Map<String, List<String>> fallbackModels) {
-        this(type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, instances, fallbackModels, Map.of());
+        this(
+                type,
+                loadBalancing,
+                healthCheck,
+                retry,
+                rateLimit,
+                circuitBreaker,
+                responseTimeout,
+                instances,
+                fallbackModels,
+                Map.of());
     }
 
     ServiceConfig withFallbackModels(Map<String, List<String>> fallbacks) {
         return new ServiceConfig(
-                type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, instances, fallbacks);
+                type,
+                loadBalancing,
+                healthCheck,
+                retry,
+                rateLimit,
+                circuitBreaker,
+                responseTimeout,
+                instances,
+                fallbacks);
     }
 
     /**
@@ -88,7 +111,15 @@ public record ServiceConfig(
     /** The service's policies alone: what its models' clusters share, whatever instances it lists. */
     public ServiceConfig withoutInstances() {
         return new ServiceConfig(
-                type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, List.of(), fallbackModels);
+                type,
+                loadBalancing,
+                healthCheck,
+                retry,
+                rateLimit,
+                circuitBreaker,
+                responseTimeout,
+                List.of(),
+                fallbackModels);
     }
 
     private static Map<String, List<Instance>> activeByModel(List<Instance> instances) {

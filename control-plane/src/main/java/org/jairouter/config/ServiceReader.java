@@ -1,5 +1,6 @@
 package org.jairouter.config;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -14,6 +15,7 @@ final class ServiceReader {
             "instances",
             "health-check",
             "retry",
+            "response-timeout",
             "adapter",
             "rate-limit",
             "circuit-breaker",
@@ -37,6 +39,10 @@ final class ServiceReader {
         RetryPolicy retry = Optional.ofNullable(entries.get("retry"))
                 .map(r -> RetryReader.read(r, defaults.retry()))
                 .orElse(defaults.retry());
+        Duration responseTimeout = Optional.ofNullable(entries.get("response-timeout"))
+                .flatMap(ResponseTimeoutReader::read)
+                .or(defaults::responseTimeout)
+                .orElse(type.defaultResponseTimeout());
         RateLimit rateLimit = Optional.ofNullable(entries.get("rate-limit"))
                 .map(r -> RateLimitReader.read(r, defaults.rateLimit()))
                 .orElse(defaults.rateLimit());
@@ -63,7 +69,15 @@ final class ServiceReader {
         }
         return new Read(
                 new ServiceConfig(
-                        type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, instances, Map.of()),
+                        type,
+                        loadBalancing,
+                        healthCheck,
+                        retry,
+                        rateLimit,
+                        circuitBreaker,
+                        responseTimeout,
+                        instances,
+                        Map.of()),
                 Optional.ofNullable(entries.get("fallback-models")));
     }
 

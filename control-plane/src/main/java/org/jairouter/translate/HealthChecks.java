@@ -35,11 +35,11 @@ final class HealthChecks {
         }
         io.envoyproxy.envoy.config.core.v3.HealthCheck.Builder check =
                 io.envoyproxy.envoy.config.core.v3.HealthCheck.newBuilder()
-                        .setInterval(duration(settings.interval()))
+                        .setInterval(Protos.duration(settings.interval()))
                         // An idle model is checked as often as a busy one, so status stays live.
-                        .setNoTrafficInterval(duration(settings.interval()))
+                        .setNoTrafficInterval(Protos.duration(settings.interval()))
                         .setIntervalJitterPercent(INTERVAL_JITTER_PERCENT)
-                        .setTimeout(duration(settings.timeout()))
+                        .setTimeout(Protos.duration(settings.timeout()))
                         .setUnhealthyThreshold(UInt32Value.of(settings.unhealthyThreshold()))
                         .setHealthyThreshold(UInt32Value.of(settings.healthyThreshold()));
         Optional<String> path = settings.type() == HealthCheck.Type.TCP
@@ -126,13 +126,6 @@ final class HealthChecks {
                 .setBaseEjectionTime(timeout)
                 .setMaxEjectionTime(longest)
                 .setMaxEjectionPercent(UInt32Value.of(MAX_EJECTION_PERCENT))
-                .build();
-    }
-
-    private static Duration duration(java.time.Duration duration) {
-        return Duration.newBuilder()
-                .setSeconds(duration.getSeconds())
-                .setNanos(duration.getNano())
                 .build();
     }
 }
