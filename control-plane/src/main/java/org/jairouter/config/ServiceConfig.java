@@ -1,5 +1,6 @@
 package org.jairouter.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -41,6 +42,14 @@ public record ServiceConfig(
 
     public CircuitBreaker circuitBreaker() {
         return settings.get(ServiceSettings.CIRCUIT_BREAKER);
+    }
+
+    /**
+     * How long each try may wait for an instance's response headers ({@code response-timeout}, else the
+     * service type's default); a stream, once started, is not bound by it.
+     */
+    public Duration responseTimeout() {
+        return settings.get(ServiceSettings.RESPONSE_TIMEOUT).orElse(type.defaultResponseTimeout());
     }
 
     ServiceConfig withFallbackModels(Map<String, List<String>> fallbacks) {

@@ -1,8 +1,10 @@
 package org.jairouter.config;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The settings a service inherits from the model section unless it sets its own: the table of every
@@ -28,9 +30,13 @@ public final class ServiceSettings {
             Adapter.NORMAL,
             (section, inherited) -> AdapterReader.read(section).orElse(inherited));
 
+    /** How long each try may wait for the instance's response headers; empty for the service type's default. */
+    public static final InheritedSetting<Optional<Duration>> RESPONSE_TIMEOUT =
+            new InheritedSetting<>("response-timeout", Optional.empty(), ResponseTimeoutReader::read);
+
     /** Every inheritable setting, in the order a section's keys are read (and so its problems reported). */
     static final List<InheritedSetting<?>> ALL =
-            List.of(LOAD_BALANCE, HEALTH_CHECK, RETRY, RATE_LIMIT, CIRCUIT_BREAKER, ADAPTER);
+            List.of(LOAD_BALANCE, HEALTH_CHECK, RETRY, RATE_LIMIT, CIRCUIT_BREAKER, ADAPTER, RESPONSE_TIMEOUT);
 
     /** Every setting at its default. */
     static final ServiceSettings DEFAULTS = defaults();

@@ -1,5 +1,6 @@
 package org.jairouter.config;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -51,6 +52,34 @@ public enum ServiceType {
 
     public RequestBody body() {
         return body;
+    }
+
+    /**
+     * How long an instance may take to start its answer (its response headers) unless the config sets
+     * {@code response-timeout}. A stream starts at once and is then not bound by it; a non-streamed
+     * answer must be complete within it. Chosen so that the default retries of a silent instance (three
+     * tries) end within the 300 s after which Envoy ends a silent request; image generation, which is not
+     * retried once sent ({@link #retriesAfterSent}), has the longest single try.
+     */
+    public Duration defaultResponseTimeout() {
+        return Duration.ofSeconds(
+                switch (this) {
+                    case CHAT, STT -> 90;
+                    case TTS -> 60;
+                    case EMBEDDING, RERANK -> 30;
+                    case IMG_GEN, IMG_EDIT -> 240;
+                });
+    }
+
+    /**
+     * Whether a request that reached an instance may be tried again on another when the instance fails
+     * without an answer: it closed or reset the connection, answered garbage, or did not answer in time.
+     * Model servers abort the work of a request whose connection closed (vLLM, SGLang, Ollama), so for
+     * text and audio at most aborted work is lost. An image may be generated (and billed) to the end
+     * anyway: image requests are tried again only when no instance has read them.
+     */
+    public boolean retriesAfterSent() {
+        return this != IMG_GEN && this != IMG_EDIT;
     }
 
     public static Optional<ServiceType> fromKey(String key) {

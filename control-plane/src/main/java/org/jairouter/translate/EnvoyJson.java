@@ -54,6 +54,7 @@ public final class EnvoyJson {
                             .getDescriptor(),
                     ClusterConfig.getDescriptor(),
                     PreviousPrioritiesConfig.getDescriptor(),
+                    io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpInspector.getDescriptor(),
                     // In bootstraps: the saturation gates' internal listeners need it.
                     io.envoyproxy.envoy.extensions.bootstrap.internal_listener.v3.InternalListener.getDescriptor()))
             .build();

@@ -179,6 +179,14 @@ final class ErrorReplies {
                         SERVER_ERROR,
                         null,
                         "instance_closed_connection"),
+                // A try's response timeout (the service's response-timeout), the last try's when retried.
+                new Reply(
+                        flag("UT"),
+                        "The instance of model '" + MODEL + "' did not start its answer within the model's"
+                                + " response timeout.",
+                        SERVER_ERROR,
+                        null,
+                        "timeout"),
                 new Reply(
                         status(ComparisonFilter.Op.GE, 500),
                         "No instance of model '" + MODEL + "' could answer: " + BODY,

@@ -35,11 +35,11 @@ final class HealthChecks {
         }
         io.envoyproxy.envoy.config.core.v3.HealthCheck.Builder check =
                 io.envoyproxy.envoy.config.core.v3.HealthCheck.newBuilder()
-                        .setInterval(duration(settings.interval()))
+                        .setInterval(Protos.duration(settings.interval()))
                         // An idle model is checked as often as a busy one, so status stays live.
-                        .setNoTrafficInterval(duration(settings.interval()))
+                        .setNoTrafficInterval(Protos.duration(settings.interval()))
                         .setIntervalJitterPercent(INTERVAL_JITTER_PERCENT)
-                        .setTimeout(duration(settings.timeout()))
+                        .setTimeout(Protos.duration(settings.timeout()))
                         .setUnhealthyThreshold(UInt32Value.of(settings.unhealthyThreshold()))
                         .setHealthyThreshold(UInt32Value.of(settings.healthyThreshold()));
         Optional<String> path = settings.type() == HealthCheck.Type.TCP
@@ -81,17 +81,22 @@ final class HealthChecks {
         return Optional.of(prefix + "/models");
     }
 
-    /** Instances that fail requests are taken out for a while, even between active checks. */
+    /**
+     * Instances that fail requests are taken out for a while, even between active checks. A failure is a
+     * 5xx answer or one Envoy sees itself: a refused connection, a connection closed or reset before the
+     * answer, garbage for an answer, no answer within the response timeout. They count together, in one
+     * row of consecutive failures: Envoy's {@code split_external_local_origin_errors} is left off. With it
+     * on, the connection's success (the instance accepted it) ends a row of local-origin failures, so an
+     * instance that accepts every connection and drops every request was never ejected (Envoy 1.40, by
+     * DroppedConnectionFailoverTest); off, Envoy maps resets to 503 and timeouts to 504 and ignores
+     * connection successes.
+     */
     static OutlierDetection passive(CircuitBreaker breaker) {
         if (breaker.enabled()) {
             return circuitBreaker(breaker);
         }
         return OutlierDetection.newBuilder()
                 .setConsecutive5Xx(UInt32Value.of(5))
-                // Connection failures count on their own, and eject faster than 5xx answers.
-                .setSplitExternalLocalOriginErrors(true)
-                .setConsecutiveLocalOriginFailure(UInt32Value.of(3))
-                .setEnforcingConsecutiveLocalOriginFailure(UInt32Value.of(100))
                 .setInterval(Protos.seconds(5))
                 .setBaseEjectionTime(Protos.seconds(30))
                 .setMaxEjectionPercent(UInt32Value.of(MAX_EJECTION_PERCENT))
@@ -100,7 +105,8 @@ final class HealthChecks {
 
     /**
      * JAiRouter's circuit breaker as outlier detection: failure-threshold consecutive failures (5xx
-     * answers, or connection failures, counted apart) eject the instance at once, for timeout. Envoy
+     * answers and the failures Envoy sees itself, counted together as in {@link #passive}) eject the
+     * instance at once, for timeout. Envoy
      * brings it back at the first sweep after that (sweeps every second here), and each ejection in a
      * row lasts timeout times their number, up to 10 times timeout. success-threshold has no
      * counterpart: a returned instance takes traffic at once, and its next failures eject it again.
@@ -116,20 +122,10 @@ final class HealthChecks {
                 .build();
         return OutlierDetection.newBuilder()
                 .setConsecutive5Xx(UInt32Value.of(breaker.failureThreshold()))
-                .setSplitExternalLocalOriginErrors(true)
-                .setConsecutiveLocalOriginFailure(UInt32Value.of(breaker.failureThreshold()))
-                .setEnforcingConsecutiveLocalOriginFailure(UInt32Value.of(100))
                 .setInterval(Protos.seconds(1))
                 .setBaseEjectionTime(timeout)
                 .setMaxEjectionTime(longest)
                 .setMaxEjectionPercent(UInt32Value.of(MAX_EJECTION_PERCENT))
-                .build();
-    }
-
-    private static Duration duration(java.time.Duration duration) {
-        return Duration.newBuilder()
-                .setSeconds(duration.getSeconds())
-                .setNanos(duration.getNano())
                 .build();
     }
 }

@@ -12,6 +12,8 @@ import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import org.jairouter.config.ApiKeys;
@@ -28,6 +30,13 @@ import org.jairouter.ir.RouterIr;
 final class ListenerTranslator {
     /** A silent stream (no bytes either way) is ended after this; live streams are never cut. */
     static final long STREAM_IDLE_SECONDS = 300;
+    /**
+     * A new connection has this long to send its first bytes, else it is closed. Envoy's HTTP timeouts
+     * start with the first request byte (request_headers_timeout) or bound an idle connection (its
+     * idle_timeout, here 300 s) whether it is new or between requests: only a listener filter still
+     * waiting for data (the HTTP inspector) bounds a connection that never sends anything.
+     */
+    private static final long FIRST_BYTES_SECONDS = 10;
     /** A client has this long to send its request headers (slowloris). */
     private static final long REQUEST_HEADERS_SECONDS = 10;
     /** A keep-alive connection with no request in flight is closed after this. */
@@ -104,6 +113,10 @@ final class ListenerTranslator {
                                 .setAddress(settings.address())
                                 .setPortValue(settings.port())))
                 .setPerConnectionBufferLimitBytes(UInt32Value.of(CONNECTION_BUFFER_BYTES))
+                .addListenerFilters(ListenerFilter.newBuilder()
+                        .setName("envoy.filters.listener.http_inspector")
+                        .setTypedConfig(Any.pack(HttpInspector.getDefaultInstance())))
+                .setListenerFiltersTimeout(Protos.seconds(FIRST_BYTES_SECONDS))
                 .addFilterChains(FilterChain.newBuilder()
                         .addFilters(Filter.newBuilder()
                                 .setName("envoy.filters.network.http_connection_manager")

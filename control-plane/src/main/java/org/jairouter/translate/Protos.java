@@ -19,6 +19,13 @@ final class Protos {
         return Duration.newBuilder().setSeconds(seconds).build();
     }
 
+    static Duration duration(java.time.Duration duration) {
+        return Duration.newBuilder()
+                .setSeconds(duration.getSeconds())
+                .setNanos(duration.getNano())
+                .build();
+    }
+
     static Value string(String value) {
         return Value.newBuilder().setStringValue(value).build();
     }

@@ -197,11 +197,13 @@ final class RouteTranslator {
      */
     private static RouteAction modelRoute(
             ServiceConfig service, String cluster, List<Instance> instances, boolean withFallback, int gates) {
-        RouteAction.Builder action = sendTo(service, cluster, instances);
-        if (service.retry().attempts() > 0 || gates > 0) {
-            action.setRetryPolicy(retryPolicy(service.retry(), withFallback, gates));
-        }
-        return action.build();
+        return sendTo(service, cluster, instances)
+                .setRetryPolicy(retryPolicy(service, withFallback, gates)
+                        // Each try may wait this long for the instance to start its answer. Envoy ignores a
+                        // try's timeout once the response has started, so streams run on; the route's own
+                        // timeout would also cut them (it runs to the end of the response) and stays 0.
+                        .setPerTryTimeout(Protos.duration(service.responseTimeout())))
+                .build();
     }
 
     /** The route inside a model's saturation gate: to the model's own cluster, as its route would send it. */
@@ -214,8 +216,9 @@ final class RouteTranslator {
                             .setPattern(RegexMatcher.newBuilder().setRegex("^.*$"))
                             .setSubstitution(instances.get(0).upstreamPath()));
         }
+        // The response timeout is the outer route's, which ends this one's stream when it fires.
         if (service.retry().attempts() > 0) {
-            action.setRetryPolicy(retryPolicy(service.retry(), false, 0));
+            action.setRetryPolicy(retryPolicy(service, false, 0));
         }
         return action.build();
     }
@@ -236,16 +239,22 @@ final class RouteTranslator {
 
     /**
      * Retries go to another instance of the model. Failures before the request reached an instance are
-     * always safe to retry, and so is an instance closing the connection before any response byte
-     * ({@code reset}): the client has received nothing, and model servers abort the work of a request
-     * whose connection closed. A 5xx answer is retried only when the service opts in, since the
-     * instance may have run (and billed) the generation. A saturation gate's refusal is retried once per
-     * gate on top: no instance has seen the request.
+     * always safe to retry. Where the service allows it ({@link ServiceType#retriesAfterSent}), so is an
+     * instance failing without an answer once it read the request ({@code reset}: it closed or reset the
+     * connection, answered garbage, or did not start its answer within the response timeout): the client
+     * has received nothing, and model servers abort the work of a request whose connection closed. A 5xx
+     * answer is retried only when the service opts in, since the instance may have run (and billed) the
+     * generation (Envoy's {@code 5xx} also retries every {@code reset}). A saturation gate's refusal is
+     * retried once per gate on top: no instance has seen the request.
      */
-    private static RetryPolicy retryPolicy(org.jairouter.config.RetryPolicy retry, boolean withFallback, int gates) {
+    private static RetryPolicy.Builder retryPolicy(ServiceConfig service, boolean withFallback, int gates) {
+        org.jairouter.config.RetryPolicy retry = service.retry();
         List<String> retryOn = new ArrayList<>();
         if (retry.attempts() > 0) {
-            retryOn.addAll(List.of("connect-failure", "refused-stream", "reset-before-request", "reset"));
+            retryOn.addAll(List.of("connect-failure", "refused-stream", "reset-before-request"));
+            if (service.type().retriesAfterSent()) {
+                retryOn.add("reset");
+            }
             if (retry.onServerError()) {
                 retryOn.add("5xx");
             }
@@ -276,7 +285,7 @@ final class RouteTranslator {
                             .setUpdateFrequency(1)
                             .build())));
         }
-        return policy.build();
+        return policy;
     }
 
     private static RouteMatch metadataMatch(String path, String key, String value) {

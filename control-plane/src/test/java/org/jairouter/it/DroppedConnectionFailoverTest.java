@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.errors.InternalServerException;
 import com.openai.models.embeddings.EmbeddingCreateParams;
+import java.time.Duration;
+import org.jairouter.envoy.HostStatus;
+import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +64,49 @@ class DroppedConnectionFailoverTest {
                                     .build()));
             assertEquals(503, error.statusCode());
             assertTrue(error.getMessage().contains("closed the connection before answering"), error.getMessage());
+        }
+    }
+
+    /**
+     * An instance that takes every connection and drops every request (its health probes still pass) is
+     * ejected like one answering 5xx, instead of costing each request a retry for as long as it is up.
+     */
+    @Test
+    void anInstanceDroppingEveryRequestIsEjected() throws Exception {
+        try (StubBackend dropping = StubBackend.start("chat-dropping");
+                StubBackend healthy = StubBackend.start("chat-healthy");
+                RouterHarness router = RouterHarness.start("""
+                        model:
+                          services:
+                            chat:
+                              load-balance:
+                                type: round-robin
+                              instances:
+                                - name: "qwen3"
+                                  base-url: "%s"
+                                - name: "qwen3"
+                                  base-url: "%s"
+                        """.formatted(dropping.baseUrl(), healthy.baseUrl()))) {
+            dropping.dropRequests(true);
+            Conditions.await("the dropping instance ejected", Duration.ofSeconds(30), () -> {
+                assertEquals("Hello from chat-healthy", router.chat("qwen3"));
+                return ejected(router, dropping);
+            });
+            int droppedBeforeEjection = dropping.requestCount();
+            for (int i = 0; i < REQUESTS; i++) {
+                assertEquals("Hello from chat-healthy", router.chat("qwen3"));
+            }
+            assertEquals(droppedBeforeEjection, dropping.requestCount(), "an ejected instance still got requests");
+        }
+    }
+
+    private static boolean ejected(RouterHarness router, StubBackend backend) {
+        try {
+            return router.admin().hostStatuses().stream()
+                    .filter(host -> host.hostname().endsWith(":" + backend.port()))
+                    .anyMatch(HostStatus::ejected);
+        } catch (Exception e) {
+            throw new IllegalStateException("reading Envoy's hosts", e);
         }
     }
 }
