@@ -9,8 +9,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jairouter.config.ConfigChain;
 import org.jairouter.config.ConfigException;
-import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.LoadedConfig;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
@@ -119,6 +119,9 @@ public final class JaiRouter implements Callable<Integer> {
     @CommandLine.Mixin
     EnvoyLimitsOptions envoyLimits = new EnvoyLimitsOptions();
 
+    @CommandLine.Mixin
+    ConfigChainOptions chainOptions = new ConfigChainOptions();
+
     /** The supervised (or, with {@code bootstrap}, the printed) Envoy's overload limits. */
     static final class EnvoyLimitsOptions {
         @Option(
@@ -159,6 +162,7 @@ public final class JaiRouter implements Callable<Integer> {
                         nodeId != null
                                 ? nodeId
                                 : "jairouter-" + InetAddress.getLocalHost().getHostName())
+                .chainSettings(chainOptions.settings())
                 .xds(xdsAddress, xdsPort)
                 .status(statusAddress, statusPort)
                 .admin(adminAddress, adminPort)
@@ -207,6 +211,9 @@ public final class JaiRouter implements Callable<Integer> {
         /** No status server runs; the translation only writes its address into a cluster. */
         private static final StatusEndpoint UNBOUND = new StatusEndpoint("127.0.0.1", 0);
 
+        @CommandLine.Mixin
+        ConfigChainOptions chainOptions = new ConfigChainOptions();
+
         @Spec
         CommandSpec spec;
 
@@ -216,7 +223,7 @@ public final class JaiRouter implements Callable<Integer> {
             int status = 0;
             for (Path file : files) {
                 try {
-                    LoadedConfig loaded = ConfigLoader.load(file);
+                    LoadedConfig loaded = ConfigChain.load(file, chainOptions.settings());
                     loaded.warnings().forEach(w -> out.println("warning: " + w));
                     // The translator too, as the router runs it.
                     EnvoyTranslator.translate(loaded.config(), ResolvedHosts.asWritten(loaded.config()), UNBOUND);

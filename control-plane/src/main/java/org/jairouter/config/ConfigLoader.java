@@ -1,15 +1,10 @@
 package org.jairouter.config;
 
-import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
 
 /**
@@ -48,18 +43,24 @@ public final class ConfigLoader {
     static LoadedConfig parse(String text, String source, Map<String, String> environment, InstanceMemo memo)
             throws ConfigException {
         YamlSection.Problems problems = new YamlSection.Problems(source, environment, memo);
-        Node root;
-        try {
-            root = new Yaml(new LoaderOptions()).compose(new StringReader(text));
-        } catch (MarkedYAMLException e) {
-            int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
-            throw new ConfigException(List.of(new ConfigProblem(source, line, "", "invalid YAML: " + e.getProblem())));
-        } catch (YAMLException e) {
-            throw new ConfigException(List.of(new ConfigProblem(source, 0, "", "invalid YAML: " + e.getMessage())));
-        }
+        Node root = YamlDocuments.one(text, source);
+        return read(root, problems);
+    }
+
+    /** Reads a tree merged from the files of a chain ({@link SpringConfigFiles}); each problem names its own file. */
+    static LoadedConfig read(
+            MergedTree tree, String source, Map<String, String> environment, List<ConfigProblem> chainWarnings)
+            throws ConfigException {
+        YamlSection.Problems problems =
+                new YamlSection.Problems(source, tree.sources(), environment, InstanceMemo.NONE);
+        problems.warnings.addAll(chainWarnings);
+        return read(tree.root(), problems);
+    }
+
+    private static LoadedConfig read(Node root, YamlSection.Problems problems) throws ConfigException {
         if (root == null) {
-            throw new ConfigException(
-                    List.of(new ConfigProblem(source, 1, "model", "the file is empty; expected model.services")));
+            throw new ConfigException(List.of(
+                    new ConfigProblem(problems.source, 1, "model", "the file is empty; expected model.services")));
         }
         RouterConfig config = readRoot(new YamlSection(root, "", problems));
         if (!problems.errors.isEmpty()) {
