@@ -16,7 +16,7 @@ final class InstanceReader {
     private static final Set<String> IGNORED_KEYS =
             Set.of("health-check", "instance-id", "rate-limit", "circuit-breaker");
 
-    private static final int MAX_WEIGHT = 1_000_000;
+    static final int MAX_WEIGHT = 1_000_000;
 
     private InstanceReader() {}
 

@@ -1,7 +1,5 @@
 package org.jairouter.config;
 
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,36 +44,22 @@ final class ServiceReader {
         Adapter adapter = Optional.ofNullable(entries.get("adapter"))
                 .flatMap(AdapterReader::read)
                 .orElse(defaults.adapter());
-        List<Instance> instances = new ArrayList<>();
-        Set<Served> seen = new HashSet<>();
+        RepeatedInstances instances = new RepeatedInstances();
         for (YamlSection item : Optional.ofNullable(entries.get("instances"))
                 .map(YamlSection::items)
                 .orElse(List.of())) {
-            InstanceReader.read(type, item, adapter).forEach(instance -> {
-                // By endpoint, not by base-url text: http://h, http://h:80 and http://h/ are one backend.
-                if (!seen.add(Served.by(instance))) {
-                    item.error("duplicate instance: model '" + instance.model() + "' at " + instance.baseUrl()
-                            + instance.upstreamPath() + " is listed twice");
-                } else {
-                    instances.add(instance);
-                }
-            });
+            InstanceReader.read(type, item, adapter).forEach(instance -> instances.add(instance, item));
         }
         return new Read(
                 new ServiceConfig(
-                        type, loadBalancing, healthCheck, retry, rateLimit, circuitBreaker, instances, Map.of()),
+                        type,
+                        loadBalancing,
+                        healthCheck,
+                        retry,
+                        rateLimit,
+                        circuitBreaker,
+                        instances.instances(),
+                        Map.of()),
                 Optional.ofNullable(entries.get("fallback-models")));
-    }
-
-    /**
-     * Model and endpoint as the Host header names it, a port only when it is not the scheme's default
-     * ({@link Instance#authority()} without building its text: at 10,000 instances every edit checks them all).
-     */
-    private record Served(String model, String host, int port, String path) {
-        static Served by(Instance instance) {
-            boolean defaultPort = instance.port() == (instance.tls() ? 443 : 80);
-            return new Served(
-                    instance.model(), instance.host(), defaultPort ? 0 : instance.port(), instance.upstreamPath());
-        }
     }
 }
