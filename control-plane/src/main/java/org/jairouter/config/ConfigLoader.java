@@ -75,7 +75,12 @@ public final class ConfigLoader {
         Set<String> known = SECTIONS.stream().map(SectionReader::key).collect(Collectors.toSet());
         entries.keySet().stream()
                 .filter(k -> !known.contains(k))
-                .forEach(k -> entries.get(k).warn("not used by JAiRouter; ignored"));
+                .forEach(k -> entries.get(k)
+                        .warn(
+                                k.equals("spring")
+                                        ? "Spring's own settings: of them this router reads config.import,"
+                                                + " profiles.active and config.activate.on-profile; the rest is ignored"
+                                        : "not used by JAiRouter; ignored"));
         ListenerSettings listener = read(SERVER, root, entries);
         ModelReader.Model model = read(MODEL, root, entries);
         Monitoring monitoring = read(MONITORING, root, entries);

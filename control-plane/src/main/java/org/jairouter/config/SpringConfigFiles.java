@@ -181,6 +181,7 @@ final class SpringConfigFiles {
             entry.warn("'" + location + "': only file: and classpath: imports are read; ignored");
             return Optional.empty();
         }
+        path = path.normalize();
         if (rest.endsWith("/")) {
             path = path.resolve("application.yml");
         } else if (!rest.endsWith(".yml") && !rest.endsWith(".yaml")) {
