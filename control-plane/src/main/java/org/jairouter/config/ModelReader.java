@@ -11,9 +11,17 @@ import java.util.function.Function;
  */
 final class ModelReader implements SectionReader<ModelReader.Model> {
     private static final Set<String> KEYS = Set.of(
-            "services", "load-balance", "health-check", "retry", "tls", "adapter", "rate-limit", "circuit-breaker");
+            "services",
+            "load-balance",
+            "health-check",
+            "retry",
+            "tls",
+            "adapter",
+            "rate-limit",
+            "circuit-breaker",
+            "fallback");
     /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
-    private static final Set<String> IGNORED_KEYS = Set.of("fallback", "adapter-definitions", "pools", "rules");
+    private static final Set<String> IGNORED_KEYS = Set.of("adapter-definitions", "pools", "rules");
 
     /** What the model section configures. */
     record Model(Map<ServiceType, ServiceConfig> services, String upstreamCaFile) {}
@@ -32,6 +40,7 @@ final class ModelReader implements SectionReader<ModelReader.Model> {
     @Override
     public Model read(YamlSection model) {
         Map<String, YamlSection> entries = model.entries(KEYS, IGNORED_KEYS);
+        Optional.ofNullable(entries.get("fallback")).ifPresent(FallbackReader::read);
         String caFile = Optional.ofNullable(entries.get("tls"))
                 .flatMap(TlsReader::caFile)
                 .orElse(RouterConfig.DEFAULT_CA_FILE);

@@ -15,9 +15,8 @@ final class ServiceReader {
             "adapter",
             "rate-limit",
             "circuit-breaker",
-            "fallback-models");
-    /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
-    private static final Set<String> IGNORED_KEYS = Set.of("fallback");
+            "fallback-models",
+            "fallback");
 
     private ServiceReader() {}
 
@@ -25,7 +24,8 @@ final class ServiceReader {
     record Read(ServiceConfig config, Optional<YamlSection> fallbackModels) {}
 
     static Read read(ServiceType type, YamlSection service, ServiceDefaults defaults) {
-        Map<String, YamlSection> entries = service.entries(KEYS, IGNORED_KEYS);
+        Map<String, YamlSection> entries = service.entries(KEYS, Set.of());
+        Optional.ofNullable(entries.get("fallback")).ifPresent(FallbackReader::read);
         LoadBalancing loadBalancing = Optional.ofNullable(entries.get("load-balance"))
                 .map(lb -> LoadBalanceReader.read(lb, defaults.loadBalancing()))
                 .orElse(defaults.loadBalancing());
