@@ -214,6 +214,12 @@ public final class JaiRouter implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigChainOptions chainOptions = new ConfigChainOptions();
 
+        @Option(
+                names = "--explain",
+                description = "Also print what the router made of each config: the files read in order, profiles,"
+                        + " services, models, instances, client keys by id, policies and every warning.")
+        boolean explain;
+
         @Spec
         CommandSpec spec;
 
@@ -223,8 +229,14 @@ public final class JaiRouter implements Callable<Integer> {
             int status = 0;
             for (Path file : files) {
                 try {
-                    LoadedConfig loaded = ConfigChain.load(file, chainOptions.settings());
-                    loaded.warnings().forEach(w -> out.println("warning: " + w));
+                    ConfigChain chain = new ConfigChain(file, chainOptions.settings());
+                    ConfigChain.Snapshot files = chain.read();
+                    LoadedConfig loaded = chain.load(files);
+                    if (explain) {
+                        Explanation.print(out, files, loaded);
+                    } else {
+                        loaded.warnings().forEach(w -> out.println("warning: " + w));
+                    }
                     // The translator too, as the router runs it.
                     EnvoyTranslator.translate(loaded.config(), ResolvedHosts.asWritten(loaded.config()), UNBOUND);
                     out.println(file + ": valid; " + Summary.of(loaded.config()));

@@ -71,6 +71,11 @@ final class JaiRouterReader implements SectionReader<ApiKeys> {
             security.warn("api-key is set up but jairouter.security.enabled is not true: keys are not enforced,"
                     + " as in JAiRouter");
         }
+        if (keysOn && securityOn && keys.isEmpty()) {
+            apiKey.warn("keys are enforced but none is listed, so every request is refused; JAiRouter may keep"
+                    + " keys in its own store (file, H2, Redis), which this router does not read: list them under"
+                    + " jairouter.security.api-key.keys");
+        }
         return new ApiKeys(keysOn && securityOn, header, keys, Set.of());
     }
 
