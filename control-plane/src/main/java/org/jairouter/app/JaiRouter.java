@@ -9,8 +9,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jairouter.config.ConfigChain;
 import org.jairouter.config.ConfigException;
-import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.LoadedConfig;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
@@ -120,6 +120,9 @@ public final class JaiRouter implements Callable<Integer> {
     @CommandLine.Mixin
     EnvoyLimitsOptions envoyLimits = new EnvoyLimitsOptions();
 
+    @CommandLine.Mixin
+    ConfigChainOptions chainOptions = new ConfigChainOptions();
+
     /** The supervised (or, with {@code bootstrap}, the printed) Envoy's overload limits. */
     static final class EnvoyLimitsOptions {
         @Option(
@@ -160,6 +163,7 @@ public final class JaiRouter implements Callable<Integer> {
                         nodeId != null
                                 ? nodeId
                                 : "jairouter-" + InetAddress.getLocalHost().getHostName())
+                .chainSettings(chainOptions.settings())
                 .xds(xdsAddress, xdsPort)
                 .status(statusAddress, statusPort)
                 .admin(adminAddress, adminPort)
@@ -208,6 +212,15 @@ public final class JaiRouter implements Callable<Integer> {
         /** No status server runs; the translation only writes its address into a cluster. */
         private static final StatusEndpoint UNBOUND = new StatusEndpoint("127.0.0.1", 0);
 
+        @CommandLine.Mixin
+        ConfigChainOptions chainOptions = new ConfigChainOptions();
+
+        @Option(
+                names = "--explain",
+                description = "Also print what the router made of each config: the files read in order, profiles,"
+                        + " services, models, instances, client keys by id, policies and every warning.")
+        boolean explain;
+
         @Spec
         CommandSpec spec;
 
@@ -217,8 +230,14 @@ public final class JaiRouter implements Callable<Integer> {
             int status = 0;
             for (Path file : files) {
                 try {
-                    LoadedConfig loaded = ConfigLoader.load(file);
-                    loaded.warnings().forEach(w -> out.println("warning: " + w));
+                    ConfigChain chain = new ConfigChain(file, chainOptions.settings());
+                    ConfigChain.Snapshot files = chain.read();
+                    LoadedConfig loaded = chain.load(files);
+                    if (explain) {
+                        Explanation.print(out, files, loaded);
+                    } else {
+                        loaded.warnings().forEach(w -> out.println("warning: " + w));
+                    }
                     // The translator too, as the router runs it.
                     RouterIr ir = RouterIr.of(loaded.config());
                     EnvoyTranslator.translate(ir, ResolvedHosts.asWritten(loaded.config()), UNBOUND);

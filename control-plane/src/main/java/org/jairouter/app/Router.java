@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -19,11 +18,11 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.jairouter.budget.BudgetLedger;
 import org.jairouter.budget.KeyUsage;
+import org.jairouter.config.ConfigChain;
 import org.jairouter.config.ConfigDiff;
 import org.jairouter.config.ConfigException;
 import org.jairouter.config.ConfigProblem;
 import org.jairouter.config.ConfigText;
-import org.jairouter.config.IncrementalConfigLoader;
 import org.jairouter.config.LoadBalancePolicy;
 import org.jairouter.config.LoadedConfig;
 import org.jairouter.config.RateLimit;
@@ -64,8 +63,8 @@ public final class Router implements AutoCloseable {
     private final SnapshotPublisher publisher = new SnapshotPublisher();
     /** Reuses the last translation's parts: an edit re-translates only the models it touches. */
     private final IncrementalTranslator translator = new IncrementalTranslator();
-    /** Reads the config file; an edit re-reads only the instances whose lines changed. */
-    private final IncrementalConfigLoader loader = new IncrementalConfigLoader();
+    /** Reads the config's files; an edit of a single file re-reads only the instances whose lines changed. */
+    private final ConfigChain chain;
 
     private final ConfigStatus configStatus = new ConfigStatus();
     private final EnvoyFleet fleet = new EnvoyFleet();
@@ -106,10 +105,10 @@ public final class Router implements AutoCloseable {
      */
     private volatile RouterIr inForce;
     /**
-     * The bytes last read as text, applied or refused: an unchanged file is not read into a reload again
-     * (nor decoded: the watch's poll reads the file every second, and at 10,000 instances it is 750 kB).
+     * The files last read, applied or refused: unchanged files are not read into a reload again (nor
+     * decoded: the watch's poll reads the file every second, and at 10,000 instances it is 750 kB).
      */
-    private byte[] lastBytes;
+    private ConfigChain.Snapshot lastRead;
     /** Why the config file cannot be read as text, since when, and whether that was reported; null while it can. */
     private Unreadable unreadable;
 
@@ -117,15 +116,15 @@ public final class Router implements AutoCloseable {
 
     private Router(RouterOptions options) {
         this.options = options;
+        this.chain = new ConfigChain(options.config(), options.chainSettings());
     }
 
     /** Starts with the config file as it is; an invalid file refuses the start. */
     public static Router start(RouterOptions options) throws ConfigException, IOException, InterruptedException {
         Router router = new Router(options);
         try {
-            byte[] bytes = ConfigText.bytes(options.config());
-            LoadedConfig first = router.loader.parse(
-                    ConfigText.decode(options.config(), bytes), options.config().toString());
+            ConfigChain.Snapshot files = router.chain.read();
+            LoadedConfig first = router.chain.load(files);
             router.budgets = BudgetLedger.open(
                     options.workDir().resolve("budgets.json"),
                     Clock.systemUTC(),
@@ -160,9 +159,9 @@ public final class Router implements AutoCloseable {
                 router.metrics.watch(() -> router.envoy.readyAdminAddress().map(EnvoyAdmin::new));
             }
             router.apply(first, System.nanoTime());
-            router.lastBytes = bytes;
-            router.watcher = ConfigWatcher.start(options.config(), router::reload);
-            router.updates.execute(() -> router.warmUpReload(bytes));
+            router.lastRead = files;
+            router.watcher = ConfigWatcher.start(files.watched(), router::reload);
+            router.updates.execute(() -> router.warmUpReload(files));
             router.scraper = LoadScraper.start(() -> router.inForce, router::envoyActiveRequests, router::publishLoad);
             router.dnsRefresh.scheduleWithFixedDelay(
                     router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
@@ -179,23 +178,22 @@ public final class Router implements AutoCloseable {
      */
     synchronized void reload() {
         long started = System.nanoTime();
-        byte[] bytes;
-        String text;
+        ConfigChain.Snapshot files;
         try {
-            bytes = ConfigText.bytes(options.config());
-            if (Arrays.equals(bytes, lastBytes)) {
+            files = chain.read();
+            if (files.sameFilesAs(lastRead)) {
                 unreadable = null;
                 return;
             }
-            text = ConfigText.decode(options.config(), bytes);
         } catch (ConfigException e) {
             refuseUnreadable(e);
             return;
         }
         unreadable = null;
-        lastBytes = bytes;
+        lastRead = files;
+        watcher.watch(files.watched());
         try {
-            apply(loader.parse(text, options.config().toString()), started);
+            apply(chain.load(files), started);
         } catch (ConfigException e) {
             refuse(e);
         }
@@ -206,10 +204,9 @@ public final class Router implements AutoCloseable {
      * first edit would otherwise run the reload path's code for the first time, interpreted (at 10,000
      * instances it took twice as long as the edits after it). Off the critical path: Envoy is serving.
      */
-    private synchronized void warmUpReload(byte[] bytes) {
+    private synchronized void warmUpReload(ConfigChain.Snapshot files) {
         try {
-            loader.parse(
-                    ConfigText.decode(options.config(), bytes), options.config().toString());
+            chain.load(files);
         } catch (ConfigException e) {
             // Not reachable: this text was read without a problem at the start, and a read never reports otherwise.
         }
@@ -232,7 +229,7 @@ public final class Router implements AutoCloseable {
         }
         unreadable = new Unreadable(unreadable.problem(), unreadable.since(), true);
         // Once the file is readable again, its text is applied even if it is the text read before.
-        lastBytes = null;
+        lastRead = null;
         refuse(e);
     }
 

@@ -3,6 +3,7 @@ package org.jairouter.app;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import org.jairouter.config.ChainSettings;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyLimits;
 
@@ -17,11 +18,13 @@ import org.jairouter.envoy.EnvoyLimits;
  *                    same folder adopts the Envoy it left running
  * @param concurrency Envoy worker threads; 0 means one per core
  * @param envoyLimits the heap and connection limits of the supervised Envoy's overload manager
+ * @param chainSettings where the files the config imports are found, and the Spring profiles given
  * @param advertiseAddress how Envoys reach this control plane's status server (a host name in compose or
  *                    Kubernetes); empty: the status address, or loopback when that is a wildcard
  */
 public record RouterOptions(
         Path config,
+        ChainSettings chainSettings,
         String xdsAddress,
         int xdsPort,
         String statusAddress,
@@ -53,6 +56,7 @@ public record RouterOptions(
         private final Path config;
         private final Path workDir;
         private final String nodeId;
+        private ChainSettings chainSettings = ChainSettings.defaults();
         private String xdsAddress = "127.0.0.1";
         private int xdsPort;
         private String statusAddress = "127.0.0.1";
@@ -71,6 +75,11 @@ public record RouterOptions(
             this.config = Objects.requireNonNull(config, "config");
             this.workDir = Objects.requireNonNull(workDir, "workDir");
             this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+        }
+
+        public Builder chainSettings(ChainSettings chainSettings) {
+            this.chainSettings = chainSettings;
+            return this;
         }
 
         public Builder xds(String address, int port) {
@@ -129,6 +138,7 @@ public record RouterOptions(
         public RouterOptions build() {
             return new RouterOptions(
                     config,
+                    chainSettings,
                     xdsAddress,
                     xdsPort,
                     statusAddress,

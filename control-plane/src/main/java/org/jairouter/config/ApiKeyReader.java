@@ -114,19 +114,19 @@ final class ApiKeyReader {
 
     private static Set<ServiceType> permissions(YamlSection list) {
         Set<ServiceType> services = EnumSet.noneOf(ServiceType.class);
-        for (YamlSection item : list.items()) {
-            item.text().ifPresent(permission -> {
-                if (ALL_SERVICES.contains(permission)) {
-                    services.addAll(EnumSet.allOf(ServiceType.class));
-                    return;
-                }
-                ServiceType.fromKey(permission)
-                        .ifPresentOrElse(
-                                services::add,
-                                () -> item.error("unknown permission '" + permission
-                                        + "'; expected one of chat, embedding, rerank, tts, stt,"
-                                        + " imgGen, imgEdit, or read, write, admin (all services)"));
-            });
+        // A list, or JAiRouter's comma-separated text ("read,write").
+        for (TextList.Entry entry : TextList.of(list)) {
+            String permission = entry.text();
+            if (ALL_SERVICES.contains(permission)) {
+                services.addAll(EnumSet.allOf(ServiceType.class));
+            } else if (ServiceType.fromKey(permission).isPresent()) {
+                services.add(ServiceType.fromKey(permission).get());
+            } else {
+                entry.at()
+                        .error("unknown permission '" + permission
+                                + "'; expected one of chat, embedding, rerank, tts, stt,"
+                                + " imgGen, imgEdit, or read, write, admin (all services)");
+            }
         }
         return services;
     }

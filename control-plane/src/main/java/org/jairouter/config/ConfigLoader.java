@@ -1,16 +1,10 @@
 package org.jairouter.config;
 
-import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
 
 /**
@@ -49,17 +43,24 @@ public final class ConfigLoader {
     static LoadedConfig parse(String text, String source, Map<String, String> environment, InstanceMemo memo)
             throws ConfigException {
         YamlSection.Problems problems = new YamlSection.Problems(source, environment, memo);
-        Node root;
-        try {
-            root = new Yaml(new LoaderOptions()).compose(new StringReader(text));
-        } catch (MarkedYAMLException e) {
-            throw new ConfigException(List.of(yamlProblem(text, source, e)));
-        } catch (YAMLException e) {
-            throw new ConfigException(List.of(new ConfigProblem(source, 0, "", "invalid YAML: " + e.getMessage())));
-        }
+        Node root = YamlDocuments.one(text, source);
+        return read(root, problems);
+    }
+
+    /** Reads a tree merged from the files of a chain ({@link SpringConfigFiles}); each problem names its own file. */
+    static LoadedConfig read(
+            MergedTree tree, String source, Map<String, String> environment, List<ConfigProblem> chainWarnings)
+            throws ConfigException {
+        YamlSection.Problems problems =
+                new YamlSection.Problems(source, tree.sources(), environment, InstanceMemo.NONE);
+        problems.warnings.addAll(chainWarnings);
+        return read(tree.root(), problems);
+    }
+
+    private static LoadedConfig read(Node root, YamlSection.Problems problems) throws ConfigException {
         if (root == null) {
-            throw new ConfigException(
-                    List.of(new ConfigProblem(source, 1, "model", "the file is empty; expected model.services")));
+            throw new ConfigException(List.of(
+                    new ConfigProblem(problems.source, 1, "model", "the file is empty; expected model.services")));
         }
         RouterConfig config = readRoot(new YamlSection(root, "", problems));
         if (!problems.errors.isEmpty()) {
@@ -73,29 +74,18 @@ public final class ConfigLoader {
      * name, a tag), so then only where it is and how to fix it. Where it gave up (the end of an unclosed
      * quote) and what it was reading (that quote's start) are both asked.
      */
-    private static ConfigProblem yamlProblem(String text, String source, MarkedYAMLException e) {
-        int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
-        int context = e.getContextMark() == null ? 0 : e.getContextMark().getLine() + 1;
-        for (int at : List.of(context, line)) {
-            Optional<String> secret = SecretKeys.secretKeyAt(text, at);
-            if (secret.isPresent()) {
-                return new ConfigProblem(
-                        source,
-                        at,
-                        secret.get(),
-                        "invalid YAML in a secret's value (not shown); write the value in quotes, e.g. \"...\"");
-            }
-        }
-        return new ConfigProblem(source, line, "", "invalid YAML: " + e.getProblem());
-    }
-
     private static RouterConfig readRoot(YamlSection root) {
         Map<String, YamlSection> entries = root.entries();
         // Other top-level keys belong to other tools (spring, logging...) that share the file.
         Set<String> known = SECTIONS.stream().map(SectionReader::key).collect(Collectors.toSet());
         entries.keySet().stream()
                 .filter(k -> !known.contains(k))
-                .forEach(k -> entries.get(k).warn("not used by JAiRouter; ignored"));
+                .forEach(k -> entries.get(k)
+                        .warn(
+                                k.equals("spring")
+                                        ? "Spring's own settings: of them this router reads config.import,"
+                                                + " profiles.active and config.activate.on-profile; the rest is ignored"
+                                        : "not used by JAiRouter; ignored"));
         ListenerSettings listener = read(SERVER, root, entries);
         ModelReader.Model model = read(MODEL, root, entries);
         Monitoring monitoring = read(MONITORING, root, entries);

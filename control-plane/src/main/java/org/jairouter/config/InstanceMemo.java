@@ -163,6 +163,16 @@ final class InstanceMemo {
         return !unanswerable && answered == placeholders.size();
     }
 
+    /**
+     * Makes this read count as not answered, so the text is read again as written: for a problem found
+     * across items (an instance listed again), which would otherwise name a placeholder's line.
+     */
+    void readAsWritten() {
+        if (this != NONE) {
+            unanswerable = true;
+        }
+    }
+
     /** Ends a read: what it used or learnt is what the next read may reuse. */
     void keepUsed() {
         if (this == NONE) {

@@ -10,13 +10,21 @@ import java.util.Set;
 
 /** One item of a service's {@code instances}: a backend serving one model. */
 final class InstanceReader {
-    private static final Set<String> KEYS =
-            Set.of("name", "base-url", "path", "weight", "status", "headers", "api-key", "adapter");
+    private static final Set<String> KEYS = Set.of(
+            "name",
+            "base-url",
+            "path",
+            "weight",
+            "status",
+            "headers",
+            "api-key",
+            "adapter",
+            "rate-limit",
+            "circuit-breaker");
     /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
-    private static final Set<String> IGNORED_KEYS =
-            Set.of("health-check", "instance-id", "rate-limit", "circuit-breaker");
+    private static final Set<String> IGNORED_KEYS = Set.of("health-check", "instance-id");
 
-    private static final int MAX_WEIGHT = 1_000_000;
+    static final int MAX_WEIGHT = 1_000_000;
 
     private InstanceReader() {}
 
@@ -30,6 +38,7 @@ final class InstanceReader {
 
     private static Optional<Instance> readItem(ServiceType type, YamlSection item, Adapter serviceAdapter) {
         Map<String, YamlSection> entries = item.entries(KEYS, IGNORED_KEYS);
+        InstancePoliciesReader.read(entries);
         // Not a mapping: entries() said so. An empty item, or one of ignored keys only, still lacks name and base-url.
         if (!item.isMapping() && !item.isNull()) {
             return Optional.empty();

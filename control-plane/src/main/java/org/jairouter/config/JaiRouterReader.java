@@ -15,9 +15,14 @@ import java.util.Set;
  */
 final class JaiRouterReader implements SectionReader<ApiKeys> {
     private static final Set<String> SECURITY_KEYS = Set.of("enabled", "api-key");
-    private static final Set<String> SECURITY_IGNORED = Set.of("jwt", "audit", "sanitization", "cache");
+    /** JAiRouter's own security machinery (its login, audit trail, key quotas and tuning): nothing at Envoy's door. */
+    private static final Set<String> SECURITY_IGNORED =
+            Set.of("jwt", "audit", "sanitization", "cache", "quota", "monitoring", "performance");
+
     private static final Set<String> API_KEY_KEYS = Set.of("enabled", "header-name", "keys");
-    private static final Set<String> API_KEY_IGNORED = Set.of("default-expiration-days", "cache-expiration-seconds");
+    /** Key-store settings of JAiRouter: keys here live in the file and Envoy's config, with no cache to tune. */
+    private static final Set<String> API_KEY_IGNORED =
+            Set.of("default-expiration-days", "cache-expiration-seconds", "cache-enabled");
 
     @Override
     public String key() {
@@ -65,6 +70,11 @@ final class JaiRouterReader implements SectionReader<ApiKeys> {
         if (keysOn && !securityOn) {
             security.warn("api-key is set up but jairouter.security.enabled is not true: keys are not enforced,"
                     + " as in JAiRouter");
+        }
+        if (keysOn && securityOn && keys.isEmpty()) {
+            apiKey.warn("keys are enforced but none is listed, so every request is refused; JAiRouter may keep"
+                    + " keys in its own store (file, H2, Redis), which this router does not read: list them under"
+                    + " jairouter.security.api-key.keys");
         }
         return new ApiKeys(keysOn && securityOn, header, keys, Set.of());
     }

@@ -15,11 +15,11 @@ import java.util.function.Function;
 final class ModelReader implements SectionReader<ModelReader.Model> {
     private static final Set<String> KEYS = keys();
     /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
-    private static final Set<String> IGNORED_KEYS = Set.of("fallback", "adapter-definitions", "pools", "rules");
+    private static final Set<String> IGNORED_KEYS = Set.of("adapter-definitions", "pools", "rules");
 
     private static Set<String> keys() {
         Set<String> keys = new HashSet<>(ServiceSettings.keys());
-        keys.addAll(List.of("services", "tls"));
+        keys.addAll(List.of("services", "tls", "fallback"));
         return Set.copyOf(keys);
     }
 
@@ -40,6 +40,7 @@ final class ModelReader implements SectionReader<ModelReader.Model> {
     @Override
     public Model read(YamlSection model) {
         Map<String, YamlSection> entries = model.entries(KEYS, IGNORED_KEYS);
+        Optional.ofNullable(entries.get("fallback")).ifPresent(FallbackReader::read);
         String caFile = Optional.ofNullable(entries.get("tls"))
                 .flatMap(TlsReader::caFile)
                 .orElse(RouterConfig.DEFAULT_CA_FILE);

@@ -7,10 +7,9 @@ import java.util.Set;
 
 /** A {@code rate-limit} section, model-wide or per service; each key it leaves out keeps the inherited value. */
 final class RateLimitReader {
-    private static final Set<String> KEYS =
-            Set.of("enabled", "algorithm", "capacity", "rate", "scope", "client-ip-enable");
+    static final Set<String> KEYS = Set.of("enabled", "algorithm", "capacity", "rate", "scope", "client-ip-enable");
     /** JAiRouter's custom limit key (a SpEL-like expression) has no counterpart here. */
-    private static final Set<String> IGNORED_KEYS = Set.of("key");
+    static final Set<String> IGNORED_KEYS = Set.of("key");
 
     private RateLimitReader() {}
 

@@ -1,6 +1,5 @@
 package org.jairouter.config;
 
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -10,8 +9,6 @@ import java.util.Set;
 /** {@code model.services.<service>}: a service's own policies, each defaulting to the model's, and its instances. */
 final class ServiceReader {
     private static final Set<String> KEYS = keys();
-    /** JAiRouter keys that are valid but not acted on yet: accepted with a warning. */
-    private static final Set<String> IGNORED_KEYS = Set.of("fallback");
 
     private ServiceReader() {}
 
@@ -20,44 +17,24 @@ final class ServiceReader {
 
     private static Set<String> keys() {
         Set<String> keys = new HashSet<>(ServiceSettings.keys());
-        keys.addAll(List.of("instances", "fallback-models"));
+        keys.addAll(List.of("instances", "fallback-models", "fallback"));
         return Set.copyOf(keys);
     }
 
     /** @param inherited the model section's settings */
     static Read read(ServiceType type, YamlSection service, ServiceSettings inherited) {
-        Map<String, YamlSection> entries = service.entries(KEYS, IGNORED_KEYS);
+        Map<String, YamlSection> entries = service.entries(KEYS, Set.of());
+        Optional.ofNullable(entries.get("fallback")).ifPresent(FallbackReader::read);
         ServiceSettings settings = inherited.readOver(entries);
         Adapter adapter = settings.get(ServiceSettings.ADAPTER);
-        List<Instance> instances = new ArrayList<>();
-        Set<Served> seen = new HashSet<>();
+        RepeatedInstances instances = new RepeatedInstances();
         for (YamlSection item : Optional.ofNullable(entries.get("instances"))
                 .map(YamlSection::items)
                 .orElse(List.of())) {
-            InstanceReader.read(type, item, adapter).forEach(instance -> {
-                // By endpoint, not by base-url text: http://h, http://h:80 and http://h/ are one backend.
-                if (!seen.add(Served.by(instance))) {
-                    item.error("duplicate instance: model '" + instance.model() + "' at " + instance.baseUrl()
-                            + instance.upstreamPath() + " is listed twice");
-                } else {
-                    instances.add(instance);
-                }
-            });
+            InstanceReader.read(type, item, adapter).forEach(instance -> instances.add(instance, item));
         }
         return new Read(
-                new ServiceConfig(type, settings, instances, Map.of()),
+                new ServiceConfig(type, settings, instances.instances(), Map.of()),
                 Optional.ofNullable(entries.get("fallback-models")));
-    }
-
-    /**
-     * Model and endpoint as the Host header names it, a port only when it is not the scheme's default
-     * ({@link Instance#authority()} without building its text: at 10,000 instances every edit checks them all).
-     */
-    private record Served(String model, String host, int port, String path) {
-        static Served by(Instance instance) {
-            boolean defaultPort = instance.port() == (instance.tls() ? 443 : 80);
-            return new Served(
-                    instance.model(), instance.host(), defaultPort ? 0 : instance.port(), instance.upstreamPath());
-        }
     }
 }

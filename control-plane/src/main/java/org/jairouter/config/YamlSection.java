@@ -27,10 +27,18 @@ final class YamlSection {
     private final Problems problems;
     /** Where problems are reported: for a mapping value, the line of its key (a block value starts below it). */
     private final int line;
+    /** The node that line is of: in a tree merged from several files, it also tells which file. */
+    private final Node lineNode;
 
-    /** Collects errors and warnings for one source file, and the environment its placeholders read. */
+    /**
+     * Collects errors and warnings for one source file, or for a tree merged from several files
+     * ({@link MergedTree}, which knows each node's file), and the environment its placeholders read.
+     */
     static final class Problems {
         final String source;
+        /** Each node's file, for a merged tree; null when every node is of {@link #source}. */
+        private final Map<Node, String> sources;
+
         final Map<String, String> environment;
         final List<ConfigProblem> errors = new ArrayList<>();
         final List<ConfigProblem> warnings = new ArrayList<>();
@@ -38,9 +46,18 @@ final class YamlSection {
         final InstanceMemo memo;
 
         Problems(String source, Map<String, String> environment, InstanceMemo memo) {
+            this(source, null, environment, memo);
+        }
+
+        Problems(String source, Map<Node, String> sources, Map<String, String> environment, InstanceMemo memo) {
             this.source = source;
+            this.sources = sources;
             this.environment = environment;
             this.memo = memo;
+        }
+
+        String sourceOf(Node node) {
+            return sources == null ? source : sources.getOrDefault(node, source);
         }
     }
 
@@ -60,6 +77,7 @@ final class YamlSection {
         this.key = key;
         this.problems = problems;
         this.line = lineNode.getStartMark().getLine() + 1;
+        this.lineNode = lineNode;
     }
 
     String key() {
@@ -96,15 +114,19 @@ final class YamlSection {
     }
 
     void error(String message) {
-        problems.errors.add(new ConfigProblem(problems.source, line(), key, message));
+        problems.errors.add(new ConfigProblem(problems.sourceOf(lineNode), line(), key, message));
     }
 
     void warn(String message) {
-        problems.warnings.add(new ConfigProblem(problems.source, line(), key, message));
+        problems.warnings.add(new ConfigProblem(problems.sourceOf(lineNode), line(), key, message));
     }
 
     boolean isMapping() {
         return node instanceof MappingNode;
+    }
+
+    boolean isSequence() {
+        return node instanceof SequenceNode;
     }
 
     boolean isNull() {

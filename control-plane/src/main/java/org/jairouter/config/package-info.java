@@ -16,7 +16,12 @@
  * service.settings().get(ServiceSettings.X)}. Readers report problems on the {@code YamlSection} they
  * are given (file, line and key come with it) and never throw, so that one run reports every problem.
  *
- * <p>The router reads its file through {@link org.jairouter.config.IncrementalConfigLoader}, which
+ * <p>A config may be several files, as JAiRouter ships it: {@link org.jairouter.config.ConfigChain} finds
+ * them ({@code SpringConfigFiles}: Spring's imports and profiles, in Spring's precedence) and merges
+ * their documents into one tree ({@code MergedTree}) whose nodes remember their file, so the readers
+ * below read it as they read one file and every problem still names the file and line it is in.
+ *
+ * <p>The router reads a single file through {@link org.jairouter.config.IncrementalConfigLoader}, which
  * gives what {@code ConfigLoader.parse} gives but answers instance items whose text has not changed
  * from its previous read ({@code InstanceMemo}); readers need not know, as long as what an instance
  * becomes depends only on its own text, its service type and the adapter it inherits (the memo's key:

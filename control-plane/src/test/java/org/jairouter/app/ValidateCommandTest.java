@@ -1,6 +1,7 @@
 package org.jairouter.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -54,12 +55,45 @@ class ValidateCommandTest {
                 result.output());
     }
 
+    @Test
+    void explainShowsAJaiRouterTreeFileByFileWithKeysByIdOnly() {
+        // The golden case written in JAiRouter 2.8's layout; its folder stands for / (the /app/config mount).
+        Path tree = Path.of("src/test/resources/golden/jairouter-tree");
+
+        Result result = validate(
+                "validate",
+                "--explain",
+                "--file-root",
+                tree.toString(),
+                tree.resolve("input.yml").toString());
+
+        assertEquals(0, result.exitCode(), result.output());
+        String output = result.output();
+        assertTrue(
+                output.contains("files read, each overriding the ones before it:\n  " + tree.resolve("input.yml")
+                        + "\n  " + tree.resolve("app/config/application.yml")),
+                output);
+        assertTrue(output.contains("  " + tree.resolve("input-dev.yml") + "\nprofiles: dev\n"), output);
+        assertTrue(output.contains("listener: 0.0.0.0:8080"), output);
+        assertTrue(output.contains("  model qwen3:4b: 1 instance(s)\n    http://10.0.0.3:9090 path"), output);
+        assertTrue(output.contains("    http://10.0.0.2:9090/ path /v1/embeddings weight 2"), output);
+        assertTrue(
+                output.contains("client keys: 1, enforced (header X-API-Key)\n  test-key-001: every service"), output);
+        assertFalse(output.contains("sk-golden-tree-key-0001"), "a key's value is never printed");
+        assertTrue(
+                output.contains("config/router/services.yml:12: model.services.embedding.fallback.strategy"), output);
+    }
+
     private record Result(int exitCode, String output) {}
 
     private static Result validate(Path file) {
+        return validate("validate", file.toString());
+    }
+
+    private static Result validate(String... arguments) {
         StringWriter out = new StringWriter();
         CommandLine command = new CommandLine(new JaiRouter()).setOut(new PrintWriter(out));
-        int exitCode = command.execute("validate", file.toString());
+        int exitCode = command.execute(arguments);
         return new Result(exitCode, out.toString());
     }
 }

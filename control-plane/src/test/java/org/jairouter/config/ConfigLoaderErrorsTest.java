@@ -236,13 +236,19 @@ class ConfigLoaderErrorsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"http://10.0.0.5", "http://10.0.0.5:80", "http://10.0.0.5/"})
-    void sameModelAtTheSameEndpointTwiceIsADuplicateInstance(String secondBaseUrl) {
-        ConfigProblem problem = onlyProblem(modelMAtTenZeroZeroFiveAnd(secondBaseUrl));
+    void sameModelAtTheSameEndpointTwiceIsOneInstanceWithBothSharesAndAWarning(String secondBaseUrl) {
+        // JAiRouter balances over list entries, so a backend listed twice gets two shares.
+        LoadedConfig loaded = load(modelMAtTenZeroZeroFiveAnd(secondBaseUrl));
+        List<Instance> instances =
+                loaded.config().services().get(ServiceType.CHAT).instances();
+        assertEquals(1, instances.size());
+        assertEquals(2, instances.get(0).weight());
         assertProblem(
-                problem,
+                loaded.warnings().get(0),
                 7,
                 "model.services.chat.instances[1]",
-                "duplicate instance: model 'm' at " + secondBaseUrl + "/v1/chat/completions is listed twice");
+                "model 'm' at " + secondBaseUrl + " is listed again; as in JAiRouter, which balances over both"
+                        + " entries, it gets both shares: weight 1 + 1 = 2 (this entry's other settings are not used)");
     }
 
     @ParameterizedTest

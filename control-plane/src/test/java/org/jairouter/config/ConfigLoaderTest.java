@@ -336,12 +336,12 @@ class ConfigLoaderTest {
                           base-url: http://h
                           rate-limit: {enabled: true}
                 """).warnings();
-        assertEquals(5, warnings.size(), warnings::toString);
-        assertProblem(warnings.get(0), 1, "spring", "not used by JAiRouter");
-        assertProblem(warnings.get(1), 9, "model.fallback", "not supported yet");
-        assertProblem(warnings.get(2), 16, "model.services.chat.instances[0].rate-limit", "not supported yet");
-        assertProblem(warnings.get(3), 5, "jairouter.monitoring", "not used by this router");
-        assertProblem(warnings.get(4), 7, "jairouter.security.jwt", "not supported yet");
+        // model.fallback's default strategy is a 503, which this router answers too: no warning.
+        assertEquals(4, warnings.size(), warnings::toString);
+        assertProblem(warnings.get(0), 1, "spring", "Spring's own settings");
+        assertProblem(warnings.get(1), 16, "model.services.chat.instances[0].rate-limit", "not kept");
+        assertProblem(warnings.get(2), 5, "jairouter.monitoring", "not used by this router");
+        assertProblem(warnings.get(3), 7, "jairouter.security.jwt", "not supported yet");
     }
 
     @Test
@@ -433,7 +433,7 @@ class ConfigLoaderTest {
         List<ConfigProblem> warnings = loaded.warnings();
         assertEquals(3, warnings.size(), warnings::toString);
         assertProblem(warnings.get(0), 6, "model.services.chat.instances[0].instance-id", "not supported yet");
-        assertProblem(warnings.get(1), 12, "model.services.chat.instances[0].rate-limit", "not supported yet");
-        assertProblem(warnings.get(2), 14, "model.services.chat.instances[0].circuit-breaker", "not supported yet");
+        assertProblem(warnings.get(1), 12, "model.services.chat.instances[0].rate-limit", "not kept");
+        assertProblem(warnings.get(2), 14, "model.services.chat.instances[0].circuit-breaker", "its own breaker");
     }
 }

@@ -27,12 +27,12 @@ class JaiRouterDropInConfigTest {
                 .map(ConfigProblem::key)
                 .toList();
 
-        // rate-limit and circuit-breaker are honoured (docs/drop-in.md).
+        // rate-limit and circuit-breaker are honoured (docs/drop-in.md), and so is fallback's default
+        // strategy: a 503 when a service cannot answer, as JAiRouter's.
         assertEquals(
                 List.of(
                         "spring",
                         "store",
-                        "model.fallback",
                         "model.services.chat.instances[0].instance-id",
                         "model.services.chat.instances[1].instance-id"),
                 warned);

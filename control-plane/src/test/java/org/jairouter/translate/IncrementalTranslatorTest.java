@@ -63,31 +63,30 @@ class IncrementalTranslatorTest {
 
     @Test
     void aCachedTranslationIsTheTranslationFromScratch() throws Exception {
-        List<String> texts = new ArrayList<>(List.of(
+        List<RouterConfig> configs = new ArrayList<>();
+        for (String text : List.of(
                 CONFIG,
                 CONFIG.replace("10.0.0.2", "10.0.0.9"),
                 CONFIG.replace("type: load-aware", "type: round-robin"),
                 CONFIG.replace("\"bge\"", "\"e5\""),
-                CONFIG));
-        try (var cases = Files.list(Path.of("src/test/resources/golden"))) {
-            cases.sorted().map(c -> c.resolve("input.yml")).forEach(input -> {
-                try {
-                    texts.add(Files.readString(input));
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
+                CONFIG)) {
+            configs.add(loader.parse(text, "application.yml").config());
+        }
+        // Every golden case, each read as the golden test reads it (a case may be a tree of files).
+        try (var cases = Files.list(TranslatorGoldenTest.GOLDEN)) {
+            for (Path folder : cases.sorted().toList()) {
+                configs.add(TranslatorGoldenTest.load(folder).config());
+            }
         }
         EndpointId busy = new EndpointId("chat~llama3", "10.0.0.1:8000");
         for (LoadWeights load : List.of(LoadWeights.NONE, new LoadWeights(Map.of(busy, 25)), LoadWeights.NONE)) {
-            for (String text : texts) {
-                RouterConfig config = loader.parse(text, "application.yml").config();
+            for (RouterConfig config : configs) {
                 ResolvedHosts hosts = ResolvedHosts.asWritten(config);
                 RouterIr ir = RouterIr.of(config);
                 assertEquals(
                         EnvoyTranslator.translate(ir, hosts, load, STATUS),
                         translator.translate(ir, hosts, load, STATUS),
-                        text);
+                        config.toString());
             }
         }
     }

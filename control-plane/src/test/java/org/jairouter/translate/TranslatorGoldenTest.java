@@ -4,14 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.jairouter.config.ChainSettings;
+import org.jairouter.config.ConfigChain;
 import org.jairouter.config.ConfigException;
-import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.ConfigProblem;
 import org.jairouter.config.Instance;
 import org.jairouter.config.LoadedConfig;
@@ -50,9 +52,31 @@ class TranslatorGoldenTest {
         return GoldenFiles.cases(GOLDEN_ERRORS);
     }
 
-    static LoadedConfig load(Path caseFolder) throws IOException, ConfigException {
-        return ConfigLoader.parse(
-                Files.readString(caseFolder.resolve(GoldenFiles.INPUT)), GoldenFiles.INPUT, ENVIRONMENT);
+    /**
+     * Reads a case as the router reads a config: {@code input.yml} and whatever it imports. The case
+     * folder is the classpath root and stands for {@code /} in {@code file:} imports, so a case holds
+     * JAiRouter's whole tree, its Docker mount {@code app/config/} included. Problems name files
+     * relative to the case folder.
+     */
+    static LoadedConfig load(Path caseFolder) throws ConfigException {
+        ChainSettings settings = new ChainSettings(Optional.empty(), caseFolder, List.of(), ENVIRONMENT);
+        try {
+            LoadedConfig loaded = ConfigChain.load(caseFolder.resolve(GoldenFiles.INPUT), settings);
+            return new LoadedConfig(loaded.config(), inCase(caseFolder, loaded.warnings()));
+        } catch (ConfigException e) {
+            throw new ConfigException(inCase(caseFolder, e.problems()));
+        }
+    }
+
+    private static List<ConfigProblem> inCase(Path caseFolder, List<ConfigProblem> problems) {
+        String prefix = caseFolder + "/";
+        return problems.stream()
+                .map(p -> new ConfigProblem(
+                        p.source().startsWith(prefix) ? p.source().substring(prefix.length()) : p.source(),
+                        p.line(),
+                        p.key(),
+                        p.message()))
+                .toList();
     }
 
     static EnvoyResources translate(Path caseFolder) throws IOException, ConfigException {
