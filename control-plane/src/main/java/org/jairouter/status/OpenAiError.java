@@ -8,11 +8,16 @@ final class OpenAiError {
     private OpenAiError() {}
 
     static Map<String, Object> of(String message) {
+        return of(message, null, null);
+    }
+
+    /** With the parameter at fault and OpenAI's error code (either may be null). */
+    static Map<String, Object> of(String message, String param, String code) {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("message", message);
         error.put("type", "invalid_request_error");
-        error.put("param", null);
-        error.put("code", null);
+        error.put("param", param);
+        error.put("code", code);
         return Map.of("error", error);
     }
 }

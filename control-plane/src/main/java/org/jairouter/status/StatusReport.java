@@ -116,9 +116,25 @@ public final class StatusReport {
         return current.service(type).map(service -> service(service, envoyHosts.get(), loadReadings.get()));
     }
 
-    /** Every configured model with an active instance, in OpenAI's list format. */
-    /** The models served, or those the client key with this id may use when keys are enforced. */
+    /**
+     * The models served, or those the client key with this id may use when keys are enforced, in OpenAI's
+     * list format.
+     */
     public Map<String, Object> models(Optional<String> keyId) {
+        Map<String, Object> list = new LinkedHashMap<>();
+        list.put("object", "list");
+        list.put("data", modelObjects(keyId));
+        return list;
+    }
+
+    /** One model as {@link #models} lists it; empty when it is not served, or the key may not use it. */
+    public Optional<Map<String, Object>> model(String id, Optional<String> keyId) {
+        return modelObjects(keyId).stream()
+                .filter(model -> model.get("id").equals(id))
+                .findFirst();
+    }
+
+    private List<Map<String, Object>> modelObjects(Optional<String> keyId) {
         long created = configStatus.applied().map(a -> a.at().getEpochSecond()).orElse(0L);
         RouterIr current = inForce.get();
         ApiKeys keys = current.config().apiKeys();
@@ -129,7 +145,7 @@ public final class StatusReport {
                 .forEach(s -> s.models().keySet().stream()
                         .filter(model -> key.map(k -> k.mayUse(s.type(), model)).orElse(true))
                         .forEach(models::add));
-        List<Map<String, Object>> data = models.stream()
+        return models.stream()
                 .map(id -> {
                     Map<String, Object> model = new LinkedHashMap<>();
                     model.put("id", id);
@@ -139,10 +155,6 @@ public final class StatusReport {
                     return model;
                 })
                 .toList();
-        Map<String, Object> list = new LinkedHashMap<>();
-        list.put("object", "list");
-        list.put("data", data);
-        return list;
     }
 
     private static ServiceReport service(

@@ -46,6 +46,9 @@ final class ErrorReplies {
 
     private static final String BODY = "%LOCAL_REPLY_BODY%";
     private static final String PATH = "%REQ(:PATH)%";
+    /** The path a model was asked on, cut as the model is (its query string, if any, is the client's). */
+    private static final String SERVED_PATH = "%REQ(:PATH):" + ServiceType.MAX_MODEL_NAME + "%";
+
     private static final String PERMISSION_ERROR = "permission_error";
     private static final String CLIENT_ERROR = "invalid_request_error";
     private static final String SERVER_ERROR = "server_error";
@@ -151,7 +154,9 @@ final class ErrorReplies {
                         null),
                 new Reply(
                         allOf(status(ComparisonFilter.Op.EQ, 404), metadataIs(Names.MODEL_KEY, null)),
-                        "The model '" + MODEL + "' does not exist or is not served by this router.",
+                        // Each path serves only some models (a model's instances may lack an API): the reply names it.
+                        "The model '" + MODEL + "' does not exist or is not served on " + SERVED_PATH
+                                + " by this router.",
                         CLIENT_ERROR,
                         "model",
                         "model_not_found"),
