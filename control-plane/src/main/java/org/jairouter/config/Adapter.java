@@ -9,14 +9,25 @@ import java.util.Set;
 
 /**
  * What JAiRouter knows about a kind of backend: which services it serves on which OpenAI-compatible
- * path (so an instance may leave {@code path} out), and where it answers a health check without an
- * API key. Every backend takes its key as {@code Authorization: Bearer}. Sources are in the adapter
- * table of docs/configuration.md.
+ * path (so an instance may leave {@code path} out), which other APIs it serves for the same models
+ * ({@link ExtraEndpoint}; each at its public path under the base-url), and where it answers a health
+ * check without an API key. Every backend takes its key as {@code Authorization: Bearer}. Sources are in
+ * the adapter table of docs/configuration.md and the endpoint table of docs/api.md: an API a server's
+ * docs do not name is left out, so no request is sent where it would meet the server's 404.
  */
 public enum Adapter {
-    /** Any OpenAI-compatible server; rerank as the common /v1/rerank (TEI, Infinity, Jina-style servers). */
-    NORMAL("normal", "/v1/models", EnumSet.allOf(ServiceType.class), "openai"),
-    GPUSTACK("gpustack", "/healthz", EnumSet.allOf(ServiceType.class)),
+    /** Any OpenAI-compatible server: OpenAI's APIs; rerank as the common /v1/rerank (TEI, Infinity, Jina-style). */
+    NORMAL(
+            "normal",
+            "/v1/models",
+            EnumSet.allOf(ServiceType.class),
+            EnumSet.of(ExtraEndpoint.COMPLETIONS, ExtraEndpoint.RESPONSES, ExtraEndpoint.TRANSLATIONS),
+            "openai"),
+    GPUSTACK(
+            "gpustack",
+            "/healthz",
+            EnumSet.allOf(ServiceType.class),
+            EnumSet.of(ExtraEndpoint.COMPLETIONS, ExtraEndpoint.MESSAGES)),
     OLLAMA(
             "ollama",
             "/",
@@ -25,21 +36,41 @@ public enum Adapter {
                     ServiceType.EMBEDDING,
                     ServiceType.STT,
                     ServiceType.IMG_GEN,
-                    ServiceType.IMG_EDIT)),
-    VLLM("vllm", "/health", EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING, ServiceType.RERANK, ServiceType.STT)),
-    SGLANG("sglang", "/health", EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING)),
-    XINFERENCE("xinference", "/status", EnumSet.allOf(ServiceType.class)),
-    LOCALAI("localai", "/readyz", EnumSet.complementOf(EnumSet.of(ServiceType.IMG_EDIT)));
+                    ServiceType.IMG_EDIT),
+            EnumSet.of(ExtraEndpoint.COMPLETIONS, ExtraEndpoint.RESPONSES, ExtraEndpoint.MESSAGES)),
+    VLLM(
+            "vllm",
+            "/health",
+            EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING, ServiceType.RERANK, ServiceType.STT),
+            EnumSet.allOf(ExtraEndpoint.class)),
+    SGLANG(
+            "sglang",
+            "/health",
+            EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING, ServiceType.RERANK),
+            EnumSet.of(ExtraEndpoint.COMPLETIONS, ExtraEndpoint.MESSAGES, ExtraEndpoint.SCORE)),
+    XINFERENCE("xinference", "/status", EnumSet.allOf(ServiceType.class), EnumSet.of(ExtraEndpoint.COMPLETIONS)),
+    LOCALAI(
+            "localai",
+            "/readyz",
+            EnumSet.complementOf(EnumSet.of(ServiceType.IMG_EDIT)),
+            EnumSet.of(ExtraEndpoint.COMPLETIONS));
 
     private final String key;
     private final String healthPath;
     private final Set<ServiceType> services;
+    private final Set<ExtraEndpoint> extraEndpoints;
     private final List<String> aliases;
 
-    Adapter(String key, String healthPath, Set<ServiceType> services, String... aliases) {
+    Adapter(
+            String key,
+            String healthPath,
+            Set<ServiceType> services,
+            Set<ExtraEndpoint> extraEndpoints,
+            String... aliases) {
         this.key = key;
         this.healthPath = healthPath;
         this.services = services;
+        this.extraEndpoints = extraEndpoints;
         this.aliases = List.of(aliases);
     }
 
@@ -55,6 +86,11 @@ public enum Adapter {
     /** The backend's path for a service (the OpenAI one), if the backend serves it. */
     public Optional<String> path(ServiceType service) {
         return services.contains(service) ? Optional.of(service.publicPath()) : Optional.empty();
+    }
+
+    /** True when the backend serves this API for the models of the endpoint's service. */
+    public boolean serves(ExtraEndpoint endpoint) {
+        return services.contains(endpoint.service()) && extraEndpoints.contains(endpoint);
     }
 
     public static Optional<Adapter> fromKey(String key) {

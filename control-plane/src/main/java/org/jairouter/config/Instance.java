@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -125,6 +126,11 @@ public record Instance(
     public String basePath() {
         String path = URI.create(baseUrl).getRawPath();
         return path == null ? "" : path.replaceAll("/+$", "");
+    }
+
+    /** The path the instance serves an extra API on (under its base-url, as its adapter does); empty if it does not. */
+    public Optional<String> upstreamPath(ExtraEndpoint endpoint) {
+        return adapter.serves(endpoint) ? Optional.of(basePath() + endpoint.publicPath()) : Optional.empty();
     }
 
     /** host[:port] as a Host header names it: the port only when it is not the scheme's default. */

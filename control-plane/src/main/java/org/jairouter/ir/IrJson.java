@@ -48,6 +48,11 @@ public final class IrJson {
             described.put("gates_in_chain", model.gatesInChain());
         }
         described.put("endpoints", endpoints(model.instances()));
+        if (!model.extraEndpoints().isEmpty()) {
+            Map<String, String> apis = new LinkedHashMap<>();
+            model.extraEndpoints().forEach((api, path) -> apis.put(api.publicPath(), path));
+            described.put("also_served_on", apis);
+        }
         return described;
     }
 

@@ -1,7 +1,11 @@
 package org.jairouter.ir;
 
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.jairouter.config.ExtraEndpoint;
 import org.jairouter.config.Instance;
 
 /**
@@ -21,6 +25,8 @@ import org.jairouter.config.Instance;
  * @param chainInstances   the active instances of every model of its chain ({@code instances} without fallbacks)
  * @param inFallbackChain  it has fallbacks or is another model's fallback: its endpoints carry its name
  * @param gatesInChain     how many of its chain's models are entered through a gate: each may cost a retry
+ * @param extraEndpoints   the service's other APIs the model is served on, each with the path every instance
+ *                         of its chain serves it at ({@link ExtraEndpoints#of})
  */
 public record ModelIr(
         String name,
@@ -32,13 +38,15 @@ public record ModelIr(
         List<Instance> instances,
         List<Instance> chainInstances,
         boolean inFallbackChain,
-        int gatesInChain) {
+        int gatesInChain,
+        Map<ExtraEndpoint, String> extraEndpoints) {
 
     public ModelIr {
         fallbackChain = List.copyOf(fallbackChain);
         chainClusters = List.copyOf(chainClusters);
         instances = List.copyOf(instances);
         chainInstances = List.copyOf(chainInstances);
+        extraEndpoints = Collections.unmodifiableMap(new EnumMap<>(extraEndpoints));
     }
 
     /** True when requests for it may move on to another model. */

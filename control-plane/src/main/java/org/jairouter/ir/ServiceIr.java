@@ -54,6 +54,10 @@ public record ServiceIr(ServiceConfig config, Map<String, ModelIr> models) {
             List<String> chain = chains.get(model);
             boolean withFallbacks = chain.size() > 1;
             String last = chain.get(chain.size() - 1);
+            List<Instance> chainInstances = withFallbacks
+                    ? chain.stream().flatMap(m -> byModel.get(m).stream()).toList()
+                    : instances;
+            int gatesInChain = capped ? chain.size() - 1 : 0;
             models.put(
                     model,
                     new ModelIr(
@@ -69,13 +73,10 @@ public record ServiceIr(ServiceConfig config, Map<String, ModelIr> models) {
                                             .toList()
                                     : List.of(),
                             instances,
-                            withFallbacks
-                                    ? chain.stream()
-                                            .flatMap(m -> byModel.get(m).stream())
-                                            .toList()
-                                    : instances,
+                            chainInstances,
                             FallbackChains.inAnyChain(model, service.fallbackModels()),
-                            capped ? chain.size() - 1 : 0));
+                            gatesInChain,
+                            ExtraEndpoints.of(service.type(), chainInstances, gatesInChain)));
         });
         return new ServiceIr(service, models);
     }

@@ -154,6 +154,20 @@ public final class StatusReport {
 
     /** The models served, in OpenAI's list format: those the caller may use, every one for no caller. */
     public Map<String, Object> models(Optional<ApiKey> key) {
+        Map<String, Object> list = new LinkedHashMap<>();
+        list.put("object", "list");
+        list.put("data", modelObjects(key));
+        return list;
+    }
+
+    /** One model as {@link #models} lists it; empty when it is not served, or the caller may not use it. */
+    public Optional<Map<String, Object>> model(String id, Optional<ApiKey> key) {
+        return modelObjects(key).stream()
+                .filter(model -> model.get("id").equals(id))
+                .findFirst();
+    }
+
+    private List<Map<String, Object>> modelObjects(Optional<ApiKey> key) {
         long created = configStatus.applied().map(a -> a.at().getEpochSecond()).orElse(0L);
         RouterIr current = inForce.get();
         Set<String> models = new LinkedHashSet<>();
@@ -162,7 +176,7 @@ public final class StatusReport {
                 .forEach(s -> s.models().keySet().stream()
                         .filter(model -> key.map(k -> k.mayUse(s.type(), model)).orElse(true))
                         .forEach(models::add));
-        List<Map<String, Object>> data = models.stream()
+        return models.stream()
                 .map(id -> {
                     Map<String, Object> model = new LinkedHashMap<>();
                     model.put("id", id);
@@ -172,10 +186,6 @@ public final class StatusReport {
                     return model;
                 })
                 .toList();
-        Map<String, Object> list = new LinkedHashMap<>();
-        list.put("object", "list");
-        list.put("data", data);
-        return list;
     }
 
     private static ServiceReport service(

@@ -11,6 +11,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import org.jairouter.config.ApiKey;
@@ -27,6 +28,9 @@ public final class StatusServer implements AutoCloseable {
             .registerModule(new Jdk8Module())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    /** Where OpenAI's model retrieval asks for one model: {@code GET /v1/models/{model}}. */
+    private static final String MODEL_PATH = "/v1/models/";
+
     private final HttpServer server;
 
     private StatusServer(HttpServer server) {
@@ -78,6 +82,19 @@ public final class StatusServer implements AutoCloseable {
             reply(exchange, 200, caller.isPresent() ? report.forKey(caller.get()) : report.overall());
         } else if (path.equals("/v1/models")) {
             reply(exchange, 200, report.models(caller(exchange, report)));
+        } else if (path.startsWith(MODEL_PATH) && path.length() > MODEL_PATH.length()) {
+            // The id is the rest of the path, decoded: model names may hold '/' (Qwen/Qwen3-8B), sent as is or as %2F.
+            String id = path.substring(MODEL_PATH.length());
+            Optional<Map<String, Object>> model = report.model(id, caller(exchange, report));
+            if (model.isPresent()) {
+                reply(exchange, 200, model.get());
+            } else {
+                reply(
+                        exchange,
+                        404,
+                        OpenAiError.modelNotFound(
+                                "The model '" + shortened(id) + "' does not exist or is not served by this router."));
+            }
         } else if (DashboardAssets.at(path).isPresent()) {
             DashboardAssets.at(path).get().send(exchange);
         } else {
@@ -114,6 +131,11 @@ public final class StatusServer implements AutoCloseable {
      */
     private static Optional<ApiKey> caller(HttpExchange exchange, StatusReport report) {
         return report.caller(Optional.ofNullable(exchange.getRequestHeaders().getFirst(Names.KEY_ID_HEADER)));
+    }
+
+    /** A reply never echoes kilobytes a client sent: an id is cut to the longest model name a config may hold. */
+    private static String shortened(String id) {
+        return id.length() <= ServiceType.MAX_MODEL_NAME ? id : id.substring(0, ServiceType.MAX_MODEL_NAME);
     }
 
     private static void reply(HttpExchange exchange, int status, Object body) throws IOException {

@@ -20,6 +20,7 @@ public final class AccessLogFields {
     public static final String MODEL = "model";
     public static final String KEY_ID = "key_id";
     public static final String CLUSTER = "upstream_cluster";
+    public static final String ROUTE = "route";
     public static final String INSTANCE = "instance";
     public static final String UPSTREAM_HOST = "upstream_host";
     public static final String UPSTREAM_PATH = "upstream_path";
@@ -43,6 +44,7 @@ public final class AccessLogFields {
     public static final List<String> READ_BY_CONTROL_PLANE = List.of(
             KEY_ID,
             CLUSTER,
+            ROUTE,
             INSTANCE,
             STATUS,
             RESPONSE_FLAGS,
@@ -92,6 +94,8 @@ public final class AccessLogFields {
         // The id of the client key Envoy authenticated, never its value; empty without keys or before auth.
         fields.put(KEY_ID, "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.KEY_ID_KEY + ")%");
         fields.put(CLUSTER, "%UPSTREAM_CLUSTER%");
+        // The route the request took, named by the translator ("messages:qwen"): it tells the API of a model.
+        fields.put(ROUTE, "%ROUTE_NAME%");
         // The endpoint's hostname is the instance's host[:port] as configured.
         fields.put(INSTANCE, "%UPSTREAM_HOST_NAME%");
         fields.put(UPSTREAM_HOST, "%UPSTREAM_HOST%");

@@ -25,14 +25,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.jairouter.config.ApiKey;
 import org.jairouter.config.ApiKeys;
 import org.jairouter.config.ServiceType;
 
 /**
  * Client API keys, enforced by Envoy's own filters, which need no round trip to anyone:
- * {@code api_key_auth} authenticates (the key in the configured header or as {@code Authorization:
- * Bearer}, the client name is the key id) and, per route, admits the keys permitted for the route's
+ * {@code api_key_auth} authenticates (the key in the configured header, as {@code Authorization:
+ * Bearer} or, as Anthropic's clients send it, in {@code x-api-key}; the client name is the key id) and, per route, admits the keys permitted for the route's
  * service; {@code rbac} then refuses a key used from an address outside its allow-list. Both act on
  * headers, before the body names the model: a key limited to some models is held to them by the model
  * routes, which match only the key ids allowed for their model (the key id header below).
@@ -46,6 +47,7 @@ final class ClientKeys {
     static final String AUTH_FILTER = "envoy.filters.http.api_key_auth";
     static final String KEY_ID_HEADER = Names.KEY_ID_HEADER;
     private static final String AUTHORIZATION = "authorization";
+    private static final String ANTHROPIC_KEY_HEADER = "x-api-key";
     private static final String KEY_ID_FILTER = "envoy.filters.http.header_to_metadata";
     private static final String ADDRESS_FILTER = "envoy.filters.http.rbac";
     private static final String QUOTA_MARKER = "jairouter.quota_marker";
@@ -83,11 +85,9 @@ final class ClientKeys {
                 .putFields("credentials", Protos.list(credentials))
                 .putFields(
                         "key_sources",
-                        Protos.list(List.of(
-                                Protos.object(Map.of(
-                                        "header",
-                                        Protos.string(keys.headerName().toLowerCase()))),
-                                Protos.object(Map.of("header", Protos.string(AUTHORIZATION))))))
+                        Protos.list(keyHeaders(keys).stream()
+                                .map(header -> Protos.object(Map.of("header", Protos.string(header))))
+                                .toList()))
                 .putFields("forwarding", FORWARDING)
                 .build();
         List<HttpFilter> filters = new ArrayList<>(bearerSchemeNormalised());
@@ -297,9 +297,24 @@ final class ClientKeys {
                 .build();
     }
 
+    /**
+     * Where a client's key is read: the configured header, {@code Authorization: Bearer} (OpenAI's SDKs), and
+     * {@code x-api-key} (Anthropic's SDKs), once each.
+     */
+    private static List<String> keyHeaders(ApiKeys keys) {
+        return Stream.of(keys.headerName().toLowerCase(), AUTHORIZATION, ANTHROPIC_KEY_HEADER)
+                .distinct()
+                .toList();
+    }
+
     /** Headers that must not reach an instance: the client's credentials. */
     static List<String> credentialHeaders(ApiKeys keys) {
-        return keys.enforced() ? List.of(keys.headerName().toLowerCase(), AUTHORIZATION, REFUSAL_HEADER) : List.of();
+        if (!keys.enforced()) {
+            return List.of();
+        }
+        List<String> headers = new ArrayList<>(keyHeaders(keys));
+        headers.add(REFUSAL_HEADER);
+        return headers;
     }
 
     private static HeaderMatcher keyIdIs(List<String> ids) {

@@ -153,7 +153,8 @@ final class ErrorReplies {
                         null),
                 new Reply(
                         allOf(status(ComparisonFilter.Op.EQ, 404), metadataIs(Names.MODEL_KEY, null)),
-                        "The model '" + MODEL + "' does not exist or is not served by this router.",
+                        // Each path serves only some models (a model's instances may lack an API): the reply names it.
+                        "The model '" + MODEL + "' does not exist or is not served on " + PATH + " by this router.",
                         CLIENT_ERROR,
                         "model",
                         "model_not_found"),

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jairouter.config.ApiKeys;
+import org.jairouter.config.ExtraEndpoint;
 import org.jairouter.config.Instance;
 import org.jairouter.config.Monitoring;
 import org.jairouter.config.RouterConfig;
@@ -37,7 +38,7 @@ import org.jairouter.ir.RouterIr;
 import org.jairouter.ir.ServiceIr;
 
 /**
- * The route table. Each public path gets, in order: a 405 for methods other than POST, the 400s for
+ * The route table. Each public path (a service's own, then its extra endpoints') gets, in order: a 405 for methods other than POST, the 400s for
  * a body whose model cannot be read, one route per model to that model's cluster, and a 404 for any
  * other model. The body is read by a filter that the path's routes switch on (JSON or multipart);
  * it writes the model into dynamic metadata and clears the route cache, so Envoy matches again.
@@ -84,15 +85,50 @@ final class RouteTranslator {
         }
     }
 
+    /**
+     * The routes of the service's own path, then those of each of its extra endpoints (each path's routes
+     * the same kinds, its model routes for the models served on it).
+     */
     private static List<Route> serviceRoutes(ServiceIr serviceIr, Monitoring monitoring, ApiKeys keys) {
+        ServiceType type = serviceIr.type();
+        List<Route> routes = new ArrayList<>(
+                pathRoutes(serviceIr, monitoring, keys, new PublicPath(type.key(), type.publicPath(), null)));
+        for (ExtraEndpoint endpoint : ExtraEndpoint.of(type)) {
+            routes.addAll(pathRoutes(
+                    serviceIr, monitoring, keys, new PublicPath(endpoint.key(), endpoint.publicPath(), endpoint)));
+        }
+        return routes;
+    }
+
+    /**
+     * One public path of a service.
+     *
+     * @param key   the first part of its routes' names: the service's key, or the extra endpoint's
+     * @param extra the extra endpoint it is, or null for the service's own path
+     */
+    private record PublicPath(String key, String path, ExtraEndpoint extra) {
+        boolean serves(ModelIr model) {
+            return extra == null || model.extraEndpoints().containsKey(extra);
+        }
+
+        /** The path the model's instances serve it at, when it is not the service path the cluster knows. */
+        Optional<String> upstreamPath(ModelIr model) {
+            return extra == null
+                    ? Optional.empty()
+                    : Optional.of(model.extraEndpoints().get(extra));
+        }
+    }
+
+    private static List<Route> pathRoutes(ServiceIr serviceIr, Monitoring monitoring, ApiKeys keys, PublicPath at) {
         ServiceConfig service = serviceIr.config();
         ServiceType type = service.type();
-        String path = type.publicPath();
+        String path = at.path();
+        String key = at.key();
         List<Route> routes = new ArrayList<>();
         // Every route of the path admits only the keys permitted for the service.
         Map<String, Any> keyCheck = ClientKeys.serviceRouteConfig(keys, type);
         routes.add(Route.newBuilder()
-                .setName(type.key() + ":method_not_allowed")
+                .setName(key + ":method_not_allowed")
                 .setMatch(RouteMatch.newBuilder()
                         .setPath(path)
                         .addHeaders(HeaderMatcher.newBuilder()
@@ -108,13 +144,13 @@ final class RouteTranslator {
         bodyReader.putAll(UsageFilters.perRoute(type, monitoring));
         bodyReader.putAll(ModelFilters.enabledFor(type.body()));
         routes.add(Route.newBuilder()
-                .setName(type.key() + ":" + Names.INVALID_BODY)
+                .setName(key + ":" + Names.INVALID_BODY)
                 .setMatch(metadataMatch(path, Names.ERROR_KEY, Names.INVALID_BODY))
                 .setDirectResponse(direct(400, ErrorReplies.invalidBody(type.body())))
                 .putAllTypedPerFilterConfig(bodyReader)
                 .build());
         routes.add(Route.newBuilder()
-                .setName(type.key() + ":" + Names.MISSING_MODEL)
+                .setName(key + ":" + Names.MISSING_MODEL)
                 .setMatch(metadataMatch(path, Names.ERROR_KEY, Names.MISSING_MODEL))
                 .setDirectResponse(direct(400, ErrorReplies.MISSING_MODEL))
                 .putAllTypedPerFilterConfig(bodyReader)
@@ -122,7 +158,7 @@ final class RouteTranslator {
         // Matched again once the body is read, by when Envoy has set the key id.
         ClientKeys.spentKeys(keys)
                 .ifPresent(spent -> routes.add(Route.newBuilder()
-                        .setName(type.key() + ":quota_spent")
+                        .setName(key + ":quota_spent")
                         .setMatch(RouteMatch.newBuilder().setPath(path).addHeaders(spent))
                         .setDirectResponse(direct(429, ErrorReplies.QUOTA_SPENT))
                         .putAllTypedPerFilterConfig(bodyReader)
@@ -133,7 +169,7 @@ final class RouteTranslator {
         // every model's route (at 1,000 models, +50% CPU per request). It answers as model_not_found: a body
         // that never reached the reader leaves no model to route on.
         routes.add(Route.newBuilder()
-                .setName(type.key() + ":" + Names.AWAITING_BODY)
+                .setName(key + ":" + Names.AWAITING_BODY)
                 .setMatch(RouteMatch.newBuilder()
                         .setPath(path)
                         .addDynamicMetadata(metadataAt(Names.MODEL_KEY)
@@ -143,19 +179,24 @@ final class RouteTranslator {
                 .putAllTypedPerFilterConfig(bodyReader)
                 .build());
         for (ModelIr modelIr : serviceIr.models().values()) {
+            if (!at.serves(modelIr)) {
+                // Its requests meet the path's model_not_found, which names the model and the path.
+                continue;
+            }
             String model = modelIr.name();
             Optional<HeaderMatcher> permittedKeys = ClientKeys.modelRouteMatch(keys, type, model);
             RouteMatch.Builder match = metadataMatch(path, Names.MODEL_KEY, model).toBuilder();
             permittedKeys.ifPresent(match::addHeaders);
             Route.Builder route = Route.newBuilder()
-                    .setName(type.key() + ":" + model)
+                    .setName(key + ":" + model)
                     .setMatch(match)
                     .setRoute(modelRoute(
                             service,
                             modelIr.routedCluster(),
                             modelIr.chainInstances(),
                             modelIr.hasFallbacks(),
-                            modelIr.gatesInChain()))
+                            modelIr.gatesInChain(),
+                            at.upstreamPath(modelIr)))
                     .putAllTypedPerFilterConfig(bodyReader)
                     .putAllTypedPerFilterConfig(ModelFilters.modelRouteConfig(type.body()))
                     // The key id is for the router's own endpoints only.
@@ -174,7 +215,7 @@ final class RouteTranslator {
             routes.add(route.build());
             if (permittedKeys.isPresent()) {
                 routes.add(Route.newBuilder()
-                        .setName(type.key() + ":" + model + ":model_not_permitted")
+                        .setName(key + ":" + model + ":model_not_permitted")
                         .setMatch(metadataMatch(path, Names.MODEL_KEY, model))
                         .setDirectResponse(direct(403, ErrorReplies.MODEL_NOT_PERMITTED))
                         .putAllTypedPerFilterConfig(bodyReader)
@@ -182,7 +223,7 @@ final class RouteTranslator {
             }
         }
         routes.add(Route.newBuilder()
-                .setName(type.key() + ":model_not_found")
+                .setName(key + ":model_not_found")
                 .setMatch(RouteMatch.newBuilder().setPath(path))
                 .setDirectResponse(direct(404, ErrorReplies.MODEL_NOT_FOUND))
                 .putAllTypedPerFilterConfig(bodyReader)
@@ -194,11 +235,18 @@ final class RouteTranslator {
      * @param instances    every instance the cluster can choose, on a fallback chain those of every model
      * @param withFallback the cluster is the aggregate of a fallback chain
      * @param gates        how many models of the chain are entered through a saturation gate
+     * @param upstreamPath the path every instance serves the route's extra endpoint at; empty on the service path
      */
     private static RouteAction modelRoute(
-            ServiceConfig service, String cluster, List<Instance> instances, boolean withFallback, int gates) {
-        return sendTo(service, cluster, instances)
-                .setRetryPolicy(retryPolicy(service, withFallback, gates)
+            ServiceConfig service,
+            String cluster,
+            List<Instance> instances,
+            boolean withFallback,
+            int gates,
+            Optional<String> upstreamPath) {
+        RouteAction.Builder action = sendTo(service, cluster, instances);
+        upstreamPath.ifPresent(action::setPrefixRewrite);
+        return action.setRetryPolicy(retryPolicy(service, withFallback, gates)
                         // Each try may wait this long for the instance to start its answer. Envoy ignores a
                         // try's timeout once the response has started, so streams run on; the route's own
                         // timeout would also cut them (it runs to the end of the response) and stays 0.

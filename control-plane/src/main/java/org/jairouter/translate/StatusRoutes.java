@@ -15,12 +15,13 @@ import java.util.List;
 import org.jairouter.config.ServiceType;
 
 /**
- * The status endpoints ({@code /v1/status}, {@code /v1/models} and each service's status path) are
+ * The status endpoints ({@code /v1/status}, {@code /v1/models}, {@code /v1/models/{model}} and each service's status path) are
  * answered by the control plane; Envoy routes them there so that clients find everything on one port.
  * Traffic to the models never depends on this cluster.
  */
 final class StatusRoutes {
     static final String CLUSTER = "jairouter_status";
+    private static final String MODEL_PREFIX = "/v1/models/";
 
     private StatusRoutes() {}
 
@@ -36,13 +37,20 @@ final class StatusRoutes {
                 paths.add(type.statusPath());
             }
         }
-        return paths.stream()
-                .map(path -> Route.newBuilder()
-                        .setName("status:" + path)
-                        .setMatch(RouteMatch.newBuilder().setPath(path))
-                        .setRoute(RouteAction.newBuilder().setCluster(CLUSTER).setTimeout(Protos.seconds(10)))
-                        .build())
-                .toList();
+        List<Route> routes = new ArrayList<>(paths.stream()
+                .map(path -> toStatus(path, RouteMatch.newBuilder().setPath(path)))
+                .toList());
+        // OpenAI's model retrieval, GET /v1/models/{model}: answered from the same list, per key.
+        routes.add(toStatus(MODEL_PREFIX, RouteMatch.newBuilder().setPrefix(MODEL_PREFIX)));
+        return routes;
+    }
+
+    private static Route toStatus(String name, RouteMatch.Builder match) {
+        return Route.newBuilder()
+                .setName("status:" + name)
+                .setMatch(match)
+                .setRoute(RouteAction.newBuilder().setCluster(CLUSTER).setTimeout(Protos.seconds(10)))
+                .build();
     }
 
     static Cluster cluster(StatusEndpoint status) {

@@ -17,9 +17,12 @@ import org.jairouter.config.ServiceType;
  * The HTTP filters that read token usage from responses into dynamic metadata ({@link Names#USAGE_NAMESPACE}),
  * where the access logs pick it up. None holds a stream back or fails a large answer:
  * <ul>
- * <li>SSE streams (chat): Envoy's {@code sse_to_metadata} (1.38+, TypedStruct) parses each event as it
- *     passes and keeps the last {@code usage} seen, the final usage chunk of OpenAI-style streams.</li>
- * <li>JSON chat answers: {@code json_to_metadata}'s response rules, native and cheapest. They buffer the
+ * <li>SSE streams (chat, completions, Responses, Messages): Envoy's {@code sse_to_metadata} (1.38+, TypedStruct)
+ *     parses each event as it passes and keeps the last count seen at each of the shapes' paths: the final
+ *     {@code usage} chunk of OpenAI-style streams, Responses' {@code response.completed} event, Anthropic's
+ *     {@code message_start} (input) and {@code message_delta} (output so far) events.</li>
+ * <li>JSON chat answers (and completions, Responses, Messages: {@code prompt/completion_tokens} or
+ *     {@code input/output_tokens} of {@code usage}): {@code json_to_metadata}'s response rules, native and cheapest. They buffer the
  *     answer, which a non-streamed client waits for whole anyway; a body over the buffer limit would fail
  *     with a 500 (measured on 1.40 with 40 MB), which a chat answer never approaches.</li>
  * <li>JSON answers of embeddings (many MiB for a batch) and rerank (only {@code total_tokens}, which
@@ -83,8 +86,11 @@ final class UsageFilters {
     private static JsonToMetadata jsonReader() {
         return JsonToMetadata.newBuilder()
                 .setResponseRules(JsonToMetadata.MatchRules.newBuilder()
-                        .addRules(jsonRule("prompt_tokens", Names.INPUT_TOKENS))
-                        .addRules(jsonRule("completion_tokens", Names.OUTPUT_TOKENS))
+                        .addRules(jsonRule(Names.INPUT_TOKENS, "usage", "prompt_tokens"))
+                        .addRules(jsonRule(Names.OUTPUT_TOKENS, "usage", "completion_tokens"))
+                        // Responses and Anthropic's Messages name them so.
+                        .addRules(jsonRule(Names.INPUT_TOKENS, "usage", "input_tokens"))
+                        .addRules(jsonRule(Names.OUTPUT_TOKENS, "usage", "output_tokens"))
                         .setAllowContentTypesRegex(ModelFilters.JSON_CONTENT_TYPES))
                 .build();
     }
@@ -94,8 +100,16 @@ final class UsageFilters {
                 .putFields(
                         "rules",
                         TypedStructs.list(List.of(
-                                rule("prompt_tokens", Names.INPUT_TOKENS),
-                                rule("completion_tokens", Names.OUTPUT_TOKENS))))
+                                rule(Names.INPUT_TOKENS, "usage", "prompt_tokens"),
+                                rule(Names.OUTPUT_TOKENS, "usage", "completion_tokens"),
+                                // Responses: the counts come once, in the response.completed event.
+                                rule(Names.INPUT_TOKENS, "response", "usage", "input_tokens"),
+                                rule(Names.OUTPUT_TOKENS, "response", "usage", "output_tokens"),
+                                // Messages: input in message_start; output (a running total) in message_delta,
+                                // which may repeat the input too.
+                                rule(Names.INPUT_TOKENS, "message", "usage", "input_tokens"),
+                                rule(Names.INPUT_TOKENS, "usage", "input_tokens"),
+                                rule(Names.OUTPUT_TOKENS, "usage", "output_tokens"))))
                 .build();
         Struct contentParser = Struct.newBuilder()
                 .putFields("name", Protos.string("envoy.content_parsers.json"))
@@ -116,19 +130,20 @@ final class UsageFilters {
                         .build());
     }
 
-    /** usage.FIELD of an SSE event; the last event that has it wins (stop_processing_after_matches 0). */
-    private static Value rule(String field, String key) {
+    /** The count at this path of an SSE event's JSON; the last event that has it wins (stop_processing_after_matches 0). */
+    private static Value rule(String key, String... path) {
         return TypedStructs.value(Struct.newBuilder()
-                .putFields("rule", TypedStructs.value(TypedStructs.struct(jsonRule(field, key))))
+                .putFields("rule", TypedStructs.value(TypedStructs.struct(jsonRule(key, path))))
                 .build());
     }
 
-    /** usage.FIELD -> a number in our namespace. */
-    private static JsonToMetadata.Rule jsonRule(String field, String key) {
-        return JsonToMetadata.Rule.newBuilder()
-                .addSelectors(JsonToMetadata.Selector.newBuilder().setKey("usage"))
-                .addSelectors(JsonToMetadata.Selector.newBuilder().setKey(field))
-                .setOnPresent(JsonToMetadata.KeyValuePair.newBuilder()
+    /** The value at a path of a JSON body -> a number in our namespace. */
+    private static JsonToMetadata.Rule jsonRule(String key, String... path) {
+        JsonToMetadata.Rule.Builder rule = JsonToMetadata.Rule.newBuilder();
+        for (String step : path) {
+            rule.addSelectors(JsonToMetadata.Selector.newBuilder().setKey(step));
+        }
+        return rule.setOnPresent(JsonToMetadata.KeyValuePair.newBuilder()
                         .setMetadataNamespace(Names.USAGE_NAMESPACE)
                         .setKey(key)
                         .setType(JsonToMetadata.ValueType.NUMBER))

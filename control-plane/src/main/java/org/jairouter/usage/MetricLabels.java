@@ -24,6 +24,8 @@ final class MetricLabels {
     record Model(String service, String operation, String model) {}
 
     private final Map<String, Model> byCluster = new HashMap<>();
+    /** cluster -> extra endpoint key -> the labels of the model's requests on that API (its operation). */
+    private final Map<String, Map<String, Model>> extraByCluster = new HashMap<>();
     /** cluster -> endpoint hostname -> instance: nested, so a look-up per record builds no key. */
     private final Map<String, Map<String, String>> instanceByClusterAndHost = new HashMap<>();
     /**
@@ -44,6 +46,15 @@ final class MetricLabels {
             for (ModelIr model : service.models().values()) {
                 Model labels = new Model(service.type().key(), operation(service.type()), model.name());
                 byCluster.put(model.cluster(), labels);
+                Map<String, Model> byEndpoint = new HashMap<>();
+                model.extraEndpoints()
+                        .keySet()
+                        .forEach(endpoint -> byEndpoint.put(
+                                endpoint.key(), new Model(labels.service(), endpoint.operation(), model.name())));
+                if (!byEndpoint.isEmpty()) {
+                    extraByCluster.put(model.cluster(), byEndpoint);
+                    extraByCluster.put(model.routedCluster(), byEndpoint);
+                }
                 instancesByCluster.put(model.cluster(), model.instances());
                 instanceByClusterAndHost.put(model.cluster(), instancesByHost(model, previous));
                 // Envoy reports a fallback chain's requests under its aggregate: the requested model, and
@@ -85,6 +96,22 @@ final class MetricLabels {
 
     Optional<Model> model(String cluster) {
         return Optional.ofNullable(byCluster.get(cluster));
+    }
+
+    /**
+     * The labels of a request to the cluster on the route it took: the route's name starts with the key of
+     * the API it serves ({@code completions:qwen}), which gives the operation.
+     */
+    Optional<Model> model(String cluster, String route) {
+        Map<String, Model> byEndpoint = extraByCluster.get(cluster);
+        int colon = route.indexOf(':');
+        if (byEndpoint != null && colon > 0) {
+            Model onEndpoint = byEndpoint.get(route.substring(0, colon));
+            if (onEndpoint != null) {
+                return Optional.of(onEndpoint);
+            }
+        }
+        return model(cluster);
     }
 
     /**

@@ -133,7 +133,7 @@ final class RequestMetrics {
 
     void record(RequestRecord record) {
         SeriesCache current = series;
-        Optional<MetricLabels.Model> model = current.labels.model(record.cluster());
+        Optional<MetricLabels.Model> model = current.labels.model(record.cluster(), record.route());
         if (model.isEmpty()) {
             return;
         }

@@ -13,6 +13,7 @@ import org.jairouter.translate.AccessLogFields;
 record RequestRecord(
         String keyId,
         String cluster,
+        String route,
         String instance,
         int status,
         List<String> responseFlags,
@@ -25,6 +26,7 @@ record RequestRecord(
 
     private static final int KEY_ID = AccessLogFields.position(AccessLogFields.KEY_ID);
     private static final int CLUSTER = AccessLogFields.position(AccessLogFields.CLUSTER);
+    private static final int ROUTE = AccessLogFields.position(AccessLogFields.ROUTE);
     private static final int INSTANCE = AccessLogFields.position(AccessLogFields.INSTANCE);
     private static final int STATUS = AccessLogFields.position(AccessLogFields.STATUS);
     private static final int RESPONSE_FLAGS = AccessLogFields.position(AccessLogFields.RESPONSE_FLAGS);
@@ -50,6 +52,7 @@ record RequestRecord(
         return Optional.of(new RequestRecord(
                 fields.text(KEY_ID),
                 fields.text(CLUSTER),
+                fields.text(ROUTE),
                 fields.text(INSTANCE),
                 (int) fields.number(STATUS).orElse(0),
                 flags(fields.text(RESPONSE_FLAGS)),

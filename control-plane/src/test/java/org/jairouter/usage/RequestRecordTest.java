@@ -33,6 +33,7 @@ class RequestRecordTest {
                 new RequestRecord(
                         "team-a",
                         "chat~qwen",
+                        "",
                         "10.0.0.1:8000",
                         200,
                         List.of("UF", "URX"),
