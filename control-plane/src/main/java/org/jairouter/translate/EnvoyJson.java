@@ -53,6 +53,7 @@ public final class EnvoyJson {
                     io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute
                             .getDescriptor(),
                     ClusterConfig.getDescriptor(),
+                    io.envoyproxy.envoy.extensions.filters.http.set_filter_state.v3.Config.getDescriptor(),
                     PreviousPrioritiesConfig.getDescriptor(),
                     // In bootstraps: the saturation gates' internal listeners need it.
                     io.envoyproxy.envoy.extensions.bootstrap.internal_listener.v3.InternalListener.getDescriptor()))

@@ -107,6 +107,7 @@ final class RouteTranslator {
         Map<String, Any> bodyReader = new HashMap<>(keyCheck);
         bodyReader.putAll(UsageFilters.perRoute(type, monitoring));
         bodyReader.putAll(ModelFilters.enabledFor(type.body()));
+        bodyReader.putAll(PromptPrefixKey.perRoute(service));
         routes.add(Route.newBuilder()
                 .setName(type.key() + ":" + Names.INVALID_BODY)
                 .setMatch(metadataMatch(path, Names.ERROR_KEY, Names.INVALID_BODY))
@@ -230,7 +231,8 @@ final class RouteTranslator {
         if (ClusterTranslator.sharePath(instances)) {
             action.setPrefixRewrite(instances.get(0).upstreamPath());
         }
-        action.addAllHashPolicy(LoadBalancingPolicies.hashPolicies(service.loadBalancing()));
+        action.addAllHashPolicy(
+                LoadBalancingPolicies.hashPolicies(service.loadBalancing(), PromptPrefixKey.takenFor(service)));
         return action;
     }
 
