@@ -53,6 +53,7 @@ public final class EnvoyJson {
                     io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute
                             .getDescriptor(),
                     ClusterConfig.getDescriptor(),
+                    io.envoyproxy.envoy.extensions.filters.http.set_filter_state.v3.Config.getDescriptor(),
                     PreviousPrioritiesConfig.getDescriptor(),
                     io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpInspector.getDescriptor(),
                     // In bootstraps: the saturation gates' internal listeners need it.

@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import java.util.List;
 import org.jairouter.config.ApiKeys;
 import org.jairouter.config.ListenerSettings;
 import org.jairouter.config.Monitoring;
@@ -73,6 +74,11 @@ final class ListenerTranslator {
                         settings.maxRequestBytes(),
                         config.services().keySet().stream()
                                 .anyMatch(type -> type.body() == ServiceType.RequestBody.MULTIPART)))
+                // The prompt's prefix key once the body is whole, for the ring's hash (prefix affinity).
+                .addAllHttpFilters(
+                        config.services().values().stream().anyMatch(PromptPrefixKey::takenFor)
+                                ? PromptPrefixKey.httpFilters()
+                                : List.of())
                 // Limits after the model readers: a model's bucket needs the model from the body.
                 .addAllHttpFilters(RateLimits.httpFilter(ir).stream().toList())
                 .addAllHttpFilters(ClientKeys.quotaMarker(keys).stream().toList())

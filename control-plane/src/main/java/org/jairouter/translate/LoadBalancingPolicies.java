@@ -30,10 +30,11 @@ import org.jairouter.config.LoadBalancing;
  * instances reporting a queue or a full KV cache (see {@link LoadWeights}); the weights make Envoy
  * schedule by weight / (requests in flight + 1).</li>
  * </ul>
- * A session header, with any policy, makes the cluster a consistent-hash ring with bounded load: the
- * route hashes the header, and an instance above the balance factor times the average load passes
- * the request on to the next instance on the ring. Requests without the header hash a random number,
- * so they are spread at random by weight.
+ * A session header or prefix affinity, with any policy, makes the cluster a consistent-hash ring with
+ * bounded load: the route hashes the header, else the prompt's prefix key ({@link PromptPrefixKey}), and
+ * an instance above the balance factor times the average load passes the request on to the next
+ * instance on the ring. Requests with neither hash a random number, so they are spread at random by
+ * weight.
  */
 final class LoadBalancingPolicies {
     private static final long MINIMUM_RING_SIZE = 4096;
@@ -41,12 +42,11 @@ final class LoadBalancingPolicies {
     private LoadBalancingPolicies() {}
 
     static void apply(LoadBalancing loadBalancing, Cluster.Builder cluster) {
-        if (loadBalancing.session().isPresent()) {
+        if (loadBalancing.affinityRing()) {
             ring(cluster)
                     .getCommonLbConfigBuilder()
                     .setConsistentHashingLbConfig(Cluster.CommonLbConfig.ConsistentHashingLbConfig.newBuilder()
-                            .setHashBalanceFactor(
-                                    UInt32Value.of(loadBalancing.session().get().balanceFactor())));
+                            .setHashBalanceFactor(UInt32Value.of(loadBalancing.ringBalanceFactor())));
             return;
         }
         switch (loadBalancing.policy()) {
@@ -71,8 +71,11 @@ final class LoadBalancingPolicies {
                         Cluster.RingHashLbConfig.newBuilder().setMinimumRingSize(UInt64Value.of(MINIMUM_RING_SIZE)));
     }
 
-    /** The hash keys a route must supply, in order: the session header first (when a request has it, it decides). */
-    static List<RouteAction.HashPolicy> hashPolicies(LoadBalancing loadBalancing) {
+    /**
+     * The hash keys a route must supply, in order: the session header first (when a request has it, it
+     * decides), then the prompt's prefix key when the service takes one.
+     */
+    static List<RouteAction.HashPolicy> hashPolicies(LoadBalancing loadBalancing, boolean prefixKey) {
         List<RouteAction.HashPolicy> policies = new ArrayList<>();
         loadBalancing
                 .session()
@@ -80,6 +83,9 @@ final class LoadBalancingPolicies {
                         .setHeader(RouteAction.HashPolicy.Header.newBuilder().setHeaderName(session.header()))
                         .setTerminal(true)
                         .build()));
+        if (prefixKey) {
+            policies.add(PromptPrefixKey.hashPolicy());
+        }
         if (loadBalancing.policy() == LoadBalancePolicy.IP_HASH) {
             policies.add(RouteAction.HashPolicy.newBuilder()
                     .setConnectionProperties(RouteAction.HashPolicy.ConnectionProperties.newBuilder()

@@ -143,6 +143,7 @@ final class RouteTranslator {
         Map<String, Any> bodyReader = new HashMap<>(keyCheck);
         bodyReader.putAll(UsageFilters.perRoute(type, monitoring));
         bodyReader.putAll(ModelFilters.enabledFor(type.body()));
+        bodyReader.putAll(PromptPrefixKey.perRoute(service));
         routes.add(Route.newBuilder()
                 .setName(key + ":" + Names.INVALID_BODY)
                 .setMatch(metadataMatch(path, Names.ERROR_KEY, Names.INVALID_BODY))
@@ -281,7 +282,8 @@ final class RouteTranslator {
         if (ClusterTranslator.sharePath(instances)) {
             action.setPrefixRewrite(instances.get(0).upstreamPath());
         }
-        action.addAllHashPolicy(LoadBalancingPolicies.hashPolicies(service.loadBalancing()));
+        action.addAllHashPolicy(
+                LoadBalancingPolicies.hashPolicies(service.loadBalancing(), PromptPrefixKey.takenFor(service)));
         return action;
     }
 
