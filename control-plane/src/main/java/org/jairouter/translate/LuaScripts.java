@@ -32,7 +32,12 @@ public final class LuaScripts {
             Map.entry("PATH_HEADER", UpstreamHttp.PATH_HEADER),
             Map.entry("REQUESTED_MODEL_HEADER", UpstreamHttp.REQUESTED_MODEL_HEADER),
             Map.entry("INSTANCE_MODEL_HEADER", UpstreamHttp.INSTANCE_MODEL_HEADER),
-            Map.entry("PREFIX_BYTES", ModelFilters.PREFIX_BYTES));
+            Map.entry("PREFIX_BYTES", ModelFilters.PREFIX_BYTES),
+            Map.entry("PREFIX_NAMESPACE", PromptPrefixKey.NAMESPACE),
+            Map.entry("PREFIX_METADATA_KEY", PromptPrefixKey.METADATA_KEY),
+            Map.entry("PREFIX_FIRST_BYTES", PromptPrefixKey.FIRST_BYTES),
+            Map.entry("PREFIX_HEAD_BYTES", PromptPrefixKey.HEAD_BYTES),
+            Map.entry("PREFIX_KEY_BYTES", PromptPrefixKey.KEY_BYTES));
 
     /**
      * A Lua script made of these files in order (a later one may use the functions of an earlier one), each

@@ -32,21 +32,16 @@ final class PromptPrefixKey {
     /** The filter state object the route hashes. */
     static final String STATE_KEY = "jairouter.prefix_key";
 
-    private static final String NAMESPACE = "jairouter.prefix";
-    private static final String METADATA_KEY = "key";
+    static final String NAMESPACE = "jairouter.prefix";
+    static final String METADATA_KEY = "key";
     /** The body's head the script reads first: a usual system prompt and first question fit. */
-    private static final int FIRST_BYTES = 4 * 1024;
+    static final int FIRST_BYTES = 4 * 1024;
     /** The most the script reads: room for a long system prompt and a first question. */
-    private static final int HEAD_BYTES = 16 * 1024;
+    static final int HEAD_BYTES = 16 * 1024;
     /** The longest key: a longer span is known by its two ends and its length. */
-    private static final int KEY_BYTES = 512;
+    static final int KEY_BYTES = 512;
 
-    private static final String SCRIPT = "local NAMESPACE = \"" + NAMESPACE + "\"\n"
-            + "local KEY = \"" + METADATA_KEY + "\"\n"
-            + "local FIRST_BYTES = " + FIRST_BYTES + "\n"
-            + "local HEAD_BYTES = " + HEAD_BYTES + "\n"
-            + "local KEY_BYTES = " + KEY_BYTES + "\n"
-            + Resources.text("prompt-prefix-key.lua");
+    private static final String SCRIPT = LuaScripts.of("prompt-prefix-key.lua");
     private static final Any ENABLED = Any.pack(
             FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
 

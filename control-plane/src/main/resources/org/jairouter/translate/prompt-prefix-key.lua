@@ -1,4 +1,9 @@
--- Prefix affinity's key (PromptPrefixKey.java prepends the constants): a short text that stays the same
+local NAMESPACE = "{{PREFIX_NAMESPACE}}"
+local KEY = "{{PREFIX_METADATA_KEY}}"
+local FIRST_BYTES = {{PREFIX_FIRST_BYTES}}
+local HEAD_BYTES = {{PREFIX_HEAD_BYTES}}
+local KEY_BYTES = {{PREFIX_KEY_BYTES}}
+-- Prefix affinity's key (the constants above are PromptPrefixKey.java's): a short text that stays the same
 -- as a conversation grows and differs between conversations, put in the request's dynamic metadata for
 -- the ring's hash. Chat: the messages from their start to the end of the first user message (the system
 -- prompt and the first question, what every later turn resends first). Completions: the prompt's first
