@@ -28,11 +28,13 @@ import org.jairouter.config.LoadedConfig;
 import org.jairouter.config.RateLimit;
 import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
+import org.jairouter.discovery.ModelDiscovery;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
 import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyProcess;
 import org.jairouter.envoy.HostStatus;
+import org.jairouter.ir.DiscoveredModels;
 import org.jairouter.ir.EndpointId;
 import org.jairouter.ir.RouterIr;
 import org.jairouter.load.LoadScraper;
@@ -90,14 +92,40 @@ public final class Router implements AutoCloseable {
     private BudgetLedger budgets;
 
     /**
-     * What the router wants every Envoy to run: the router model made from the config file, the host
-     * addresses, the load-aware weights and the number of Envoys connected. Changed only by {@link #update}.
+     * What the router wants every Envoy to run: the config file, the models the servers of its {@code models:
+     * auto} instances listed, the router model made of both, the host addresses, the load-aware weights and
+     * the number of Envoys connected. Changed only by {@link #update}.
      */
-    private record Desired(RouterIr fromFile, ResolvedHosts hosts, LoadWeights load, int envoys) {}
+    private record Desired(
+            RouterConfig file,
+            DiscoveredModels discovered,
+            RouterIr ir,
+            ResolvedHosts hosts,
+            LoadWeights load,
+            int envoys) {
 
-    private Desired desired = new Desired(null, null, LoadWeights.NONE, 0);
+        /** The router model is made again only when one of its inputs changes: at 10,000 instances it costs. */
+        Desired withInputs(RouterConfig newFile, DiscoveredModels newDiscovered) {
+            return new Desired(newFile, newDiscovered, RouterIr.of(newFile, newDiscovered), hosts, load, envoys);
+        }
+
+        Desired withHosts(ResolvedHosts newHosts) {
+            return new Desired(file, discovered, ir, newHosts, load, envoys);
+        }
+
+        Desired withLoad(LoadWeights newLoad) {
+            return new Desired(file, discovered, ir, hosts, newLoad, envoys);
+        }
+
+        Desired withEnvoys(int newEnvoys) {
+            return new Desired(file, discovered, ir, hosts, load, newEnvoys);
+        }
+    }
+
+    private Desired desired = new Desired(null, DiscoveredModels.NONE, null, null, LoadWeights.NONE, 0);
 
     private volatile LoadScraper scraper;
+    private volatile ModelDiscovery discovery;
     private EnvoyProcess envoy;
     /**
      * The router model in force, with the client keys as they were sent (expired and spent ones marked):
@@ -144,7 +172,9 @@ public final class Router implements AutoCloseable {
                                     router.configStatus,
                                     router.fleet,
                                     router.budgets::usedToday)
-                            .withLoadReadings(() -> router.scraper == null ? Map.of() : router.scraper.readings()),
+                            .withLoadReadings(() -> router.scraper == null ? Map.of() : router.scraper.readings())
+                            .withDiscoveryProblems(
+                                    () -> router.discovery == null ? Map.of() : router.discovery.problems()),
                     router.metrics.httpHandler());
             router.fleet.onMembershipChange(router::onFleetChange);
             router.xds = XdsServer.start(
@@ -163,6 +193,7 @@ public final class Router implements AutoCloseable {
             router.watcher = ConfigWatcher.start(files.watched(), router::reload);
             router.updates.execute(() -> router.warmUpReload(files));
             router.scraper = LoadScraper.start(() -> router.inForce, router::envoyActiveRequests, router::publishLoad);
+            router.discovery = ModelDiscovery.start(() -> router.inForce, router::publishDiscovered);
             router.dnsRefresh.scheduleWithFixedDelay(
                     router::refreshDns, DNS_REFRESH.toMillis(), DNS_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
             return router;
@@ -240,14 +271,15 @@ public final class Router implements AutoCloseable {
     }
 
     /** Publishes a validated config to every Envoy; {@code started} is when reading its file began. */
-    private void apply(LoadedConfig loaded, long started) {
+    private synchronized void apply(LoadedConfig loaded, long started) {
         loaded.warnings().forEach(w -> LOG.warn("{}", w));
-        RouterIr ir = RouterIr.of(loaded.config());
         ResolvedHosts hosts = HostResolver.resolve(loaded.config(), desired.hosts());
-        String changes = desired.fromFile() == null
-                ? Summary.of(ir)
-                : ConfigDiff.describe(ConfigDiff.between(desired.fromFile().config(), loaded.config()));
-        String version = update(Cause.CONFIG_FILE, now -> new Desired(ir, hosts, now.load(), now.envoys()), changes);
+        // The servers' lists stand: a config edit does not forget what they listed.
+        Desired next = desired.withInputs(loaded.config(), desired.discovered()).withHosts(hosts);
+        String changes = desired.file() == null
+                ? Summary.of(next.ir())
+                : ConfigDiff.describe(ConfigDiff.between(desired.file(), loaded.config()));
+        String version = update(Cause.CONFIG_FILE, now -> next, changes);
         metrics.reloaded(true);
         LOG.info(
                 "Config {} in force: {} (read and published in {} ms)",
@@ -262,6 +294,7 @@ public final class Router implements AutoCloseable {
     private enum Cause {
         CONFIG_FILE(true, null),
         HOST_ADDRESSES(true, "host addresses changed"),
+        DISCOVERED_MODELS(true, null),
         BUDGETS(true, "daily budgets"),
         KEY_EXPIRED(true, "client key expired"),
         // Not config changes: the status keeps the config's version and changes.
@@ -288,11 +321,11 @@ public final class Router implements AutoCloseable {
      */
     private synchronized String update(Cause cause, UnaryOperator<Desired> change, String changes) {
         desired = change.apply(desired);
-        if (desired.fromFile() == null) {
+        if (desired.file() == null) {
             return "none";
         }
         Instant now = Instant.now();
-        RouterIr ir = desired.fromFile();
+        RouterIr ir = desired.ir();
         RouterIr sent = ir.withKeys(
                 ir.config().apiKeys().at(now, budgets.limits(ir.config().apiKeys())));
         EnvoyResources resources = translator.translate(
@@ -349,7 +382,15 @@ public final class Router implements AutoCloseable {
      * is sent EDS alone.
      */
     void publishLoad(LoadWeights weights) {
-        update(Cause.LOAD_WEIGHTS, now -> new Desired(now.fromFile(), now.hosts(), weights, now.envoys()));
+        update(Cause.LOAD_WEIGHTS, now -> now.withLoad(weights));
+    }
+
+    /**
+     * Publishes what the servers of {@code models: auto} instances list now: a config change like any other,
+     * made from the same config file, so that their models are routed, listed and counted as configured ones.
+     */
+    void publishDiscovered(DiscoveredModels discovered, String changes) {
+        update(Cause.DISCOVERED_MODELS, now -> now.withInputs(now.file(), discovered), changes);
     }
 
     /**
@@ -363,7 +404,7 @@ public final class Router implements AutoCloseable {
     private synchronized void envoysChanged() {
         int envoys = fleet.members().size();
         if (envoys != desired.envoys()) {
-            update(Cause.ENVOYS, now -> new Desired(now.fromFile(), now.hosts(), now.load(), envoys));
+            update(Cause.ENVOYS, now -> now.withEnvoys(envoys));
         }
     }
 
@@ -408,10 +449,10 @@ public final class Router implements AutoCloseable {
     /** Looks the base-url host names up again; Envoy gets the new addresses if any changed. */
     synchronized void refreshDns() {
         ResolvedHosts before = desired.hosts();
-        ResolvedHosts hosts = HostResolver.resolve(desired.fromFile().config(), before);
+        ResolvedHosts hosts = HostResolver.resolve(desired.file(), before);
         if (!hosts.equals(before)) {
             LOG.info("Host addresses changed: {} -> {}", before.ipByHost(), hosts.ipByHost());
-            update(Cause.HOST_ADDRESSES, now -> new Desired(now.fromFile(), hosts, now.load(), now.envoys()));
+            update(Cause.HOST_ADDRESSES, now -> now.withHosts(hosts));
         }
     }
 
@@ -528,6 +569,7 @@ public final class Router implements AutoCloseable {
     public void close() {
         dnsRefresh.shutdownNow();
         closeQuietly(scraper);
+        closeQuietly(discovery);
         metrics.close();
         updates.shutdownNow();
         budgetBooks.shutdownNow();

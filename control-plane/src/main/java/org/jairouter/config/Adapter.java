@@ -47,7 +47,12 @@ public enum Adapter {
             "sglang",
             "/health",
             EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING, ServiceType.RERANK),
-            EnumSet.of(ExtraEndpoint.COMPLETIONS, ExtraEndpoint.MESSAGES, ExtraEndpoint.SCORE)),
+            EnumSet.of(
+                    ExtraEndpoint.COMPLETIONS,
+                    ExtraEndpoint.MESSAGES,
+                    ExtraEndpoint.SCORE,
+                    ExtraEndpoint.TOKENIZE,
+                    ExtraEndpoint.DETOKENIZE)),
     XINFERENCE("xinference", "/status", EnumSet.allOf(ServiceType.class), EnumSet.of(ExtraEndpoint.COMPLETIONS)),
     LOCALAI(
             "localai",

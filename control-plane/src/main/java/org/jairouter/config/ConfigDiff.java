@@ -99,7 +99,8 @@ public final class ConfigDiff {
         Map<String, Instance> instances = new LinkedHashMap<>();
         if (service != null) {
             for (Instance instance : service.instances()) {
-                instances.put(instance.model() + "@" + instance.authority() + instance.upstreamPath(), instance);
+                instances.put(
+                        instance.modelAsWritten() + "@" + instance.authority() + instance.upstreamPath(), instance);
             }
         }
         return instances;

@@ -16,6 +16,12 @@ public enum ExtraEndpoint {
     RESPONSES(ServiceType.CHAT, "responses", "/v1/responses", "responses"),
     /** Anthropic's Messages API. */
     MESSAGES(ServiceType.CHAT, "messages", "/v1/messages", "messages"),
+    /**
+     * vLLM's and SGLang's tokenizer of a model ({@code {"model", "prompt"}} or {@code {"model", "messages"}}) and
+     * its inverse ({@code {"model", "tokens"}}), at the servers' root, without a version prefix.
+     */
+    TOKENIZE(ServiceType.CHAT, "tokenize", "/tokenize", "tokenize"),
+    DETOKENIZE(ServiceType.CHAT, "detokenize", "/detokenize", "detokenize"),
     /** OpenAI's audio translations (into English), multipart like transcriptions. */
     TRANSLATIONS(ServiceType.STT, "translations", "/v1/audio/translations", "translations"),
     /** vLLM's score API (pairs of texts), and the same API without the version prefix. */

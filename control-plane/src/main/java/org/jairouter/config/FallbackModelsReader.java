@@ -20,7 +20,8 @@ final class FallbackModelsReader {
     static Map<String, List<String>> read(
             YamlSection section, ServiceConfig service, Map<ServiceType, ServiceConfig> services) {
         Set<String> known = new LinkedHashSet<>();
-        service.instances().forEach(i -> known.add(i.model()));
+        // Only the models the config names: the servers' lists are not known when the config is read.
+        service.instances().stream().filter(i -> !i.discovering()).forEach(i -> known.add(i.model()));
         Map<String, List<String>> fallbacks = new LinkedHashMap<>();
         Map<String, Map<String, YamlSection>> where = new LinkedHashMap<>();
         section.entries().forEach((model, list) -> {

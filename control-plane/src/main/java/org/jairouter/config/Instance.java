@@ -8,9 +8,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * One backend serving one model.
+ * One backend serving one model, or, with {@code models: auto}, every model its server lists.
  *
- * @param model        the model name requests ask for (JAiRouter's {@code name})
+ * @param model        the model name requests ask for (JAiRouter's {@code name}); empty for a discovering instance
  * @param host         host name or IP literal of the base-url
  * @param port         port of the base-url (defaulted from its scheme)
  * @param upstreamPath the full path the backend is called on: base-url path prefix + instance path
@@ -21,6 +21,8 @@ import java.util.TreeMap;
  *                     its API key; they replace a client's header of the same name
  * @param tls          true for an https base-url: Envoy verifies the server's certificate
  * @param adapter      the kind of backend, for its health-check path
+ * @param discovering  true for {@code models: auto}: the router model makes it one instance per model its server
+ *                     lists ({@link org.jairouter.ir.RouterIr#of(RouterConfig, org.jairouter.ir.DiscoveredModels)})
  */
 public record Instance(
         String model,
@@ -32,7 +34,8 @@ public record Instance(
         boolean active,
         Map<String, Secret> headers,
         boolean tls,
-        Adapter adapter) {
+        Adapter adapter,
+        boolean discovering) {
     public Instance {
         headers = Collections.unmodifiableMap(new TreeMap<>(headers));
     }
@@ -54,6 +57,7 @@ public record Instance(
         private Map<String, Secret> headers = Map.of();
         private boolean tls;
         private Adapter adapter = Adapter.NORMAL;
+        private boolean discovering;
 
         private Builder() {}
 
@@ -107,6 +111,13 @@ public record Instance(
             return this;
         }
 
+        /** {@code models: auto}: the model is left empty, the server's list names them. */
+        public Builder discovering() {
+            this.discovering = true;
+            this.model = "";
+            return this;
+        }
+
         public Instance build() {
             return new Instance(
                     Objects.requireNonNull(model, "model"),
@@ -118,8 +129,20 @@ public record Instance(
                     active,
                     headers,
                     tls,
-                    adapter);
+                    adapter,
+                    discovering);
         }
+    }
+
+    /** This instance serving one model its server listed: what a discovering instance is made into. */
+    public Instance serving(String listedModel) {
+        return new Instance(
+                listedModel, host, port, upstreamPath, weight, baseUrl, active, headers, tls, adapter, false);
+    }
+
+    /** The model as the operator wrote it, for logs and warnings: its name, or {@code models: auto}. */
+    public String modelAsWritten() {
+        return discovering ? "models: auto" : model;
     }
 
     /** The base-url's path prefix, without a trailing slash ("" for none). */

@@ -8,10 +8,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** One item of a service's {@code instances}: a backend serving one model. */
+/**
+ * One item of a service's {@code instances}: a backend serving one model ({@code name}, as in JAiRouter), or
+ * every model its server lists ({@code models: auto}).
+ */
 final class InstanceReader {
     private static final Set<String> KEYS = Set.of(
             "name",
+            "models",
             "base-url",
             "path",
             "weight",
@@ -25,6 +29,8 @@ final class InstanceReader {
     private static final Set<String> IGNORED_KEYS = Set.of("health-check", "instance-id");
 
     static final int MAX_WEIGHT = 1_000_000;
+    /** {@code models: auto}: the only value of {@code models}. */
+    private static final String AUTO = "auto";
 
     private InstanceReader() {}
 
@@ -43,7 +49,7 @@ final class InstanceReader {
         if (!item.isMapping() && !item.isNull()) {
             return Optional.empty();
         }
-        Optional<String> name = item.required(entries, "name").flatMap(InstanceReader::readName);
+        Optional<ModelChoice> models = readModels(item, entries);
         Optional<URI> baseUrl = item.required(entries, "base-url").flatMap(InstanceReader::readBaseUrl);
         Adapter adapter = Optional.ofNullable(entries.get("adapter"))
                 .flatMap(AdapterReader::read)
@@ -59,7 +65,7 @@ final class InstanceReader {
                 .orElse(Optional.of(true));
         Optional<Map<String, Secret>> headers =
                 InstanceHeadersReader.read(entries.get("headers"), entries.get("api-key"));
-        if (name.isEmpty()
+        if (models.isEmpty()
                 || baseUrl.isEmpty()
                 || path.isEmpty()
                 || weight.isEmpty()
@@ -71,9 +77,9 @@ final class InstanceReader {
         boolean tls = url.getScheme().equalsIgnoreCase("https");
         String prefix = url.getRawPath() == null ? "" : url.getRawPath().replaceAll("/+$", "");
         int port = url.getPort() != -1 ? url.getPort() : tls ? 443 : 80;
-        return Optional.of(Instance.builder()
-                .model(name.get())
-                .host(url.getHost())
+        Instance.Builder instance = Instance.builder();
+        models.get().name().ifPresentOrElse(instance::model, instance::discovering);
+        return Optional.of(instance.host(url.getHost())
                 .port(port)
                 .upstreamPath(prefix + path.get())
                 .weight(weight.get())
@@ -83,6 +89,38 @@ final class InstanceReader {
                 .tls(tls)
                 .adapter(adapter)
                 .build());
+    }
+
+    /** What an instance serves: the model it names, or (no name) every model its server lists. */
+    private record ModelChoice(Optional<String> name) {}
+
+    /**
+     * {@code name}, or {@code models: auto}. JAiRouter requires {@code name}: an instance with neither is
+     * still an error (a forgotten name does not silently route whatever the server has), as is one with both.
+     */
+    private static Optional<ModelChoice> readModels(YamlSection item, Map<String, YamlSection> entries) {
+        YamlSection models = entries.get("models");
+        if (models == null) {
+            if (!entries.containsKey("name")) {
+                item.error("missing key 'name' (the model it serves; or 'models: auto' for every model its server"
+                        + " lists at GET /v1/models)");
+                return Optional.empty();
+            }
+            return readName(entries.get("name")).map(name -> new ModelChoice(Optional.of(name)));
+        }
+        Optional<String> auto = models.text().filter(text -> {
+            if (text.equals(AUTO)) {
+                return true;
+            }
+            models.error("expected 'auto' (every model the server lists at GET /v1/models), got '" + text
+                    + "'; one model is given by 'name'");
+            return false;
+        });
+        if (auto.isPresent() && entries.containsKey("name")) {
+            models.error("expected either 'name' or 'models: auto', not both");
+            return Optional.empty();
+        }
+        return auto.map(text -> new ModelChoice(Optional.empty()));
     }
 
     /** The adapter's path for the service; an error when the backend has none and no path is given. */

@@ -26,7 +26,8 @@ final class RepeatedInstances {
         item.memo().readAsWritten();
         Instance first = instances.get(position);
         int weight = (int) Math.min((long) first.weight() + instance.weight(), InstanceReader.MAX_WEIGHT);
-        item.warn("model '" + instance.model() + "' at " + instance.baseUrl() + " is listed again; as in JAiRouter,"
+        String what = instance.discovering() ? "'models: auto'" : "model '" + instance.model() + "'";
+        item.warn(what + " at " + instance.baseUrl() + " is listed again; as in JAiRouter,"
                 + " which balances over both entries, it gets both shares: weight " + first.weight() + " + "
                 + instance.weight() + " = " + weight + " (this entry's other settings are not used)");
         instances.set(
@@ -41,7 +42,8 @@ final class RepeatedInstances {
                         first.active(),
                         first.headers(),
                         first.tls(),
-                        first.adapter()));
+                        first.adapter(),
+                        first.discovering()));
     }
 
     List<Instance> instances() {
@@ -56,7 +58,10 @@ final class RepeatedInstances {
         static Served by(Instance instance) {
             boolean defaultPort = instance.port() == (instance.tls() ? 443 : 80);
             return new Served(
-                    instance.model(), instance.host(), defaultPort ? 0 : instance.port(), instance.upstreamPath());
+                    instance.modelAsWritten(),
+                    instance.host(),
+                    defaultPort ? 0 : instance.port(),
+                    instance.upstreamPath());
         }
     }
 }

@@ -36,6 +36,11 @@ public record RouterConfig(
         return new RouterConfig(listener, services, upstreamCaFile, monitoring, keys);
     }
 
+    /** This config with other services, such as its own with the models its servers listed. */
+    public RouterConfig withServices(Map<ServiceType, ServiceConfig> others) {
+        return new RouterConfig(listener, others, upstreamCaFile, monitoring, apiKeys);
+    }
+
     public ServiceConfig service(ServiceType type) {
         return services.get(type);
     }

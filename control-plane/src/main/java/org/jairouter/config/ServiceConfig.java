@@ -56,6 +56,11 @@ public record ServiceConfig(
         return new ServiceConfig(type, settings, instances, fallbacks);
     }
 
+    /** The service with other instances, such as the ones the servers of its {@code models: auto} instances listed. */
+    public ServiceConfig withInstances(List<Instance> others) {
+        return new ServiceConfig(type, settings, others, fallbackModels);
+    }
+
     /** The service's policies alone: what its models' clusters share, whatever instances it lists. */
     public ServiceConfig withoutInstances() {
         return new ServiceConfig(type, settings, List.of(), fallbackModels);

@@ -25,8 +25,15 @@ public final class IrJson {
             service.models().values().forEach(model -> models.put(model.name(), describe(model)));
             services.put(service.type().key(), models);
         });
+        Map<String, Object> printed = new LinkedHashMap<>();
+        printed.put("services", services);
+        if (!ir.discovering().isEmpty()) {
+            printed.put(
+                    "models_auto",
+                    ir.discovering().stream().map(IrJson::describe).toList());
+        }
         try {
-            return JSON.writeValueAsString(Map.of("services", services)) + "\n";
+            return JSON.writeValueAsString(printed) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("maps of strings always print", e);
         }
@@ -53,6 +60,16 @@ public final class IrJson {
             model.extraEndpoints().forEach((api, path) -> apis.put(api.publicPath(), path));
             described.put("also_served_on", apis);
         }
+        return described;
+    }
+
+    /** A {@code models: auto} instance: where its server is asked, and the models it was made into. */
+    private static Map<String, Object> describe(DiscoveringInstance auto) {
+        Map<String, Object> described = new LinkedHashMap<>();
+        described.put("service", auto.service().key());
+        described.put("models_url", auto.modelsUrl().toString());
+        described.put("active", auto.instance().active());
+        described.put("models", auto.models().map(Object.class::cast).orElse("none until its server answers"));
         return described;
     }
 

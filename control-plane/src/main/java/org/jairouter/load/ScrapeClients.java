@@ -22,9 +22,9 @@ import javax.net.ssl.TrustManagerFactory;
  * The HTTP clients scrapes go out on: one for http instances, and for https instances one that
  * verifies the server as Envoy does for their traffic (the CA bundle of {@code model.tls.ca-file},
  * the certificate's name against the base-url's host), never the JDK's own trust store. A bundle is
- * read again when its file changes. Used from the scraper's thread only.
+ * read again when its file changes. Used from one thread only: the load scraper's, or model discovery's.
  */
-final class ScrapeClients {
+public final class ScrapeClients {
     private static final Pattern PEM =
             Pattern.compile("-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", Pattern.DOTALL);
 
@@ -40,11 +40,11 @@ final class ScrapeClients {
 
     private final Map<Path, Trusting> byBundle = new HashMap<>();
 
-    ScrapeClients(Duration connectTimeout) {
+    public ScrapeClients(Duration connectTimeout) {
         this.connectTimeout = connectTimeout;
     }
 
-    HttpClient plain() {
+    public HttpClient plain() {
         if (plain == null) {
             plain = builder().build();
         }
@@ -52,7 +52,7 @@ final class ScrapeClients {
     }
 
     /** A client that trusts exactly the certificates of the PEM bundle. */
-    HttpClient trusting(Path caBundle) throws IOException, GeneralSecurityException {
+    public HttpClient trusting(Path caBundle) throws IOException, GeneralSecurityException {
         FileTime modified = Files.getLastModifiedTime(caBundle);
         Trusting known = byBundle.get(caBundle);
         if (known == null || !known.modified().equals(modified)) {

@@ -1,6 +1,7 @@
 package org.jairouter.status;
 
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ public final class StatusReport {
     private final EnvoyFleet fleet;
     private final Supplier<Map<String, BudgetLedger.Used>> usedToday;
     private final Supplier<Map<EndpointId, LoadReading>> loadReadings;
+    private final Supplier<Map<URI, String>> discoveryProblems;
 
     /**
      * @param inForce    the config in force and what it was translated into
@@ -52,7 +54,7 @@ public final class StatusReport {
             ConfigStatus configStatus,
             EnvoyFleet fleet,
             Supplier<Map<String, BudgetLedger.Used>> usedToday) {
-        this(inForce, envoyHosts, configStatus, fleet, usedToday, Map::of);
+        this(inForce, envoyHosts, configStatus, fleet, usedToday, Map::of, Map::of);
     }
 
     private StatusReport(
@@ -61,18 +63,25 @@ public final class StatusReport {
             ConfigStatus configStatus,
             EnvoyFleet fleet,
             Supplier<Map<String, BudgetLedger.Used>> usedToday,
-            Supplier<Map<EndpointId, LoadReading>> loadReadings) {
+            Supplier<Map<EndpointId, LoadReading>> loadReadings,
+            Supplier<Map<URI, String>> discoveryProblems) {
         this.inForce = inForce;
         this.envoyHosts = envoyHosts;
         this.configStatus = configStatus;
         this.fleet = fleet;
         this.usedToday = usedToday;
         this.loadReadings = loadReadings;
+        this.discoveryProblems = discoveryProblems;
     }
 
     /** This report, with what load-aware last read from each instance's metrics. */
     public StatusReport withLoadReadings(Supplier<Map<EndpointId, LoadReading>> readings) {
-        return new StatusReport(inForce, envoyHosts, configStatus, fleet, usedToday, readings);
+        return new StatusReport(inForce, envoyHosts, configStatus, fleet, usedToday, readings, discoveryProblems);
+    }
+
+    /** This report, with why the latest model list request of each {@code models: auto} server failed. */
+    public StatusReport withDiscoveryProblems(Supplier<Map<URI, String>> problems) {
+        return new StatusReport(inForce, envoyHosts, configStatus, fleet, usedToday, loadReadings, problems);
     }
 
     /** Everything: the config in force, the Envoys served, every service. */
@@ -88,6 +97,14 @@ public final class StatusReport {
         Map<EndpointId, LoadReading> load = loadReadings.get();
         current.services().values().forEach(s -> services.put(s.type().key(), service(s, hosts, load)));
         status.put("services", services);
+        if (!current.discovering().isEmpty()) {
+            Map<URI, String> problems = discoveryProblems.get();
+            status.put(
+                    "models_auto",
+                    current.discovering().stream()
+                            .map(auto -> DiscoveryReport.of(auto, Optional.ofNullable(problems.get(auto.modelsUrl()))))
+                            .toList());
+        }
         if (current.config().apiKeys().enforced()) {
             status.put("keys", keys(current.config().apiKeys()));
         }

@@ -418,6 +418,7 @@ class ConfigLoaderErrorsTest {
         assertEquals("""
                 conf/application.yml:7: model.services.chat.instances[0].weight: \
                 expected a whole number from 1 to 1000000, got '0'
-                conf/application.yml:8: model.services.chat.instances[1]: missing key 'name'""", e.getMessage());
+                conf/application.yml:8: model.services.chat.instances[1]: missing key 'name' \
+                (the model it serves; or 'models: auto' for every model its server lists at GET /v1/models)""", e.getMessage());
     }
 }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -18,17 +20,21 @@ import org.jairouter.config.ConfigProblem;
 import org.jairouter.config.Instance;
 import org.jairouter.config.LoadedConfig;
 import org.jairouter.config.RouterConfig;
+import org.jairouter.ir.DiscoveredModels;
 import org.jairouter.ir.IrJson;
 import org.jairouter.ir.RouterIr;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * The translator against golden cases, one small case per feature. Each folder under {@code golden/}
  * holds an {@code input.yml}, the router model it makes ({@code ir.json}: names, fallback chains, gates,
  * endpoints) and the Envoy resources it must translate to, one file per xDS type ({@code
  * listeners.json}, {@code routes.json}, {@code clusters.json}, {@code endpoints.json}), plus {@code
- * warnings.txt} when loading it warns. Each folder under {@code golden-errors/} holds a config
+ * warnings.txt} when loading it warns. A case with {@code models: auto} instances may give what their
+ * servers list in {@code discovered.yml} (models URL → models), as the router would have read it. Each
+ * folder under {@code golden-errors/} holds a config
  * that must be refused and the {@code errors.txt} it is refused with. After an intended change,
  * regenerate all of them with one command and review the diff:
  * <pre>./mvnw -B -pl control-plane -am test -Dtest='TranslatorGoldenTest' -Dsurefire.failIfNoSpecifiedTests=false -Djairouter.golden.update=true</pre>
@@ -36,6 +42,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class TranslatorGoldenTest {
     static final Path GOLDEN = Path.of("src/test/resources/golden");
     static final Path GOLDEN_ERRORS = Path.of("src/test/resources/golden-errors");
+    /** What the servers of a case's {@code models: auto} instances list; an input, as {@code input.yml} is. */
+    private static final String DISCOVERED = "discovered.yml";
     /** The only environment the inputs' ${NAME} placeholders see, so the output never depends on the machine. */
     private static final Map<String, String> ENVIRONMENT = Map.of("GOLDEN_API_KEY", "sk-golden-from-environment");
     /** Host names in the inputs resolve to fixed addresses, so the output never depends on DNS. */
@@ -80,7 +88,19 @@ class TranslatorGoldenTest {
     }
 
     static EnvoyResources translate(Path caseFolder) throws IOException, ConfigException {
-        return translate(RouterIr.of(load(caseFolder).config()));
+        return translate(routerOf(caseFolder, load(caseFolder).config()));
+    }
+
+    /** The case's router model: its config, and what its {@code discovered.yml} says the servers list. */
+    static RouterIr routerOf(Path caseFolder, RouterConfig config) throws IOException {
+        Path file = caseFolder.resolve(DISCOVERED);
+        if (!Files.exists(file)) {
+            return RouterIr.of(config);
+        }
+        Map<String, List<String>> lists = new Yaml().load(Files.readString(file));
+        Map<URI, List<String>> byList = new TreeMap<>();
+        lists.forEach((url, models) -> byList.put(URI.create(url), models));
+        return RouterIr.of(config, new DiscoveredModels(byList));
     }
 
     private static EnvoyResources translate(RouterIr ir) {
@@ -106,7 +126,7 @@ class TranslatorGoldenTest {
     @MethodSource("cases")
     void translationMatchesTheGoldenFiles(Path caseFolder) throws Exception {
         LoadedConfig loaded = load(caseFolder);
-        RouterIr ir = RouterIr.of(loaded.config());
+        RouterIr ir = routerOf(caseFolder, loaded.config());
         EnvoyResources resources = translate(ir);
         Map<String, String> produced = new TreeMap<>(Map.of(
                 "ir.json", IrJson.print(ir),
