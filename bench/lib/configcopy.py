@@ -218,6 +218,18 @@ def chat_usage_by_lua(config):
                                                     "config": {}}
 
 
+def chat_usage_held_whole(config):
+    """Chat's JSON answers read by json_to_metadata whatever their length (before issue #30 item 6): the
+    composite filter's whole-answer action taken out of it, so that no matcher runs and every answer is
+    held whole."""
+    manager = connection_manager(config["listener"])
+    for http_filter in manager["http_filters"]:
+        if http_filter["name"] == "jairouter.usage.json":
+            matchers = http_filter["typed_config"]["xds_matcher"]["matcher_list"]["matchers"]
+            whole = next(m for m in matchers if m["on_match"]["action"]["name"] == "whole")
+            http_filter["typed_config"] = whole["on_match"]["action"]["typed_config"]["typed_config"]["typed_config"]
+
+
 def otlp_logger(config):
     return connection_manager(config["listener"])["access_log"][0]
 
@@ -327,6 +339,8 @@ VARIANTS = [
     ("… with the SSE usage reader made for SSE answers only (composite filter)", "on",
      sse_reader_on_sse_answers_only, ON_REQUEST),
     ("… with chat's JSON usage read by the Lua tail reader", "on", chat_usage_by_lua, ON_REQUEST),
+    ("… with chat's JSON usage read by json_to_metadata whatever the answer's length (before: no composite "
+     "filter)", "on", chat_usage_held_whole, ON_REQUEST),
     ("… with the record a constant text (no command operator)", "on", record_without_operators, ON_REQUEST),
     ("… with the record's fields as attributes (before)", "on", record_as_attributes),
     ("… with the OTLP buffer fields top-level (before; 1.40 ignores them: 16 KiB batches)", "on", otlp_top_level,

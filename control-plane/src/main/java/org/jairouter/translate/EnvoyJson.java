@@ -56,6 +56,11 @@ public final class EnvoyJson {
                     io.envoyproxy.envoy.extensions.filters.http.set_filter_state.v3.Config.getDescriptor(),
                     PreviousPrioritiesConfig.getDescriptor(),
                     io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpInspector.getDescriptor(),
+                    // The usage reader's choice between json_to_metadata and Lua (JsonUsageReader).
+                    io.envoyproxy.envoy.extensions.common.matching.v3.ExtensionWithMatcher.getDescriptor(),
+                    io.envoyproxy.envoy.extensions.filters.http.composite.v3.Composite.getDescriptor(),
+                    io.envoyproxy.envoy.extensions.filters.http.composite.v3.ExecuteFilterAction.getDescriptor(),
+                    io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput.getDescriptor(),
                     // In bootstraps: the saturation gates' internal listeners need it.
                     io.envoyproxy.envoy.extensions.bootstrap.internal_listener.v3.InternalListener.getDescriptor()))
             .build();

@@ -82,7 +82,10 @@ final class ListenerTranslator {
                 // Limits after the model readers: a model's bucket needs the model from the body.
                 .addAllHttpFilters(RateLimits.httpFilter(ir).stream().toList())
                 .addAllHttpFilters(ClientKeys.quotaMarker(keys).stream().toList())
-                .addAllHttpFilters(UsageFilters.httpFilters(monitoring))
+                // An answer held whole must fit the stream's buffer limit, which the body buffer sets to the
+                // largest request, and the connection's.
+                .addAllHttpFilters(UsageFilters.httpFilters(
+                        monitoring, Math.min(settings.maxRequestBytes(), CONNECTION_BUFFER_BYTES)))
                 .addHttpFilters(ModelFilters.router())
                 .addAllAccessLog(AccessLogs.accessLogs(monitoring, keys.enforced()))
                 .setLocalReplyConfig(ErrorReplies.localReplyConfig(

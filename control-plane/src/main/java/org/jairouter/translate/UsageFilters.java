@@ -3,10 +3,8 @@ package org.jairouter.translate;
 import com.google.protobuf.Any;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
-import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.util.List;
 import java.util.Map;
@@ -21,14 +19,16 @@ import org.jairouter.config.ServiceType;
  *     parses each event as it passes and keeps the last count seen at each of the shapes' paths: the final
  *     {@code usage} chunk of OpenAI-style streams, Responses' {@code response.completed} event, Anthropic's
  *     {@code message_start} (input) and {@code message_delta} (output so far) events.</li>
- * <li>JSON chat answers (and completions, Responses, Messages: {@code prompt/completion_tokens} or
- *     {@code input/output_tokens} of {@code usage}): {@code json_to_metadata}'s response rules, native and cheapest. They buffer the
- *     answer, which a non-streamed client waits for whole anyway; a body over the buffer limit would fail
- *     with a 500 (measured on 1.40 with 40 MB), which a chat answer never approaches.</li>
+ * <li>JSON answers of the chat APIs (chat, completions, Responses, Messages: {@code prompt/completion_tokens}
+ *     or {@code input/output_tokens} of {@code usage}): {@link JsonUsageReader}, {@code json_to_metadata} for
+ *     small answers of a known length (native and cheapest), the Lua tail reader below for the others, so
+ *     that no answer is held whole beyond a bound (a slow reader of a large answer pins no more of Envoy's
+ *     memory than one of speech, and an answer over the buffer limit passes instead of failing).</li>
  * <li>JSON answers of embeddings (many MiB for a batch) and rerank (only {@code total_tokens}, which
  *     json_to_metadata cannot take as a fallback: it writes all rules at once, so
- *     {@code preserve_existing_metadata_value} does not see an earlier rule's value): a small Lua filter that
- *     lets every chunk pass at once and keeps only the body's last few KiB, where servers put {@code usage}.</li>
+ *     {@code preserve_existing_metadata_value} does not see an earlier rule's value): the Lua tail reader,
+ *     which lets every chunk pass at once and keeps only the body's last few KiB, where servers put
+ *     {@code usage}.</li>
  * </ul>
  * {@code ai_protocol_manager}'s token usage (1.40, alpha) covers chat APIs only and wrote no metadata in our
  * runs. All three are off by default and switched on by the routes of the services that report usage.
@@ -40,12 +40,14 @@ final class UsageFilters {
     /** The usage chunk of a long stream carries only counts; larger events are not usage. */
     private static final int MAX_EVENT_BYTES = 64 * 1024;
 
-    private static final String JSON_TAIL_SCRIPT = LuaScripts.of("usage-json.lua");
-
     private UsageFilters() {}
 
-    /** None when Envoy writes no request records: the usage would go nowhere. */
-    static List<HttpFilter> httpFilters(Monitoring monitoring) {
+    /**
+     * None when Envoy writes no request records: the usage would go nowhere.
+     *
+     * @param bufferLimitBytes the stream's buffer limit, which an answer held whole must stay under
+     */
+    static List<HttpFilter> httpFilters(Monitoring monitoring, long bufferLimitBytes) {
         if (!monitoring.recordsRequests()) {
             return List.of();
         }
@@ -53,14 +55,12 @@ final class UsageFilters {
                 HttpFilter.newBuilder()
                         .setName(JSON_USAGE)
                         .setDisabled(true)
-                        .setTypedConfig(Any.pack(jsonReader()))
+                        .setTypedConfig(JsonUsageReader.wholeOrTail(bufferLimitBytes))
                         .build(),
                 HttpFilter.newBuilder()
                         .setName(JSON_TAIL_USAGE)
                         .setDisabled(true)
-                        .setTypedConfig(Any.pack(Lua.newBuilder()
-                                .setDefaultSourceCode(DataSource.newBuilder().setInlineString(JSON_TAIL_SCRIPT))
-                                .build()))
+                        .setTypedConfig(Any.pack(JsonUsageReader.tailReader()))
                         .build(),
                 HttpFilter.newBuilder()
                         .setName(SSE_USAGE)
@@ -81,18 +81,6 @@ final class UsageFilters {
             case EMBEDDING, RERANK -> Map.of(JSON_TAIL_USAGE, enabled);
             default -> Map.of();
         };
-    }
-
-    private static JsonToMetadata jsonReader() {
-        return JsonToMetadata.newBuilder()
-                .setResponseRules(JsonToMetadata.MatchRules.newBuilder()
-                        .addRules(jsonRule(Names.INPUT_TOKENS, "usage", "prompt_tokens"))
-                        .addRules(jsonRule(Names.OUTPUT_TOKENS, "usage", "completion_tokens"))
-                        // Responses and Anthropic's Messages name them so.
-                        .addRules(jsonRule(Names.INPUT_TOKENS, "usage", "input_tokens"))
-                        .addRules(jsonRule(Names.OUTPUT_TOKENS, "usage", "output_tokens"))
-                        .setAllowContentTypesRegex(ModelFilters.JSON_CONTENT_TYPES))
-                .build();
     }
 
     private static Any sseReader() {
@@ -138,7 +126,7 @@ final class UsageFilters {
     }
 
     /** The value at a path of a JSON body -> a number in our namespace. */
-    private static JsonToMetadata.Rule jsonRule(String key, String... path) {
+    static JsonToMetadata.Rule jsonRule(String key, String... path) {
         JsonToMetadata.Rule.Builder rule = JsonToMetadata.Rule.newBuilder();
         for (String step : path) {
             rule.addSelectors(JsonToMetadata.Selector.newBuilder().setKey(step));

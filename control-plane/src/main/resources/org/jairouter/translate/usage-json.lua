@@ -1,7 +1,7 @@
 -- Reads the usage object of a JSON response without holding the body back: every chunk goes on to
--- the client at once, and only the body's last few KiB are kept, where OpenAI-style servers put
--- "usage". A key in a JSON text can never be inside a string (its quotes would be escaped), so a
--- plain search of the tail finds the object's keys.
+-- the client at once, and only the body's last few KiB are kept, where OpenAI-style servers (and
+-- Responses and Anthropic's Messages) put "usage". A key in a JSON text can never be inside a string
+-- (its quotes would be escaped), so a plain search of the tail finds the object's keys.
 local TAIL_BYTES = 8192
 local NAMESPACE = "{{USAGE_NAMESPACE}}"
 
@@ -25,9 +25,11 @@ function envoy_on_response(handle)
   if usage == nil then
     return
   end
-  -- Embeddings and rerank count only input: prompt_tokens, or total_tokens where that is all there is.
-  local input = count(usage, "prompt_tokens") or count(usage, "total_tokens")
-  local output = count(usage, "completion_tokens")
+  -- OpenAI's shape (prompt/completion_tokens), Responses' and Anthropic's (input/output_tokens; the quotes
+  -- keep Anthropic's cache_read_input_tokens out); embeddings and rerank count only input, total_tokens
+  -- where that is all there is.
+  local input = count(usage, "prompt_tokens") or count(usage, "input_tokens") or count(usage, "total_tokens")
+  local output = count(usage, "completion_tokens") or count(usage, "output_tokens")
   local metadata = handle:streamInfo():dynamicMetadata()
   if input then
     metadata:set(NAMESPACE, "{{INPUT_TOKENS}}", input)

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Clients that read a large response slowly (or not at all) pin only a bounded amount of Envoy's
  * memory each, whatever the largest request body accepted: Envoy stops reading from the instance once
- * it holds a connection buffer's worth for the client, and the rest waits in the instance.
+ * it holds a connection buffer's worth for the client, and the rest waits in the instance. A chat
+ * answer too: its usage reader holds no large answer whole.
  */
 class SlowReadersTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,6 +32,12 @@ class SlowReadersTest {
     private static final long RESPONSE_BYTES = 64L << 20;
     /** Generous: the connection buffers on both sides of Envoy are 1 MiB each; the old limit was 32 MiB. */
     private static final long BOUND_PER_READER = 6L << 20;
+
+    private static final int CHAT_READERS = 10;
+    /** About 16 MiB of JSON: five bytes a word. */
+    private static final int CHAT_ANSWER_WORDS = (16 << 20) / 5;
+    /** What a speech reader pins (1.8 MiB in RSS): Envoy's buffers for the client and for the instance. */
+    private static final long CHAT_BOUND_PER_READER = 2L << 20;
 
     @Test
     void manyReadersThatDoNotReadPinABoundedAmountOfEnvoysMemory() throws Exception {
@@ -76,15 +83,65 @@ class SlowReadersTest {
         }
     }
 
+    @Test
+    void readersThatDoNotReadALargeChatAnswerPinNoMoreThanSpeechReadersDo() throws Exception {
+        try (StubBackend chat = StubBackend.start("chat-1");
+                RouterHarness router =
+                        RouterHarness.startWithServer("""
+                        server:
+                          address: 127.0.0.1
+                          port: 0
+                          max-request-size: 64MB
+                        """, RouterHarness.oneChatInstance(chat.baseUrl()))) {
+            chat.setChatAnswerWords(CHAT_ANSWER_WORDS);
+            HttpClient http = HttpClient.newHttpClient();
+            String admin = "http://" + router.admin().address();
+            long before = allocatedBytes(http, admin);
+            List<Socket> readers = new ArrayList<>();
+            try {
+                for (int i = 0; i < CHAT_READERS; i++) {
+                    readers.add(requestAndNeverRead(
+                            router.baseUrl() + "/chat/completions",
+                            "{\"model\":\"qwen3\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+                }
+                // Either way Envoy is done with the instance: it paused every answer, or (a reader that
+                // holds answers whole) it has read them all.
+                Conditions.await(
+                        "Envoy pausing or having read every chat answer",
+                        Duration.ofSeconds(60),
+                        () -> counter(http, admin, "upstream_flow_control_paused_reading_total") >= CHAT_READERS
+                                || counter(http, admin, "upstream_cx_rx_bytes_total")
+                                        >= CHAT_READERS * 5L * CHAT_ANSWER_WORDS);
+                long growth = allocatedBytes(http, admin) - before;
+
+                assertTrue(
+                        growth < CHAT_READERS * CHAT_BOUND_PER_READER,
+                        "Envoy's heap grew by " + (growth >> 20) + " MiB for " + CHAT_READERS
+                                + " slow readers of a 16 MiB chat answer; bound "
+                                + (CHAT_READERS * CHAT_BOUND_PER_READER >> 20) + " MiB");
+            } finally {
+                for (Socket reader : readers) {
+                    reader.close();
+                }
+            }
+        }
+    }
+
     /** Sends a speech request on a socket with a small receive window and leaves the answer unread. */
     private static Socket requestSpeechAndNeverRead(String baseUrl) throws IOException {
-        URI uri = URI.create(baseUrl + "/audio/speech");
+        // The stub speaks 4 KiB of audio per word.
+        String text = "word ".repeat((int) (RESPONSE_BYTES / 4096));
+        return requestAndNeverRead(
+                baseUrl + "/audio/speech", "{\"model\":\"voice\",\"input\":\"" + text + "\",\"voice\":\"alloy\"}");
+    }
+
+    /** Sends a JSON request on a socket with a small receive window and leaves the answer unread. */
+    private static Socket requestAndNeverRead(String url, String json) throws IOException {
+        URI uri = URI.create(url);
         Socket socket = new Socket();
         socket.setReceiveBufferSize(4096);
         socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
-        // The stub speaks 4 KiB of audio per word.
-        String text = "word ".repeat((int) (RESPONSE_BYTES / 4096));
-        byte[] body = ("{\"model\":\"voice\",\"input\":\"" + text + "\",\"voice\":\"alloy\"}").getBytes(UTF_8);
+        byte[] body = json.getBytes(UTF_8);
         OutputStream out = socket.getOutputStream();
         out.write(("POST " + uri.getPath() + " HTTP/1.1\r\nHost: " + uri.getAuthority()
                         + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
