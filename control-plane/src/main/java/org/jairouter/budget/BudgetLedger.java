@@ -24,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * Requests and tokens per key for the current UTC day, written to a file in the work dir by {@link #flush}
  * (so a restarted control plane counts on), and forgotten when the day changes. When a record
  * makes a key spent, the listener hears the new set of spent keys at once.
+ *
+ * <p>A key with a token budget is spent once its remaining tokens are fewer than the largest request it
+ * made today: a request is counted only when it ends, and everything Envoy admits until the refusal
+ * reaches it runs to its end, so waiting for the budget itself to be crossed overshoots by at least the
+ * request that crosses it. The largest request is the only estimate of the next one the ledger has.
  */
 public final class BudgetLedger implements KeyUsage {
     private static final Logger LOG = LoggerFactory.getLogger(BudgetLedger.class);
@@ -41,10 +46,14 @@ public final class BudgetLedger implements KeyUsage {
     /** Counts changed since the file was written. */
     private boolean unsaved;
 
-    /** What one key used on one day. */
-    public record Used(long requests, long tokens) {
-        Used plus(long moreRequests, long moreTokens) {
-            return new Used(requests + moreRequests, tokens + moreTokens);
+    /**
+     * What one key used on one day.
+     *
+     * @param largest the most tokens one record of the key carried (0 in files written before it was kept)
+     */
+    public record Used(long requests, long tokens, long largest) {
+        Used plus(Used more) {
+            return new Used(requests + more.requests, tokens + more.tokens, Math.max(largest, more.largest));
         }
     }
 
@@ -93,8 +102,7 @@ public final class BudgetLedger implements KeyUsage {
     @Override
     public synchronized void record(String keyId, long requests, long tokens) {
         rollOver();
-        Used now =
-                used.merge(keyId, new Used(requests, tokens), (old, more) -> old.plus(more.requests(), more.tokens()));
+        Used now = used.merge(keyId, new Used(requests, tokens, tokens), Used::plus);
         unsaved = true;
         // Called for every request: only this key's state can have changed, and only once a day.
         ApiKey key = budgeted.get(keyId);
@@ -146,12 +154,14 @@ public final class BudgetLedger implements KeyUsage {
     }
 
     private boolean isSpent(ApiKey key) {
-        return isSpent(key, used.getOrDefault(key.id(), new Used(0, 0)));
+        return isSpent(key, used.getOrDefault(key.id(), new Used(0, 0, 0)));
     }
 
     private static boolean isSpent(ApiKey key, Used today) {
         return key.dailyRequests() > 0 && today.requests() >= key.dailyRequests()
-                || key.dailyTokens() > 0 && today.tokens() >= key.dailyTokens();
+                || key.dailyTokens() > 0
+                        && (today.tokens() >= key.dailyTokens()
+                                || key.dailyTokens() - today.tokens() < today.largest());
     }
 
     private LocalDate today() {

@@ -120,7 +120,7 @@ public final class StatusReport {
     }
 
     private static Map<String, Object> usage(ApiKey key, ApiKeys keys, Map<String, BudgetLedger.Used> used) {
-        BudgetLedger.Used today = used.getOrDefault(key.id(), new BudgetLedger.Used(0, 0));
+        BudgetLedger.Used today = used.getOrDefault(key.id(), new BudgetLedger.Used(0, 0, 0));
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("requests_today", today.requests());
         entry.put("daily_request_limit", key.dailyRequests());

@@ -53,13 +53,40 @@ class BudgetLedgerTest {
         List<Set<String>> heard = new ArrayList<>();
         BudgetLedger ledger = BudgetLedger.open(dir.resolve("budgets.json"), at("2026-12-01T10:00:00Z"), heard::add);
         assertEquals(Set.of(), ledger.limits(KEYS));
-        ledger.record("tokens", 1, 99);
+        ledger.record("tokens", 1, 41);
         ledger.record("requests", 1, 5000);
         ledger.record("free", 100, 100_000);
         assertEquals(List.of(), heard);
-        ledger.record("tokens", 1, 1);
+        ledger.record("tokens", 1, 20);
         ledger.record("requests", 1, 0);
         assertEquals(List.of(Set.of("tokens"), Set.of("tokens", "requests")), heard);
+    }
+
+    /**
+     * 400 tokens in requests of 39: the tenth leaves 10, fewer than a request, so the key is refused at 390
+     * rather than after an eleventh request took it to 429.
+     */
+    @Test
+    void aKeyIsSpentOnceItsRemainingTokensAreFewerThanItsLargestRequest() {
+        ApiKeys keys = new ApiKeys(true, ApiKeys.DEFAULT_HEADER, List.of(key("tokens", 0, 400)), Set.of());
+        List<Set<String>> heard = new ArrayList<>();
+        BudgetLedger ledger = BudgetLedger.open(dir.resolve("budgets.json"), at("2026-12-01T10:00:00Z"), heard::add);
+        ledger.limits(keys);
+        for (int request = 1; request <= 9; request++) {
+            ledger.record("tokens", 1, 39);
+        }
+        assertEquals(List.of(), heard, "351 used, 49 left: more than a request");
+        ledger.record("tokens", 1, 39);
+        assertEquals(List.of(Set.of("tokens")), heard, "390 used, 10 left: fewer than a request");
+    }
+
+    @Test
+    void aFileWithoutTheLargestRequestCountsOn() throws Exception {
+        Path file = dir.resolve("budgets.json");
+        Files.writeString(file, "{\"day\":\"2026-12-01\",\"used\":{\"tokens\":{\"requests\":1,\"tokens\":60}}}");
+        BudgetLedger ledger = BudgetLedger.open(file, at("2026-12-01T10:00:00Z"), spent -> {});
+        assertEquals(Set.of(), ledger.limits(KEYS));
+        assertEquals(new BudgetLedger.Used(1, 60, 0), ledger.usedToday().get("tokens"));
     }
 
     @Test
