@@ -18,9 +18,13 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
@@ -46,7 +50,14 @@ class KeyBudgetsThroughEnvoyTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String BUDGETED = "sk-budget-fleet-key-000001";
     private static final String FREE = "sk-budget-free-key-0000002";
-    private static final long TOKEN_LIMIT = 30;
+    /** Concurrent streams per round of the overshoot test. */
+    private static final int ROUND = 4;
+    /** Full rounds the budget admits; it leaves one token after them, fewer than any request. */
+    private static final int ROUNDS = 3;
+    /** The tokens of one request: the stub answers every request alike. */
+    private long unit;
+
+    private long tokenLimit;
     private StubBackend stub;
     private Path accessLog;
     private RouterHarness router;
@@ -60,6 +71,8 @@ class KeyBudgetsThroughEnvoyTest {
     @BeforeEach
     void start() throws Exception {
         stub = StubBackend.start("budget");
+        unit = chat(stub.baseUrl(), FREE).totalTokens();
+        tokenLimit = ROUNDS * ROUND * unit + 1;
         accessLog = Files.createTempFile("jairouter-keys-", ".log");
         router = RouterHarness.start("""
                 monitoring:
@@ -75,7 +88,7 @@ class KeyBudgetsThroughEnvoyTest {
                   services:
                     chat:
                       instances: [{name: m, base-url: "%s"}]
-                """.formatted(accessLog, BUDGETED, TOKEN_LIMIT, FREE, stub.baseUrl()));
+                """.formatted(accessLog, BUDGETED, tokenLimit, FREE, stub.baseUrl()));
     }
 
     @AfterEach
@@ -95,7 +108,7 @@ class KeyBudgetsThroughEnvoyTest {
     @Test
     void jsonAndStreamedAnswersThroughTwoEnvoysSpendOneBudgetThenBothRefuseTheKey() throws Exception {
         List<String> envoys = List.of(router.baseUrl(), baseUrl(startSecondEnvoy()));
-        while (tokens < TOKEN_LIMIT) {
+        while (leavesARequest()) {
             String envoy = envoys.get((int) (requests % 2));
             answered(requests % 4 < 2 ? chat(envoy, BUDGETED) : stream(envoy, BUDGETED));
         }
@@ -115,7 +128,7 @@ class KeyBudgetsThroughEnvoyTest {
             return status.path("tokens_today").asLong() == tokens
                     && status.path("requests_today").asLong() == requests;
         });
-        assertEquals(TOKEN_LIMIT, keyStatus().path("daily_token_limit").asLong());
+        assertEquals(tokenLimit, keyStatus().path("daily_token_limit").asLong());
         awaitTrue(
                 "the free key's two answers in the metrics",
                 () -> sum(get("/metrics"), "jairouter_requests_total{", "key_id=\"free\"") == 2);
@@ -143,7 +156,7 @@ class KeyBudgetsThroughEnvoyTest {
 
     @Test
     void aSpentBudgetStaysSpentAfterTheControlPlaneRestarts() throws Exception {
-        while (tokens < TOKEN_LIMIT) {
+        while (leavesARequest()) {
             answered(requests % 2 == 0 ? chat(router.baseUrl(), BUDGETED) : stream(router.baseUrl(), BUDGETED));
         }
         awaitTrue(
@@ -157,6 +170,47 @@ class KeyBudgetsThroughEnvoyTest {
         chat(router.baseUrl(), FREE);
         assertEquals(tokens, keyStatus().path("tokens_today").asLong());
         assertEquals(requests, keyStatus().path("requests_today").asLong());
+    }
+
+    /**
+     * Rounds of concurrent streams, each round's records counted before the next: today's code admitted a
+     * fourth round with one token left (16 requests' worth against 12 and a token); the margin refuses the
+     * key once fewer tokens than a request remain, so what the rounds used stays within the budget.
+     */
+    @Test
+    void concurrentStreamsStopWithinTheBudgetWhenFewerTokensThanARequestRemain() throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(ROUND);
+        try {
+            while (!keyStatus().path("budget_spent").asBoolean()) {
+                List<Future<CompletionUsage>> round = new ArrayList<>();
+                for (int stream = 0; stream < ROUND; stream++) {
+                    round.add(clients.submit(() -> stream(router.baseUrl(), BUDGETED)));
+                }
+                for (Future<CompletionUsage> answer : round) {
+                    answered(answer.get());
+                }
+                long sent = requests;
+                awaitTrue(
+                        "the round's records counted",
+                        () -> keyStatus().path("requests_today").asLong() == sent);
+                awaitTrue(
+                        "the ledger's word on the key published",
+                        () -> leavesARequest()
+                                || keyStatus().path("budget_spent").asBoolean());
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        assertEquals(ROUNDS * ROUND, requests);
+        assertTrue(tokens <= tokenLimit, tokens + " tokens against a budget of " + tokenLimit);
+        RateLimitException refused = Conditions.awaitValue(
+                "Envoy refusing the spent key", Duration.ofSeconds(5), () -> refusal(router.baseUrl()));
+        assertEquals(Optional.of("insufficient_quota"), refused.code());
+    }
+
+    /** Whether the budget's remaining tokens, as the SDK saw them used, cover another request. */
+    private boolean leavesARequest() {
+        return tokenLimit - tokens >= unit;
     }
 
     /** A second Envoy process on the router's control plane, as another machine of the fleet would run it. */
