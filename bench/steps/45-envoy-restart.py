@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import time
+from contextlib import suppress
 
 import benchlib as b
 
@@ -78,16 +79,21 @@ def adopted(config):
         port = int(router.url.rsplit(":", 1)[1])
         argv = router.running.proc.args
         os.kill(router.pid, signal.SIGKILL)
-        for round_ in range(1, KILLS + 1):
-            with b.process(f"envoy-adopted-{round_}", argv, ready=r"JAiRouter ready") as again:
-                if not any("Adopted the Envoy" in line for _, line in again.lines):
-                    raise RuntimeError(f"round {round_}: the restarted control plane did not adopt the Envoy")
-                recoveries.append(recovery_after_killing_envoy(port, router.work_dir, f"adopted Envoy, round {round_}"))
-                # Leave this control plane's Envoy serving for the next round: SIGKILL, as at the start.
-                os.kill(again.proc.pid, signal.SIGKILL)
-                again.proc.wait()
-        # The last Envoy outlives its killed control plane: stop it, as the router block would have.
-        os.kill(envoy_pid(router.work_dir), signal.SIGTERM)
+        try:
+            for round_ in range(1, KILLS + 1):
+                with b.process(f"envoy-adopted-{round_}", argv, ready=r"JAiRouter ready") as again:
+                    if not any("Adopted the Envoy" in line for _, line in again.lines):
+                        raise RuntimeError(f"round {round_}: the restarted control plane did not adopt the Envoy")
+                    recoveries.append(
+                        recovery_after_killing_envoy(port, router.work_dir, f"adopted Envoy, round {round_}"))
+                    # Leave this control plane's Envoy serving for the next round: SIGKILL, as at the start.
+                    os.kill(again.proc.pid, signal.SIGKILL)
+                    again.proc.wait()
+        finally:
+            # The last Envoy outlives its killed control plane (also when a round failed): stop it, as the
+            # router block would have.
+            with suppress(ProcessLookupError):
+                os.kill(envoy_pid(router.work_dir), signal.SIGTERM)
     return recoveries
 
 
