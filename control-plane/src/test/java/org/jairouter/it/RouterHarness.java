@@ -164,6 +164,27 @@ final class RouterHarness implements AutoCloseable {
                 .body();
     }
 
+    /**
+     * The tokens of this type ("input" or "output") counted in /metrics over every series whose labels
+     * hold each of {@code labels} (e.g. {@code gen_ai_operation_name="chat"}); -1 when interrupted.
+     */
+    long tokensCounted(String type, String... labels) {
+        try {
+            return metrics()
+                    .lines()
+                    .filter(line -> line.startsWith("gen_ai_client_token_usage_sum{")
+                            && line.contains("gen_ai_token_type=\"" + type + "\"")
+                            && java.util.Arrays.stream(labels).allMatch(line::contains))
+                    .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                    .sum();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     EnvoyAdmin admin() {
         return new EnvoyAdmin(router.envoyAdminAddress().orElseThrow());
     }

@@ -132,24 +132,8 @@ class SdkEndpointsThroughEnvoyTest {
         Conditions.await(
                 operation + " tokens counted in /metrics",
                 Duration.ofSeconds(20),
-                () -> tokens(operation, "input") == input && tokens(operation, "output") == output);
-    }
-
-    private static long tokens(String operation, String type) {
-        try {
-            return router.metrics()
-                    .lines()
-                    .filter(line -> line.startsWith("gen_ai_client_token_usage_sum{")
-                            && line.contains("gen_ai_operation_name=\"" + operation + "\"")
-                            && line.contains("gen_ai_token_type=\"" + type + "\""))
-                    .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                    .sum();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
+                () -> router.tokensCounted("input", operationLabel(operation)) == input
+                        && router.tokensCounted("output", operationLabel(operation)) == output);
     }
 
     private static JsonNode runSdkCalls() throws Exception {
@@ -194,5 +178,9 @@ class SdkEndpointsThroughEnvoyTest {
         } catch (IOException e) {
             return "no python3 to run the official Python SDKs (" + e.getMessage() + ")";
         }
+    }
+
+    private static String operationLabel(String operation) {
+        return "gen_ai_operation_name=\"" + operation + "\"";
     }
 }
