@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -174,7 +175,7 @@ final class RouterHarness implements AutoCloseable {
                     .lines()
                     .filter(line -> line.startsWith("gen_ai_client_token_usage_sum{")
                             && line.contains("gen_ai_token_type=\"" + type + "\"")
-                            && java.util.Arrays.stream(labels).allMatch(line::contains))
+                            && Arrays.stream(labels).allMatch(line::contains))
                     .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                     .sum();
         } catch (IOException e) {
