@@ -1,5 +1,7 @@
 package org.jairouter.translate;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
@@ -7,11 +9,13 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.jairouter.config.ServiceType;
 
 /**
@@ -49,9 +53,21 @@ final class StatusRoutes {
         return Route.newBuilder()
                 .setName("status:" + name)
                 .setMatch(match)
-                .setRoute(RouteAction.newBuilder().setCluster(CLUSTER).setTimeout(Protos.seconds(10)))
+                .setRoute(RouteAction.newBuilder()
+                        .setCluster(CLUSTER)
+                        .setTimeout(Protos.seconds(10))
+                        .setRetryPolicy(RETRY_ON_CLOSED_CONNECTION))
                 .build();
     }
+
+    /**
+     * The status documents are read-only GETs, so a request on a connection the status server had just
+     * closed (the JDK's server closes idle ones by itself) is sent again rather than answered 503.
+     */
+    private static final RetryPolicy RETRY_ON_CLOSED_CONNECTION = RetryPolicy.newBuilder()
+            .setRetryOn("connect-failure,refused-stream,reset-before-request,reset")
+            .setNumRetries(UInt32Value.of(2))
+            .build();
 
     static Cluster cluster(StatusEndpoint status) {
         boolean literal = status.host().matches("[0-9.]+|\\[?[0-9a-fA-F:]+]?");
@@ -60,6 +76,9 @@ final class StatusRoutes {
                 // A host name (a compose service, a Kubernetes Service) is resolved by Envoy.
                 .setType(literal ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
                 .setConnectTimeout(Protos.seconds(1))
+                // Idle connections closed by Envoy first, as to the model servers.
+                .putTypedExtensionProtocolOptions(
+                        UpstreamHttp.PROTOCOL_OPTIONS, Any.pack(UpstreamHttp.options(false, Set.of())))
                 .setLoadAssignment(ClusterLoadAssignment.newBuilder()
                         .setClusterName(CLUSTER)
                         .addEndpoints(LocalityLbEndpoints.newBuilder()
