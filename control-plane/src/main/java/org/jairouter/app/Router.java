@@ -1,5 +1,6 @@
 package org.jairouter.app;
 
+import io.envoyproxy.controlplane.cache.Resources;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -89,6 +90,9 @@ public final class Router implements AutoCloseable {
     private final ScheduledExecutorService budgetBooks = daemonScheduler("budget-books");
 
     private ScheduledFuture<?> nextExpiry;
+    /** How long a cluster the config dropped is published on for an Envoy that does not acknowledge. */
+    private static final Duration RETIRE_AT_THE_LATEST = Duration.ofSeconds(30);
+
     private BudgetLedger budgets;
 
     /**
@@ -299,7 +303,8 @@ public final class Router implements AutoCloseable {
         KEY_EXPIRED(true, "client key expired"),
         // Not config changes: the status keeps the config's version and changes.
         LOAD_WEIGHTS(false, null),
-        ENVOYS(false, null);
+        ENVOYS(false, null),
+        CLUSTERS_RETIRED(false, null);
 
         final boolean changesConfig;
         final String description;
@@ -332,6 +337,9 @@ public final class Router implements AutoCloseable {
                 sent, desired.hosts(), desired.load(), new StatusEndpoint(options.statusHostForEnvoy(), status.port()));
         Instant sentAt = Instant.now();
         String version = publisher.publish(resources, desired.envoys());
+        if (publisher.hasLingering()) {
+            retireWhenTaken(publisher.publishes(), publisher.typeVersions(), Instant.now());
+        }
         inForce = sent;
         metrics.configure(sent);
         scheduleNextExpiry(ir, now);
@@ -345,6 +353,26 @@ public final class Router implements AutoCloseable {
             LOG.debug("{}: snapshot {}", cause, version);
         }
         return version;
+    }
+
+    /**
+     * Stops publishing the clusters a config dropped once every Envoy took the routes and listeners of
+     * that publish (none of which names them), or after {@link #RETIRE_AT_THE_LATEST} for an Envoy that
+     * never answers: a dropped cluster is harmless while it lingers, a route to a missing one answers 503.
+     */
+    private void retireWhenTaken(long publish, Map<String, String> typeVersions, Instant since) {
+        Map<String, String> routing = Map.of(
+                Resources.V3.ROUTE_TYPE_URL, typeVersions.get(Resources.V3.ROUTE_TYPE_URL),
+                Resources.V3.LISTENER_TYPE_URL, typeVersions.get(Resources.V3.LISTENER_TYPE_URL));
+        boolean taken = fleet.members().stream().allMatch(envoy -> envoy.acceptedAll(routing));
+        if (taken || Instant.now().isAfter(since.plus(RETIRE_AT_THE_LATEST))) {
+            synchronized (this) {
+                publisher.retire(publish);
+                update(Cause.CLUSTERS_RETIRED, same -> same);
+            }
+        } else {
+            updates.schedule(() -> retireWhenTaken(publish, typeVersions, since), 20, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Re-translates when the next client key expires, so that Envoy refuses it from that instant. */

@@ -23,7 +23,9 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.jairouter.translate.EnvoyResources;
 import org.jairouter.translate.FleetEndpoints;
 import org.jairouter.xds.VersionedSnapshot.Versioned;
@@ -35,6 +37,11 @@ import org.jairouter.xds.VersionedSnapshot.Versioned;
  * cluster, though, takes its assignment along). Each resource carries its own digest as its delta xDS
  * version; one equal to a resource published last time keeps its digest: a reload serializes only what
  * changed.
+ *
+ * <p>A cluster the config no longer has is published on, with its assignment, until the router {@link
+ * #retire retires} it once every Envoy has taken the routes that no longer lead to it: Envoy applies the
+ * types as they arrive, and a cluster removed before the route that named it answers that route's
+ * requests 503 (a run saw it on every removal under load), where the route's removal answers 404.
  */
 public final class SnapshotPublisher {
     /** Every Envoy node gets the same config. */
@@ -47,6 +54,17 @@ public final class SnapshotPublisher {
      * content (protobuf equals and hashCode).
      */
     private Map<Object, Digest> digests = Map.of();
+    /** Every cluster published last time, by name, and the assignments published with them. */
+    private Map<String, Cluster> lastClusters = Map.of();
+
+    private Map<String, ClusterLoadAssignment> lastAssignments = Map.of();
+    /** Clusters the config dropped, still published, each with the publish that dropped it. */
+    private Map<String, Lingering> lingering = Map.of();
+
+    private long publishes;
+
+    /** A dropped cluster kept for the routes that may still name it, and since which publish. */
+    private record Lingering(Cluster cluster, ClusterLoadAssignment assignment, long since) {}
 
     public SimpleCache<String> cache() {
         return cache;
@@ -58,11 +76,24 @@ public final class SnapshotPublisher {
      * @param envoys the Envoys connected: the size of the local cluster that divides rate limits among them
      */
     public synchronized String publish(EnvoyResources resources, int envoys) {
+        publishes++;
+        lingering = lingerOn(resources.clusters());
+        List<Cluster> allClusters = new ArrayList<>(resources.clusters());
         List<ClusterLoadAssignment> withFleet = new ArrayList<>(resources.endpoints());
+        lingering.values().forEach(dropped -> {
+            allClusters.add(dropped.cluster());
+            if (dropped.assignment() != null) {
+                withFleet.add(dropped.assignment());
+            }
+        });
         withFleet.add(FleetEndpoints.of(envoys));
+        lastClusters = allClusters.stream().collect(Collectors.toUnmodifiableMap(Cluster::getName, cluster -> cluster));
+        lastAssignments = withFleet.stream()
+                .collect(Collectors.toUnmodifiableMap(
+                        ClusterLoadAssignment::getClusterName, assignment -> assignment, (first, same) -> first));
         Map<Object, Digest> published = new HashMap<>();
         Map<String, Digest> clusterDigests = new HashMap<>();
-        Versioned<Cluster> clusters = versioned(resources.clusters(), published, cluster -> null);
+        Versioned<Cluster> clusters = versioned(allClusters, published, cluster -> null);
         clusters.items()
                 .forEach(
                         cluster -> clusterDigests.put(cluster.resource().getName(), published.get(cluster.resource())));
@@ -82,11 +113,52 @@ public final class SnapshotPublisher {
                 listeners.version(),
                 Resources.V3.ROUTE_TYPE_URL,
                 routes.version());
-        // The version names the config: the same config gets the same one whatever the fleet's size.
+        // The version names the config: the same config gets the same one whatever the fleet's size and
+        // whatever clusters linger.
+        String configClusters = digest(resources.clusters(), published);
         String configEndpoints = digest(resources.endpoints(), published);
         digests = published;
-        return digest(
-                List.of(clusters.version(), configEndpoints, listeners.version(), routes.version()), new HashMap<>());
+        return digest(List.of(configClusters, configEndpoints, listeners.version(), routes.version()), new HashMap<>());
+    }
+
+    /**
+     * The number of the last publish: a dropped cluster lingers from the publish that dropped it until
+     * {@link #retire} is given that number or a later one.
+     */
+    public synchronized long publishes() {
+        return publishes;
+    }
+
+    /** True while a cluster the config dropped is still published. */
+    public synchronized boolean hasLingering() {
+        return !lingering.isEmpty();
+    }
+
+    /**
+     * Stops publishing the clusters dropped up to that publish, from the next publish on: call it once
+     * every Envoy has taken that publish's routes and listeners, which no longer name them.
+     */
+    public synchronized void retire(long upToPublish) {
+        Map<String, Lingering> still = new HashMap<>(lingering);
+        still.values().removeIf(dropped -> dropped.since() <= upToPublish);
+        Map<String, Cluster> kept = new HashMap<>(lastClusters);
+        lingering.keySet().stream().filter(name -> !still.containsKey(name)).forEach(kept::remove);
+        lingering = Map.copyOf(still);
+        lastClusters = Map.copyOf(kept);
+    }
+
+    /** The clusters published last time that this config no longer has (and those lingering already). */
+    private Map<String, Lingering> lingerOn(List<Cluster> configClusters) {
+        Set<String> names = configClusters.stream().map(Cluster::getName).collect(Collectors.toSet());
+        Map<String, Lingering> next = new HashMap<>();
+        lastClusters.forEach((name, cluster) -> {
+            if (!names.contains(name)) {
+                Lingering already = lingering.get(name);
+                next.put(
+                        name, already != null ? already : new Lingering(cluster, lastAssignments.get(name), publishes));
+            }
+        });
+        return Map.copyOf(next);
     }
 
     /** The version of each resource type (by type URL) last published: what an Envoy acknowledges. */

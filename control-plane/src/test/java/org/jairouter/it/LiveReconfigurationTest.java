@@ -26,6 +26,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -171,6 +172,57 @@ class LiveReconfigurationTest {
         }
         assertEquals(List.of(), List.copyOf(failures), "requests failed during reconfiguration");
         assertTrue(completed.get() > 200, "too little load to mean anything: " + completed.get());
+    }
+
+    /**
+     * A model removed from the file is unknown to clients at once (404), never unavailable (503): Envoy must
+     * stop routing to its cluster before the cluster goes, whatever order the xDS types travel in.
+     */
+    @Test
+    void aRemovedModelIsAnsweredAsUnknownNeverAsUnavailable() throws Exception {
+        Set<Integer> statuses = ConcurrentHashMap.newKeySet();
+        for (int round = 0; round < 5; round++) {
+            reconfigure(chatOnly("m", stable1) + instance("gone", stable2));
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicInteger notFound = new AtomicInteger();
+            ExecutorService askers = Executors.newFixedThreadPool(3);
+            List<Future<?>> asking = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                asking.add(askers.submit(() -> {
+                    while (running.get()) {
+                        int status = rawChatStatus("gone");
+                        statuses.add(status);
+                        if (status == 404) {
+                            notFound.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            try {
+                reconfigure(chatOnly("m", stable1));
+                Conditions.await("the removed model answered 404", Duration.ofSeconds(30), () -> notFound.get() >= 30);
+            } finally {
+                running.set(false);
+                for (Future<?> each : asking) {
+                    each.get(1, TimeUnit.MINUTES);
+                }
+                askers.shutdown();
+            }
+        }
+        assertEquals(Set.of(200, 404), statuses);
+    }
+
+    /** The status of a chat request sent by plain HTTP: many per second, and no SDK exception per answer. */
+    private static int rawChatStatus(String model) throws Exception {
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create(router.baseUrl() + "/chat/completions"))
+                                .header("content-type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
+                                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding())
+                .statusCode();
     }
 
     @Test

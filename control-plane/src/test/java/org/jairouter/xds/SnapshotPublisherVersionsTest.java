@@ -1,7 +1,9 @@
 package org.jairouter.xds;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.envoyproxy.controlplane.cache.Resources.ResourceType;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
@@ -151,16 +153,12 @@ class SnapshotPublisherVersionsTest {
                                 "ENDPOINT chat~qwen3_1_7B",
                                 "CLUSTER chat~llama3_1_8b",
                                 "ENDPOINT chat~llama3_1_8b")),
+                // The old model's cluster lingers, unchanged, until retired (below).
                 Arguments.of(
                         "llama3.1:8b is renamed mistral:7b (a new model)",
                         "llama3.1:8b",
                         "mistral:7b",
-                        Set.of(
-                                "CLUSTER chat~llama3_1_8b",
-                                "ENDPOINT chat~llama3_1_8b",
-                                "CLUSTER chat~mistral_7b",
-                                "ENDPOINT chat~mistral_7b",
-                                "ROUTE jairouter_routes")));
+                        Set.of("CLUSTER chat~mistral_7b", "ENDPOINT chat~mistral_7b", "ROUTE jairouter_routes")));
     }
 
     /**
@@ -176,6 +174,33 @@ class SnapshotPublisherVersionsTest {
                 touched,
                 changedBy(TWO_MODELS, before, after, SnapshotPublisherVersionsTest::resourceVersions),
                 "resources whose version changed after: " + edit);
+    }
+
+    /**
+     * A dropped model's cluster and assignment stay published until the router retires them (once every
+     * Envoy took the routes without it), and the config's version does not depend on them.
+     */
+    @Test
+    void aDroppedClusterLingersUntilRetired() throws Exception {
+        SnapshotPublisher publisher = new SnapshotPublisher();
+        publisher.publish(translate(TWO_MODELS), 1);
+        String renamed = TWO_MODELS.replace("llama3.1:8b", "mistral:7b");
+
+        String lingering = publisher.publish(translate(renamed), 1);
+        assertEquals(
+                Set.of("CLUSTER chat~llama3_1_8b", "ENDPOINT chat~llama3_1_8b"),
+                named("llama3_1_8b", resourceVersions(publisher).keySet()));
+        assertTrue(publisher.hasLingering());
+
+        publisher.retire(publisher.publishes());
+        String retired = publisher.publish(translate(renamed), 1);
+        assertEquals(Set.of(), named("llama3_1_8b", resourceVersions(publisher).keySet()));
+        assertFalse(publisher.hasLingering());
+        assertEquals(lingering, retired, "the version names the config, lingering clusters or not");
+    }
+
+    private static Set<String> named(String part, Set<String> resources) {
+        return resources.stream().filter(name -> name.contains(part)).collect(Collectors.toSet());
     }
 
     /** Publishes the config, then the edited config: the keys whose version differs between the two. */
