@@ -6,10 +6,10 @@ local KEY_BYTES = {{PREFIX_KEY_BYTES}}
 -- Prefix affinity's key (the constants above are PromptPrefixKey.java's): a short text that stays the same
 -- as a conversation grows and differs between conversations, put in the request's dynamic metadata for
 -- the ring's hash. Chat: the messages from their start to the end of the first user message (the system
--- prompt and the first question, what every later turn resends first). Completions: the prompt's first
--- KEY_BYTES. Only the body's first FIRST_BYTES are copied into Lua (HEAD_BYTES when the first user message
--- ends later), and they are searched with plain finds, which run in C: the cost does not grow with the
--- conversation.
+-- prompt and the first question, what every later turn resends first), and so for a Responses `input`
+-- list. Completions, and a Responses `input` text: their first KEY_BYTES. Only the body's first
+-- FIRST_BYTES are copied into Lua (HEAD_BYTES when the first user message ends later), and they are
+-- searched with plain finds, which run in C: the cost does not grow with the conversation.
 
 -- The index of the quote closing a JSON string whose text starts at `from`; nil past the text. Plain
 -- finds only (a pattern or character class would test the text byte by byte in Lua's matcher).
@@ -38,11 +38,21 @@ local function message_end(text, from)
   end
 end
 
+-- Where the Responses API's `input` is a list of messages (not a text): the same key as chat's.
+local function input_list(text)
+  local input = string.find(text, '"input"', 1, true)
+  if input == nil then return nil end
+  local list = string.find(text, '[', input + 7, true)
+  local quote = string.find(text, '"', input + 7, true)
+  if list ~= nil and (quote == nil or list < quote) then return input end
+  return nil
+end
+
 -- From the messages' start to the end of the first user message; nil, true when the messages are there
 -- but that end is not. `whole_head` takes the whole head from the messages on instead: when the end lies
 -- past the head of a longer body, all of the head is the conversation's beginning.
 local function chat_span(text, whole_head)
-  local messages = string.find(text, '"messages"', 1, true)
+  local messages = string.find(text, '"messages"', 1, true) or input_list(text)
   if messages == nil then return nil, false end
   local user = string.find(text, '"user"', messages, true)
   local stop = user and message_end(text, user + 6)
@@ -53,8 +63,9 @@ local function chat_span(text, whole_head)
   return messages, stop
 end
 
+-- Completions' `prompt`, or the Responses API's `input` when it is a text.
 local function completion_span(text)
-  local prompt = string.find(text, '"prompt"', 1, true)
+  local prompt = string.find(text, '"prompt"', 1, true) or string.find(text, '"input"', 1, true)
   if prompt == nil then return nil end
   return prompt, math.min(#text, prompt + KEY_BYTES)
 end

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.responses.EasyInputMessage;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseInputItem;
+import com.openai.models.responses.ResponseOutputText;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -115,6 +120,43 @@ class PrefixAffinityThroughEnvoyTest {
         }
         // 12 conversations on one instance of 3 by chance: 3^-11.
         assertTrue(used.size() >= 2, "12 conversations all landed on " + used);
+    }
+
+    /** The Responses API, stateless: each turn resends the conversation as `input`, keyed by its start. */
+    @Test
+    void responsesConversationsSpreadAndEachStays() {
+        Set<String> used = new HashSet<>();
+        for (int c = 0; c < 12; c++) {
+            List<ResponseInputItem> input = new ArrayList<>();
+            input.add(message(EasyInputMessage.Role.SYSTEM, SYSTEM_PROMPT));
+            input.add(message(EasyInputMessage.Role.USER, "Question " + c + ": which chain fits?"));
+            Set<String> serving = new HashSet<>();
+            for (int turn = 0; turn < 4; turn++) {
+                Response response = router.client()
+                        .responses()
+                        .create(ResponseCreateParams.builder()
+                                .model("m")
+                                .inputOfResponse(input)
+                                .build());
+                String answer = response.output().stream()
+                        .flatMap(item -> item.message().stream())
+                        .flatMap(message -> message.content().stream())
+                        .flatMap(content -> content.outputText().stream())
+                        .map(ResponseOutputText::text)
+                        .collect(Collectors.joining());
+                serving.add(answer);
+                input.add(message(EasyInputMessage.Role.ASSISTANT, answer));
+                input.add(message(EasyInputMessage.Role.USER, "And part " + turn + "?"));
+            }
+            assertEquals(1, serving.size(), "conversation " + c + " was answered by " + serving);
+            used.addAll(serving);
+        }
+        assertTrue(used.size() >= 2, "12 conversations all landed on " + used);
+    }
+
+    private static ResponseInputItem message(EasyInputMessage.Role role, String text) {
+        return ResponseInputItem.ofEasyInputMessage(
+                EasyInputMessage.builder().role(role).content(text).build());
     }
 
     @Test
