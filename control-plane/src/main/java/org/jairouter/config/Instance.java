@@ -2,6 +2,7 @@ package org.jairouter.config;
 
 import java.net.URI;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -23,6 +24,8 @@ import java.util.TreeMap;
  * @param adapter      the kind of backend, for its health-check path
  * @param discovering  true for {@code models: auto}: the router model makes it one instance per model its server
  *                     lists ({@link org.jairouter.ir.RouterIr#of(RouterConfig, org.jairouter.ir.DiscoveredModels)})
+ * @param paths        the instance's own paths of its service's other APIs ({@code paths}), under its base-url as
+ *                     {@code path} is; each replaces its adapter's path, and serves the API where the adapter does not
  */
 public record Instance(
         String model,
@@ -35,9 +38,11 @@ public record Instance(
         Map<String, Secret> headers,
         boolean tls,
         Adapter adapter,
-        boolean discovering) {
+        boolean discovering,
+        Map<ExtraEndpoint, String> paths) {
     public Instance {
         headers = Collections.unmodifiableMap(new TreeMap<>(headers));
+        paths = paths.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(paths));
     }
 
     /** Starts an instance: model, host, port, upstream path and base-url must be set; the rest default as in the config. */
@@ -58,6 +63,7 @@ public record Instance(
         private boolean tls;
         private Adapter adapter = Adapter.NORMAL;
         private boolean discovering;
+        private Map<ExtraEndpoint, String> paths = Map.of();
 
         private Builder() {}
 
@@ -111,6 +117,11 @@ public record Instance(
             return this;
         }
 
+        public Builder paths(Map<ExtraEndpoint, String> paths) {
+            this.paths = paths;
+            return this;
+        }
+
         /** {@code models: auto}: the model is left empty, the server's list names them. */
         public Builder discovering() {
             this.discovering = true;
@@ -130,14 +141,32 @@ public record Instance(
                     headers,
                     tls,
                     adapter,
-                    discovering);
+                    discovering,
+                    paths);
         }
     }
 
     /** This instance serving one model its server listed: what a discovering instance is made into. */
     public Instance serving(String listedModel) {
         return new Instance(
-                listedModel, host, port, upstreamPath, weight, baseUrl, active, headers, tls, adapter, false);
+                listedModel, host, port, upstreamPath, weight, baseUrl, active, headers, tls, adapter, false, paths);
+    }
+
+    /** This instance with another share of traffic. */
+    public Instance withWeight(int otherWeight) {
+        return new Instance(
+                model,
+                host,
+                port,
+                upstreamPath,
+                otherWeight,
+                baseUrl,
+                active,
+                headers,
+                tls,
+                adapter,
+                discovering,
+                paths);
     }
 
     /** The model as the operator wrote it, for logs and warnings: its name, or {@code models: auto}. */
@@ -151,8 +180,15 @@ public record Instance(
         return path == null ? "" : path.replaceAll("/+$", "");
     }
 
-    /** The path the instance serves an extra API on (under its base-url, as its adapter does); empty if it does not. */
+    /**
+     * The path the instance serves an extra API on, under its base-url: its own ({@code paths}), else its
+     * adapter's (the API's public path); empty if neither serves it.
+     */
     public Optional<String> upstreamPath(ExtraEndpoint endpoint) {
+        String own = paths.get(endpoint);
+        if (own != null) {
+            return Optional.of(basePath() + own);
+        }
         return adapter.serves(endpoint) ? Optional.of(basePath() + endpoint.publicPath()) : Optional.empty();
     }
 

@@ -18,6 +18,7 @@ final class InstanceReader {
             "models",
             "base-url",
             "path",
+            "paths",
             "weight",
             "status",
             "headers",
@@ -65,12 +66,14 @@ final class InstanceReader {
                 .orElse(Optional.of(true));
         Optional<Map<String, Secret>> headers =
                 InstanceHeadersReader.read(entries.get("headers"), entries.get("api-key"));
+        Optional<Map<ExtraEndpoint, String>> paths = InstancePathsReader.read(type, entries.get("paths"));
         if (models.isEmpty()
                 || baseUrl.isEmpty()
                 || path.isEmpty()
                 || weight.isEmpty()
                 || active.isEmpty()
-                || headers.isEmpty()) {
+                || headers.isEmpty()
+                || paths.isEmpty()) {
             return Optional.empty();
         }
         URI url = baseUrl.get();
@@ -88,6 +91,7 @@ final class InstanceReader {
                 .headers(headers.get())
                 .tls(tls)
                 .adapter(adapter)
+                .paths(paths.get())
                 .build());
     }
 

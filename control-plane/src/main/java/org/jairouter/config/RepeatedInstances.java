@@ -30,20 +30,7 @@ final class RepeatedInstances {
         item.warn(what + " at " + instance.baseUrl() + " is listed again; as in JAiRouter,"
                 + " which balances over both entries, it gets both shares: weight " + first.weight() + " + "
                 + instance.weight() + " = " + weight + " (this entry's other settings are not used)");
-        instances.set(
-                position,
-                new Instance(
-                        first.model(),
-                        first.host(),
-                        first.port(),
-                        first.upstreamPath(),
-                        weight,
-                        first.baseUrl(),
-                        first.active(),
-                        first.headers(),
-                        first.tls(),
-                        first.adapter(),
-                        first.discovering()));
+        instances.set(position, first.withWeight(weight));
     }
 
     List<Instance> instances() {

@@ -56,8 +56,10 @@ public final class IrJson {
         }
         described.put("endpoints", endpoints(model.instances()));
         if (!model.extraEndpoints().isEmpty()) {
-            Map<String, String> apis = new LinkedHashMap<>();
-            model.extraEndpoints().forEach((api, path) -> apis.put(api.publicPath(), path));
+            Map<String, Object> apis = new LinkedHashMap<>();
+            // One path, or each instance's own (the cluster's upstream filter picks it).
+            model.extraEndpoints()
+                    .forEach((api, paths) -> apis.put(api.publicPath(), paths.size() == 1 ? paths.get(0) : paths));
             described.put("also_served_on", apis);
         }
         return described;

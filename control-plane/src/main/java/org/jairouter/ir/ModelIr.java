@@ -25,8 +25,8 @@ import org.jairouter.config.Instance;
  * @param chainInstances   the active instances of every model of its chain ({@code instances} without fallbacks)
  * @param inFallbackChain  it has fallbacks or is another model's fallback: its endpoints carry its name
  * @param gatesInChain     how many of its chain's models are entered through a gate: each may cost a retry
- * @param extraEndpoints   the service's other APIs the model is served on, each with the path every instance
- *                         of its chain serves it at ({@link ExtraEndpoints#of})
+ * @param extraEndpoints   the service's other APIs the model is served on, each with the distinct paths the
+ *                         instances of its chain serve it at ({@link ExtraEndpoints#of})
  */
 public record ModelIr(
         String name,
@@ -39,14 +39,24 @@ public record ModelIr(
         List<Instance> chainInstances,
         boolean inFallbackChain,
         int gatesInChain,
-        Map<ExtraEndpoint, String> extraEndpoints) {
+        Map<ExtraEndpoint, List<String>> extraEndpoints) {
 
     public ModelIr {
         fallbackChain = List.copyOf(fallbackChain);
         chainClusters = List.copyOf(chainClusters);
         instances = List.copyOf(instances);
         chainInstances = List.copyOf(chainInstances);
-        extraEndpoints = Collections.unmodifiableMap(new EnumMap<>(extraEndpoints));
+        Map<ExtraEndpoint, List<String>> apis = new EnumMap<>(ExtraEndpoint.class);
+        extraEndpoints.forEach((api, paths) -> apis.put(api, List.copyOf(paths)));
+        extraEndpoints = Collections.unmodifiableMap(apis);
+    }
+
+    /**
+     * True when its route cannot rewrite the path for every instance of its chain at once: the routed
+     * cluster's upstream filter gives each instance its own ({@link ExtraEndpoints#pathsPerInstance}).
+     */
+    public boolean pathsPerInstance() {
+        return ExtraEndpoints.pathsPerInstance(chainInstances);
     }
 
     /** True when requests for it may move on to another model. */

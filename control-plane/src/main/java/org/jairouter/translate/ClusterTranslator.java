@@ -22,10 +22,12 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.jairouter.config.CircuitBreaker;
+import org.jairouter.config.ExtraEndpoint;
 import org.jairouter.config.Instance;
 import org.jairouter.config.ModelLimits;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.ir.EndpointId;
+import org.jairouter.ir.ExtraEndpoints;
 
 /** One cluster per (service, model), its endpoints delivered by EDS so that instance changes never touch the cluster. */
 final class ClusterTranslator {
@@ -51,7 +53,7 @@ final class ClusterTranslator {
         cluster.setOutlierDetection(HealthChecks.passive(service.circuitBreaker()));
         cluster.putTypedExtensionProtocolOptions(
                 UpstreamHttp.PROTOCOL_OPTIONS,
-                Any.pack(UpstreamHttp.options(!sharePath(instances), headerNames(instances))));
+                Any.pack(UpstreamHttp.options(pathsPerInstance(service, instances), headerNames(instances))));
         UpstreamTls.apply(
                 cluster,
                 instances.stream()
@@ -93,7 +95,9 @@ final class ClusterTranslator {
                 .putTypedExtensionProtocolOptions(
                         UpstreamHttp.PROTOCOL_OPTIONS,
                         Any.pack(UpstreamHttp.options(
-                                !sharePath(instances), headerNames(instances), Optional.of(requestedModel))))
+                                pathsPerInstance(service, instances),
+                                headerNames(instances),
+                                Optional.of(requestedModel))))
                 .build();
     }
 
@@ -142,13 +146,22 @@ final class ClusterTranslator {
      * What the upstream filters read per instance: its path and its own headers, and on a fallback
      * chain its model, which the fallback rewrite and the served-model header read.
      */
-    private static Map<String, Value> instanceMetadata(Instance instance, boolean inFallbackChain) {
+    private static Map<String, Value> instanceMetadata(
+            Instance instance, boolean inFallbackChain, List<ExtraEndpoint> apiPaths) {
         Map<String, Value> metadata = new TreeMap<>();
         if (inFallbackChain) {
             metadata.put(UpstreamHttp.MODEL_KEY, Protos.string(instance.model()));
         }
         metadata.put("base_url", Protos.string(instance.baseUrl()));
         metadata.put("path", Protos.string(instance.upstreamPath()));
+        Map<String, Value> paths = new TreeMap<>();
+        apiPaths.forEach(
+                api -> instance.upstreamPath(api).ifPresent(path -> paths.put(api.key(), Protos.string(path))));
+        if (!paths.isEmpty()) {
+            metadata.put(
+                    UpstreamHttp.API_PATHS_KEY,
+                    Value.newBuilder().setStructValue(Protos.struct(paths)).build());
+        }
         if (!instance.headers().isEmpty()) {
             Map<String, Value> headers = new TreeMap<>();
             instance.headers().forEach((name, value) -> headers.put(name, Protos.string(value.value())));
@@ -159,7 +172,17 @@ final class ClusterTranslator {
         return metadata;
     }
 
-    /** True when the route can rewrite the path for every instance at once. */
+    /**
+     * When the routes cannot rewrite the path for every instance at once, the other APIs of the service each
+     * instance gets its own path of: those every instance serves (no route sends another here).
+     */
+    private static Optional<List<ExtraEndpoint>> pathsPerInstance(ServiceConfig service, List<Instance> instances) {
+        return ExtraEndpoints.pathsPerInstance(instances)
+                ? Optional.of(ExtraEndpoints.servedByAll(service.type(), instances))
+                : Optional.empty();
+    }
+
+    /** True when the route can rewrite the service path for every instance at once. */
     static boolean sharePath(List<Instance> instances) {
         return instances.stream().map(Instance::upstreamPath).distinct().count() == 1;
     }
@@ -169,13 +192,16 @@ final class ClusterTranslator {
      *
      * @param ips     per instance, its host's address; empty while it does not resolve
      * @param weights per instance, its load-balancing weight
+     * @param apiPaths the other APIs whose paths the instances carry: those of their service when a cluster
+     *     that may choose them gives each instance its own paths, else none
      */
     static ClusterLoadAssignment endpoints(
             String name,
             List<Instance> instances,
             List<Optional<String>> ips,
             List<Integer> weights,
-            boolean inFallbackChain) {
+            boolean inFallbackChain,
+            List<ExtraEndpoint> apiPaths) {
         LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder();
         for (int i = 0; i < instances.size(); i++) {
             Instance instance = instances.get(i);
@@ -194,7 +220,7 @@ final class ClusterTranslator {
                             .setMetadata(Metadata.newBuilder()
                                     .putFilterMetadata(
                                             Names.METADATA_NAMESPACE,
-                                            Protos.struct(instanceMetadata(instance, inFallbackChain)))
+                                            Protos.struct(instanceMetadata(instance, inFallbackChain, apiPaths)))
                                     .putAllFilterMetadata(
                                             instance.tls()
                                                     ? Map.of(

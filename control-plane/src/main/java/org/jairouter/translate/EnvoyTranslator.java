@@ -6,6 +6,9 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.jairouter.config.ExtraEndpoint;
 import org.jairouter.config.Instance;
 import org.jairouter.config.LoadBalancePolicy;
 import org.jairouter.config.ServiceConfig;
@@ -44,9 +47,10 @@ public final class EnvoyTranslator {
             List<Instance> instances,
             List<Optional<String>> ips,
             List<Integer> weights,
-            boolean inFallbackChain) {
+            boolean inFallbackChain,
+            List<ExtraEndpoint> apiPaths) {
         ClusterLoadAssignment make() {
-            return ClusterTranslator.endpoints(cluster, instances, ips, weights, inFallbackChain);
+            return ClusterTranslator.endpoints(cluster, instances, ips, weights, inFallbackChain, apiPaths);
         }
     }
 
@@ -60,6 +64,7 @@ public final class EnvoyTranslator {
         for (ServiceIr service : ir.services().values()) {
             ServiceConfig settings = settings(service, parts);
             boolean loadAware = service.config().loadBalancing().policy() == LoadBalancePolicy.LOAD_AWARE;
+            Set<String> withApiPaths = modelsWithApiPaths(service);
             for (ModelIr model : service.models().values()) {
                 clusters.add(parts.part(
                         "cluster",
@@ -78,7 +83,8 @@ public final class EnvoyTranslator {
                                 model.instances().stream()
                                         .map(i -> loadAware ? load.weight(model.endpoint(i), i.weight()) : i.weight())
                                         .toList(),
-                                model.inFallbackChain()),
+                                model.inFallbackChain(),
+                                withApiPaths.contains(model.name()) ? ExtraEndpoint.of(service.type()) : List.of()),
                         EndpointInputs::make));
             }
             for (ModelIr model : service.gatedModels()) {
@@ -100,6 +106,18 @@ public final class EnvoyTranslator {
             }
         }
         return new EnvoyResources(listeners, List.of(RouteTranslator.routes(ir, parts)), clusters, endpoints);
+    }
+
+    /**
+     * The models whose instances a cluster that gives each instance its own paths may choose: every model
+     * of the chain of a model whose paths are per instance. Their endpoints carry their paths of the
+     * service's other APIs, for that cluster's upstream filter.
+     */
+    private static Set<String> modelsWithApiPaths(ServiceIr service) {
+        return service.models().values().stream()
+                .filter(model -> !model.extraEndpoints().isEmpty() && model.pathsPerInstance())
+                .flatMap(model -> model.fallbackChain().stream())
+                .collect(Collectors.toSet());
     }
 
     /**

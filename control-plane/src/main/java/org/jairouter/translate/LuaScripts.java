@@ -30,6 +30,7 @@ public final class LuaScripts {
             Map.entry("INPUT_TOKENS", Names.INPUT_TOKENS),
             Map.entry("OUTPUT_TOKENS", Names.OUTPUT_TOKENS),
             Map.entry("PATH_HEADER", UpstreamHttp.PATH_HEADER),
+            Map.entry("API_HEADER", UpstreamHttp.API_HEADER),
             Map.entry("REQUESTED_MODEL_HEADER", UpstreamHttp.REQUESTED_MODEL_HEADER),
             Map.entry("INSTANCE_MODEL_HEADER", UpstreamHttp.INSTANCE_MODEL_HEADER),
             Map.entry("PREFIX_BYTES", ModelFilters.PREFIX_BYTES),

@@ -111,11 +111,20 @@ final class RouteTranslator {
             return extra == null || model.extraEndpoints().containsKey(extra);
         }
 
-        /** The path the model's instances serve it at, when it is not the service path the cluster knows. */
+        /**
+         * The path every instance of the model's chain serves it at, when the route rewrites the path for all
+         * of them (on the service path the cluster's own rewrite stands); empty for the service path, or when
+         * the routed cluster's upstream filter gives each instance its own ({@link #namesApi}).
+         */
         Optional<String> upstreamPath(ModelIr model) {
-            return extra == null
+            return extra == null || model.pathsPerInstance()
                     ? Optional.empty()
-                    : Optional.of(model.extraEndpoints().get(extra));
+                    : Optional.of(model.extraEndpoints().get(extra).get(0));
+        }
+
+        /** True when the route must tell the cluster's upstream filter which API's path to take. */
+        boolean namesApi(ModelIr model) {
+            return extra != null && model.pathsPerInstance();
         }
     }
 
@@ -211,6 +220,13 @@ final class RouteTranslator {
                         .setHeader(HeaderValue.newBuilder()
                                 .setKey(SERVED_MODEL_HEADER)
                                 .setValue(UpstreamHttp.upstreamMetadata(UpstreamHttp.MODEL_KEY)))
+                        .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
+            }
+            if (at.namesApi(modelIr)) {
+                route.addRequestHeadersToAdd(HeaderValueOption.newBuilder()
+                        .setHeader(HeaderValue.newBuilder()
+                                .setKey(UpstreamHttp.API_HEADER)
+                                .setValue(at.extra().key()))
                         .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
             }
             routes.add(route.build());

@@ -20,6 +20,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.ir.ModelIr;
@@ -56,7 +57,7 @@ final class SaturationGates {
                 .setConnectTimeout(Protos.seconds(5))
                 .setCircuitBreakers(ClusterTranslator.uncappedLimits(service.circuitBreaker()))
                 .putTypedExtensionProtocolOptions(
-                        UpstreamHttp.PROTOCOL_OPTIONS, Any.pack(UpstreamHttp.options(false, Set.of())))
+                        UpstreamHttp.PROTOCOL_OPTIONS, Any.pack(UpstreamHttp.options(Optional.empty(), Set.of())))
                 .setLoadAssignment(ClusterLoadAssignment.newBuilder()
                         .setClusterName(gate)
                         .addEndpoints(LocalityLbEndpoints.newBuilder()

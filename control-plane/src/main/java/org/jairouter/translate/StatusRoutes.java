@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.jairouter.config.ServiceType;
 
@@ -78,7 +79,7 @@ final class StatusRoutes {
                 .setConnectTimeout(Protos.seconds(1))
                 // Idle connections closed by Envoy first, as to the model servers.
                 .putTypedExtensionProtocolOptions(
-                        UpstreamHttp.PROTOCOL_OPTIONS, Any.pack(UpstreamHttp.options(false, Set.of())))
+                        UpstreamHttp.PROTOCOL_OPTIONS, Any.pack(UpstreamHttp.options(Optional.empty(), Set.of())))
                 .setLoadAssignment(ClusterLoadAssignment.newBuilder()
                         .setClusterName(CLUSTER)
                         .addEndpoints(LocalityLbEndpoints.newBuilder()

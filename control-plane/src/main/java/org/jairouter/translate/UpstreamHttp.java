@@ -11,8 +11,10 @@ import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
 import io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.jairouter.config.ExtraEndpoint;
 
 /**
  * How a cluster talks HTTP to its instances: HTTP/1.1, as every model server speaks it, with idle
@@ -25,7 +27,9 @@ import java.util.Set;
  * (and again on each retry): header_mutation writes each instance header from the chosen endpoint's
  * metadata (an instance without that header leaves the client's untouched), and for paths copies the
  * instance's path into a private header (it may not write :path itself) that a Lua filter moves into
- * :path; upstream_codec, last, sends the request.
+ * :path; upstream_codec, last, sends the request. The other APIs of the service ({@code ExtraEndpoint})
+ * have their paths per instance too: each is copied into a header of its own, and the API's route names
+ * the API in {@link #API_HEADER}, so the Lua filter knows which to take.
  *
  * <p>A model with fallbacks is routed to an aggregate cluster over its chain, and Envoy runs the
  * aggregate's upstream filters, never those of the member cluster the instance belongs to: checked
@@ -36,6 +40,11 @@ import java.util.Set;
 final class UpstreamHttp {
     static final String PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
     static final String PATH_HEADER = Names.INTERNAL_HEADER_PREFIX + "endpoint-path";
+    /** Set by the route of another API of the service ({@code ExtraEndpoint#key()}): which path to take. */
+    static final String API_HEADER = Names.INTERNAL_HEADER_PREFIX + "api";
+    /** The endpoint metadata key (under the jairouter namespace) of an instance's paths of the other APIs. */
+    static final String API_PATHS_KEY = "api_paths";
+
     static final String REQUESTED_MODEL_HEADER = Names.INTERNAL_HEADER_PREFIX + "requested-model";
     static final String INSTANCE_MODEL_HEADER = Names.INTERNAL_HEADER_PREFIX + "instance-model";
     /** The endpoint metadata key (under the jairouter namespace) of the model an instance serves, on fallback chains. */
@@ -50,29 +59,38 @@ final class UpstreamHttp {
     /** The endpoint metadata key (under the jairouter namespace) that holds an instance's headers. */
     static final String HEADERS_KEY = "headers";
 
-    static HttpProtocolOptions options(boolean perInstancePaths, Set<String> instanceHeaders) {
+    /**
+     * @param perInstancePaths when the route cannot rewrite the path for all instances at once, the other APIs
+     *                         (besides the service path) whose paths each instance gets its own of
+     */
+    static HttpProtocolOptions options(Optional<List<ExtraEndpoint>> perInstancePaths, Set<String> instanceHeaders) {
         return options(perInstancePaths, instanceHeaders, Optional.empty());
     }
 
     /** @param requestedModel for a fallback aggregate, the model its requests ask for */
     static HttpProtocolOptions options(
-            boolean perInstancePaths, Set<String> instanceHeaders, Optional<String> requestedModel) {
+            Optional<List<ExtraEndpoint>> perInstancePaths,
+            Set<String> instanceHeaders,
+            Optional<String> requestedModel) {
         HttpProtocolOptions.Builder options = HttpProtocolOptions.newBuilder()
                 .setCommonHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
                         .setIdleTimeout(Protos.seconds(IDLE_TIMEOUT_SECONDS)))
                 .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
                         .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
-        if (!perInstancePaths && instanceHeaders.isEmpty() && requestedModel.isEmpty()) {
+        if (perInstancePaths.isEmpty() && instanceHeaders.isEmpty() && requestedModel.isEmpty()) {
             return options.build();
         }
         Mutations.Builder mutations = Mutations.newBuilder();
         for (String name : instanceHeaders) {
             mutations.addRequestMutations(setFromEndpoint(name, HEADERS_KEY + ":" + name));
         }
-        if (perInstancePaths) {
-            // A client's copy of the private header was removed on arrival (InternalHeaders).
+        perInstancePaths.ifPresent(apis -> {
+            // A client's copy of the private headers was removed on arrival (InternalHeaders).
             mutations.addRequestMutations(setFromEndpoint(PATH_HEADER, "path"));
-        }
+            for (ExtraEndpoint api : apis) {
+                mutations.addRequestMutations(setFromEndpoint(apiPathHeader(api), API_PATHS_KEY + ":" + api.key()));
+            }
+        });
         requestedModel.ifPresent(model -> mutations
                 .addRequestMutations(set(REQUESTED_MODEL_HEADER, model.replace("%", "%%")))
                 .addRequestMutations(setFromEndpoint(INSTANCE_MODEL_HEADER, MODEL_KEY)));
@@ -82,7 +100,7 @@ final class UpstreamHttp {
                         io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation.newBuilder()
                                 .setMutations(mutations)
                                 .build())));
-        if (perInstancePaths) {
+        if (perInstancePaths.isPresent()) {
             options.addHttpFilters(lua("jairouter.upstream.endpoint_path", PATH_SCRIPT));
         }
         if (requestedModel.isPresent()) {
@@ -92,6 +110,11 @@ final class UpstreamHttp {
                 .setName("envoy.filters.http.upstream_codec")
                 .setTypedConfig(Any.pack(UpstreamCodec.getDefaultInstance())));
         return options.build();
+    }
+
+    /** The private header the instance's path of another API is copied into. */
+    private static String apiPathHeader(ExtraEndpoint api) {
+        return PATH_HEADER + "-" + api.key();
     }
 
     /**

@@ -8,6 +8,8 @@ import com.openai.core.http.StreamResponse;
 import com.openai.models.audio.transcriptions.TranscriptionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.completions.CompletionCreateParams;
+import com.openai.models.responses.ResponseCreateParams;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -122,6 +124,80 @@ class PerInstancePathTest {
             assertEquals(Set.of("/v1-openai/audio/transcriptions"), paths(gpustack, false));
             assertEquals(Set.of("/ollama/v1/audio/transcriptions"), paths(ollama, false));
         }
+    }
+
+    /**
+     * The other APIs of a model whose instances are on different paths: each instance receives its own path of
+     * each API (its 'paths', else its adapter's under its base-url prefix), and an API one of them does not
+     * serve is not routed to the model.
+     */
+    @Test
+    void eachInstanceReceivesItsOwnPathOfTheOtherApis() throws Exception {
+        try (StubBackend vllm = StubBackend.start("vllm");
+                StubBackend ollama = StubBackend.start("ollama");
+                RouterHarness router = RouterHarness.start("""
+                     model:
+                       services:
+                         chat:
+                           load-balance:
+                             type: round-robin
+                           instances:
+                             - name: "qwen3"
+                               base-url: "%s"
+                               adapter: vllm
+                               paths:
+                                 responses: /api/v2/responses
+                             - name: "qwen3"
+                               base-url: "%s/ollama"
+                               adapter: ollama
+                               paths: {completions: /v1/legacy/completions}
+                     """.formatted(vllm.baseUrl(), ollama.baseUrl()))) {
+            OpenAIClient client = router.client();
+            // Round-robin: each API's requests alternate between the two instances.
+            for (int i = 0; i < 4; i++) {
+                client.completions()
+                        .create(CompletionCreateParams.builder()
+                                .model("qwen3")
+                                .prompt("def fib(n):")
+                                .build());
+            }
+            for (int i = 0; i < 4; i++) {
+                client.responses()
+                        .create(ResponseCreateParams.builder()
+                                .model("qwen3")
+                                .input("hi")
+                                .build());
+            }
+            // A client naming another API in the router's private header changes nothing.
+            HttpResponse<String> completion = post(
+                    router.baseUrl() + "/completions",
+                    "{\"model\":\"qwen3\",\"prompt\":\"x\"}",
+                    "x-jairouter-api",
+                    "responses");
+            HttpResponse<String> tokenize = post(
+                    router.baseUrl().replace("/v1", "") + "/tokenize",
+                    "{\"model\":\"qwen3\",\"prompt\":\"x\"}",
+                    "x-request-id",
+                    "tokenize-1");
+
+            assertEquals(200, completion.statusCode(), completion.body());
+            assertEquals(Set.of("/v1/completions", "/api/v2/responses"), paths(vllm, false));
+            assertEquals(Set.of("/ollama/v1/legacy/completions", "/ollama/v1/responses"), paths(ollama, false));
+            assertEquals(404, tokenize.statusCode(), tokenize.body());
+            assertTrue(tokenize.body().contains("\"code\":\"model_not_found\""), tokenize.body());
+            assertTrue(tokenize.body().contains("'qwen3'") && tokenize.body().contains("/tokenize"), tokenize.body());
+        }
+    }
+
+    private static HttpResponse<String> post(String url, String json, String header, String value) throws Exception {
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .header("content-type", "application/json")
+                                .header(header, value)
+                                .POST(HttpRequest.BodyPublishers.ofString(json))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     /** Paths the stub received, with or without a query string. */
