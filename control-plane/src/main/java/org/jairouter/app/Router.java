@@ -175,7 +175,7 @@ public final class Router implements AutoCloseable {
                                     () -> router.envoyAdminAddress().map(EnvoyAdmin::new),
                                     router.configStatus,
                                     router.fleet,
-                                    router.budgets::usedToday)
+                                    router.budgets::books)
                             .withLoadReadings(() -> router.scraper == null ? Map.of() : router.scraper.readings())
                             .withDiscoveryProblems(
                                     () -> router.discovery == null ? Map.of() : router.discovery.problems()),

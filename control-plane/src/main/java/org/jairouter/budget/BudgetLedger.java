@@ -8,8 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -29,6 +34,15 @@ import org.slf4j.LoggerFactory;
  * made today: a request is counted only when it ends, and everything Envoy admits until the refusal
  * reaches it runs to its end, so waiting for the budget itself to be crossed overshoots by at least the
  * request that crosses it. The largest request is the only estimate of the next one the ledger has.
+ *
+ * <p>Requests in flight count too: Envoy logs each upstream stream of a keyed request as it starts ({@link
+ * #started}), and each may still use as much as the largest request, so a key is refused while what remains
+ * is less than that for each of them and one more; it is admitted again when they end having used less. A
+ * request's end takes off as many starts as it had streams (a retry is another). Starts and ends are paired
+ * by order, not by name: an end that arrives before its start (the two travel in different batches)
+ * cancels the next start, and a start whose end never comes (its Envoy died) is forgotten after {@link
+ * #LONGEST_REQUEST}. A try that failed before its stream was established has no start, so its end cancels
+ * a later start: an undercount, which admits rather than refuses.
  */
 public final class BudgetLedger implements KeyUsage {
     private static final Logger LOG = LoggerFactory.getLogger(BudgetLedger.class);
@@ -45,6 +59,15 @@ public final class BudgetLedger implements KeyUsage {
     private Set<String> spent = Set.of();
     /** Counts changed since the file was written. */
     private boolean unsaved;
+    /** Per budgeted key, when each of its requests in flight started, oldest first. */
+    private final Map<String, Deque<Instant>> inFlight = new HashMap<>();
+    /** Per budgeted key, ends whose start has not arrived yet, oldest first. */
+    private final Map<String, Deque<Instant>> endsAhead = new HashMap<>();
+
+    /** After this, a start without an end is taken for a request whose end was lost. */
+    static final Duration LONGEST_REQUEST = Duration.ofMinutes(15);
+    /** An end waits this long for its start; a start that late is for another request. */
+    private static final Duration START_LATENESS = Duration.ofSeconds(10);
 
     /**
      * What one key used on one day.
@@ -99,17 +122,67 @@ public final class BudgetLedger implements KeyUsage {
         return spent;
     }
 
+    /** Requests that ended having taken one upstream stream each. */
+    public void record(String keyId, long requests, long tokens) {
+        record(keyId, requests, tokens, requests);
+    }
+
     @Override
-    public synchronized void record(String keyId, long requests, long tokens) {
+    public synchronized void record(String keyId, long requests, long tokens, long streams) {
         rollOver();
-        Used now = used.merge(keyId, new Used(requests, tokens, tokens), Used::plus);
+        used.merge(keyId, new Used(requests, tokens, tokens), Used::plus);
         unsaved = true;
-        // Called for every request: only this key's state can have changed, and only once a day.
         ApiKey key = budgeted.get(keyId);
-        if (key != null && !spent.contains(keyId) && isSpent(key, now)) {
+        if (key != null) {
+            Instant now = clock.instant();
+            for (long ended = 0; ended < streams; ended++) {
+                if (current(inFlight, keyId, now.minus(LONGEST_REQUEST)).pollFirst() == null) {
+                    endsAhead.computeIfAbsent(keyId, id -> new ArrayDeque<>()).addLast(now);
+                }
+            }
+            recheck(key);
+        }
+    }
+
+    @Override
+    public synchronized void started(String keyId) {
+        ApiKey key = budgeted.get(keyId);
+        if (key == null) {
+            return;
+        }
+        Instant now = clock.instant();
+        if (current(endsAhead, keyId, now.minus(START_LATENESS)).pollFirst() == null) {
+            inFlight.computeIfAbsent(keyId, id -> new ArrayDeque<>()).addLast(now);
+        }
+        recheck(key);
+    }
+
+    /** Per budgeted key, its requests in flight now. */
+    public synchronized Map<String, Integer> inFlight() {
+        Instant oldest = clock.instant().minus(LONGEST_REQUEST);
+        Map<String, Integer> counts = new TreeMap<>();
+        budgeted.keySet()
+                .forEach(id -> counts.put(id, current(inFlight, id, oldest).size()));
+        return counts;
+    }
+
+    /** Called for every request: only this key's state can have changed. */
+    private void recheck(ApiKey key) {
+        if (spent.contains(key.id()) != isSpent(key)) {
             changed();
         }
     }
+
+    /** The key's times in {@code times}, without those before {@code oldest}. */
+    private static Deque<Instant> current(Map<String, Deque<Instant>> times, String keyId, Instant oldest) {
+        Deque<Instant> kept = times.getOrDefault(keyId, EMPTY);
+        while (!kept.isEmpty() && kept.peekFirst().isBefore(oldest)) {
+            kept.pollFirst();
+        }
+        return kept;
+    }
+
+    private static final Deque<Instant> EMPTY = new ArrayDeque<>(0);
 
     /**
      * Writes the counts if they changed. Not done per record, which would cost a file write per request:
@@ -131,9 +204,19 @@ public final class BudgetLedger implements KeyUsage {
         if (!today().equals(day)) {
             day = today();
             used = new TreeMap<>();
+            // Requests in flight at midnight count on the new day: Envoy admitted them.
             save();
             changed();
         }
+    }
+
+    /** What each key used today and, for budgeted keys, its requests in flight now. */
+    public record Books(Map<String, Used> usedToday, Map<String, Integer> inFlight) {
+        public static final Books NONE = new Books(Map.of(), Map.of());
+    }
+
+    public synchronized Books books() {
+        return new Books(usedToday(), inFlight());
     }
 
     public synchronized Map<String, Used> usedToday() {
@@ -154,14 +237,17 @@ public final class BudgetLedger implements KeyUsage {
     }
 
     private boolean isSpent(ApiKey key) {
-        return isSpent(key, used.getOrDefault(key.id(), new Used(0, 0, 0)));
+        int running = current(inFlight, key.id(), clock.instant().minus(LONGEST_REQUEST))
+                .size();
+        return isSpent(key, used.getOrDefault(key.id(), new Used(0, 0, 0)), running);
     }
 
-    private static boolean isSpent(ApiKey key, Used today) {
-        return key.dailyRequests() > 0 && today.requests() >= key.dailyRequests()
+    /** Whether what remains today no longer covers the requests in flight and one more. */
+    private static boolean isSpent(ApiKey key, Used today, int running) {
+        return key.dailyRequests() > 0 && today.requests() + running >= key.dailyRequests()
                 || key.dailyTokens() > 0
                         && (today.tokens() >= key.dailyTokens()
-                                || key.dailyTokens() - today.tokens() < today.largest());
+                                || key.dailyTokens() - today.tokens() < (running + 1) * today.largest());
     }
 
     private LocalDate today() {

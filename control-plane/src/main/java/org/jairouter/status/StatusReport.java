@@ -39,22 +39,22 @@ public final class StatusReport {
     private final Supplier<Optional<List<HostStatus>>> envoyHosts;
     private final ConfigStatus configStatus;
     private final EnvoyFleet fleet;
-    private final Supplier<Map<String, BudgetLedger.Used>> usedToday;
+    private final Supplier<BudgetLedger.Books> books;
     private final Supplier<Map<EndpointId, LoadReading>> loadReadings;
     private final Supplier<Map<URI, String>> discoveryProblems;
 
     /**
      * @param inForce    the config in force and what it was translated into
      * @param envoyHosts Envoy's view of every endpoint, or empty when it cannot be read
-     * @param usedToday  what each client key used today, by key id
+     * @param books      what each client key used today, and its requests in flight, by key id
      */
     public StatusReport(
             Supplier<RouterIr> inForce,
             Supplier<Optional<List<HostStatus>>> envoyHosts,
             ConfigStatus configStatus,
             EnvoyFleet fleet,
-            Supplier<Map<String, BudgetLedger.Used>> usedToday) {
-        this(inForce, envoyHosts, configStatus, fleet, usedToday, Map::of, Map::of);
+            Supplier<BudgetLedger.Books> books) {
+        this(inForce, envoyHosts, configStatus, fleet, books, Map::of, Map::of);
     }
 
     private StatusReport(
@@ -62,26 +62,26 @@ public final class StatusReport {
             Supplier<Optional<List<HostStatus>>> envoyHosts,
             ConfigStatus configStatus,
             EnvoyFleet fleet,
-            Supplier<Map<String, BudgetLedger.Used>> usedToday,
+            Supplier<BudgetLedger.Books> books,
             Supplier<Map<EndpointId, LoadReading>> loadReadings,
             Supplier<Map<URI, String>> discoveryProblems) {
         this.inForce = inForce;
         this.envoyHosts = envoyHosts;
         this.configStatus = configStatus;
         this.fleet = fleet;
-        this.usedToday = usedToday;
+        this.books = books;
         this.loadReadings = loadReadings;
         this.discoveryProblems = discoveryProblems;
     }
 
     /** This report, with what load-aware last read from each instance's metrics. */
     public StatusReport withLoadReadings(Supplier<Map<EndpointId, LoadReading>> readings) {
-        return new StatusReport(inForce, envoyHosts, configStatus, fleet, usedToday, readings, discoveryProblems);
+        return new StatusReport(inForce, envoyHosts, configStatus, fleet, books, readings, discoveryProblems);
     }
 
     /** This report, with why the latest model list request of each {@code models: auto} server failed. */
     public StatusReport withDiscoveryProblems(Supplier<Map<URI, String>> problems) {
-        return new StatusReport(inForce, envoyHosts, configStatus, fleet, usedToday, loadReadings, problems);
+        return new StatusReport(inForce, envoyHosts, configStatus, fleet, books, loadReadings, problems);
     }
 
     /** Everything: the config in force, the Envoys served, every service. */
@@ -113,16 +113,18 @@ public final class StatusReport {
 
     /** Per client key, by id only: what it used today (UTC) against its daily budget (0 = none). */
     private Map<String, Object> keys(ApiKeys keys) {
-        Map<String, BudgetLedger.Used> used = usedToday.get();
+        BudgetLedger.Books now = books.get();
         Map<String, Object> report = new LinkedHashMap<>();
-        keys.keys().forEach(key -> report.put(key.id(), usage(key, keys, used)));
+        keys.keys().forEach(key -> report.put(key.id(), usage(key, keys, now)));
         return report;
     }
 
-    private static Map<String, Object> usage(ApiKey key, ApiKeys keys, Map<String, BudgetLedger.Used> used) {
-        BudgetLedger.Used today = used.getOrDefault(key.id(), new BudgetLedger.Used(0, 0, 0));
+    private static Map<String, Object> usage(ApiKey key, ApiKeys keys, BudgetLedger.Books books) {
+        BudgetLedger.Used today = books.usedToday().getOrDefault(key.id(), new BudgetLedger.Used(0, 0, 0));
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("requests_today", today.requests());
+        // Counted for keys with a daily budget only (their requests' starts are logged), else 0.
+        entry.put("requests_in_flight", books.inFlight().getOrDefault(key.id(), 0));
         entry.put("daily_request_limit", key.dailyRequests());
         entry.put("tokens_today", today.tokens());
         entry.put("daily_token_limit", key.dailyTokens());
@@ -151,7 +153,7 @@ public final class StatusReport {
         ApiKeys keys = inForce.get().config().apiKeys();
         Map<String, Object> own = new LinkedHashMap<>();
         own.put("id", key.id());
-        own.putAll(usage(key, keys, usedToday.get()));
+        own.putAll(usage(key, keys, books.get()));
         Map<String, Object> services = new LinkedHashMap<>();
         for (ServiceType type : inForce.get().services().keySet()) {
             if (key.services().contains(type)) {
@@ -292,9 +294,8 @@ public final class StatusReport {
             Supplier<Optional<EnvoyAdmin>> admin,
             ConfigStatus configStatus,
             EnvoyFleet fleet,
-            Supplier<Map<String, BudgetLedger.Used>> usedToday) {
-        return new StatusReport(
-                inForce, () -> admin.get().flatMap(StatusReport::hosts), configStatus, fleet, usedToday);
+            Supplier<BudgetLedger.Books> books) {
+        return new StatusReport(inForce, () -> admin.get().flatMap(StatusReport::hosts), configStatus, fleet, books);
     }
 
     /** Envoy's view of every endpoint, or empty when it cannot be read (Envoy elsewhere or down). */

@@ -59,6 +59,8 @@ public final class AccessLogFields {
      * flag or number can hold.
      */
     public static final char SEPARATOR = '\u001f';
+    /** The first field of a request start's text ({@code RequestStarts}): no key id has a space. */
+    public static final String START_MARK = "request start";
 
     private AccessLogFields() {}
 

@@ -28,6 +28,7 @@ import org.jairouter.config.Monitoring;
 final class AccessLogs {
     /** Also the log_name Envoy sends, by which the control plane knows the records. */
     static final String LOG_NAME = "jairouter.requests";
+
     /**
      * Each batch is one gRPC call, which costs both sides far more than the records in it: at Envoy's
      * default 16 KiB a batch held ~200 records, at 1 MiB the flush interval sends first (~3,400 per batch
@@ -84,18 +85,23 @@ final class AccessLogs {
      */
     private static Any toControlPlane(Map<String, String> fields) {
         return Any.pack(OpenTelemetryAccessLogConfig.newBuilder()
-                .setCommonConfig(CommonGrpcAccessLogConfig.newBuilder()
-                        .setLogName(LOG_NAME)
-                        .setGrpcService(GrpcService.newBuilder()
-                                .setEnvoyGrpc(
-                                        GrpcService.EnvoyGrpc.newBuilder().setClusterName(Names.CONTROL_PLANE_CLUSTER)))
-                        .setTransportApiVersion(ApiVersion.V3)
-                        .setBufferFlushInterval(FLUSH_INTERVAL)
-                        .setBufferSizeBytes(UInt32Value.of(BUFFER_BYTES)))
+                .setCommonConfig(grpcConfig(LOG_NAME, FLUSH_INTERVAL))
                 // One text rather than an attribute per field: Envoy then runs one formatter and builds one
                 // value per record instead of ten, which cost it about a third of its CPU per small request
                 // more than the record's content (bench step 12-config-cost).
                 .setBody(AnyValue.newBuilder().setStringValue(AccessLogFields.recordFormat(fields)))
                 .build());
+    }
+
+    /** To the control plane over the connection Envoy gets its config on, sent at least every {@code flush}. */
+    static CommonGrpcAccessLogConfig grpcConfig(String logName, Duration flush) {
+        return CommonGrpcAccessLogConfig.newBuilder()
+                .setLogName(logName)
+                .setGrpcService(GrpcService.newBuilder()
+                        .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName(Names.CONTROL_PLANE_CLUSTER)))
+                .setTransportApiVersion(ApiVersion.V3)
+                .setBufferFlushInterval(flush)
+                .setBufferSizeBytes(UInt32Value.of(BUFFER_BYTES))
+                .build();
     }
 }

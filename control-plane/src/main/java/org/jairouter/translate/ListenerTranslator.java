@@ -86,7 +86,9 @@ final class ListenerTranslator {
                 // largest request, and the connection's.
                 .addAllHttpFilters(UsageFilters.httpFilters(
                         monitoring, Math.min(settings.maxRequestBytes(), CONNECTION_BUFFER_BYTES)))
-                .addHttpFilters(ModelFilters.router())
+                .addAllHttpFilters(
+                        RequestStarts.keyIdState(monitoring, keys).stream().toList())
+                .addHttpFilters(ModelFilters.router(RequestStarts.upstreamLog(monitoring, keys)))
                 .addAllAccessLog(AccessLogs.accessLogs(monitoring, keys.enforced()))
                 .setLocalReplyConfig(ErrorReplies.localReplyConfig(
                         settings.maxRequestBytes(),

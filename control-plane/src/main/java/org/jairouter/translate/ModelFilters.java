@@ -2,6 +2,7 @@ package org.jairouter.translate;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.HttpUri;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
@@ -19,6 +20,7 @@ import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jairouter.config.ServiceType;
 
 /**
@@ -137,10 +139,18 @@ final class ModelFilters {
 
     /** The last filter. No x-envoy-* headers in replies to clients (upstream service time, overloaded...). */
     static HttpFilter router() {
+        return router(Optional.empty());
+    }
+
+    /** The last filter, with a log of each upstream stream as it starts (not only as the request ends). */
+    static HttpFilter router(Optional<AccessLog> streamStarts) {
+        Router.Builder router = Router.newBuilder().setSuppressEnvoyHeaders(true);
+        streamStarts.ifPresent(log -> router.addUpstreamLog(log)
+                .setUpstreamLogOptions(
+                        Router.UpstreamAccessLogOptions.newBuilder().setFlushUpstreamLogOnUpstreamStream(true)));
         return HttpFilter.newBuilder()
                 .setName("envoy.filters.http.router")
-                .setTypedConfig(Any.pack(
-                        Router.newBuilder().setSuppressEnvoyHeaders(true).build()))
+                .setTypedConfig(Any.pack(router.build()))
                 .build();
     }
 

@@ -16,11 +16,16 @@ import java.util.function.Consumer;
 final class RequestRecordReceiver extends LogsServiceGrpc.LogsServiceImplBase {
     private final Runnable batches;
     private final Consumer<RequestRecord> records;
+    private final Consumer<RequestStart> starts;
 
-    /** @param batches told of every batch (one gRPC call), {@code records} of every record in it */
-    RequestRecordReceiver(Runnable batches, Consumer<RequestRecord> records) {
+    /**
+     * @param batches told of every batch (one gRPC call), {@code records} of every record in it and {@code
+     *                starts} of every request start
+     */
+    RequestRecordReceiver(Runnable batches, Consumer<RequestRecord> records, Consumer<RequestStart> starts) {
         this.batches = batches;
         this.records = records;
+        this.starts = starts;
     }
 
     @Override
@@ -29,7 +34,10 @@ final class RequestRecordReceiver extends LogsServiceGrpc.LogsServiceImplBase {
         for (ResourceLogs resource : request.getResourceLogsList()) {
             for (ScopeLogs scope : resource.getScopeLogsList()) {
                 for (LogRecord log : scope.getLogRecordsList()) {
-                    RequestRecord.parse(log.getBody().getStringValue()).ifPresent(records);
+                    String text = log.getBody().getStringValue();
+                    RequestRecord.parse(text)
+                            .ifPresentOrElse(
+                                    records, () -> RequestStart.parse(text).ifPresent(starts));
                 }
             }
         }

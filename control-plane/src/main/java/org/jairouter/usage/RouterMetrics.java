@@ -56,13 +56,21 @@ public final class RouterMetrics implements AutoCloseable {
      * budget: the router's own refusals (401, 403, 404, 429) cost a key nothing.
      */
     public BindableService requestRecords(KeyUsage keyUsage) {
-        return new RequestRecordReceiver(controlPlane::recordBatchReceived, record -> {
-            requests.record(record);
-            String keyId = labels.keyId(record.keyId());
-            if (!keyId.isEmpty() && !record.instance().isEmpty()) {
-                keyUsage.record(keyId, 1, record.tokens());
-            }
-        });
+        return new RequestRecordReceiver(
+                controlPlane::recordBatchReceived,
+                record -> {
+                    requests.record(record);
+                    String keyId = labels.keyId(record.keyId());
+                    if (!keyId.isEmpty() && !record.instance().isEmpty()) {
+                        keyUsage.record(keyId, 1, record.tokens(), record.attempts());
+                    }
+                },
+                start -> {
+                    String keyId = labels.keyId(start.keyId());
+                    if (!keyId.isEmpty()) {
+                        keyUsage.started(keyId);
+                    }
+                });
     }
 
     public HttpHandler httpHandler() {

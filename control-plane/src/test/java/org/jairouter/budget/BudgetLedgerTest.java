@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -104,5 +105,100 @@ class BudgetLedgerTest {
                 BudgetLedger.open(file, at("2026-12-02T00:00:01Z"), spent -> {}).limits(KEYS));
         String saved = Files.readString(file);
         assertEquals(false, saved.contains("sk-"), saved);
+    }
+
+    /** A clock the test moves. */
+    private static final class Ticking extends Clock {
+        private Instant now;
+
+        Ticking(String instant) {
+            now = Instant.parse(instant);
+        }
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    /**
+     * 400 tokens, one request of 39 done: 361 remain. Eight requests in flight may use 312 of them, which
+     * leaves a ninth room; with nine in flight there is none, so the key is refused until one of them ends
+     * having used less (10 tokens: 351 remain for eight, and room for one more).
+     */
+    @Test
+    void requestsInFlightCountAgainstWhatRemainsAndTheKeyIsAdmittedAgainWhenTheyEndSmaller() {
+        ApiKeys keys = new ApiKeys(true, ApiKeys.DEFAULT_HEADER, List.of(key("tokens", 0, 400)), Set.of());
+        List<Set<String>> heard = new ArrayList<>();
+        Ticking clock = new Ticking("2026-12-01T10:00:00Z");
+        BudgetLedger ledger = BudgetLedger.open(dir.resolve("budgets.json"), clock, heard::add);
+        ledger.limits(keys);
+        ledger.started("tokens");
+        ledger.record("tokens", 1, 39);
+        for (int running = 1; running <= 8; running++) {
+            ledger.started("tokens");
+        }
+        assertEquals(List.of(), heard, "8 in flight may use 312 of 361: room for one more");
+        ledger.started("tokens");
+        assertEquals(List.of(Set.of("tokens")), heard, "9 in flight may use 351 of 361: no room for a tenth");
+        assertEquals(9, ledger.inFlight().get("tokens"));
+
+        ledger.record("tokens", 1, 10);
+        assertEquals(List.of(Set.of("tokens"), Set.of()), heard, "8 in flight, 351 left: room for one more");
+    }
+
+    /** Starts and ends travel in different batches: an end first cancels the start that follows it. */
+    @Test
+    void anEndThatArrivesBeforeItsStartCancelsIt() {
+        ApiKeys keys = new ApiKeys(true, ApiKeys.DEFAULT_HEADER, List.of(key("tokens", 0, 400)), Set.of());
+        Ticking clock = new Ticking("2026-12-01T10:00:00Z");
+        BudgetLedger ledger = BudgetLedger.open(dir.resolve("budgets.json"), clock, spent -> {});
+        ledger.limits(keys);
+        ledger.record("tokens", 1, 39);
+        clock.advance(Duration.ofSeconds(1));
+        ledger.started("tokens");
+        assertEquals(0, ledger.inFlight().get("tokens"));
+
+        // Much later, a start is another request's.
+        ledger.record("tokens", 1, 39);
+        clock.advance(Duration.ofMinutes(1));
+        ledger.started("tokens");
+        assertEquals(1, ledger.inFlight().get("tokens"));
+    }
+
+    /** A start whose end never comes (its Envoy died) stops counting after the longest request. */
+    @Test
+    void aStartWithoutAnEndIsForgotten() {
+        ApiKeys keys = new ApiKeys(true, ApiKeys.DEFAULT_HEADER, List.of(key("tokens", 0, 400)), Set.of());
+        List<Set<String>> heard = new ArrayList<>();
+        Ticking clock = new Ticking("2026-12-01T10:00:00Z");
+        BudgetLedger ledger = BudgetLedger.open(dir.resolve("budgets.json"), clock, heard::add);
+        ledger.limits(keys);
+        ledger.started("tokens");
+        ledger.record("tokens", 1, 100);
+        for (int running = 1; running <= 3; running++) {
+            ledger.started("tokens");
+        }
+        assertEquals(List.of(Set.of("tokens")), heard, "3 in flight may use 300 of 300");
+
+        clock.advance(BudgetLedger.LONGEST_REQUEST.plusSeconds(1));
+        assertEquals(0, ledger.inFlight().get("tokens"));
+        ledger.started("tokens");
+        assertEquals(1, ledger.inFlight().get("tokens"));
+        assertEquals(List.of(Set.of("tokens"), Set.of()), heard, "1 in flight may use 100 of 300: room for more");
     }
 }

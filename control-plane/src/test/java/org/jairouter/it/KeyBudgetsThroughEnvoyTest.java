@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.jairouter.envoy.EnvoyAdmin;
 import org.jairouter.envoy.EnvoyBinary;
@@ -32,6 +33,7 @@ import org.jairouter.envoy.EnvoyBootstrap;
 import org.jairouter.envoy.EnvoyLimits;
 import org.jairouter.envoy.EnvoyProcess;
 import org.jairouter.fixtures.Conditions;
+import org.jairouter.fixtures.Gate;
 import org.jairouter.fixtures.StubBackend;
 import org.jairouter.translate.Names;
 import org.junit.jupiter.api.AfterEach;
@@ -206,6 +208,52 @@ class KeyBudgetsThroughEnvoyTest {
         RateLimitException refused = Conditions.awaitValue(
                 "Envoy refusing the spent key", Duration.ofSeconds(5), () -> refusal(router.baseUrl()));
         assertEquals(Optional.of("insufficient_quota"), refused.code());
+    }
+
+    /**
+     * Streams held open count against the budget while they run: with one request done, 11 units and a
+     * token remain, so the eleventh stream in flight leaves no room and Envoy refuses the key before any of
+     * them ended; released, they use what the budget had. Counting only ended requests admitted all 20.
+     */
+    @Test
+    void streamsInFlightCountAgainstTheBudgetBeforeTheyEnd() throws Exception {
+        answered(chat(router.baseUrl(), BUDGETED));
+        awaitTrue(
+                "the first request counted",
+                () -> keyStatus().path("requests_today").asLong() == 1);
+        Gate held = stub.pauseStreamsAfterFirstChunk();
+        ExecutorService clients = Executors.newCachedThreadPool();
+        List<Future<CompletionUsage>> streams = new ArrayList<>();
+        try {
+            while (!keyStatus().path("budget_spent").asBoolean() && streams.size() < 20) {
+                streams.add(clients.submit(() -> stream(router.baseUrl(), BUDGETED)));
+                int started = streams.size();
+                awaitTrue(
+                        "stream " + started + " counted in flight",
+                        () -> keyStatus().path("requests_in_flight").asInt() == started);
+                // Each in flight may use a request's worth; the key is spent when no room is left for one more.
+                boolean noRoom = tokenLimit - tokens < (started + 1) * unit;
+                awaitTrue(
+                        "the ledger's word on stream " + started + " published",
+                        () -> keyStatus().path("budget_spent").asBoolean() == noRoom);
+            }
+            assertEquals(11, streams.size(), "streams admitted before the key was spent");
+            RateLimitException refused = Conditions.awaitValue(
+                    "Envoy refusing the key while its streams run",
+                    Duration.ofSeconds(10),
+                    () -> refusal(router.baseUrl()));
+            assertEquals(Optional.of("insufficient_quota"), refused.code());
+        } finally {
+            held.open();
+            for (Future<CompletionUsage> each : streams) {
+                answered(each.get(1, TimeUnit.MINUTES));
+            }
+            clients.shutdownNow();
+        }
+        assertTrue(tokens <= tokenLimit, tokens + " tokens against a budget of " + tokenLimit);
+        awaitTrue(
+                "the streams' records counted",
+                () -> keyStatus().path("requests_in_flight").asInt() == 0);
     }
 
     /** Whether the budget's remaining tokens, as the SDK saw them used, cover another request. */

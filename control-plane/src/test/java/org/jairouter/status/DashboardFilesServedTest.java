@@ -9,10 +9,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jairouter.budget.BudgetLedger;
 import org.jairouter.config.ConfigLoader;
 import org.jairouter.ir.RouterIr;
 import org.jairouter.xds.EnvoyFleet;
@@ -44,7 +44,8 @@ class DashboardFilesServedTest {
         server = StatusServer.start(
                 "127.0.0.1",
                 0,
-                new StatusReport(() -> ir, Optional::empty, new ConfigStatus(), new EnvoyFleet(), Map::of),
+                new StatusReport(
+                        () -> ir, Optional::empty, new ConfigStatus(), new EnvoyFleet(), () -> BudgetLedger.Books.NONE),
                 exchange -> {
                     exchange.sendResponseHeaders(404, -1);
                     exchange.close();

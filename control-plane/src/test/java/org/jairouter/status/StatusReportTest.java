@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jairouter.budget.BudgetLedger;
 import org.jairouter.config.ConfigLoader;
 import org.jairouter.config.ServiceType;
 import org.jairouter.envoy.HostStatus;
@@ -38,7 +39,8 @@ class StatusReportTest {
     }
 
     private static StatusReport report(Optional<List<HostStatus>> hosts) {
-        return new StatusReport(() -> ir, () -> hosts, new ConfigStatus(), new EnvoyFleet(), Map::of);
+        return new StatusReport(
+                () -> ir, () -> hosts, new ConfigStatus(), new EnvoyFleet(), () -> BudgetLedger.Books.NONE);
     }
 
     private static ServiceReport live(ServiceType service) {
