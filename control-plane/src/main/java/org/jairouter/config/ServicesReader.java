@@ -1,10 +1,10 @@
 package org.jairouter.config;
 
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /** {@code model.services}: one entry per service type, under any of its names. */
@@ -27,8 +27,8 @@ final class ServicesReader {
                 .map(lb -> LoadBalanceReader.read(lb, modelLoadBalancing))
                 .orElse(modelLoadBalancing);
         ServiceSettings globalDefault = defaults.apply(loadBalancing);
-        Map<ServiceType, ServiceConfig> configs = new EnumMap<>(ServiceType.class);
-        Map<ServiceType, YamlSection> fallbackModels = new EnumMap<>(ServiceType.class);
+        Map<ServiceType, ServiceConfig> configs = new TreeMap<>();
+        Map<ServiceType, YamlSection> fallbackModels = new TreeMap<>();
         serviceEntries.forEach((key, section) -> {
             Optional<ServiceType> type = ServiceType.fromKey(key);
             if (type.isEmpty()) {

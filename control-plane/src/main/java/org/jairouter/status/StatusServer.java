@@ -10,7 +10,6 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -98,8 +97,8 @@ public final class StatusServer implements AutoCloseable {
         } else if (DashboardAssets.at(path).isPresent()) {
             DashboardAssets.at(path).get().send(exchange);
         } else {
-            Optional<ServiceType> service = Arrays.stream(ServiceType.values())
-                    .filter(type -> type.statusPath().equals(path))
+            Optional<ServiceType> service = ServiceType.builtIn().stream()
+                    .filter(type -> type.statusPath().orElseThrow().equals(path))
                     .findFirst();
             Optional<ApiKey> caller = caller(exchange, report);
             if (service.isPresent()

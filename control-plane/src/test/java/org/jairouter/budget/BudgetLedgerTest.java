@@ -8,7 +8,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -34,7 +33,7 @@ class BudgetLedgerTest {
         return new ApiKey(
                 id,
                 new Secret("sk-" + id + "-value-0000000"),
-                EnumSet.allOf(ServiceType.class),
+                Set.copyOf(ServiceType.builtIn()),
                 Set.of(),
                 Optional.empty(),
                 true,
