@@ -170,6 +170,21 @@ public final class ServiceType implements Comparable<ServiceType> {
         return retriesAfterSent;
     }
 
+    /**
+     * The OpenAI models path beside an instance's path of this service ({@code /v1-openai/chat/completions}
+     * gives {@code /v1-openai/models}); empty when the path does not end as the service's public path does
+     * after its {@code /v1}, or the public path is not under {@code /v1} (a custom service's may not be).
+     */
+    public Optional<String> modelsPathBeside(String upstreamPath) {
+        if (!publicPath.startsWith("/v1/")) {
+            return Optional.empty();
+        }
+        String suffix = publicPath.substring("/v1".length());
+        return upstreamPath.endsWith(suffix)
+                ? Optional.of(upstreamPath.substring(0, upstreamPath.length() - suffix.length()) + "/models")
+                : Optional.empty();
+    }
+
     /** The built-in service of this key or alias. */
     public static Optional<ServiceType> fromKey(String key) {
         return BUILT_IN.stream()

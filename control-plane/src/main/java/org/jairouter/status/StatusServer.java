@@ -110,7 +110,10 @@ public final class StatusServer implements AutoCloseable {
             }
             Optional<ServiceReport> status = service.flatMap(report::service);
             if (status.isPresent()) {
-                reply(exchange, 200, caller.isPresent() ? status.get().forKey(caller.get()) : status.get());
+                reply(
+                        exchange,
+                        200,
+                        caller.isPresent() ? status.get().forKey(service.get(), caller.get()) : status.get());
             } else {
                 reply(
                         exchange,
