@@ -181,6 +181,18 @@ class CustomEndpointsThroughEnvoyTest {
     }
 
     @Test
+    void theStatusShowsAKeyItsCustomServices() throws Exception {
+        JsonNode services =
+                JSON.readTree(get("/v1/status", CLASSIFIER_KEY).body()).get("services");
+
+        assertEquals(List.of("classify"), List.copyOf(iterable(services.fieldNames())));
+        assertEquals("/v1/classify", services.get("classify").get("path").asText());
+        assertEquals(
+                "[\"bert-a\",\"bert-b\"]",
+                services.get("classify").get("available_models").toString());
+    }
+
+    @Test
     void theAnswersUsageIsCountedUnderTheServicesName() throws Exception {
         long before = router.tokensCounted("input", "gen_ai_operation_name=\"classify-field\"");
         int tokens = 0;
@@ -235,6 +247,21 @@ class CustomEndpointsThroughEnvoyTest {
             }
         }
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> get(String path, String key) throws IOException, InterruptedException {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                + URI.create(router.baseUrl()).getPort() + path))
+                        .header("authorization", "Bearer " + key)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static <T> List<T> iterable(java.util.Iterator<T> items) {
+        List<T> list = new java.util.ArrayList<>();
+        items.forEachRemaining(list::add);
+        return list;
     }
 
     private static String form(String model, String input) {
