@@ -86,7 +86,7 @@ final class Explanation {
         out.println("client keys: " + keys.keys().size() + (keys.enforced() ? ", enforced" : ", not enforced")
                 + " (header " + keys.headerName() + ")");
         for (ApiKey key : keys.keys()) {
-            boolean everyService = key.services().size() == ServiceType.values().length;
+            boolean everyService = key.services().containsAll(ServiceType.builtIn());
             out.println("  " + key.id() + ": "
                     + (everyService
                             ? "every service"

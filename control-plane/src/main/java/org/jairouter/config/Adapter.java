@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What JAiRouter knows about a kind of backend: which services it serves on which OpenAI-compatible
@@ -20,44 +21,41 @@ public enum Adapter {
     NORMAL(
             "normal",
             "/v1/models",
-            EnumSet.allOf(ServiceType.class),
+            Set.copyOf(ServiceType.builtIn()),
             EnumSet.of(ExtraEndpoint.COMPLETIONS, ExtraEndpoint.RESPONSES, ExtraEndpoint.TRANSLATIONS),
             "openai"),
     GPUSTACK(
             "gpustack",
             "/healthz",
-            EnumSet.allOf(ServiceType.class),
+            Set.copyOf(ServiceType.builtIn()),
             EnumSet.of(ExtraEndpoint.COMPLETIONS, ExtraEndpoint.MESSAGES)),
     OLLAMA(
             "ollama",
             "/",
-            EnumSet.of(
-                    ServiceType.CHAT,
-                    ServiceType.EMBEDDING,
-                    ServiceType.STT,
-                    ServiceType.IMG_GEN,
-                    ServiceType.IMG_EDIT),
+            Set.of(ServiceType.CHAT, ServiceType.EMBEDDING, ServiceType.STT, ServiceType.IMG_GEN, ServiceType.IMG_EDIT),
             EnumSet.of(ExtraEndpoint.COMPLETIONS, ExtraEndpoint.RESPONSES, ExtraEndpoint.MESSAGES)),
     VLLM(
             "vllm",
             "/health",
-            EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING, ServiceType.RERANK, ServiceType.STT),
+            Set.of(ServiceType.CHAT, ServiceType.EMBEDDING, ServiceType.RERANK, ServiceType.STT),
             EnumSet.allOf(ExtraEndpoint.class)),
     SGLANG(
             "sglang",
             "/health",
-            EnumSet.of(ServiceType.CHAT, ServiceType.EMBEDDING, ServiceType.RERANK),
+            Set.of(ServiceType.CHAT, ServiceType.EMBEDDING, ServiceType.RERANK),
             EnumSet.of(
                     ExtraEndpoint.COMPLETIONS,
                     ExtraEndpoint.MESSAGES,
                     ExtraEndpoint.SCORE,
                     ExtraEndpoint.TOKENIZE,
                     ExtraEndpoint.DETOKENIZE)),
-    XINFERENCE("xinference", "/status", EnumSet.allOf(ServiceType.class), EnumSet.of(ExtraEndpoint.COMPLETIONS)),
+    XINFERENCE("xinference", "/status", Set.copyOf(ServiceType.builtIn()), EnumSet.of(ExtraEndpoint.COMPLETIONS)),
     LOCALAI(
             "localai",
             "/readyz",
-            EnumSet.complementOf(EnumSet.of(ServiceType.IMG_EDIT)),
+            ServiceType.builtIn().stream()
+                    .filter(type -> type != ServiceType.IMG_EDIT)
+                    .collect(Collectors.toSet()),
             EnumSet.of(ExtraEndpoint.COMPLETIONS));
 
     private final String key;
@@ -88,9 +86,12 @@ public enum Adapter {
         return healthPath;
     }
 
-    /** The backend's path for a service (the OpenAI one), if the backend serves it. */
+    /**
+     * The backend's path for a service (the OpenAI one), if the backend serves it. A custom service is
+     * served where the config declares it, at its own public path unless an instance gives its {@code path}.
+     */
     public Optional<String> path(ServiceType service) {
-        return services.contains(service) ? Optional.of(service.publicPath()) : Optional.empty();
+        return service.isCustom() || services.contains(service) ? Optional.of(service.publicPath()) : Optional.empty();
     }
 
     /** True when the backend serves this API for the models of the endpoint's service. */

@@ -8,12 +8,13 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /** One item of {@code jairouter.security.api-key.keys}. */
 final class ApiKeyReader {
@@ -50,13 +51,14 @@ final class ApiKeyReader {
 
     private ApiKeyReader() {}
 
-    static Optional<ApiKey> read(YamlSection item, Instant now) {
+    /** @param known every service the config has: the built-in ones, and its custom ones by their keys */
+    static Optional<ApiKey> read(YamlSection item, Instant now, List<ServiceType> known) {
         Map<String, YamlSection> entries = item.entries(KEYS, IGNORED_KEYS);
         Optional<String> id = item.required(entries, "key-id").flatMap(ApiKeyReader::id);
         Optional<Secret> value = item.required(entries, "key-value").flatMap(ApiKeyReader::value);
         Set<ServiceType> services = Optional.ofNullable(entries.get("permissions"))
-                .map(ApiKeyReader::permissions)
-                .orElse(EnumSet.allOf(ServiceType.class));
+                .map(list -> permissions(list, known))
+                .orElse(Set.copyOf(known));
         Set<String> models = new LinkedHashSet<>();
         Optional.ofNullable(entries.get("models"))
                 .ifPresent(list -> list.items().forEach(m -> m.text().ifPresent(models::add)));
@@ -112,23 +114,36 @@ final class ApiKeyReader {
                 .map(Secret::new);
     }
 
-    private static Set<ServiceType> permissions(YamlSection list) {
-        Set<ServiceType> services = EnumSet.noneOf(ServiceType.class);
+    private static Set<ServiceType> permissions(YamlSection list, List<ServiceType> known) {
+        Set<ServiceType> services = new HashSet<>();
         // A list, or JAiRouter's comma-separated text ("read,write").
         for (TextList.Entry entry : TextList.of(list)) {
             String permission = entry.text();
             if (ALL_SERVICES.contains(permission)) {
-                services.addAll(EnumSet.allOf(ServiceType.class));
+                services.addAll(known);
             } else if (ServiceType.fromKey(permission).isPresent()) {
                 services.add(ServiceType.fromKey(permission).get());
+            } else if (custom(permission, known).isPresent()) {
+                services.add(custom(permission, known).get());
             } else {
+                String customKeys = known.stream()
+                        .filter(ServiceType::isCustom)
+                        .map(type -> ", " + type.key())
+                        .collect(Collectors.joining());
                 entry.at()
                         .error("unknown permission '" + permission
                                 + "'; expected one of chat, embedding, rerank, tts, stt,"
-                                + " imgGen, imgEdit, or read, write, admin (all services)");
+                                + " imgGen, imgEdit" + customKeys + ", or read, write, admin (all services)");
             }
         }
         return services;
+    }
+
+    /** The config's custom service of this key: its permission is its key. */
+    private static Optional<ServiceType> custom(String permission, List<ServiceType> known) {
+        return known.stream()
+                .filter(type -> type.isCustom() && type.key().equals(permission))
+                .findFirst();
     }
 
     /** An instant; a date and time without offset is UTC (JAiRouter writes them so). */

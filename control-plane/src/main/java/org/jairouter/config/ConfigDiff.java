@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /** What changed between two configs, in words an operator reads in one log line. */
 public final class ConfigDiff {
@@ -15,7 +17,9 @@ public final class ConfigDiff {
         if (!before.listener().equals(after.listener())) {
             changes.add("listener " + before.listener() + " -> " + after.listener());
         }
-        for (ServiceType type : ServiceType.values()) {
+        Set<ServiceType> types = new TreeSet<>(before.services().keySet());
+        types.addAll(after.services().keySet());
+        for (ServiceType type : types) {
             ServiceConfig old = before.service(type);
             ServiceConfig now = after.service(type);
             if (old == null && now != null) {

@@ -1,6 +1,7 @@
 package org.jairouter.config;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +16,8 @@ public final class ConfigLoader {
     private static final ServerReader SERVER = new ServerReader();
     private static final ModelReader MODEL = new ModelReader();
     private static final MonitoringReader MONITORING = new MonitoringReader();
-    private static final JaiRouterReader JAIROUTER = new JaiRouterReader();
+    /** For its key: each config's is made with its services ({@link #readRoot}). */
+    private static final JaiRouterReader JAIROUTER = new JaiRouterReader(ServiceType.builtIn());
     /**
      * Every top-level section, each read by a reader of its own (nested sections by theirs: services,
      * instances, health-check...). A new section is a {@link SectionReader}, listed here and read in
@@ -89,7 +91,10 @@ public final class ConfigLoader {
         ListenerSettings listener = read(SERVER, root, entries);
         ModelReader.Model model = read(MODEL, root, entries);
         Monitoring monitoring = read(MONITORING, root, entries);
-        ApiKeys apiKeys = read(JAIROUTER, root, entries);
+        // Keys may be permitted a custom service by its key: read once the services are known.
+        List<ServiceType> services = new ArrayList<>(ServiceType.builtIn());
+        model.services().keySet().stream().filter(ServiceType::isCustom).forEach(services::add);
+        ApiKeys apiKeys = read(new JaiRouterReader(services), root, entries);
         return new RouterConfig(listener, model.services(), model.upstreamCaFile(), monitoring, apiKeys);
     }
 

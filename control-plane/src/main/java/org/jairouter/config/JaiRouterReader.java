@@ -14,6 +14,9 @@ import java.util.Set;
  * sanitization and the key cache are warned about and ignored, as is anything else under {@code jairouter}.
  */
 final class JaiRouterReader implements SectionReader<ApiKeys> {
+    /** Every service key permissions may name: the built-in ones and the config's custom ones. */
+    private final List<ServiceType> services;
+
     private static final Set<String> SECURITY_KEYS = Set.of("enabled", "api-key");
     /** JAiRouter's own security machinery (its login, audit trail, key quotas and tuning): nothing at Envoy's door. */
     private static final Set<String> SECURITY_IGNORED =
@@ -23,6 +26,10 @@ final class JaiRouterReader implements SectionReader<ApiKeys> {
     /** Key-store settings of JAiRouter: keys here live in the file and Envoy's config, with no cache to tune. */
     private static final Set<String> API_KEY_IGNORED =
             Set.of("default-expiration-days", "cache-expiration-seconds", "cache-enabled");
+
+    JaiRouterReader(List<ServiceType> services) {
+        this.services = List.copyOf(services);
+    }
 
     @Override
     public String key() {
@@ -47,7 +54,7 @@ final class JaiRouterReader implements SectionReader<ApiKeys> {
         return security == null ? ApiKeys.NONE : security(security);
     }
 
-    private static ApiKeys security(YamlSection security) {
+    private ApiKeys security(YamlSection security) {
         Map<String, YamlSection> entries = security.entries(SECURITY_KEYS, SECURITY_IGNORED);
         // JAiRouter's defaults: security off, and the api-key part on once security is.
         boolean securityOn = Optional.ofNullable(entries.get("enabled"))
@@ -64,9 +71,8 @@ final class JaiRouterReader implements SectionReader<ApiKeys> {
         String header = Optional.ofNullable(keyEntries.get("header-name"))
                 .flatMap(JaiRouterReader::headerName)
                 .orElse(ApiKeys.DEFAULT_HEADER);
-        List<ApiKey> keys = Optional.ofNullable(keyEntries.get("keys"))
-                .map(JaiRouterReader::keys)
-                .orElse(List.of());
+        List<ApiKey> keys =
+                Optional.ofNullable(keyEntries.get("keys")).map(this::keys).orElse(List.of());
         if (keysOn && !securityOn) {
             security.warn("api-key is set up but jairouter.security.enabled is not true: keys are not enforced,"
                     + " as in JAiRouter");
@@ -90,12 +96,12 @@ final class JaiRouterReader implements SectionReader<ApiKeys> {
         });
     }
 
-    private static List<ApiKey> keys(YamlSection list) {
+    private List<ApiKey> keys(YamlSection list) {
         List<ApiKey> keys = new ArrayList<>();
         Map<String, String> idByValue = new HashMap<>();
         Instant now = Instant.now();
         for (YamlSection item : list.items()) {
-            ApiKeyReader.read(item, now).ifPresent(key -> {
+            ApiKeyReader.read(item, now, services).ifPresent(key -> {
                 String sameValue = idByValue.putIfAbsent(key.value().value(), key.id());
                 if (keys.stream().anyMatch(k -> k.id().equals(key.id()))) {
                     item.error("duplicate key-id '" + key.id() + "'");

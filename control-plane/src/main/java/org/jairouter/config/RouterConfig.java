@@ -1,8 +1,8 @@
 package org.jairouter.config;
 
 import java.util.Collections;
-import java.util.EnumMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A validated router configuration: what the translator turns into Envoy resources. Services in enum order.
@@ -22,7 +22,7 @@ public record RouterConfig(
 
     public RouterConfig {
         // new EnumMap<>(Map.of()) throws: an empty map that is not an EnumMap carries no key type.
-        Map<ServiceType, ServiceConfig> copy = new EnumMap<>(ServiceType.class);
+        Map<ServiceType, ServiceConfig> copy = new TreeMap<>();
         copy.putAll(services);
         services = Collections.unmodifiableMap(copy);
     }

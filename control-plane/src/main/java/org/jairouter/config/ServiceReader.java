@@ -9,6 +9,7 @@ import java.util.Set;
 /** {@code model.services.<service>}: a service's own policies, each defaulting to the model's, and its instances. */
 final class ServiceReader {
     private static final Set<String> KEYS = keys();
+    private static final Set<String> CUSTOM_KEYS = CustomServiceReader.keys(KEYS);
 
     private ServiceReader() {}
 
@@ -23,7 +24,17 @@ final class ServiceReader {
 
     /** @param inherited the model section's settings */
     static Read read(ServiceType type, YamlSection service, ServiceSettings inherited) {
-        Map<String, YamlSection> entries = service.entries(KEYS, Set.of());
+        return read(type, service.entries(KEYS, Set.of()), inherited);
+    }
+
+    /** A custom service ({@link CustomServiceReader}); empty when its key, path or model source is wrong. */
+    static Optional<Read> readCustom(
+            String key, YamlSection service, ServiceSettings inherited, CustomServiceReader customs) {
+        Map<String, YamlSection> entries = service.entries(CUSTOM_KEYS, Set.of());
+        return customs.read(key, service, entries).map(type -> read(type, entries, inherited));
+    }
+
+    private static Read read(ServiceType type, Map<String, YamlSection> entries, ServiceSettings inherited) {
         Optional.ofNullable(entries.get("fallback")).ifPresent(FallbackReader::read);
         ServiceSettings settings = inherited.readOver(entries);
         Adapter adapter = settings.get(ServiceSettings.ADAPTER);

@@ -1,10 +1,10 @@
 package org.jairouter.config;
 
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /** {@code model.services}: one entry per service type, under any of its names. */
@@ -27,17 +27,25 @@ final class ServicesReader {
                 .map(lb -> LoadBalanceReader.read(lb, modelLoadBalancing))
                 .orElse(modelLoadBalancing);
         ServiceSettings globalDefault = defaults.apply(loadBalancing);
-        Map<ServiceType, ServiceConfig> configs = new EnumMap<>(ServiceType.class);
-        Map<ServiceType, YamlSection> fallbackModels = new EnumMap<>(ServiceType.class);
+        Map<ServiceType, ServiceConfig> configs = new TreeMap<>();
+        Map<ServiceType, YamlSection> fallbackModels = new TreeMap<>();
+        CustomServiceReader customs = new CustomServiceReader();
         serviceEntries.forEach((key, section) -> {
             Optional<ServiceType> type = ServiceType.fromKey(key);
-            if (type.isEmpty()) {
+            if (type.isEmpty() && section.hasKey("path")) {
+                ServiceReader.readCustom(key, section, globalDefault, customs).ifPresent(read -> {
+                    configs.put(read.config().type(), read.config());
+                    read.fallbackModels()
+                            .ifPresent(f -> fallbackModels.put(read.config().type(), f));
+                });
+            } else if (type.isEmpty()) {
                 Set<String> known = new HashSet<>(ServiceType.keys());
                 known.add("load-balance");
                 section.error("unknown service"
                         + YamlSection.closest(key, known)
                                 .map(k -> "; did you mean '" + k + "'?")
-                                .orElse("; expected one of " + String.join(", ", ServiceType.keys())));
+                                .orElse("; expected one of " + String.join(", ", ServiceType.keys()))
+                        + " (a custom service gives its own 'path')");
             } else if (configs.containsKey(type.get())) {
                 section.error("service '" + type.get().key() + "' is configured twice (under two of its names)");
             } else {
@@ -45,6 +53,16 @@ final class ServicesReader {
                 configs.put(type.get(), read.config());
                 read.fallbackModels().ifPresent(f -> fallbackModels.put(type.get(), f));
             }
+        });
+        // A fallback's instance is sent the requested model's request with the body's 'model' rewritten.
+        fallbackModels.entrySet().removeIf(fallback -> {
+            ModelSource source = fallback.getKey().modelSource();
+            if (!source.isModelField()) {
+                fallback.getValue()
+                        .error("fallback-models rewrites the body's 'model' field for the fallback model; this"
+                                + " service reads its model from " + source);
+            }
+            return !source.isModelField();
         });
         fallbackModels.forEach((type, section) -> configs.put(
                 type,

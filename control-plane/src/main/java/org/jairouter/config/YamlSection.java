@@ -133,6 +133,14 @@ final class YamlSection {
         return node instanceof ScalarNode s && s.getTag().getValue().endsWith(":null");
     }
 
+    /** True when this is a mapping with the key: a question, reporting nothing (as {@link #entries()} would). */
+    boolean hasKey(String name) {
+        return node instanceof MappingNode mapping
+                && mapping.getValue().stream()
+                        .anyMatch(tuple -> tuple.getKeyNode() instanceof ScalarNode scalar
+                                && scalar.getValue().equals(name));
+    }
+
     /** The entries of a mapping, in file order; an error (and no entries) if this is not a mapping. */
     Map<String, YamlSection> entries() {
         Map<String, YamlSection> entries = new LinkedHashMap<>();

@@ -2,7 +2,8 @@
  * Reads and validates {@code application.yml}: one reader class per section. {@link
  * org.jairouter.config.ConfigLoader} parses the YAML and runs the top-level readers ({@code server},
  * {@code model}); {@code ModelReader} runs {@code ServicesReader}, which runs {@code ServiceReader}
- * per service and {@code InstanceReader} per instance. Sections a service inherits from the model
+ * per service ({@code CustomServiceReader} first for a custom one: a key of its own with a {@code path})
+ * and {@code InstanceReader} per instance. Sections a service inherits from the model
  * ({@code load-balance}, {@code health-check}, {@code retry}, {@code rate-limit}, {@code circuit-breaker},
  * {@code adapter}) are declared once, in the table {@link org.jairouter.config.ServiceSettings}: key,
  * default, and a reader that takes the inherited value.

@@ -32,10 +32,7 @@ public record DiscoveringInstance(
      * /v1-openai/models}); {@code /v1/models} under the base-url when its path is not OpenAI's.
      */
     private static URI modelsUrl(ServiceType service, Instance instance) {
-        String suffix = service.publicPath().substring("/v1".length());
-        String path = instance.upstreamPath().endsWith(suffix)
-                ? instance.upstreamPath().substring(0, instance.upstreamPath().length() - suffix.length()) + "/models"
-                : instance.basePath() + "/v1/models";
+        String path = service.modelsPathBeside(instance.upstreamPath()).orElse(instance.basePath() + "/v1/models");
         return URI.create((instance.tls() ? "https://" : "http://") + instance.authority() + path);
     }
 }

@@ -2,12 +2,12 @@ package org.jairouter.ir;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import org.jairouter.config.ApiKeys;
 import org.jairouter.config.Instance;
 import org.jairouter.config.RouterConfig;
@@ -29,7 +29,7 @@ public record RouterIr(
         RouterConfig config, Map<ServiceType, ServiceIr> services, List<DiscoveringInstance> discovering) {
 
     public RouterIr {
-        Map<ServiceType, ServiceIr> copy = new EnumMap<>(ServiceType.class);
+        Map<ServiceType, ServiceIr> copy = new TreeMap<>();
         copy.putAll(services);
         services = Collections.unmodifiableMap(copy);
         discovering = List.copyOf(discovering);
@@ -47,13 +47,13 @@ public record RouterIr(
      */
     public static RouterIr of(RouterConfig config, DiscoveredModels discovered) {
         List<DiscoveringInstance> discovering = new ArrayList<>();
-        Map<ServiceType, ServiceConfig> expanded = new EnumMap<>(ServiceType.class);
+        Map<ServiceType, ServiceConfig> expanded = new TreeMap<>();
         for (ServiceConfig service : config.services().values()) {
             expanded.put(service.type(), expand(service, discovered, discovering));
         }
         RouterConfig served = discovering.isEmpty() ? config : config.withServices(expanded);
         ClusterNames names = new ClusterNames();
-        Map<ServiceType, ServiceIr> services = new EnumMap<>(ServiceType.class);
+        Map<ServiceType, ServiceIr> services = new TreeMap<>();
         for (ServiceConfig service : served.services().values()) {
             services.put(service.type(), ServiceIr.of(service, names));
         }

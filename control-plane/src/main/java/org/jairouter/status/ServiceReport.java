@@ -29,8 +29,8 @@ public record ServiceReport(
      */
     public record ForKey(String serviceType, String path, List<String> availableModels, boolean serviceHealthy) {}
 
-    public ForKey forKey(ApiKey key) {
-        ServiceType type = ServiceType.fromKey(serviceType).orElseThrow();
+    /** @param type the service reported on */
+    public ForKey forKey(ServiceType type, ApiKey key) {
         List<String> permitted = availableModels.stream()
                 .filter(model -> key.mayUse(type, model))
                 .toList();

@@ -157,7 +157,7 @@ public final class StatusReport {
         Map<String, Object> services = new LinkedHashMap<>();
         for (ServiceType type : inForce.get().services().keySet()) {
             if (key.services().contains(type)) {
-                service(type).ifPresent(report -> services.put(type.key(), report.forKey(key)));
+                service(type).ifPresent(report -> services.put(type.key(), report.forKey(type, key)));
             }
         }
         Map<String, Object> status = new LinkedHashMap<>();

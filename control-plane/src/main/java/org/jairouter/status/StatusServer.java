@@ -10,7 +10,6 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -98,8 +97,8 @@ public final class StatusServer implements AutoCloseable {
         } else if (DashboardAssets.at(path).isPresent()) {
             DashboardAssets.at(path).get().send(exchange);
         } else {
-            Optional<ServiceType> service = Arrays.stream(ServiceType.values())
-                    .filter(type -> type.statusPath().equals(path))
+            Optional<ServiceType> service = ServiceType.builtIn().stream()
+                    .filter(type -> type.statusPath().orElseThrow().equals(path))
                     .findFirst();
             Optional<ApiKey> caller = caller(exchange, report);
             if (service.isPresent()
@@ -111,7 +110,10 @@ public final class StatusServer implements AutoCloseable {
             }
             Optional<ServiceReport> status = service.flatMap(report::service);
             if (status.isPresent()) {
-                reply(exchange, 200, caller.isPresent() ? status.get().forKey(caller.get()) : status.get());
+                reply(
+                        exchange,
+                        200,
+                        caller.isPresent() ? status.get().forKey(service.get(), caller.get()) : status.get());
             } else {
                 reply(
                         exchange,

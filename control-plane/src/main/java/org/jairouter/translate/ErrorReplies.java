@@ -23,6 +23,7 @@ import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jairouter.config.ModelSource;
 import org.jairouter.config.ServiceType;
 
 /**
@@ -54,11 +55,31 @@ final class ErrorReplies {
 
     private ErrorReplies() {}
 
-    static String invalidBody(ServiceType.RequestBody body) {
-        return switch (body) {
+    static String invalidBody(ModelSource source) {
+        return switch (source.kind()) {
             case JSON ->
-                "We could not parse the JSON body of your request; expected a JSON object with a 'model' field.";
-            case MULTIPART -> "Expected a multipart/form-data body with a 'model' field.";
+                "We could not parse the JSON body of your request; expected a JSON object with a '" + source.name()
+                        + "' field.";
+            case MULTIPART -> "Expected a multipart/form-data body with a '" + source.name() + "' field.";
+            // A request whose model is on its request line is never read as a body.
+            case QUERY, HEADER -> throw new IllegalArgumentException("no body is read for " + source);
+        };
+    }
+
+    /** A request that names no model where its service reads it. */
+    static String missingModel(ModelSource source) {
+        return switch (source.kind()) {
+            case JSON, MULTIPART ->
+                source.isModelField()
+                        ? MISSING_MODEL
+                        : "You must provide the field '" + source.name() + "' naming the model (at most "
+                                + ServiceType.MAX_MODEL_NAME + " characters).";
+            case QUERY ->
+                "You must provide the query parameter '" + source.name() + "' naming the model (at most "
+                        + ServiceType.MAX_MODEL_NAME + " characters).";
+            case HEADER ->
+                "You must provide the header '" + source.name() + "' naming the model (at most "
+                        + ServiceType.MAX_MODEL_NAME + " characters).";
         };
     }
 

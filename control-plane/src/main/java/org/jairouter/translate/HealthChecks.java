@@ -71,14 +71,9 @@ final class HealthChecks {
      * gives {@code /v1-openai/models}), if all instances agree on one.
      */
     static Optional<String> sharedModelsPath(ServiceType service, List<Instance> instances) {
-        String suffix = service.publicPath().substring("/v1".length());
         List<String> paths =
                 instances.stream().map(Instance::upstreamPath).distinct().toList();
-        if (paths.size() != 1 || !paths.get(0).endsWith(suffix)) {
-            return Optional.empty();
-        }
-        String prefix = paths.get(0).substring(0, paths.get(0).length() - suffix.length());
-        return Optional.of(prefix + "/models");
+        return paths.size() == 1 ? service.modelsPathBeside(paths.get(0)) : Optional.empty();
     }
 
     /**

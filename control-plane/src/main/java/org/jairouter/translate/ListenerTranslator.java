@@ -17,6 +17,7 @@ import io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpIns
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.jairouter.config.ApiKeys;
 import org.jairouter.config.ListenerSettings;
 import org.jairouter.config.Monitoring;
@@ -73,7 +74,8 @@ final class ListenerTranslator {
                 .addAllHttpFilters(ModelFilters.httpFilters(
                         settings.maxRequestBytes(),
                         config.services().keySet().stream()
-                                .anyMatch(type -> type.body() == ServiceType.RequestBody.MULTIPART)))
+                                .map(ServiceType::modelSource)
+                                .collect(Collectors.toSet())))
                 // The prompt's prefix key once the body is whole, for the ring's hash (prefix affinity).
                 .addAllHttpFilters(
                         config.services().values().stream().anyMatch(PromptPrefixKey::takenFor)

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jairouter.config.ModelSource;
+import org.jairouter.config.ServiceType;
 
 /**
  * The Lua scripts of the Lua filters, made of the files beside the translator. The header names and
@@ -26,6 +28,8 @@ public final class LuaScripts {
             Map.entry("ERROR_KEY", Names.ERROR_KEY),
             Map.entry("INVALID_BODY", Names.INVALID_BODY),
             Map.entry("MISSING_MODEL", Names.MISSING_MODEL),
+            Map.entry("MAX_MODEL_NAME", ServiceType.MAX_MODEL_NAME),
+            Map.entry("MODEL_FIELD", ModelSource.MULTIPART_MODEL.name()),
             Map.entry("USAGE_NAMESPACE", Names.USAGE_NAMESPACE),
             Map.entry("INPUT_TOKENS", Names.INPUT_TOKENS),
             Map.entry("OUTPUT_TOKENS", Names.OUTPUT_TOKENS),
@@ -45,11 +49,16 @@ public final class LuaScripts {
      * {@code {{NAME}}} replaced by its value from {@link #SHARED_NAMES}; a name it does not know fails.
      */
     public static String of(String... files) {
+        return of(Map.of(), files);
+    }
+
+    /** The same, with some of the shared names given other values (a custom service's model field). */
+    static String of(Map<String, Object> names, String... files) {
         StringBuilder script = new StringBuilder();
         for (String file : files) {
             Matcher placeholder = PLACEHOLDER.matcher(text(file));
             while (placeholder.find()) {
-                Object value = SHARED_NAMES.get(placeholder.group(1));
+                Object value = names.getOrDefault(placeholder.group(1), SHARED_NAMES.get(placeholder.group(1)));
                 if (value == null) {
                     throw new IllegalStateException(file + ": no shared name " + placeholder.group(1));
                 }

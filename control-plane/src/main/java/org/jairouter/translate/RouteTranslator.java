@@ -29,6 +29,7 @@ import java.util.Optional;
 import org.jairouter.config.ApiKeys;
 import org.jairouter.config.ExtraEndpoint;
 import org.jairouter.config.Instance;
+import org.jairouter.config.ModelSource;
 import org.jairouter.config.Monitoring;
 import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
@@ -133,36 +134,42 @@ final class RouteTranslator {
         ServiceType type = service.type();
         String path = at.path();
         String key = at.key();
+        ModelSource source = type.modelSource();
         List<Route> routes = new ArrayList<>();
         // Every route of the path admits only the keys permitted for the service.
         Map<String, Any> keyCheck = ClientKeys.serviceRouteConfig(keys, type);
-        routes.add(Route.newBuilder()
-                .setName(key + ":method_not_allowed")
-                .setMatch(RouteMatch.newBuilder()
-                        .setPath(path)
-                        .addHeaders(HeaderMatcher.newBuilder()
-                                .setName(":method")
-                                .setStringMatch(StringMatcher.newBuilder().setExact("POST"))
-                                .setInvertMatch(true)))
-                .setDirectResponse(direct(405, ErrorReplies.METHOD_NOT_ALLOWED))
-                .putAllTypedPerFilterConfig(keyCheck)
-                .build());
+        // A model named on the request line needs no body: any method may carry it (a custom service's GET).
+        if (source.inBody()) {
+            routes.add(Route.newBuilder()
+                    .setName(key + ":method_not_allowed")
+                    .setMatch(RouteMatch.newBuilder()
+                            .setPath(path)
+                            .addHeaders(HeaderMatcher.newBuilder()
+                                    .setName(":method")
+                                    .setStringMatch(StringMatcher.newBuilder().setExact("POST"))
+                                    .setInvertMatch(true)))
+                    .setDirectResponse(direct(405, ErrorReplies.METHOD_NOT_ALLOWED))
+                    .putAllTypedPerFilterConfig(keyCheck)
+                    .build());
+        }
         // Every route that can match before the body is read switches the body buffer and reader on, and the
         // usage readers: Envoy builds a request's filter chain from the route matched first (awaiting_body below).
         Map<String, Any> bodyReader = new HashMap<>(keyCheck);
         bodyReader.putAll(UsageFilters.perRoute(type, monitoring));
-        bodyReader.putAll(ModelFilters.enabledFor(type.body()));
+        bodyReader.putAll(ModelFilters.enabledFor(source));
         bodyReader.putAll(PromptPrefixKey.perRoute(service));
-        routes.add(Route.newBuilder()
-                .setName(key + ":" + Names.INVALID_BODY)
-                .setMatch(metadataMatch(path, Names.ERROR_KEY, Names.INVALID_BODY))
-                .setDirectResponse(direct(400, ErrorReplies.invalidBody(type.body())))
-                .putAllTypedPerFilterConfig(bodyReader)
-                .build());
+        if (source.inBody()) {
+            routes.add(Route.newBuilder()
+                    .setName(key + ":" + Names.INVALID_BODY)
+                    .setMatch(metadataMatch(path, Names.ERROR_KEY, Names.INVALID_BODY))
+                    .setDirectResponse(direct(400, ErrorReplies.invalidBody(source)))
+                    .putAllTypedPerFilterConfig(bodyReader)
+                    .build());
+        }
         routes.add(Route.newBuilder()
                 .setName(key + ":" + Names.MISSING_MODEL)
                 .setMatch(metadataMatch(path, Names.ERROR_KEY, Names.MISSING_MODEL))
-                .setDirectResponse(direct(400, ErrorReplies.MISSING_MODEL))
+                .setDirectResponse(direct(400, ErrorReplies.missingModel(source)))
                 .putAllTypedPerFilterConfig(bodyReader)
                 .build());
         // Matched again once the body is read, by when Envoy has set the key id.
@@ -208,7 +215,7 @@ final class RouteTranslator {
                             modelIr.gatesInChain(),
                             at.upstreamPath(modelIr)))
                     .putAllTypedPerFilterConfig(bodyReader)
-                    .putAllTypedPerFilterConfig(ModelFilters.modelRouteConfig(type.body()))
+                    .putAllTypedPerFilterConfig(ModelFilters.modelRouteConfig(source))
                     // The key id is for the router's own endpoints only.
                     .addAllRequestHeadersToRemove(keys.enforced() ? List.of(ClientKeys.KEY_ID_HEADER) : List.of());
             if (modelIr.gatesInChain() > 0) {

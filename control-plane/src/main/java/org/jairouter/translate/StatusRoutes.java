@@ -38,8 +38,8 @@ final class StatusRoutes {
         List<String> paths = new ArrayList<>(List.of("/v1/models"));
         if (exposeStatus) {
             paths.add(0, "/v1/status");
-            for (ServiceType type : ServiceType.values()) {
-                paths.add(type.statusPath());
+            for (ServiceType type : ServiceType.builtIn()) {
+                paths.add(type.statusPath().orElseThrow());
             }
         }
         List<Route> routes = new ArrayList<>(paths.stream()

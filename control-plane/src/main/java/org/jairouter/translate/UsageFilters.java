@@ -76,11 +76,13 @@ final class UsageFilters {
         }
         Any enabled = Any.pack(
                 FilterConfig.newBuilder().setConfig(Any.getDefaultInstance()).build());
-        return switch (type) {
-            case CHAT -> Map.of(JSON_USAGE, enabled, SSE_USAGE, enabled);
-            case EMBEDDING, RERANK -> Map.of(JSON_TAIL_USAGE, enabled);
-            default -> Map.of();
-        };
+        // A custom service's answers are read as the chat APIs' are: OpenAI-shaped usage, JSON or SSE.
+        if (type == ServiceType.CHAT || type.isCustom()) {
+            return Map.of(JSON_USAGE, enabled, SSE_USAGE, enabled);
+        }
+        return type == ServiceType.EMBEDDING || type == ServiceType.RERANK
+                ? Map.of(JSON_TAIL_USAGE, enabled)
+                : Map.of();
     }
 
     private static Any sseReader() {

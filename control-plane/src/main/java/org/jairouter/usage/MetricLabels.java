@@ -127,12 +127,11 @@ final class MetricLabels {
         return keyIds.contains(id) ? id : "";
     }
 
-    /** OpenTelemetry's gen_ai.operation.name where one exists, else the service key. */
+    /** OpenTelemetry's gen_ai.operation.name where one exists, else the service key (a custom service's name). */
     private static String operation(ServiceType type) {
-        return switch (type) {
-            case CHAT -> "chat";
-            case EMBEDDING -> "embeddings";
-            default -> type.key();
-        };
+        if (type == ServiceType.CHAT) {
+            return "chat";
+        }
+        return type == ServiceType.EMBEDDING ? "embeddings" : type.key();
     }
 }

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -35,7 +34,7 @@ class BudgetLedgerTest {
         return new ApiKey(
                 id,
                 new Secret("sk-" + id + "-value-0000000"),
-                EnumSet.allOf(ServiceType.class),
+                Set.copyOf(ServiceType.builtIn()),
                 Set.of(),
                 Optional.empty(),
                 true,

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The core scenarios of a deployment, written once: every endpoint, a stream, a config edit. Each
@@ -55,8 +55,12 @@ abstract class CoreScenarios {
         Closing.all(deployment, first, second);
     }
 
+    static List<ServiceType> builtInServices() {
+        return ServiceType.builtIn();
+    }
+
     @ParameterizedTest
-    @EnumSource(ServiceType.class)
+    @MethodSource("builtInServices")
     void everyEndpointAnswersFromTheInstanceOfItsModel(ServiceType service) throws Exception {
         String model = ModelConfig.modelOf(service);
 

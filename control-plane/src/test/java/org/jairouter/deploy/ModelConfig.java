@@ -1,6 +1,5 @@
 package org.jairouter.deploy;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -17,7 +16,7 @@ final class ModelConfig {
 
     /** Each of the seven services with one model, named {@code model-<service key>}, all on one backend. */
     static List<Served> everyService(StubBackend backend) {
-        return Arrays.stream(ServiceType.values())
+        return ServiceType.builtIn().stream()
                 .map(service -> new Served(service, modelOf(service), backend))
                 .toList();
     }

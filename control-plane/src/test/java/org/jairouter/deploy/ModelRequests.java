@@ -21,7 +21,7 @@ final class ModelRequests {
 
     static HttpRequest to(URI base, ServiceType service, String model) {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(service.publicPath()));
-        return switch (service.body()) {
+        return switch (service.modelSource().kind()) {
             case JSON ->
                 request.header("content-type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(
@@ -31,6 +31,7 @@ final class ModelRequests {
                 request.header("content-type", "multipart/form-data; boundary=" + BOUNDARY)
                         .POST(HttpRequest.BodyPublishers.ofByteArray(multipartBody(model)))
                         .build();
+            case QUERY, HEADER -> throw new IllegalArgumentException("built-in services read a body: " + service);
         };
     }
 
