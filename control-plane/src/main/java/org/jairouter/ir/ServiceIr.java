@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jairouter.config.ApiKeys;
 import org.jairouter.config.Instance;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.config.ServiceType;
@@ -30,13 +31,16 @@ public record ServiceIr(ServiceConfig config, Map<String, ModelIr> models) {
 
     private static final String FALLBACK_SUFFIX = "~fallback";
 
+    private static final String LOW_PRIORITY_SUFFIX = "~low-priority";
+
     /**
      * The service's models: their clusters named (each name claimed from {@code names}, shared by every
      * service), their fallback chains, and their gates. A model is entered through a gate when the service
      * caps each instance's concurrent requests and the model stands before the last of some chain: a full
      * model's refusal must be retried on the next model, and Envoy never retries its own overflow refusal.
+     * A capped model that a low-priority key may call gets a low-priority gate as well.
      */
-    static ServiceIr of(ServiceConfig service, ClusterNames names) {
+    static ServiceIr of(ServiceConfig service, ClusterNames names, ApiKeys keys) {
         Map<String, List<Instance>> byModel = activeByModel(service.instances());
         Map<String, String> own = new LinkedHashMap<>();
         Map<String, List<String>> chains = new LinkedHashMap<>();
@@ -65,6 +69,9 @@ public record ServiceIr(ServiceConfig config, Map<String, ModelIr> models) {
                             own.get(model),
                             withFallbacks ? own.get(model) + FALLBACK_SUFFIX : own.get(model),
                             gated.contains(model) ? Optional.of(own.get(model) + GATE_SUFFIX) : Optional.empty(),
+                            capped && calledAtLowPriority(keys, service.type(), model)
+                                    ? Optional.of(own.get(model) + LOW_PRIORITY_SUFFIX)
+                                    : Optional.empty(),
                             chain,
                             withFallbacks
                                     ? chain.stream()
@@ -79,6 +86,11 @@ public record ServiceIr(ServiceConfig config, Map<String, ModelIr> models) {
                             ExtraEndpoints.of(service.type(), chainInstances, gatesInChain)));
         });
         return new ServiceIr(service, models);
+    }
+
+    private static boolean calledAtLowPriority(ApiKeys keys, ServiceType service, String model) {
+        return keys.enforced()
+                && keys.accepted().stream().anyMatch(key -> key.lowPriority() && key.mayUse(service, model));
     }
 
     private static Map<String, List<Instance>> activeByModel(List<Instance> instances) {
@@ -104,6 +116,14 @@ public record ServiceIr(ServiceConfig config, Map<String, ModelIr> models) {
     public List<ModelIr> gatedModels() {
         return models.values().stream()
                 .filter(model -> model.gate().isPresent())
+                .sorted(Comparator.comparing(ModelIr::name))
+                .toList();
+    }
+
+    /** The models entered at low priority through a gate of their own, by name: those gates are made in this order. */
+    public List<ModelIr> lowPriorityGatedModels() {
+        return models.values().stream()
+                .filter(model -> model.lowPriorityGate().isPresent())
                 .sorted(Comparator.comparing(ModelIr::name))
                 .toList();
     }

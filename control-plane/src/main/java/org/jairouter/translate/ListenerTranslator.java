@@ -93,7 +93,10 @@ final class ListenerTranslator {
                         keys.enforced(),
                         RateLimits.httpFilter(ir).isPresent(),
                         config.services().values().stream()
-                                .anyMatch(service -> service.circuitBreaker().maxConcurrentRequests() > 0)))
+                                .anyMatch(service -> service.circuitBreaker().maxConcurrentRequests() > 0),
+                        ir.services().values().stream()
+                                .anyMatch(service ->
+                                        !service.lowPriorityGatedModels().isEmpty())))
                 .setStreamIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))
                 .setRequestHeadersTimeout(Protos.seconds(REQUEST_HEADERS_SECONDS))
                 .setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder()
