@@ -268,11 +268,14 @@ final class ErrorReplies {
 
     /**
      * The replies of a model's low-priority gate ({@link LowPriorityGates}), which only low-priority requests
-     * take: the model full refuses them as their share in use does outside.
+     * take: the model full refuses them as their share in use does outside. Each names no instance, so that
+     * the record of a request the gate refused counts on no instance and no budget.
      */
     static LocalReplyConfig lowPriorityGateReplyConfig(String model) {
         String name = model.replace("%", "%%");
-        return internalListenerReplies(lowPriorityRefused(flag("UO"), name), name, List.of());
+        // No instance answered: the one Envoy had picked (its route names it) must not count as serving.
+        HeaderValueOption noInstance = header(LowPriorityGates.INSTANCE_HEADER, "-");
+        return internalListenerReplies(lowPriorityRefused(flag("UO"), name), name, List.of(noInstance));
     }
 
     /** The replies of an internal listener, the model named as configured, each with these headers. */

@@ -1,10 +1,13 @@
 package org.jairouter.translate;
 
+import com.google.protobuf.Any;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.ir.ModelIr;
 
@@ -36,7 +39,36 @@ final class LowPriorityGates {
             .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
             .build();
 
+    /**
+     * On a low-priority answer, from the route inside: the instance that served it. Outside, the request's
+     * instance is the gate; the recorder moves this into the request's record and off the answer.
+     */
+    static final String INSTANCE_HEADER = Names.INTERNAL_HEADER_PREFIX + "instance";
+
+    private static final String INSTANCE_RECORDER = "jairouter.low_priority_instance";
+
     private LowPriorityGates() {}
+
+    /**
+     * The outer listener's filter that moves {@link #INSTANCE_HEADER} into dynamic metadata, where the
+     * request's record reads it ({@link Names#GATED_INSTANCE_KEY}). On for every route: a request's filters
+     * are those of the route it matched first, before its body named the model (and so its low-priority
+     * route); an answer without the header costs one lookup.
+     */
+    static HttpFilter instanceRecorder() {
+        Config.Rule rule = Config.Rule.newBuilder()
+                .setHeader(INSTANCE_HEADER)
+                .setOnHeaderPresent(Config.KeyValuePair.newBuilder()
+                        .setMetadataNamespace(Names.METADATA_NAMESPACE)
+                        .setKey(Names.GATED_INSTANCE_KEY))
+                .setRemove(true)
+                .build();
+        return HttpFilter.newBuilder()
+                .setName(INSTANCE_RECORDER)
+                .setTypedConfig(
+                        Any.pack(Config.newBuilder().addResponseRules(rule).build()))
+                .build();
+    }
 
     static Cluster cluster(String gate, ModelIr model, ServiceConfig service) {
         return SaturationGates.internalCluster(

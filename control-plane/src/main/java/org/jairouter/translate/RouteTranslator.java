@@ -291,7 +291,12 @@ final class RouteTranslator {
                 .setRoute(
                         modelRoute(service, model, Optional.empty()).toBuilder().clearPrefixRewrite())
                 // The mark is for the outer listener's refusal only.
-                .addRequestHeadersToRemove(LowPriorityGates.MARK.getHeader().getKey());
+                .addRequestHeadersToRemove(LowPriorityGates.MARK.getHeader().getKey())
+                .addResponseHeadersToAdd(HeaderValueOption.newBuilder()
+                        .setHeader(HeaderValue.newBuilder()
+                                .setKey(LowPriorityGates.INSTANCE_HEADER)
+                                .setValue("%UPSTREAM_HOST_NAME%"))
+                        .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
         withResponseHeaders(route, model);
         return route.build();
     }

@@ -58,8 +58,9 @@ public final class RouterMetrics implements AutoCloseable {
     public BindableService requestRecords(KeyUsage keyUsage) {
         return new RequestRecordReceiver(controlPlane::recordBatchReceived, record -> {
             requests.record(record);
-            String keyId = labels.keyId(record.keyId());
-            if (!keyId.isEmpty() && !record.instance().isEmpty()) {
+            MetricLabels current = labels;
+            String keyId = current.keyId(record.keyId());
+            if (!keyId.isEmpty() && !current.servingHost(record).isEmpty()) {
                 keyUsage.record(keyId, 1, record.tokens());
             }
         });

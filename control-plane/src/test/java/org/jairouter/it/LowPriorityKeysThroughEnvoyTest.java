@@ -129,6 +129,29 @@ class LowPriorityKeysThroughEnvoyTest {
         assertEquals(CAP, slow.mostInFlight(), "the most requests the instance ever carried");
     }
 
+    @Test
+    void batchRequestsCountOnTheInstanceBehindTheGateAndRefusalsOnNone() throws Exception {
+        String key = "key_id=\"nightly-batch\"";
+        String atTheInstance = "instance=\"" + slow.baseUrl() + "\"";
+        long servedBefore = router.requestsCounted("2xx", key, atTheInstance);
+        long refusedBefore = router.requestsCounted("4xx", key);
+        RouterHarness.chat(batch, "m");
+        Gate held = slow.holdRequests();
+        // The model full of interactive requests: the gate inside refuses, after Envoy picked the instance.
+        List<CompletableFuture<ChatCompletion>> admitted = start(interactive, CAP);
+        Conditions.await("the model full", WAIT, () -> slow.inFlight() == CAP);
+        assertBatchRefused(refusal(batch));
+        held.open();
+        admitted.forEach(CompletableFuture::join);
+
+        Conditions.await(
+                "the served batch request counted at its instance, the refused one counted",
+                WAIT,
+                () -> router.requestsCounted("2xx", key, atTheInstance) >= servedBefore + 1
+                        && router.requestsCounted("4xx", key) >= refusedBefore + 1);
+        assertEquals(0, router.requestsCounted("4xx", key, atTheInstance), "refusals counted at the instance");
+    }
+
     private List<CompletableFuture<ChatCompletion>> start(OpenAIClient client, int count) {
         List<CompletableFuture<ChatCompletion>> calls = new ArrayList<>();
         for (int i = 0; i < count; i++) {
