@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
+import com.openai.core.http.HttpResponseFor;
 import com.openai.errors.InternalServerException;
 import com.openai.errors.OpenAIServiceException;
 import com.openai.errors.RateLimitException;
@@ -39,6 +40,15 @@ class LowPriorityKeysThroughEnvoyTest {
     private static final ChatCompletionCreateParams CHAT =
             ChatCompletionCreateParams.builder().model("m").addUserMessage("hi").build();
     private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String KEYS = """
+            jairouter:
+              security:
+                enabled: true
+                api-key:
+                  keys:
+                    - {key-id: interactive, key-value: "%s"}
+                    - {key-id: nightly-batch, key-value: "%s", priority: low}
+            """.formatted(INTERACTIVE, BATCH);
 
     private static StubBackend slow;
     private static RouterHarness router;
@@ -49,14 +59,7 @@ class LowPriorityKeysThroughEnvoyTest {
     @BeforeAll
     static void start() throws Exception {
         slow = StubBackend.start("slow");
-        router = RouterHarness.start("""
-                jairouter:
-                  security:
-                    enabled: true
-                    api-key:
-                      keys:
-                        - {key-id: interactive, key-value: "%s"}
-                        - {key-id: nightly-batch, key-value: "%s", priority: low}
+        router = RouterHarness.start(KEYS + """
                 model:
                   services:
                     chat:
@@ -64,7 +67,7 @@ class LowPriorityKeysThroughEnvoyTest {
                       circuit-breaker: {max-concurrent-requests: %d, max-concurrent-low-priority-requests: %d}
                       instances:
                         - {name: m, base-url: "%s"}
-                """.formatted(INTERACTIVE, BATCH, CAP, LOW_PRIORITY_SHARE, slow.baseUrl()));
+                """.formatted(CAP, LOW_PRIORITY_SHARE, slow.baseUrl()));
         interactive = RouterHarness.clientBuilder(router.baseUrl())
                 .apiKey(INTERACTIVE)
                 .build();
@@ -150,6 +153,34 @@ class LowPriorityKeysThroughEnvoyTest {
                 () -> router.requestsCounted("2xx", key, atTheInstance) >= servedBefore + 1
                         && router.requestsCounted("4xx", key) >= refusedBefore + 1);
         assertEquals(0, router.requestsCounted("4xx", key, atTheInstance), "refusals counted at the instance");
+    }
+
+    @Test
+    void aFullModelPassesBatchRequestsToItsFallback() throws Exception {
+        String capped = "health-check: {type: none}\ncircuit-breaker: {max-concurrent-requests: 1}";
+        try (FallbackServers servers = FallbackServers.start();
+                RouterHarness chain = FallbackServers.route(
+                        KEYS + "model:\n  services:\n" + servers.services(capped, ""), "~low-priority")) {
+            OpenAIClient chainInteractive = RouterHarness.clientBuilder(chain.baseUrl())
+                    .apiKey(INTERACTIVE)
+                    .build();
+            OpenAIClient chainBatch =
+                    RouterHarness.clientBuilder(chain.baseUrl()).apiKey(BATCH).build();
+            Gate bigHeld = servers.big.holdRequests();
+            CompletableFuture<HttpResponseFor<ChatCompletion>> atBig =
+                    CompletableFuture.supplyAsync(() -> FallbackCalls.chat(chainInteractive, "big"), callers);
+            Conditions.await("big full", WAIT, () -> servers.big.inFlight() == 1);
+
+            HttpResponseFor<ChatCompletion> fallback = FallbackCalls.chat(chainBatch, "big");
+
+            assertEquals("Hello from small", FallbackCalls.content(fallback.parse()));
+            assertEquals(List.of("small"), fallback.headers().values(FallbackCalls.SERVED));
+            assertEquals("small", FallbackCalls.last(servers.small).model());
+            bigHeld.open();
+            assertEquals("Hello from big", FallbackCalls.content(atBig.get().parse()));
+            chainInteractive.close();
+            chainBatch.close();
+        }
     }
 
     private List<CompletableFuture<ChatCompletion>> start(OpenAIClient client, int count) {
