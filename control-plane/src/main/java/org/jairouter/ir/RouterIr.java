@@ -55,7 +55,7 @@ public record RouterIr(
         ClusterNames names = new ClusterNames();
         Map<ServiceType, ServiceIr> services = new EnumMap<>(ServiceType.class);
         for (ServiceConfig service : served.services().values()) {
-            services.put(service.type(), ServiceIr.of(service, names, served.apiKeys()));
+            services.put(service.type(), ServiceIr.of(service, names));
         }
         return new RouterIr(served, services, discovering);
     }

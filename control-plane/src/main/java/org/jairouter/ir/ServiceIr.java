@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import org.jairouter.config.ApiKeys;
 import org.jairouter.config.Instance;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.config.ServiceType;
@@ -38,9 +37,9 @@ public record ServiceIr(ServiceConfig config, Map<String, ModelIr> models) {
      * service), their fallback chains, and their gates. A model is entered through a gate when the service
      * caps each instance's concurrent requests and the model stands before the last of some chain: a full
      * model's refusal must be retried on the next model, and Envoy never retries its own overflow refusal.
-     * A capped model that a low-priority key may call gets a low-priority gate as well.
+     * Every capped model has a low-priority gate as well, where low-priority requests enter it.
      */
-    static ServiceIr of(ServiceConfig service, ClusterNames names, ApiKeys keys) {
+    static ServiceIr of(ServiceConfig service, ClusterNames names) {
         Map<String, List<Instance>> byModel = activeByModel(service.instances());
         Map<String, String> own = new LinkedHashMap<>();
         Map<String, List<String>> chains = new LinkedHashMap<>();
@@ -69,9 +68,7 @@ public record ServiceIr(ServiceConfig config, Map<String, ModelIr> models) {
                             own.get(model),
                             withFallbacks ? own.get(model) + FALLBACK_SUFFIX : own.get(model),
                             gated.contains(model) ? Optional.of(own.get(model) + GATE_SUFFIX) : Optional.empty(),
-                            capped && calledAtLowPriority(keys, service.type(), model)
-                                    ? Optional.of(own.get(model) + LOW_PRIORITY_SUFFIX)
-                                    : Optional.empty(),
+                            capped ? Optional.of(own.get(model) + LOW_PRIORITY_SUFFIX) : Optional.empty(),
                             chain,
                             withFallbacks
                                     ? chain.stream()
@@ -86,11 +83,6 @@ public record ServiceIr(ServiceConfig config, Map<String, ModelIr> models) {
                             ExtraEndpoints.of(service.type(), chainInstances, gatesInChain)));
         });
         return new ServiceIr(service, models);
-    }
-
-    private static boolean calledAtLowPriority(ApiKeys keys, ServiceType service, String model) {
-        return keys.enforced()
-                && keys.accepted().stream().anyMatch(key -> key.lowPriority() && key.mayUse(service, model));
     }
 
     private static Map<String, List<Instance>> activeByModel(List<Instance> instances) {

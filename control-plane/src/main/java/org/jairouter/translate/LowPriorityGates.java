@@ -6,14 +6,16 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.ir.ModelIr;
 
 /**
- * Interactive before batch. Requests of low-priority keys enter a capped model through a gate of their
- * own: a cluster of one endpoint, an internal listener of the same Envoy, whose only route is the model's
+ * Interactive before batch. Low-priority requests (of low-priority keys, or asking for it: {@link #ASKED})
+ * enter a capped model through a gate of their own: a cluster of one endpoint, an internal listener of the same Envoy, whose only route is the model's
  * route. The gate's cluster admits at most the low-priority share of the model's max-concurrent-requests
  * (its {@code max_requests}); inside, the model's own cluster counts the request with every other one.
  * Two counters, held together for the whole request, so that with N the model's cap and B its
@@ -37,6 +39,16 @@ final class LowPriorityGates {
                     .setKey(Names.INTERNAL_HEADER_PREFIX + "priority")
                     .setValue("low"))
             .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
+            .build();
+
+    /**
+     * A request that asks for low priority itself: any client may lower its own requests' priority (a
+     * gateway holding one key marks its batch traffic so), none may raise it (a low-priority key's requests
+     * stay low whatever they send). The header reaches the instance as the client's other headers do.
+     */
+    static final HeaderMatcher ASKED = HeaderMatcher.newBuilder()
+            .setName("x-request-priority")
+            .setStringMatch(StringMatcher.newBuilder().setExact("low").setIgnoreCase(true))
             .build();
 
     /**

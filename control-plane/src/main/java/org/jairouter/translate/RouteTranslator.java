@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import org.jairouter.config.ApiKeys;
 import org.jairouter.config.ExtraEndpoint;
 import org.jairouter.config.Instance;
@@ -188,22 +189,28 @@ final class RouteTranslator {
             Map<String, Any> modelFilters = ModelFilters.modelRouteConfig(type.body());
             // The key id is for the router's own endpoints only.
             List<String> keyIdRemoved = keys.enforced() ? List.of(ClientKeys.KEY_ID_HEADER) : List.of();
-            modelIr.lowPriorityGate()
-                    .flatMap(gate -> ClientKeys.lowPriorityKeys(keys, type, model)
-                            .map(lowPriorityKeys -> Route.newBuilder()
-                                    .setName(key + ":" + model + ":low_priority")
-                                    .setMatch(metadataMatch(path, Names.MODEL_KEY, model).toBuilder()
-                                            .addHeaders(lowPriorityKeys))
-                                    .setRoute(toLowPriorityGate(gate, modelIr, at.upstreamPath(modelIr)))
-                                    .putAllTypedPerFilterConfig(bodyReader)
-                                    .putAllTypedPerFilterConfig(modelFilters)
-                                    .addAllRequestHeadersToRemove(keyIdRemoved)
-                                    .addRequestHeadersToAdd(LowPriorityGates.MARK)
-                                    .build()))
-                    .ifPresent(routes::add);
             Optional<HeaderMatcher> permittedKeys = ClientKeys.modelRouteMatch(keys, type, model);
             RouteMatch.Builder match = metadataMatch(path, Names.MODEL_KEY, model).toBuilder();
             permittedKeys.ifPresent(match::addHeaders);
+            modelIr.lowPriorityGate().ifPresent(gate -> {
+                BiFunction<String, RouteMatch.Builder, Route> toGate = (name, lowPriorityMatch) -> Route.newBuilder()
+                        .setName(key + ":" + model + ":" + name)
+                        .setMatch(lowPriorityMatch)
+                        .setRoute(toLowPriorityGate(gate, modelIr, at.upstreamPath(modelIr)))
+                        .putAllTypedPerFilterConfig(bodyReader)
+                        .putAllTypedPerFilterConfig(modelFilters)
+                        .addAllRequestHeadersToRemove(keyIdRemoved)
+                        .addRequestHeadersToAdd(LowPriorityGates.MARK)
+                        .build();
+                // A low-priority key's requests, whatever they ask; then any request permitted on the model
+                // that asks for low priority itself.
+                ClientKeys.lowPriorityKeys(keys, type, model)
+                        .ifPresent(lowPriorityKeys -> routes.add(toGate.apply(
+                                "low_priority",
+                                metadataMatch(path, Names.MODEL_KEY, model).toBuilder()
+                                        .addHeaders(lowPriorityKeys))));
+                routes.add(toGate.apply("low_priority_asked", match.clone().addHeaders(LowPriorityGates.ASKED)));
+            });
             Route.Builder route = Route.newBuilder()
                     .setName(key + ":" + model)
                     .setMatch(match)

@@ -133,6 +133,34 @@ class LowPriorityKeysThroughEnvoyTest {
     }
 
     @Test
+    void anInteractiveKeyMayAskForLowPriorityAndABatchKeyCannotAskForMore() throws Exception {
+        OpenAIClient asksLow = RouterHarness.clientBuilder(router.baseUrl())
+                .apiKey(INTERACTIVE)
+                .putHeader("X-Request-Priority", "Low")
+                .build();
+        OpenAIClient batchAsksNormal = RouterHarness.clientBuilder(router.baseUrl())
+                .apiKey(BATCH)
+                .putHeader("X-Request-Priority", "normal")
+                .build();
+        try {
+            Gate held = slow.holdRequests();
+            List<CompletableFuture<ChatCompletion>> admitted = new ArrayList<>(start(asksLow, LOW_PRIORITY_SHARE));
+            Conditions.await("the batch share held", WAIT, () -> slow.inFlight() == LOW_PRIORITY_SHARE);
+
+            assertBatchRefused(refusal(asksLow));
+            assertBatchRefused(refusal(batchAsksNormal));
+            admitted.addAll(start(interactive, 1));
+            Conditions.await("interactive admitted", WAIT, () -> slow.inFlight() == LOW_PRIORITY_SHARE + 1);
+
+            held.open();
+            admitted.forEach(CompletableFuture::join);
+        } finally {
+            asksLow.close();
+            batchAsksNormal.close();
+        }
+    }
+
+    @Test
     void batchRequestsCountOnTheInstanceBehindTheGateAndRefusalsOnNone() throws Exception {
         String key = "key_id=\"nightly-batch\"";
         String atTheInstance = "instance=\"" + slow.baseUrl() + "\"";
