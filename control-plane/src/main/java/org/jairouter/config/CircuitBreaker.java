@@ -9,9 +9,9 @@ package org.jairouter.config;
  * @param maxConcurrentRequests ours: requests in flight per instance, enforced as the model's total
  *                              (this times its active instances; beyond it 503, see
  *                              docs/health-and-fallback.md); 0 for no limit
- * @param maxConcurrentLowPriorityRequests ours: of those, how many low-priority requests (keys of {@code
- *                              priority: low}) per instance; 0 for the default, half (see {@link
- *                              #lowPriorityRequests})
+ * @param maxConcurrentLowPriorityRequests ours: of those, how many low-priority requests (of keys of
+ *                              {@code priority: low}, or asking for it) per instance; 0 for the default,
+ *                              half (see {@link #lowPriorityRequests})
  * @param modelLimits           ours: what each model of the service carries at once, all instances together
  */
 public record CircuitBreaker(

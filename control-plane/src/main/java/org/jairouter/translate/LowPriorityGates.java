@@ -15,9 +15,10 @@ import org.jairouter.ir.ModelIr;
 
 /**
  * Interactive before batch. Low-priority requests (of low-priority keys, or asking for it: {@link #ASKED})
- * enter a capped model through a gate of their own: a cluster of one endpoint, an internal listener of the same Envoy, whose only route is the model's
- * route. The gate's cluster admits at most the low-priority share of the model's max-concurrent-requests
- * (its {@code max_requests}); inside, the model's own cluster counts the request with every other one.
+ * enter a capped model through a gate of their own: a cluster of one endpoint, an internal listener of
+ * the same Envoy, whose only route is the model's route. The gate's cluster admits at most the
+ * low-priority share of the model's max-concurrent-requests (its {@code max_requests}); inside, the
+ * model's own cluster counts the request with every other one.
  * Two counters, held together for the whole request, so that with N the model's cap and B its
  * low-priority share:
  *
