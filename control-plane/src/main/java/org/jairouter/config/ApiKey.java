@@ -15,6 +15,8 @@ import java.util.Set;
  * @param ratePerMinute    requests per minute, 0 for no limit
  * @param dailyRequests    requests per day over the fleet, 0 for no limit
  * @param dailyTokens      tokens per day over the fleet, 0 for no limit
+ * @param lowPriority      its requests are batch work: on a model at its max-concurrent-requests they are
+ *                         refused first, within the share the model leaves them (docs/keys-and-budgets.md)
  */
 public record ApiKey(
         String id,
@@ -26,7 +28,8 @@ public record ApiKey(
         List<String> allowedAddresses,
         int ratePerMinute,
         long dailyRequests,
-        long dailyTokens) {
+        long dailyTokens,
+        boolean lowPriority) {
 
     public ApiKey {
         services = Set.copyOf(services);
@@ -41,7 +44,7 @@ public record ApiKey(
 
     /** A key of this id that may call nothing: what an id the config does not know is taken for. */
     public static ApiKey permittingNothing(String id) {
-        return new ApiKey(id, new Secret(""), Set.of(), Set.of(), Optional.empty(), false, List.of(), 0, 0, 0);
+        return new ApiKey(id, new Secret(""), Set.of(), Set.of(), Optional.empty(), false, List.of(), 0, 0, 0, false);
     }
 
     public boolean mayUse(ServiceType service, String model) {

@@ -28,7 +28,8 @@ final class ApiKeyReader {
             "rate-limit-per-minute",
             "daily-request-limit",
             "daily-token-limit",
-            "models");
+            "models",
+            "priority");
     /** JAiRouter keys that describe a key but change nothing at the door. */
     private static final Set<String> IGNORED_KEYS = Set.of(
             "description",
@@ -76,6 +77,9 @@ final class ApiKeyReader {
         int perMinute = number(entries, "rate-limit-per-minute", 1_000_000).intValue();
         long dailyRequests = number(entries, "daily-request-limit", Integer.MAX_VALUE);
         long dailyTokens = number(entries, "daily-token-limit", Long.MAX_VALUE / 2);
+        boolean lowPriority = Optional.ofNullable(entries.get("priority"))
+                .flatMap(ApiKeyReader::lowPriority)
+                .orElse(false);
         if (id.isEmpty() || value.isEmpty()) {
             return Optional.empty();
         }
@@ -89,7 +93,8 @@ final class ApiKeyReader {
                 addresses,
                 perMinute,
                 dailyRequests,
-                dailyTokens));
+                dailyTokens,
+                lowPriority));
     }
 
     private static Optional<String> id(YamlSection id) {
@@ -99,6 +104,19 @@ final class ApiKeyReader {
             }
             id.error("expected an id of up to 64 letters, digits and . _ @ -, got '" + text + "'");
             return false;
+        });
+    }
+
+    /** {@code low} (batch work) or {@code normal} (interactive, the default): true for low. */
+    private static Optional<Boolean> lowPriority(YamlSection priority) {
+        return priority.text().flatMap(text -> switch (text) {
+            case "low" -> Optional.of(true);
+            case "normal" -> Optional.of(false);
+            default -> {
+                priority.error(
+                        "expected low (batch work, refused first when a model is full) or normal, got '" + text + "'");
+                yield Optional.empty();
+            }
         });
     }
 

@@ -12,6 +12,7 @@ final class CircuitBreakerReader {
             "timeout",
             "success-threshold",
             "max-concurrent-requests",
+            "max-concurrent-low-priority-requests",
             "max-connections",
             "max-pending-requests",
             "max-requests");
@@ -36,8 +37,32 @@ final class CircuitBreakerReader {
         int concurrent = Optional.ofNullable(entries.get("max-concurrent-requests"))
                 .flatMap(n -> n.integer(0, 1_000_000))
                 .orElse(inherited.maxConcurrentRequests());
+        int lowPriority = lowPriority(entries, concurrent, inherited.maxConcurrentLowPriorityRequests());
         return new CircuitBreaker(
-                enabled, failures, timeout, successes, concurrent, modelLimits(entries, inherited.modelLimits()));
+                enabled,
+                failures,
+                timeout,
+                successes,
+                concurrent,
+                lowPriority,
+                modelLimits(entries, inherited.modelLimits()));
+    }
+
+    /** The low-priority share per instance, at most max-concurrent-requests (the reserve may be nothing). */
+    private static int lowPriority(Map<String, YamlSection> entries, int concurrent, int inherited) {
+        YamlSection own = entries.get("max-concurrent-low-priority-requests");
+        int lowPriority =
+                Optional.ofNullable(own).flatMap(n -> n.integer(0, 1_000_000)).orElse(inherited);
+        if (lowPriority > 0 && concurrent > 0 && lowPriority > concurrent) {
+            YamlSection at = own != null ? own : entries.get("max-concurrent-requests");
+            at.error("max-concurrent-low-priority-requests (" + lowPriority
+                    + ") must be at most max-concurrent-requests (" + concurrent + ")");
+            return concurrent;
+        }
+        if (own != null && lowPriority > 0 && concurrent == 0) {
+            own.warn("has no effect without max-concurrent-requests: a model without a cap is never full");
+        }
+        return lowPriority;
     }
 
     private static ModelLimits modelLimits(Map<String, YamlSection> entries, ModelLimits inherited) {

@@ -44,6 +44,7 @@ public final class IrJson {
         described.put("cluster", model.cluster());
         described.put("routed_cluster", model.routedCluster());
         model.gate().ifPresent(gate -> described.put("gate", gate));
+        model.lowPriorityGate().ifPresent(gate -> described.put("low_priority_gate", gate));
         if (model.hasFallbacks()) {
             described.put("fallback_chain", model.fallbackChain());
             described.put("chain_clusters", model.chainClusters());

@@ -17,6 +17,10 @@ import org.jairouter.config.Instance;
  *                         when it has fallbacks, else {@code cluster}
  * @param gate             the saturation gate (a cluster and an internal listener of the same name) through
  *                         which a fallback chain enters this model when the model may be full; empty when none
+ * @param lowPriorityGate  the gate (a cluster and an internal listener of the same name) through which low-priority
+ *                         requests (of low-priority keys, or asking for it) enter this model: its cluster admits
+ *                         the low-priority share of the model's max-concurrent-requests, its route leads where the
+ *                         model's route does; empty when the model has no cap
  * @param fallbackChain    the models that serve its requests, in order: itself, then its fallbacks with active
  *                         instances (depth first, each once)
  * @param chainClusters    the aggregate's members when it has fallbacks: each chain model's gate, or its own
@@ -33,6 +37,7 @@ public record ModelIr(
         String cluster,
         String routedCluster,
         Optional<String> gate,
+        Optional<String> lowPriorityGate,
         List<String> fallbackChain,
         List<String> chainClusters,
         List<Instance> instances,

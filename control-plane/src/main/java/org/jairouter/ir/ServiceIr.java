@@ -30,11 +30,14 @@ public record ServiceIr(ServiceConfig config, Map<String, ModelIr> models) {
 
     private static final String FALLBACK_SUFFIX = "~fallback";
 
+    private static final String LOW_PRIORITY_SUFFIX = "~low-priority";
+
     /**
      * The service's models: their clusters named (each name claimed from {@code names}, shared by every
      * service), their fallback chains, and their gates. A model is entered through a gate when the service
      * caps each instance's concurrent requests and the model stands before the last of some chain: a full
      * model's refusal must be retried on the next model, and Envoy never retries its own overflow refusal.
+     * Every capped model has a low-priority gate as well, where low-priority requests enter it.
      */
     static ServiceIr of(ServiceConfig service, ClusterNames names) {
         Map<String, List<Instance>> byModel = activeByModel(service.instances());
@@ -65,6 +68,7 @@ public record ServiceIr(ServiceConfig config, Map<String, ModelIr> models) {
                             own.get(model),
                             withFallbacks ? own.get(model) + FALLBACK_SUFFIX : own.get(model),
                             gated.contains(model) ? Optional.of(own.get(model) + GATE_SUFFIX) : Optional.empty(),
+                            capped ? Optional.of(own.get(model) + LOW_PRIORITY_SUFFIX) : Optional.empty(),
                             chain,
                             withFallbacks
                                     ? chain.stream()
@@ -104,6 +108,14 @@ public record ServiceIr(ServiceConfig config, Map<String, ModelIr> models) {
     public List<ModelIr> gatedModels() {
         return models.values().stream()
                 .filter(model -> model.gate().isPresent())
+                .sorted(Comparator.comparing(ModelIr::name))
+                .toList();
+    }
+
+    /** The models entered at low priority through a gate of their own, by name: those gates are made in this order. */
+    public List<ModelIr> lowPriorityGatedModels() {
+        return models.values().stream()
+                .filter(model -> model.lowPriorityGate().isPresent())
                 .sorted(Comparator.comparing(ModelIr::name))
                 .toList();
     }

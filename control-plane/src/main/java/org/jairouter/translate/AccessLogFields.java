@@ -22,6 +22,9 @@ public final class AccessLogFields {
     public static final String CLUSTER = "upstream_cluster";
     public static final String ROUTE = "route";
     public static final String INSTANCE = "instance";
+    /** The instance behind a low-priority gate, where {@link #INSTANCE} is the gate. */
+    public static final String GATED_INSTANCE = "gated_instance";
+
     public static final String UPSTREAM_HOST = "upstream_host";
     public static final String UPSTREAM_PATH = "upstream_path";
     public static final String STATUS = "status";
@@ -46,6 +49,7 @@ public final class AccessLogFields {
             CLUSTER,
             ROUTE,
             INSTANCE,
+            GATED_INSTANCE,
             STATUS,
             RESPONSE_FLAGS,
             CONTENT_TYPE,
@@ -100,6 +104,9 @@ public final class AccessLogFields {
         fields.put(ROUTE, "%ROUTE_NAME%");
         // The endpoint's hostname is the instance's host[:port] as configured.
         fields.put(INSTANCE, "%UPSTREAM_HOST_NAME%");
+        fields.put(
+                GATED_INSTANCE,
+                "%DYNAMIC_METADATA(" + Names.METADATA_NAMESPACE + ":" + Names.GATED_INSTANCE_KEY + ")%");
         fields.put(UPSTREAM_HOST, "%UPSTREAM_HOST%");
         fields.put(UPSTREAM_PATH, "%PATH(NQ:PATH)%");
         fields.put(STATUS, "%RESPONSE_CODE%");

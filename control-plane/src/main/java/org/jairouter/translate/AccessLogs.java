@@ -40,9 +40,12 @@ final class AccessLogs {
 
     private AccessLogs() {}
 
-    /** @param keysEnforced whether records carry the client key's id (without keys it is never set) */
-    static List<AccessLog> accessLogs(Monitoring monitoring, boolean keysEnforced) {
-        Map<String, String> fields = fields(keysEnforced);
+    /**
+     * @param keysEnforced whether records carry the client key's id (without keys it is never set)
+     * @param lowPriority  whether records carry the instance behind a low-priority gate (set only there)
+     */
+    static List<AccessLog> accessLogs(Monitoring monitoring, boolean keysEnforced, boolean lowPriority) {
+        Map<String, String> fields = fields(keysEnforced, lowPriority);
         List<AccessLog> logs = new ArrayList<>();
         if (monitoring.enabled()) {
             logs.add(AccessLog.newBuilder()
@@ -63,10 +66,13 @@ final class AccessLogs {
         return logs;
     }
 
-    private static Map<String, String> fields(boolean keysEnforced) {
+    private static Map<String, String> fields(boolean keysEnforced, boolean lowPriority) {
         Map<String, String> fields = new LinkedHashMap<>(AccessLogFields.OPERATORS);
         if (!keysEnforced) {
             fields.remove(AccessLogFields.KEY_ID);
+        }
+        if (!lowPriority) {
+            fields.remove(AccessLogFields.GATED_INSTANCE);
         }
         return fields;
     }

@@ -250,6 +250,18 @@ final class ClientKeys {
         return Optional.of(keyIdIs(allowed.isEmpty() ? List.of(NOBODY) : allowed));
     }
 
+    /** The low-priority keys that may call the model, if any: their requests take the model's low-priority gate. */
+    static Optional<HeaderMatcher> lowPriorityKeys(ApiKeys keys, ServiceType service, String model) {
+        if (!keys.enforced()) {
+            return Optional.empty();
+        }
+        List<String> ids = keys.accepted().stream()
+                .filter(key -> key.lowPriority() && key.mayUse(service, model))
+                .map(ApiKey::id)
+                .toList();
+        return ids.isEmpty() ? Optional.empty() : Optional.of(keyIdIs(ids));
+    }
+
     /** The keys whose daily budget is spent, if any: they meet a 429 instead of their model. */
     static Optional<HeaderMatcher> spentKeys(ApiKeys keys) {
         if (!keys.enforced() || keys.spent().isEmpty()) {

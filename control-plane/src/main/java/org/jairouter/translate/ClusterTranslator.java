@@ -122,6 +122,15 @@ final class ClusterTranslator {
         return limits(model, requests);
     }
 
+    /**
+     * The limits of a model's low-priority gate: its max_requests, the low-priority share of the model's
+     * max-concurrent-requests over all its instances, is one counter of its own, on top of the model's.
+     */
+    static CircuitBreakers lowPriorityLimits(CircuitBreaker breaker, int instanceCount) {
+        ModelLimits model = breaker.modelLimits();
+        return limits(model, (int) Math.min(model.maxRequests(), (long) breaker.lowPriorityRequests() * instanceCount));
+    }
+
     /** The model's limits without max-concurrent-requests: for a cluster whose requests meet the cap further on. */
     static CircuitBreakers uncappedLimits(CircuitBreaker breaker) {
         return limits(breaker.modelLimits(), breaker.modelLimits().maxRequests());

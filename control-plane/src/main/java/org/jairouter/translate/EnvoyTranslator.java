@@ -104,6 +104,13 @@ public final class EnvoyTranslator {
                             model.chainInstances()));
                 }
             }
+            // After the clusters their routes lead to.
+            for (ModelIr model : service.lowPriorityGatedModels()) {
+                String gate = model.lowPriorityGate().orElseThrow();
+                clusters.add(LowPriorityGates.cluster(gate, model, settings));
+                listeners.add(LowPriorityGates.listener(
+                        gate, model, settings, ir.config().listener().trustedProxyHops()));
+            }
         }
         return new EnvoyResources(listeners, List.of(RouteTranslator.routes(ir, parts)), clusters, endpoints);
     }

@@ -3,6 +3,7 @@ package org.jairouter.translate;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.NullValue;
 import com.google.protobuf.Struct;
+import com.google.protobuf.UInt32Value;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLogFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.AndFilter;
@@ -15,6 +16,7 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.RuntimeUInt32;
 import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.LocalReplyConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.ResponseMapper;
 import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
@@ -149,6 +151,29 @@ final class ErrorReplies {
                         .build();
     }
 
+    /** How long a refused low-priority (batch) client should wait: slots free as generations end. */
+    static final int LOW_PRIORITY_RETRY_AFTER_SECONDS = 5;
+
+    /**
+     * A low-priority request refused ({@link LowPriorityGates}): its share of the model in use, or the model
+     * full. 429, which the SDKs retry after retry-after, as they do a 503.
+     */
+    private static ResponseMapper lowPriorityRefused(AccessLogFilter filter, String model) {
+        return new Reply(
+                        filter,
+                        "Model '" + model + "' is busy and this API key's requests are low priority: they may"
+                                + " use only part of the model's max-concurrent-requests, the rest is kept for"
+                                + " interactive requests. Retry after the number of seconds in the retry-after"
+                                + " header.",
+                        "requests",
+                        null,
+                        "low_priority_capacity")
+                .mapper().toBuilder()
+                        .setStatusCode(UInt32Value.of(429))
+                        .addHeadersToAdd(header("retry-after", String.valueOf(LOW_PRIORITY_RETRY_AFTER_SECONDS)))
+                        .build();
+    }
+
     private static Reply noHealthyInstance(String model) {
         return new Reply(
                 flag("UH"),
@@ -217,14 +242,31 @@ final class ErrorReplies {
                         null));
     }
 
+    /** @param lowPriority some model has a low-priority gate, whose cluster refuses with the route's mark */
     static LocalReplyConfig localReplyConfig(
-            long maxRequestBytes, boolean keysEnforced, boolean rateLimited, boolean concurrencyCapped) {
+            long maxRequestBytes,
+            boolean keysEnforced,
+            boolean rateLimited,
+            boolean concurrencyCapped,
+            boolean lowPriority) {
         LocalReplyConfig.Builder replies = LocalReplyConfig.newBuilder();
         if (keysEnforced) {
             KEY_REPLIES.forEach(reply -> replies.addMappers(reply.mapper()));
         }
         if (rateLimited) {
             replies.addMappers(RATE_LIMITED.mapper());
+        }
+        if (lowPriority) {
+            AccessLogFilter marked = AccessLogFilter.newBuilder()
+                    .setHeaderFilter(HeaderFilter.newBuilder()
+                            .setHeader(HeaderMatcher.newBuilder()
+                                    .setName(LowPriorityGates.MARK.getHeader().getKey())
+                                    .setStringMatch(StringMatcher.newBuilder()
+                                            .setExact(LowPriorityGates.MARK
+                                                    .getHeader()
+                                                    .getValue()))))
+                    .build();
+            replies.addMappers(lowPriorityRefused(allOf(flag("UO"), marked), MODEL));
         }
         if (concurrencyCapped) {
             replies.addMappers(overConcurrencyCap(MODEL));
@@ -242,20 +284,37 @@ final class ErrorReplies {
      */
     static LocalReplyConfig gateReplyConfig(String model, String markHeader) {
         String name = model.replace("%", "%%");
-        HeaderValueOption mark = header(markHeader, "%RESPONSE_FLAGS%");
+        return internalListenerReplies(overConcurrencyCap(name), name, List.of(header(markHeader, "%RESPONSE_FLAGS%")));
+    }
+
+    /**
+     * The replies of a model's low-priority gate ({@link LowPriorityGates}), which only low-priority requests
+     * take: the model full refuses them as their share in use does outside. Each names no instance, so that
+     * the record of a request the gate refused counts on no instance and no budget.
+     */
+    static LocalReplyConfig lowPriorityGateReplyConfig(String model) {
+        String name = model.replace("%", "%%");
+        // No instance answered: the one Envoy had picked (its route names it) must not count as serving.
+        HeaderValueOption noInstance = header(LowPriorityGates.INSTANCE_HEADER, "-");
+        return internalListenerReplies(lowPriorityRefused(flag("UO"), name), name, List.of(noInstance));
+    }
+
+    /** The replies of an internal listener, the model named as configured, each with these headers. */
+    private static LocalReplyConfig internalListenerReplies(
+            ResponseMapper whenFull, String name, List<HeaderValueOption> headers) {
         AccessLogFilter anyFlag = AccessLogFilter.newBuilder()
                 .setResponseFlagFilter(ResponseFlagFilter.getDefaultInstance())
                 .build();
         return LocalReplyConfig.newBuilder()
-                .addMappers(overConcurrencyCap(name).toBuilder().addHeadersToAdd(mark))
-                .addMappers(noHealthyInstance(name).mapper().toBuilder().addHeadersToAdd(mark))
+                .addMappers(whenFull.toBuilder().addAllHeadersToAdd(headers))
+                .addMappers(noHealthyInstance(name).mapper().toBuilder().addAllHeadersToAdd(headers))
                 .addMappers(new Reply(
                                 anyFlag,
                                 "No instance of model '" + name + "' could answer: " + BODY,
                                 SERVER_ERROR,
                                 null,
                                 null)
-                        .mapper().toBuilder().addHeadersToAdd(mark))
+                        .mapper().toBuilder().addAllHeadersToAdd(headers))
                 .build();
     }
 

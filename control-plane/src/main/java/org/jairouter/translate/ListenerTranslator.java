@@ -63,6 +63,8 @@ final class ListenerTranslator {
         ListenerSettings settings = config.listener();
         ApiKeys keys = config.apiKeys();
         Monitoring monitoring = config.monitoring();
+        boolean lowPriority = ir.services().values().stream()
+                .anyMatch(service -> !service.lowPriorityGatedModels().isEmpty());
         HttpConnectionManager connectionManager = HttpConnectionManager.newBuilder()
                 .setStatPrefix("jairouter")
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
@@ -88,16 +90,19 @@ final class ListenerTranslator {
                 // largest request, and the connection's.
                 .addAllHttpFilters(UsageFilters.httpFilters(
                         monitoring, Math.min(settings.maxRequestBytes(), CONNECTION_BUFFER_BYTES)))
+                // Moves the instance a low-priority gate reports off the answer, into the request's record.
+                .addAllHttpFilters(lowPriority ? List.of(LowPriorityGates.instanceRecorder()) : List.of())
                 .addAllHttpFilters(
                         RequestStarts.keyIdState(monitoring, keys).stream().toList())
                 .addHttpFilters(ModelFilters.router(RequestStarts.upstreamLog(monitoring, keys)))
-                .addAllAccessLog(AccessLogs.accessLogs(monitoring, keys.enforced()))
+                .addAllAccessLog(AccessLogs.accessLogs(monitoring, keys.enforced(), lowPriority))
                 .setLocalReplyConfig(ErrorReplies.localReplyConfig(
                         settings.maxRequestBytes(),
                         keys.enforced(),
                         RateLimits.httpFilter(ir).isPresent(),
                         config.services().values().stream()
-                                .anyMatch(service -> service.circuitBreaker().maxConcurrentRequests() > 0)))
+                                .anyMatch(service -> service.circuitBreaker().maxConcurrentRequests() > 0),
+                        lowPriority))
                 .setStreamIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))
                 .setRequestHeadersTimeout(Protos.seconds(REQUEST_HEADERS_SECONDS))
                 .setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder()

@@ -21,6 +21,8 @@ public final class Names {
     static final String AWAITING_BODY = "awaiting_body";
     /** Metadata key of the authenticated client key's id (never its value). */
     static final String KEY_ID_KEY = "key_id";
+    /** Metadata key of the instance that served a request through a low-priority gate ({@link LowPriorityGates}). */
+    static final String GATED_INSTANCE_KEY = "gated_instance";
     /** Dynamic metadata namespace and keys of the token counts read from responses. */
     static final String USAGE_NAMESPACE = "jairouter.usage";
 

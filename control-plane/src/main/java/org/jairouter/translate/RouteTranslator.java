@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import org.jairouter.config.ApiKeys;
 import org.jairouter.config.ExtraEndpoint;
 import org.jairouter.config.Instance;
@@ -201,41 +202,43 @@ final class RouteTranslator {
                 continue;
             }
             String model = modelIr.name();
+            Map<String, Any> modelFilters = ModelFilters.modelRouteConfig(source);
+            // The key id is for the router's own endpoints only.
+            List<String> keyIdRemoved = keys.enforced() ? List.of(ClientKeys.KEY_ID_HEADER) : List.of();
             Optional<HeaderMatcher> permittedKeys = ClientKeys.modelRouteMatch(keys, type, model);
             RouteMatch.Builder match = metadataMatch(path, Names.MODEL_KEY, model).toBuilder();
             permittedKeys.ifPresent(match::addHeaders);
+            modelIr.lowPriorityGate().ifPresent(gate -> {
+                BiFunction<String, RouteMatch.Builder, Route> toGate = (name, lowPriorityMatch) -> {
+                    Route.Builder gateRoute = Route.newBuilder()
+                            .setName(key + ":" + model + ":" + name)
+                            .setMatch(lowPriorityMatch)
+                            .setRoute(toLowPriorityGate(gate, modelIr, at.upstreamPath(modelIr)))
+                            .putAllTypedPerFilterConfig(bodyReader)
+                            .putAllTypedPerFilterConfig(modelFilters)
+                            .addAllRequestHeadersToRemove(keyIdRemoved)
+                            .addRequestHeadersToAdd(LowPriorityGates.MARK);
+                    withApiNamed(gateRoute, at, modelIr);
+                    return gateRoute.build();
+                };
+                // A low-priority key's requests, whatever they ask; then any request permitted on the model
+                // that asks for low priority itself.
+                ClientKeys.lowPriorityKeys(keys, type, model)
+                        .ifPresent(lowPriorityKeys -> routes.add(toGate.apply(
+                                "low_priority",
+                                metadataMatch(path, Names.MODEL_KEY, model).toBuilder()
+                                        .addHeaders(lowPriorityKeys))));
+                routes.add(toGate.apply("low_priority_asked", match.clone().addHeaders(LowPriorityGates.ASKED)));
+            });
             Route.Builder route = Route.newBuilder()
                     .setName(key + ":" + model)
                     .setMatch(match)
-                    .setRoute(modelRoute(
-                            service,
-                            modelIr.routedCluster(),
-                            modelIr.chainInstances(),
-                            modelIr.hasFallbacks(),
-                            modelIr.gatesInChain(),
-                            at.upstreamPath(modelIr)))
+                    .setRoute(modelRoute(service, modelIr, at.upstreamPath(modelIr)))
                     .putAllTypedPerFilterConfig(bodyReader)
-                    .putAllTypedPerFilterConfig(ModelFilters.modelRouteConfig(source))
-                    // The key id is for the router's own endpoints only.
-                    .addAllRequestHeadersToRemove(keys.enforced() ? List.of(ClientKeys.KEY_ID_HEADER) : List.of());
-            if (modelIr.gatesInChain() > 0) {
-                // Seen only by a request that could not be retried (it received the gate's reply as it is).
-                route.addResponseHeadersToRemove(SaturationGates.UNSERVED_HEADER);
-            }
-            if (modelIr.hasFallbacks()) {
-                route.addResponseHeadersToAdd(HeaderValueOption.newBuilder()
-                        .setHeader(HeaderValue.newBuilder()
-                                .setKey(SERVED_MODEL_HEADER)
-                                .setValue(UpstreamHttp.upstreamMetadata(UpstreamHttp.MODEL_KEY)))
-                        .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
-            }
-            if (at.namesApi(modelIr)) {
-                route.addRequestHeadersToAdd(HeaderValueOption.newBuilder()
-                        .setHeader(HeaderValue.newBuilder()
-                                .setKey(UpstreamHttp.API_HEADER)
-                                .setValue(at.extra().key()))
-                        .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
-            }
+                    .putAllTypedPerFilterConfig(modelFilters)
+                    .addAllRequestHeadersToRemove(keyIdRemoved);
+            withResponseHeaders(route, modelIr);
+            withApiNamed(route, at, modelIr);
             routes.add(route.build());
             if (permittedKeys.isPresent()) {
                 routes.add(Route.newBuilder()
@@ -256,26 +259,87 @@ final class RouteTranslator {
     }
 
     /**
-     * @param instances    every instance the cluster can choose, on a fallback chain those of every model
-     * @param withFallback the cluster is the aggregate of a fallback chain
-     * @param gates        how many models of the chain are entered through a saturation gate
+     * A model's route: to its cluster, or to the aggregate of its chain, with its retries.
+     *
      * @param upstreamPath the path every instance serves the route's extra endpoint at; empty on the service path
      */
-    private static RouteAction modelRoute(
-            ServiceConfig service,
-            String cluster,
-            List<Instance> instances,
-            boolean withFallback,
-            int gates,
-            Optional<String> upstreamPath) {
-        RouteAction.Builder action = sendTo(service, cluster, instances);
+    private static RouteAction modelRoute(ServiceConfig service, ModelIr model, Optional<String> upstreamPath) {
+        RouteAction.Builder action = sendTo(service, model.routedCluster(), model.chainInstances());
         upstreamPath.ifPresent(action::setPrefixRewrite);
-        return action.setRetryPolicy(retryPolicy(service, withFallback, gates)
+        return action.setRetryPolicy(retryPolicy(service, model.hasFallbacks(), model.gatesInChain())
                         // Each try may wait this long for the instance to start its answer. Envoy ignores a
                         // try's timeout once the response has started, so streams run on; the route's own
                         // timeout would also cut them (it runs to the end of the response) and stays 0.
                         .setPerTryTimeout(Protos.duration(service.responseTimeout())))
                 .build();
+    }
+
+    /**
+     * On an other API's route to instances with paths of their own, which API: the cluster's upstream filter
+     * takes each instance's path of it.
+     */
+    private static void withApiNamed(Route.Builder route, PublicPath at, ModelIr model) {
+        if (at.namesApi(model)) {
+            route.addRequestHeadersToAdd(HeaderValueOption.newBuilder()
+                    .setHeader(HeaderValue.newBuilder()
+                            .setKey(UpstreamHttp.API_HEADER)
+                            .setValue(at.extra().key()))
+                    .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
+        }
+    }
+
+    /** What a model's route does to its responses, a model with fallbacks naming the model that served. */
+    private static void withResponseHeaders(Route.Builder route, ModelIr model) {
+        if (model.gatesInChain() > 0) {
+            // Seen only by a request that could not be retried (it received the gate's reply as it is).
+            route.addResponseHeadersToRemove(SaturationGates.UNSERVED_HEADER);
+        }
+        if (model.hasFallbacks()) {
+            route.addResponseHeadersToAdd(HeaderValueOption.newBuilder()
+                    .setHeader(HeaderValue.newBuilder()
+                            .setKey(SERVED_MODEL_HEADER)
+                            .setValue(UpstreamHttp.upstreamMetadata(UpstreamHttp.MODEL_KEY)))
+                    .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
+        }
+    }
+
+    /**
+     * A low-priority request's way into its model's low-priority gate, whose cluster counts it: the path
+     * rewritten as the model's route would (the route inside keeps it), nothing else. A refusal there is
+     * final: no retry, the client is told when to come back.
+     */
+    private static RouteAction toLowPriorityGate(String gate, ModelIr model, Optional<String> upstreamPath) {
+        RouteAction.Builder action = RouteAction.newBuilder()
+                .setCluster(gate)
+                .setTimeout(Protos.seconds(0))
+                .setIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS));
+        if (ClusterTranslator.sharePath(model.chainInstances())) {
+            action.setPrefixRewrite(model.chainInstances().get(0).upstreamPath());
+        }
+        upstreamPath.ifPresent(action::setPrefixRewrite);
+        return action.build();
+    }
+
+    /**
+     * The route inside a model's low-priority gate: the model's own route (cluster or chain, retries, hash
+     * policies, response headers) for a path the outer route already rewrote. Its requests are counted by the
+     * model's cluster as every other, so the model's cap bounds them all.
+     */
+    static Route lowPriorityGateRoute(String gate, ServiceConfig service, ModelIr model) {
+        Route.Builder route = Route.newBuilder()
+                .setName(gate)
+                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRoute(
+                        modelRoute(service, model, Optional.empty()).toBuilder().clearPrefixRewrite())
+                // The mark is for the outer listener's refusal only.
+                .addRequestHeadersToRemove(LowPriorityGates.MARK.getHeader().getKey())
+                .addResponseHeadersToAdd(HeaderValueOption.newBuilder()
+                        .setHeader(HeaderValue.newBuilder()
+                                .setKey(LowPriorityGates.INSTANCE_HEADER)
+                                .setValue("%UPSTREAM_HOST_NAME%"))
+                        .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
+        withResponseHeaders(route, model);
+        return route.build();
     }
 
     /** The route inside a model's saturation gate: to the model's own cluster, as its route would send it. */

@@ -3,6 +3,7 @@ package org.jairouter.translate;
 import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.EnvoyInternalAddress;
@@ -19,6 +20,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.LocalReplyConfig;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -51,26 +53,34 @@ final class SaturationGates {
      * model's limits allow; the cap binds inside, on the model's own cluster.
      */
     static Cluster cluster(String gate, String model, ServiceConfig service) {
+        return internalCluster(
+                gate,
+                ClusterTranslator.uncappedLimits(service.circuitBreaker()),
+                Metadata.newBuilder()
+                        .putFilterMetadata(
+                                Names.METADATA_NAMESPACE,
+                                Protos.struct(Map.of(UpstreamHttp.MODEL_KEY, Protos.string(model))))
+                        .build());
+    }
+
+    /** A cluster of one endpoint, the internal listener of the same name, with these limits. */
+    static Cluster internalCluster(String name, CircuitBreakers limits, Metadata endpointMetadata) {
         return Cluster.newBuilder()
-                .setName(gate)
+                .setName(name)
                 .setType(Cluster.DiscoveryType.STATIC)
                 .setConnectTimeout(Protos.seconds(5))
-                .setCircuitBreakers(ClusterTranslator.uncappedLimits(service.circuitBreaker()))
+                .setCircuitBreakers(limits)
                 .putTypedExtensionProtocolOptions(
                         UpstreamHttp.PROTOCOL_OPTIONS, Any.pack(UpstreamHttp.options(Optional.empty(), Set.of())))
                 .setLoadAssignment(ClusterLoadAssignment.newBuilder()
-                        .setClusterName(gate)
+                        .setClusterName(name)
                         .addEndpoints(LocalityLbEndpoints.newBuilder()
                                 .addLbEndpoints(LbEndpoint.newBuilder()
                                         .setEndpoint(Endpoint.newBuilder()
                                                 .setAddress(Address.newBuilder()
                                                         .setEnvoyInternalAddress(EnvoyInternalAddress.newBuilder()
-                                                                .setServerListenerName(gate))))
-                                        .setMetadata(Metadata.newBuilder()
-                                                .putFilterMetadata(
-                                                        Names.METADATA_NAMESPACE,
-                                                        Protos.struct(Map.of(
-                                                                UpstreamHttp.MODEL_KEY, Protos.string(model))))))))
+                                                                .setServerListenerName(name))))
+                                        .setMetadata(endpointMetadata))))
                 .build();
     }
 
@@ -82,21 +92,30 @@ final class SaturationGates {
      * @param trustedHops the outer listener's trusted proxy hops; the outer Envoy is one more
      */
     static Listener listener(String gate, ModelIr model, ServiceConfig service, int trustedHops) {
-        RouteConfiguration routes = RouteConfiguration.newBuilder()
+        Route route = Route.newBuilder()
                 .setName(gate)
-                .addVirtualHosts(VirtualHost.newBuilder()
-                        .setName(gate)
-                        .addDomains("*")
-                        .addRoutes(Route.newBuilder()
-                                .setName(gate)
-                                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                                .setRoute(RouteTranslator.gateRoute(service, model.cluster(), model.instances()))))
+                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRoute(RouteTranslator.gateRoute(service, model.cluster(), model.instances()))
                 .build();
+        return internalListener(gate, route, ErrorReplies.gateReplyConfig(model.name(), UNSERVED_HEADER), trustedHops);
+    }
+
+    /**
+     * An internal listener of one route, behind the outer listener: the body already read and checked there.
+     *
+     * @param trustedHops the outer listener's trusted proxy hops; the outer Envoy is one more
+     */
+    static Listener internalListener(String name, Route route, LocalReplyConfig replies, int trustedHops) {
         HttpConnectionManager connectionManager = HttpConnectionManager.newBuilder()
-                .setStatPrefix(gate)
-                .setRouteConfig(routes)
+                .setStatPrefix(name)
+                .setRouteConfig(RouteConfiguration.newBuilder()
+                        .setName(name)
+                        .addVirtualHosts(VirtualHost.newBuilder()
+                                .setName(name)
+                                .addDomains("*")
+                                .addRoutes(route)))
                 .addHttpFilters(ModelFilters.router())
-                .setLocalReplyConfig(ErrorReplies.gateReplyConfig(model.name(), UNSERVED_HEADER))
+                .setLocalReplyConfig(replies)
                 .setStreamIdleTimeout(Protos.seconds(ListenerTranslator.STREAM_IDLE_SECONDS))
                 // The instance's Server header passes, as on the outer listener (Envoy's default sets its own).
                 .setServerHeaderTransformation(HttpConnectionManager.ServerHeaderTransformation.PASS_THROUGH)
@@ -107,7 +126,7 @@ final class SaturationGates {
                 .setInternalAddressConfig(ListenerTranslator.NO_INTERNAL_CLIENTS)
                 .build();
         return Listener.newBuilder()
-                .setName(gate)
+                .setName(name)
                 .setInternalListener(Listener.InternalListenerConfig.getDefaultInstance())
                 .setPerConnectionBufferLimitBytes(UInt32Value.of(ListenerTranslator.CONNECTION_BUFFER_BYTES))
                 .addFilterChains(FilterChain.newBuilder()

@@ -22,8 +22,9 @@
  *   <li><b>Clusters</b> ({@code ClusterTranslator}): one per model with EDS endpoints, its limits, load
  *       balancer ({@code LoadBalancingPolicies}), health checks and outlier detection ({@code HealthChecks}),
  *       upstream HTTP options and per-instance upstream filters ({@code UpstreamHttp}), TLS ({@code
- *       UpstreamTls}); an aggregate cluster per model with fallbacks, and a saturation gate (a cluster and
- *       an internal listener) per model the IR marks gated ({@code SaturationGates}).
+ *       UpstreamTls}); an aggregate cluster per model with fallbacks, a saturation gate (a cluster and
+ *       an internal listener) per model the IR marks gated ({@code SaturationGates}), and a low-priority
+ *       gate per capped model, where low-priority requests enter it ({@code LowPriorityGates}).
  *   <li><b>Endpoints</b> ({@code ClusterTranslator.endpoints}): the model's instances at their resolved
  *       addresses ({@code ResolvedHosts}) with their weights, scaled by what load-aware observed ({@code
  *       LoadWeights}); the fleet's local cluster ({@code FleetEndpoints}) is added by the publisher.

@@ -36,6 +36,7 @@ final class MetricLabels {
     private final Map<String, List<Instance>> instancesByCluster = new HashMap<>();
 
     private final Set<String> keyIds = new HashSet<>();
+    private final Set<String> lowPriorityGates = new HashSet<>();
 
     /**
      * The labels of a router: the cluster and endpoint names are the ones its model chose. {@code previous},
@@ -64,6 +65,16 @@ final class MetricLabels {
                     model.chainInstances()
                             .forEach(instance -> name(model.routedCluster(), EndpointId.hostname(instance), instance));
                 }
+                // A low-priority request's under the model's low-priority gate, with the instance the gate
+                // reported, of any model of the chain.
+                model.lowPriorityGate().ifPresent(gate -> {
+                    lowPriorityGates.add(gate);
+                    byCluster.put(gate, labels);
+                    if (!byEndpoint.isEmpty()) {
+                        extraByCluster.put(gate, byEndpoint);
+                    }
+                    model.chainInstances().forEach(instance -> name(gate, EndpointId.hostname(instance), instance));
+                });
             }
         }
         if (ir.config().apiKeys().enforced()) {
@@ -120,6 +131,15 @@ final class MetricLabels {
      */
     String instance(String cluster, String host) {
         return instanceByClusterAndHost.getOrDefault(cluster, Map.of()).getOrDefault(host, "");
+    }
+
+    /**
+     * The host of the instance that served a record's request as Envoy names it, or "" when none did.
+     * Behind a low-priority gate Envoy's upstream is the gate, which reports its instance ({@code
+     * gatedInstance}); a request the gate refused has none.
+     */
+    String servingHost(RequestRecord record) {
+        return lowPriorityGates.contains(record.cluster()) ? record.gatedInstance() : record.instance();
     }
 
     /** The id of a key in the config in force, or "" for none (keys off, or the request was not authenticated). */

@@ -139,7 +139,7 @@ final class RequestMetrics {
         }
         Series series = current.of(
                 model.get(),
-                current.labels.instance(record.cluster(), record.instance()),
+                current.labels.instance(record.cluster(), current.labels.servingHost(record)),
                 current.labels.keyId(record.keyId()));
         series.requests(record.status()).inc();
         for (String flag : record.responseFlags()) {

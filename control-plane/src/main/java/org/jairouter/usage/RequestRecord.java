@@ -15,6 +15,7 @@ record RequestRecord(
         String cluster,
         String route,
         String instance,
+        String gatedInstance,
         int status,
         List<String> responseFlags,
         boolean streamed,
@@ -28,6 +29,7 @@ record RequestRecord(
     private static final int CLUSTER = AccessLogFields.position(AccessLogFields.CLUSTER);
     private static final int ROUTE = AccessLogFields.position(AccessLogFields.ROUTE);
     private static final int INSTANCE = AccessLogFields.position(AccessLogFields.INSTANCE);
+    private static final int GATED_INSTANCE = AccessLogFields.position(AccessLogFields.GATED_INSTANCE);
     private static final int STATUS = AccessLogFields.position(AccessLogFields.STATUS);
     private static final int RESPONSE_FLAGS = AccessLogFields.position(AccessLogFields.RESPONSE_FLAGS);
     private static final int CONTENT_TYPE = AccessLogFields.position(AccessLogFields.CONTENT_TYPE);
@@ -54,6 +56,7 @@ record RequestRecord(
                 fields.text(CLUSTER),
                 fields.text(ROUTE),
                 fields.text(INSTANCE),
+                fields.text(GATED_INSTANCE),
                 (int) fields.number(STATUS).orElse(0),
                 flags(fields.text(RESPONSE_FLAGS)),
                 fields.startsWith(CONTENT_TYPE, "text/event-stream"),

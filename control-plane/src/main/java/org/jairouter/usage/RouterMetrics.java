@@ -60,8 +60,9 @@ public final class RouterMetrics implements AutoCloseable {
                 controlPlane::recordBatchReceived,
                 record -> {
                     requests.record(record);
-                    String keyId = labels.keyId(record.keyId());
-                    if (!keyId.isEmpty() && !record.instance().isEmpty()) {
+                    MetricLabels current = labels;
+                    String keyId = current.keyId(record.keyId());
+                    if (!keyId.isEmpty() && !current.servingHost(record).isEmpty()) {
                         keyUsage.record(keyId, 1, record.tokens(), record.attempts());
                     }
                 },

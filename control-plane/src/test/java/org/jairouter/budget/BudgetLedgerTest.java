@@ -41,7 +41,8 @@ class BudgetLedgerTest {
                 List.of(),
                 0,
                 requests,
-                tokens);
+                tokens,
+                false);
     }
 
     private static Clock at(String instant) {

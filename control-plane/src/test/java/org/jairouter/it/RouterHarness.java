@@ -170,11 +170,23 @@ final class RouterHarness implements AutoCloseable {
      * hold each of {@code labels} (e.g. {@code gen_ai_operation_name="chat"}); -1 when interrupted.
      */
     long tokensCounted(String type, String... labels) {
+        return counted("gen_ai_client_token_usage_sum{", "gen_ai_token_type=\"" + type + "\"", labels);
+    }
+
+    /**
+     * The requests of this code class ("2xx", "4xx"...) counted in /metrics over every series whose labels
+     * hold each of {@code labels}; -1 when interrupted.
+     */
+    long requestsCounted(String codeClass, String... labels) {
+        return counted("jairouter_requests_total{", "code_class=\"" + codeClass + "\"", labels);
+    }
+
+    private long counted(String series, String label, String... labels) {
         try {
             return metrics()
                     .lines()
-                    .filter(line -> line.startsWith("gen_ai_client_token_usage_sum{")
-                            && line.contains("gen_ai_token_type=\"" + type + "\"")
+                    .filter(line -> line.startsWith(series)
+                            && line.contains(label)
                             && Arrays.stream(labels).allMatch(line::contains))
                     .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                     .sum();

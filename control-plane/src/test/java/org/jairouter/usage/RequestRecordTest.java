@@ -35,6 +35,7 @@ class RequestRecordTest {
                         "chat~qwen",
                         "",
                         "10.0.0.1:8000",
+                        "",
                         200,
                         List.of("UF", "URX"),
                         true,
