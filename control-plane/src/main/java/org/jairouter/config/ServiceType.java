@@ -82,6 +82,14 @@ public enum ServiceType {
         return this != IMG_GEN && this != IMG_EDIT;
     }
 
+    /**
+     * Whether its answers stream as server-sent events on request ({@code "stream": true}), token by token:
+     * chat, on its own path and its extra ones (completions, responses, messages).
+     */
+    public boolean streams() {
+        return this == CHAT;
+    }
+
     public static Optional<ServiceType> fromKey(String key) {
         return Arrays.stream(values())
                 .filter(t -> t.key.equals(key) || t.aliases.contains(key))

@@ -51,7 +51,11 @@ final class ClusterTranslator {
         cluster.setOutlierDetection(HealthChecks.passive(service.circuitBreaker()));
         cluster.putTypedExtensionProtocolOptions(
                 UpstreamHttp.PROTOCOL_OPTIONS,
-                Any.pack(UpstreamHttp.options(!sharePath(instances), headerNames(instances))));
+                Any.pack(UpstreamHttp.options(
+                        !sharePath(instances),
+                        headerNames(instances),
+                        Optional.empty(),
+                        service.firstTokenTimeout().isPresent())));
         UpstreamTls.apply(
                 cluster,
                 instances.stream()
@@ -93,7 +97,10 @@ final class ClusterTranslator {
                 .putTypedExtensionProtocolOptions(
                         UpstreamHttp.PROTOCOL_OPTIONS,
                         Any.pack(UpstreamHttp.options(
-                                !sharePath(instances), headerNames(instances), Optional.of(requestedModel))))
+                                !sharePath(instances),
+                                headerNames(instances),
+                                Optional.of(requestedModel),
+                                service.firstTokenTimeout().isPresent())))
                 .build();
     }
 

@@ -99,6 +99,10 @@ public final class EnvoyTranslator {
                 }
             }
         }
+        if (ir.waitsForFirstTokens()) {
+            clusters.add(FirstTokenWait.cluster());
+            listeners.add(FirstTokenWait.listener());
+        }
         return new EnvoyResources(listeners, List.of(RouteTranslator.routes(ir, parts)), clusters, endpoints);
     }
 

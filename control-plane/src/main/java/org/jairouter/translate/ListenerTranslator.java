@@ -73,7 +73,8 @@ final class ListenerTranslator {
                 .addAllHttpFilters(ModelFilters.httpFilters(
                         settings.maxRequestBytes(),
                         config.services().keySet().stream()
-                                .anyMatch(type -> type.body() == ServiceType.RequestBody.MULTIPART)))
+                                .anyMatch(type -> type.body() == ServiceType.RequestBody.MULTIPART),
+                        ir.waitsForFirstTokens()))
                 // The prompt's prefix key once the body is whole, for the ring's hash (prefix affinity).
                 .addAllHttpFilters(
                         config.services().values().stream().anyMatch(PromptPrefixKey::takenFor)

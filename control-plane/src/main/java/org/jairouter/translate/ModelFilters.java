@@ -96,7 +96,8 @@ final class ModelFilters {
      * The body buffer and the readers, all switched off, behind the prefix reader and hold where a service
      * takes multipart bodies; the router filter comes after them (and after the usage readers).
      */
-    static List<HttpFilter> httpFilters(long maxRequestBytes, boolean multipart) {
+    /** @param readStream also read the request's {@code stream} flag (a service routes streams apart) */
+    static List<HttpFilter> httpFilters(long maxRequestBytes, boolean multipart, boolean readStream) {
         List<HttpFilter> filters = new ArrayList<>();
         if (multipart) {
             filters.add(HttpFilter.newBuilder()
@@ -123,7 +124,7 @@ final class ModelFilters {
                 HttpFilter.newBuilder()
                         .setName(JSON_READER)
                         .setDisabled(true)
-                        .setTypedConfig(Any.pack(jsonReader()))
+                        .setTypedConfig(Any.pack(jsonReader(readStream)))
                         .build(),
                 HttpFilter.newBuilder()
                         .setName(MULTIPART_READER)
@@ -162,17 +163,21 @@ final class ModelFilters {
         return Any.pack(FilterConfig.newBuilder().setConfig(Any.pack(perRoute)).build());
     }
 
-    private static JsonToMetadata jsonReader() {
-        return JsonToMetadata.newBuilder()
-                .setRequestRules(JsonToMetadata.MatchRules.newBuilder()
-                        .addRules(JsonToMetadata.Rule.newBuilder()
-                                .addSelectors(
-                                        JsonToMetadata.Selector.newBuilder().setKey(Names.MODEL_KEY))
-                                .setOnPresent(metadata(Names.MODEL_KEY, null))
-                                .setOnMissing(metadata(Names.ERROR_KEY, Names.MISSING_MODEL))
-                                .setOnError(metadata(Names.ERROR_KEY, Names.INVALID_BODY)))
-                        .setAllowContentTypesRegex(JSON_CONTENT_TYPES))
-                .build();
+    private static JsonToMetadata jsonReader(boolean readStream) {
+        JsonToMetadata.MatchRules.Builder rules = JsonToMetadata.MatchRules.newBuilder()
+                .addRules(JsonToMetadata.Rule.newBuilder()
+                        .addSelectors(JsonToMetadata.Selector.newBuilder().setKey(Names.MODEL_KEY))
+                        .setOnPresent(metadata(Names.MODEL_KEY, null))
+                        .setOnMissing(metadata(Names.ERROR_KEY, Names.MISSING_MODEL))
+                        .setOnError(metadata(Names.ERROR_KEY, Names.INVALID_BODY)))
+                .setAllowContentTypesRegex(JSON_CONTENT_TYPES);
+        if (readStream) {
+            // Kept as JSON has it (true/false), for the streams' routes to match.
+            rules.addRules(JsonToMetadata.Rule.newBuilder()
+                    .addSelectors(JsonToMetadata.Selector.newBuilder().setKey(Names.STREAM_KEY))
+                    .setOnPresent(metadata(Names.STREAM_KEY, null)));
+        }
+        return JsonToMetadata.newBuilder().setRequestRules(rules).build();
     }
 
     /** Writes the selected value when {@code value} is null, else the given marker. */

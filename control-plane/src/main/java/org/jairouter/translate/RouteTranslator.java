@@ -213,7 +213,9 @@ final class RouteTranslator {
                                 .setValue(UpstreamHttp.upstreamMetadata(UpstreamHttp.MODEL_KEY)))
                         .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
             }
-            routes.add(route.build());
+            Route modelRoute = route.build();
+            service.firstTokenTimeout().ifPresent(timeout -> routes.add(streamRoute(modelRoute, timeout)));
+            routes.add(modelRoute);
             if (permittedKeys.isPresent()) {
                 routes.add(Route.newBuilder()
                         .setName(key + ":" + model + ":model_not_permitted")
@@ -253,6 +255,21 @@ final class RouteTranslator {
                         // timeout would also cut them (it runs to the end of the response) and stays 0.
                         .setPerTryTimeout(Protos.duration(service.responseTimeout())))
                 .build();
+    }
+
+    /**
+     * A model's route for its streamed requests, before the model's own route: each try may wait this long
+     * for the first token (the cluster's upstream filter holds a stream's headers until then, {@link
+     * FirstTokenWait}). A stream's headers come before its first token, so this limit replaces the response
+     * timeout, which non-streamed requests keep: their headers come only with the whole answer.
+     */
+    private static Route streamRoute(Route modelRoute, java.time.Duration firstTokenTimeout) {
+        Route.Builder stream = modelRoute.toBuilder().setName(modelRoute.getName() + ":" + Names.STREAM_KEY);
+        stream.getMatchBuilder()
+                .addDynamicMetadata(metadataAt(Names.STREAM_KEY)
+                        .setValue(ValueMatcher.newBuilder().setBoolMatch(true)));
+        stream.getRouteBuilder().getRetryPolicyBuilder().setPerTryTimeout(Protos.duration(firstTokenTimeout));
+        return stream.build();
     }
 
     /** The route inside a model's saturation gate: to the model's own cluster, as its route would send it. */
