@@ -1,0 +1,201 @@
+package org.jairouter.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.openai.client.OpenAIClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.jairouter.envoy.HostStatus;
+import org.jairouter.fixtures.Closing;
+import org.jairouter.fixtures.Conditions;
+import org.jairouter.fixtures.StubBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With {@code first-token-timeout: 1s}, an instance that sends a stream's headers at once and its first
+ * token 30 s later (as a queued vLLM does) costs a streamed request 1 s, not 30: the try is given up and
+ * the request answered by another instance, the client none the wiser; Envoy counts the timeouts and
+ * ejects the instance once they keep coming. A stream that has sent its first token is never cut however
+ * long it pauses, and a whole (not streamed) answer slower than 1 s still arrives.
+ */
+class FirstTokenTimeoutThroughEnvoyTest {
+    private static final Duration FIRST_TOKEN_TIMEOUT = Duration.ofSeconds(1);
+    /**
+     * What a normal first token may take on a loaded, shared test machine, on top of the timeout (tens of
+     * ms when idle); far below the 30 s the stalled instance takes.
+     */
+    private static final Duration NORMAL_FIRST_TOKEN = Duration.ofSeconds(2);
+
+    private static final Duration LONGER_THAN_THE_TIMEOUT = FIRST_TOKEN_TIMEOUT.plusMillis(500);
+    /** Enough for round-robin to send five to the stalled instance first: Envoy ejects after five failures. */
+    private static final int STREAMS = 16;
+
+    private static StubBackend stalled;
+    private static StubBackend healthy;
+    private static StubBackend pausing;
+    private static StubBackend slowWhole;
+    private static RouterHarness router;
+    private static OpenAIClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        stalled = StubBackend.start("chat-stalled");
+        healthy = StubBackend.start("chat-healthy");
+        pausing = StubBackend.start("chat-pausing");
+        slowWhole = StubBackend.start("chat-slow-whole");
+        router = RouterHarness.start("""
+                model:
+                  services:
+                    chat:
+                      first-token-timeout: %ds
+                      load-balance: {type: round-robin}
+                      instances:
+                        - {name: "pair", base-url: "%s"}
+                        - {name: "pair", base-url: "%s"}
+                        - {name: "pauser", base-url: "%s"}
+                        - {name: "slow", base-url: "%s"}
+                """.formatted(
+                        FIRST_TOKEN_TIMEOUT.toSeconds(),
+                        stalled.baseUrl(),
+                        healthy.baseUrl(),
+                        pausing.baseUrl(),
+                        slowWhole.baseUrl()));
+        client = router.client();
+        // The client's and the router's first stream pay for their warm-up (class loading, connections).
+        streamFrom("pauser", "Hello from chat-pausing");
+        stalled.setFirstTokenDelay(Duration.ofSeconds(30));
+        pausing.setChunkInterval(LONGER_THAN_THE_TIMEOUT);
+        slowWhole.setFirstTokenDelay(LONGER_THAN_THE_TIMEOUT);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        Closing.all(router, stalled, healthy, pausing, slowWhole);
+    }
+
+    @Test
+    void streamsTheStalledInstanceTookAreAnsweredByAnotherWithinTheTimeoutAndItIsEjected() throws Exception {
+        List<Future<Duration>> firstTokens = new ArrayList<>();
+        ExecutorService clients = Executors.newFixedThreadPool(4);
+        try {
+            for (int i = 0; i < STREAMS; i++) {
+                firstTokens.add(clients.submit(() -> streamFrom("pair", "Hello from chat-healthy")));
+            }
+            for (Future<Duration> firstToken : firstTokens) {
+                Duration waited = firstToken.get();
+                assertTrue(
+                        waited.compareTo(FIRST_TOKEN_TIMEOUT.plus(NORMAL_FIRST_TOKEN)) <= 0,
+                        "a stream's first token came after " + waited.toMillis() + " ms");
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        int triedOnStalled = stalled.requestCount();
+        assertTrue(triedOnStalled > 0, "round-robin never tried the stalled instance");
+        assertEquals(STREAMS, healthy.requestCount(), "every stream is answered by the healthy instance");
+
+        assertTrue(
+                envoyCounter("cluster.chat~pair.upstream_rq_per_try_timeout") >= triedOnStalled,
+                "Envoy counted fewer try timeouts than tries on the stalled instance");
+        Conditions.await("the stalled instance ejected", Duration.ofSeconds(30), () -> ejected(stalled));
+        Conditions.await("the ejection and the retries in /metrics", Duration.ofSeconds(30), () -> {
+            String metrics = metrics();
+            return counted(metrics, "jairouter_instance_ejections_total{", ":" + stalled.port())
+                    && counted(metrics, "jairouter_upstream_retries_total{", "\"pair\"");
+        });
+        // Ejected: the next streams go straight to the healthy instance.
+        streamFrom("pair", "Hello from chat-healthy");
+        assertEquals(triedOnStalled, stalled.requestCount(), "the ejected instance still got requests");
+    }
+
+    @Test
+    void aStreamThatStartedIsNotCutWhenItPausesLongerThanTheTimeout() {
+        int before = pausing.requestCount();
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> streamFrom("pauser", "Hello from chat-pausing"));
+        assertEquals(before + 1, pausing.requestCount(), "the started stream was tried again");
+    }
+
+    @Test
+    void aWholeAnswerSlowerThanTheTimeoutStillArrives() {
+        assertEquals("Hello from chat-slow-whole", router.chat("slow"));
+        assertEquals(1, slowWhole.requestCount(), "the whole answer was tried again");
+    }
+
+    /** Streams a chat answer through the SDK; checks its text and returns the time to its first chunk. */
+    private static Duration streamFrom(String model, String expected) {
+        long start = System.nanoTime();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat()
+                .completions()
+                .createStreaming(ChatCompletionCreateParams.builder()
+                        .model(model)
+                        .addUserMessage("hi")
+                        .build())) {
+            Iterator<ChatCompletionChunk> chunks = stream.stream().iterator();
+            StringBuilder text = new StringBuilder();
+            chunks.next().choices().forEach(c -> c.delta().content().ifPresent(text::append));
+            Duration firstToken = Duration.ofNanos(System.nanoTime() - start);
+            chunks.forEachRemaining(
+                    chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
+            assertEquals(expected, text.toString());
+            return firstToken;
+        }
+    }
+
+    private static boolean ejected(StubBackend backend) {
+        try {
+            return router.admin().hostStatuses().stream()
+                    .filter(host -> host.hostname().endsWith(":" + backend.port()))
+                    .anyMatch(HostStatus::ejected);
+        } catch (Exception e) {
+            throw new IllegalStateException("reading Envoy's hosts", e);
+        }
+    }
+
+    private static String metrics() {
+        try {
+            return router.metrics();
+        } catch (Exception e) {
+            throw new IllegalStateException("reading /metrics", e);
+        }
+    }
+
+    /** Whether a sample of the metric whose labels hold {@code label} is above zero. */
+    private static boolean counted(String metrics, String series, String label) {
+        return metrics.lines()
+                .filter(line -> line.startsWith(series) && line.contains(label))
+                .anyMatch(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) > 0);
+    }
+
+    /** An Envoy counter, from its admin's stats. */
+    private static long envoyCounter(String name) throws IOException, InterruptedException {
+        String body = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(
+                                        URI.create("http://" + router.admin().address() + "/stats"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        return body.lines()
+                .filter(line -> line.startsWith(name + ": "))
+                .mapToLong(
+                        line -> Long.parseLong(line.substring(name.length() + 2).trim()))
+                .sum();
+    }
+}
