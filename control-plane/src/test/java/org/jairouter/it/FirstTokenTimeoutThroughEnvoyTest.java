@@ -8,6 +8,8 @@ import com.openai.client.OpenAIClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseStreamEvent;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 import org.jairouter.envoy.HostStatus;
 import org.jairouter.fixtures.Closing;
 import org.jairouter.fixtures.Conditions;
@@ -51,6 +54,8 @@ class FirstTokenTimeoutThroughEnvoyTest {
     private static StubBackend healthy;
     private static StubBackend pausing;
     private static StubBackend slowWhole;
+    private static StubBackend stalledResponder;
+    private static StubBackend healthyResponder;
     private static RouterHarness router;
     private static OpenAIClient client;
 
@@ -60,6 +65,8 @@ class FirstTokenTimeoutThroughEnvoyTest {
         healthy = StubBackend.start("chat-healthy");
         pausing = StubBackend.start("chat-pausing");
         slowWhole = StubBackend.start("chat-slow-whole");
+        stalledResponder = StubBackend.start("responder-stalled");
+        healthyResponder = StubBackend.start("responder-healthy");
         router = RouterHarness.start("""
                 model:
                   services:
@@ -71,23 +78,28 @@ class FirstTokenTimeoutThroughEnvoyTest {
                         - {name: "pair", base-url: "%s"}
                         - {name: "pauser", base-url: "%s"}
                         - {name: "slow", base-url: "%s"}
+                        - {name: "responder", base-url: "%s"}
+                        - {name: "responder", base-url: "%s"}
                 """.formatted(
                         FIRST_TOKEN_TIMEOUT.toSeconds(),
                         stalled.baseUrl(),
                         healthy.baseUrl(),
                         pausing.baseUrl(),
-                        slowWhole.baseUrl()));
+                        slowWhole.baseUrl(),
+                        stalledResponder.baseUrl(),
+                        healthyResponder.baseUrl()));
         client = router.client();
         // The client's and the router's first stream pay for their warm-up (class loading, connections).
         streamFrom("pauser", "Hello from chat-pausing");
         stalled.setFirstTokenDelay(Duration.ofSeconds(30));
         pausing.setChunkInterval(LONGER_THAN_THE_TIMEOUT);
         slowWhole.setFirstTokenDelay(LONGER_THAN_THE_TIMEOUT);
+        stalledResponder.setFirstTokenDelay(Duration.ofSeconds(30));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        Closing.all(router, stalled, healthy, pausing, slowWhole);
+        Closing.all(router, stalled, healthy, pausing, slowWhole, stalledResponder, healthyResponder);
     }
 
     @Test
@@ -136,6 +148,33 @@ class FirstTokenTimeoutThroughEnvoyTest {
     void aWholeAnswerSlowerThanTheTimeoutStillArrives() {
         assertEquals("Hello from chat-slow-whole", router.chat("slow"));
         assertEquals(1, slowWhole.requestCount(), "the whole answer was tried again");
+    }
+
+    /** The chat service's other streaming APIs have their streams' routes too: here the Responses API. */
+    @Test
+    void aResponsesStreamTheStalledInstanceTookIsAnsweredByAnother() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            // Round-robin (on each of Envoy's workers): one of two lands on the stalled instance first.
+            for (int i = 0; i < 4; i++) {
+                long start = System.nanoTime();
+                try (StreamResponse<ResponseStreamEvent> stream = client.responses()
+                        .createStreaming(ResponseCreateParams.builder()
+                                .model("responder")
+                                .input("hi")
+                                .build())) {
+                    String text = stream.stream()
+                            .filter(ResponseStreamEvent::isOutputTextDelta)
+                            .map(event -> event.asOutputTextDelta().delta())
+                            .collect(Collectors.joining());
+                    assertEquals("Hello from responder-healthy", text);
+                }
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                assertTrue(
+                        took.compareTo(FIRST_TOKEN_TIMEOUT.plus(NORMAL_FIRST_TOKEN)) <= 0,
+                        "a Responses stream took " + took.toMillis() + " ms");
+            }
+        });
+        assertTrue(stalledResponder.requestCount() > 0, "round-robin never tried the stalled instance");
     }
 
     /** Streams a chat answer through the SDK; checks its text and returns the time to its first chunk. */
