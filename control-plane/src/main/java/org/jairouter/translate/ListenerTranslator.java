@@ -94,7 +94,8 @@ final class ListenerTranslator {
                         keys.enforced(),
                         RateLimits.httpFilter(ir).isPresent(),
                         config.services().values().stream()
-                                .anyMatch(service -> service.circuitBreaker().maxConcurrentRequests() > 0)))
+                                .anyMatch(service -> service.circuitBreaker().maxConcurrentRequests() > 0),
+                        ir.waitsForFirstTokens()))
                 .setStreamIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))
                 .setRequestHeadersTimeout(Protos.seconds(REQUEST_HEADERS_SECONDS))
                 .setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder()

@@ -1,11 +1,13 @@
 package org.jairouter.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
 import com.openai.core.http.StreamResponse;
+import com.openai.errors.InternalServerException;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.responses.ResponseCreateParams;
@@ -56,6 +58,7 @@ class FirstTokenTimeoutThroughEnvoyTest {
     private static StubBackend slowWhole;
     private static StubBackend stalledResponder;
     private static StubBackend healthyResponder;
+    private static StubBackend stalledAlone;
     private static RouterHarness router;
     private static OpenAIClient client;
 
@@ -67,6 +70,7 @@ class FirstTokenTimeoutThroughEnvoyTest {
         slowWhole = StubBackend.start("chat-slow-whole");
         stalledResponder = StubBackend.start("responder-stalled");
         healthyResponder = StubBackend.start("responder-healthy");
+        stalledAlone = StubBackend.start("chat-stalled-alone");
         router = RouterHarness.start("""
                 model:
                   services:
@@ -80,6 +84,7 @@ class FirstTokenTimeoutThroughEnvoyTest {
                         - {name: "slow", base-url: "%s"}
                         - {name: "responder", base-url: "%s"}
                         - {name: "responder", base-url: "%s"}
+                        - {name: "alone", base-url: "%s"}
                 """.formatted(
                         FIRST_TOKEN_TIMEOUT.toSeconds(),
                         stalled.baseUrl(),
@@ -87,7 +92,8 @@ class FirstTokenTimeoutThroughEnvoyTest {
                         pausing.baseUrl(),
                         slowWhole.baseUrl(),
                         stalledResponder.baseUrl(),
-                        healthyResponder.baseUrl()));
+                        healthyResponder.baseUrl(),
+                        stalledAlone.baseUrl()));
         client = router.client();
         // The client's and the router's first stream pay for their warm-up (class loading, connections).
         streamFrom("pauser", "Hello from chat-pausing");
@@ -95,11 +101,12 @@ class FirstTokenTimeoutThroughEnvoyTest {
         pausing.setChunkInterval(LONGER_THAN_THE_TIMEOUT);
         slowWhole.setFirstTokenDelay(LONGER_THAN_THE_TIMEOUT);
         stalledResponder.setFirstTokenDelay(Duration.ofSeconds(30));
+        stalledAlone.setFirstTokenDelay(Duration.ofSeconds(30));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        Closing.all(router, stalled, healthy, pausing, slowWhole, stalledResponder, healthyResponder);
+        Closing.all(router, stalled, healthy, pausing, slowWhole, stalledResponder, healthyResponder, stalledAlone);
     }
 
     @Test
@@ -148,6 +155,21 @@ class FirstTokenTimeoutThroughEnvoyTest {
     void aWholeAnswerSlowerThanTheTimeoutStillArrives() {
         assertEquals("Hello from chat-slow-whole", router.chat("slow"));
         assertEquals(1, slowWhole.requestCount(), "the whole answer was tried again");
+    }
+
+    /** When every try timed out: 504 in OpenAI's error JSON, naming the model and the first-token timeout. */
+    @Test
+    void aStreamNoInstanceStartsInTimeIsAnswered504() {
+        InternalServerException error = assertTimeoutPreemptively(
+                Duration.ofSeconds(60),
+                () -> assertThrows(InternalServerException.class, () -> streamFrom("alone", "")));
+
+        assertEquals(504, error.statusCode());
+        assertTrue(
+                error.getMessage()
+                        .contains("model 'alone' did not send its first token within the model's"
+                                + " first-token timeout"),
+                error.getMessage());
     }
 
     /** The chat service's other streaming APIs have their streams' routes too: here the Responses API. */
