@@ -217,8 +217,11 @@ def _alive(pid):
 
 @contextmanager
 def stub_backends(*names):
-    """The project's stub OpenAI backends (test-fixtures), one per name, in one JVM: {name: base URL}."""
-    argv = ["java", "-jar", FIXTURES_JAR] + [f"{n}=0" for n in names]
+    """The project's stub OpenAI backends (test-fixtures), one per name, in one JVM: {name: base URL}.
+
+    A name may carry the stub's options after a colon: "stalled:first-token-delay=30"."""
+    argv = ["java", "-jar", FIXTURES_JAR] + [f"{n.partition(':')[0]}=0" + (":" + n.partition(':')[2] if ':' in n else "")
+                                            for n in names]
     with process("stubs", argv, ready=r"stub (\S+) listening on (\S+)", expect=len(names)) as running:
         yield {m.group(1): m.group(2) for m in running.matches}
 
