@@ -39,7 +39,7 @@ final class ClusterTranslator {
                         .setEdsConfig(Protos.ads())
                         .setServiceName(name))
                 .setConnectTimeout(Protos.seconds(5))
-                .setCircuitBreakers(limits(service.circuitBreaker(), instances.size()));
+                .setCircuitBreakers(retriedLimits(service, instances.size()));
         LoadBalancingPolicies.apply(service.loadBalancing(), cluster);
         // Never send traffic to an instance known to be down (Envoy's default panics below 50% healthy).
         cluster.getCommonLbConfigBuilder()
@@ -125,6 +125,18 @@ final class ClusterTranslator {
         return limits(model, requests);
     }
 
+    /**
+     * The limits of a model's own cluster. With a first-token timeout, every stream a stalled instance
+     * holds times out within moments of the others and is retried on another instance: as many retries
+     * may run at once as requests (beyond Envoy's default of 3 per cluster, a stream got 504 instead).
+     */
+    private static CircuitBreakers retriedLimits(ServiceConfig service, int instanceCount) {
+        CircuitBreakers limits = limits(service.circuitBreaker(), instanceCount);
+        return service.firstTokenTimeout().isPresent()
+                ? withRetries(limits, limits.getThresholds(0).getMaxRequests().getValue())
+                : limits;
+    }
+
     /** The model's limits without max-concurrent-requests: for a cluster whose requests meet the cap further on. */
     static CircuitBreakers uncappedLimits(CircuitBreaker breaker) {
         return limits(breaker.modelLimits(), breaker.modelLimits().maxRequests());
@@ -136,7 +148,7 @@ final class ClusterTranslator {
         return builder.build();
     }
 
-    private static CircuitBreakers limits(ModelLimits model, int requests) {
+    static CircuitBreakers limits(ModelLimits model, int requests) {
         return CircuitBreakers.newBuilder()
                 .addThresholds(CircuitBreakers.Thresholds.newBuilder()
                         .setMaxConnections(UInt32Value.of(model.maxConnections()))

@@ -21,6 +21,7 @@ import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.util.Set;
+import org.jairouter.config.ModelLimits;
 
 /**
  * The first-token timeout ({@code first-token-timeout}). A streamed request's route gives each try that
@@ -54,12 +55,17 @@ final class FirstTokenWait {
                 .build();
     }
 
-    /** The cluster the filter calls the wait listener through. */
+    /**
+     * The cluster the filter calls the wait listener through. Every stream starting at once makes a call:
+     * it takes as many as a model takes requests (over Envoy's default 1,024, a call is refused at once
+     * and that stream's headers pass unheld).
+     */
     static Cluster cluster() {
         return Cluster.newBuilder()
                 .setName(NAME)
                 .setType(Cluster.DiscoveryType.STATIC)
                 .setConnectTimeout(Protos.seconds(1))
+                .setCircuitBreakers(ClusterTranslator.limits(ModelLimits.DEFAULT, ModelLimits.DEFAULT.maxRequests()))
                 .putTypedExtensionProtocolOptions(
                         UpstreamHttp.PROTOCOL_OPTIONS, Any.pack(UpstreamHttp.options(false, Set.of())))
                 .setLoadAssignment(ClusterLoadAssignment.newBuilder()

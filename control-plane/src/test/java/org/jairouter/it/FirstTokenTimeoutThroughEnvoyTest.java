@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -49,7 +50,11 @@ class FirstTokenTimeoutThroughEnvoyTest {
     private static final Duration NORMAL_FIRST_TOKEN = Duration.ofSeconds(2);
 
     private static final Duration LONGER_THAN_THE_TIMEOUT = FIRST_TOKEN_TIMEOUT.plusMillis(500);
-    /** Enough for round-robin to send five to the stalled instance first: Envoy ejects after five failures. */
+    /**
+     * All at once: round-robin sends about half to the stalled instance, whose tries then time out together
+     * (more retries at once than Envoy's default of 3 per cluster allows), and at least the five in a row
+     * after which Envoy ejects it.
+     */
     private static final int STREAMS = 16;
 
     private static StubBackend stalled;
@@ -111,11 +116,21 @@ class FirstTokenTimeoutThroughEnvoyTest {
 
     @Test
     void streamsTheStalledInstanceTookAreAnsweredByAnotherWithinTheTimeoutAndItIsEjected() throws Exception {
+        List<OpenAIClient> own = new ArrayList<>();
+        for (int i = 0; i < STREAMS; i++) {
+            // A client each: one client runs at most 5 requests to a host at once.
+            own.add(RouterHarness.clientBuilder(router.baseUrl()).build());
+        }
+        // All at once, so that the stalled instance's tries time out together.
+        CyclicBarrier start = new CyclicBarrier(STREAMS);
         List<Future<Duration>> firstTokens = new ArrayList<>();
-        ExecutorService clients = Executors.newFixedThreadPool(4);
+        ExecutorService clients = Executors.newFixedThreadPool(STREAMS);
         try {
-            for (int i = 0; i < STREAMS; i++) {
-                firstTokens.add(clients.submit(() -> streamFrom("pair", "Hello from chat-healthy")));
+            for (OpenAIClient client : own) {
+                firstTokens.add(clients.submit(() -> {
+                    start.await();
+                    return streamFrom(client, "pair", "Hello from chat-healthy");
+                }));
             }
             for (Future<Duration> firstToken : firstTokens) {
                 Duration waited = firstToken.get();
@@ -125,6 +140,7 @@ class FirstTokenTimeoutThroughEnvoyTest {
             }
         } finally {
             clients.shutdownNow();
+            own.forEach(OpenAIClient::close);
         }
         int triedOnStalled = stalled.requestCount();
         assertTrue(triedOnStalled > 0, "round-robin never tried the stalled instance");
@@ -199,8 +215,12 @@ class FirstTokenTimeoutThroughEnvoyTest {
         assertTrue(stalledResponder.requestCount() > 0, "round-robin never tried the stalled instance");
     }
 
-    /** Streams a chat answer through the SDK; checks its text and returns the time to its first chunk. */
     private static Duration streamFrom(String model, String expected) {
+        return streamFrom(client, model, expected);
+    }
+
+    /** Streams a chat answer through the SDK; checks its text and returns the time to its first chunk. */
+    private static Duration streamFrom(OpenAIClient client, String model, String expected) {
         long start = System.nanoTime();
         try (StreamResponse<ChatCompletionChunk> stream = client.chat()
                 .completions()
