@@ -17,7 +17,7 @@ TIMEOUT_SECONDS = 2
 STALL_SECONDS = 30
 STREAMS = 12 if b.SMOKE else 300
 WARMUP = 4 if b.SMOKE else 50
-CLIENTS = 4
+CLIENTS = 16
 
 
 def body(model):
