@@ -336,7 +336,6 @@ final class ErrorReplies {
                 .build();
     }
 
-    /** Dynamic metadata key equal to a value, or merely present when the value is null. */
     /** The request asked for a stream ({@code "stream": true}, read where a first-token timeout applies). */
     private static AccessLogFilter streamRequested() {
         return AccessLogFilter.newBuilder()
@@ -350,6 +349,7 @@ final class ErrorReplies {
                 .build();
     }
 
+    /** Dynamic metadata key equal to a value, or merely present when the value is null. */
     private static AccessLogFilter metadataIs(String key, String value) {
         ValueMatcher.Builder matcher = ValueMatcher.newBuilder();
         if (value == null) {

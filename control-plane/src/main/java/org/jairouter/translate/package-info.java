@@ -23,7 +23,9 @@
  *       balancer ({@code LoadBalancingPolicies}), health checks and outlier detection ({@code HealthChecks}),
  *       upstream HTTP options and per-instance upstream filters ({@code UpstreamHttp}), TLS ({@code
  *       UpstreamTls}); an aggregate cluster per model with fallbacks, and a saturation gate (a cluster and
- *       an internal listener) per model the IR marks gated ({@code SaturationGates}).
+ *       an internal listener) per model the IR marks gated ({@code SaturationGates}). A service with a
+ *       first-token timeout adds its streams' routes, the upstream filter that holds a stream's headers
+ *       until its first token, and the internal listener that filter waits on ({@code FirstTokenWait}).
  *   <li><b>Endpoints</b> ({@code ClusterTranslator.endpoints}): the model's instances at their resolved
  *       addresses ({@code ResolvedHosts}) with their weights, scaled by what load-aware observed ({@code
  *       LoadWeights}); the fleet's local cluster ({@code FleetEndpoints}) is added by the publisher.
