@@ -2,9 +2,10 @@
 """first-token-timeout: streams' time to first token with one instance stalling 30 s, and what it costs.
 
 Two routers on the same stub backends: one without first-token-timeout, one with it. Streamed chat
-completions from a few concurrent clients: to a model of two healthy instances through each router (the
-feature's cost: time to first token and Envoy CPU per stream), and through the second router to a model
-one of whose two instances sends its headers at once and its first token 30 s later (a stalled server).
+completions from concurrent clients: to a model of two healthy instances through each router, and through
+the second router to a model one of whose two instances sends its headers at once and its first token
+30 s later (a stalled server). Then Envoy's CPU per request without and with the timeout, wrk against two
+routers on nginx, which answers a whole stream (or a whole chat.completion) at once.
 """
 import json
 import threading
@@ -12,6 +13,10 @@ import time
 
 import benchlib as b
 import clients
+
+COST_SECONDS = 2 if b.SMOKE else 10
+COST_ROUNDS = 1 if b.SMOKE else 3
+COST_CONNECTIONS = 16
 
 TIMEOUT_SECONDS = 2
 STALL_SECONDS = 30
@@ -74,6 +79,35 @@ def await_serving(router, model):
             time.sleep(0.2)
 
 
+def cost_config(backend, first_token_timeout):
+    timeout = f"      first-token-timeout: {first_token_timeout}s\n" if first_token_timeout else ""
+    return (f"server:\n  address: 127.0.0.1\n  port: {b.free_port()}\nmodel:\n  services:\n    chat:\n{timeout}"
+            "      instances:\n"
+            f'        - {{name: streamed, base-url: "{backend}{b.SSE_PREFIX}"}}\n'
+            f'        - {{name: whole, base-url: "{backend}"}}\n')
+
+
+def cost():
+    """Envoy CPU per streamed and per whole answer, first-token-timeout off vs on: (commands, rows)."""
+    commands, rows = [], []
+    with b.nginx(1024) as backend, \
+            b.router("first-token-cost-off", cost_config(backend, None)) as off, \
+            b.router("first-token-cost-on", cost_config(backend, TIMEOUT_SECONDS)) as on:
+        for model, what in (("streamed", "streamed (the whole stream at once)"), ("whole", "not streamed")):
+            payload = json.dumps({"model": model, "messages": [{"role": "user", "content": "Hello"}],
+                                  "stream": model == "streamed"}).encode()
+            measures = {name: (lambda r=r: clients.wrk_cpu(r, r.url + b.OPENAI_PATHS["chat"], payload,
+                                                           COST_CONNECTIONS, 2, COST_SECONDS))
+                        for name, r in (("off", off), ("on", on))}
+            ran, figures, extra = clients.compare_cpu(measures, COST_ROUNDS)
+            commands += ran[:2]
+            rows += [[what, f"first-token-timeout {'set' if name == 'on' else 'not set'}", rps, envoy]
+                     for name, rps, envoy, _, _, _ in figures]
+            rows[-1].append(f"{extra * 100:+.0f}%")
+            rows[-2].append("")
+    return commands, rows
+
+
 def main():
     with b.stub_backends("stub-a", "stub-b", f"stalled:first-token-delay={STALL_SECONDS}") as backends, \
             b.router("first-token-off", config(backends, None)) as off, \
@@ -113,6 +147,19 @@ def main():
     print(target + "\n")
     if stalled_failures:
         print(b.notes([f"failures: {stalled_failures[:3]}"]))
+    print("### What the timeout costs Envoy\n")
+    if not b.NGINX:
+        print(b.notes(["nginx is not installed: the cost rows are left out."]))
+        return
+    commands, rows = cost()
+    print(f"wrk, {COST_CONNECTIONS} connections, {COST_SECONDS} s per run after 2 s not counted, {COST_ROUNDS} "
+          "round(s) alternating the two routers, the run with the median Envoy CPU kept; nginx answers a whole "
+          "stream (one event and `[DONE]`, `text/event-stream`) or a whole `chat.completion` at once, so the "
+          "figures are the router's own. With the timeout, a stream's answer makes the upstream filter's call to "
+          "the wait listener, and every answer passes the filter (which lets a non-stream pass at once).\n")
+    print(b.table(["answer", "router", "requests/s", "Envoy CPU µs/request", "Envoy + control plane, on vs off"],
+                  rows))
+    print(b.commands_block(commands))
 
 
 if __name__ == "__main__":
