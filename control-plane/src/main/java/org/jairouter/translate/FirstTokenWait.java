@@ -18,8 +18,10 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
+import io.envoyproxy.envoy.extensions.filters.http.lua.v3.LuaPerRoute;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import java.util.Map;
 import java.util.Set;
 import org.jairouter.config.ModelLimits;
 
@@ -40,19 +42,35 @@ import org.jairouter.config.ModelLimits;
 final class FirstTokenWait {
     /** The wait listener's name, and that of the cluster the filter calls it through. */
     static final String NAME = "jairouter_first_token_wait";
+    /** Named apart from the downstream Lua filter (see {@link UpstreamHttp}). */
+    private static final String FILTER_NAME = "jairouter.upstream.first_token_wait";
 
     private static final String SCRIPT = LuaScripts.of("first-token-wait.lua");
 
     private FirstTokenWait() {}
 
-    /** The upstream filter; named apart from the downstream Lua filter (see {@link UpstreamHttp}). */
+    /** The upstream filter. */
     static HttpFilter upstreamFilter() {
         return HttpFilter.newBuilder()
-                .setName("jairouter.upstream.first_token_wait")
+                .setName(FILTER_NAME)
                 .setTypedConfig(Any.pack(Lua.newBuilder()
                         .setDefaultSourceCode(DataSource.newBuilder().setInlineString(SCRIPT))
                         .build()))
                 .build();
+    }
+
+    /**
+     * For a model's route of non-streamed requests: the upstream filter off (an upstream filter takes the
+     * route's per-filter config of its name), so that those answers do not pass it at all.
+     */
+    static Map<String, Any> offForRoute() {
+        return Map.of(
+                FILTER_NAME, Any.pack(LuaPerRoute.newBuilder().setDisabled(true).build()));
+    }
+
+    /** A stream route made from the model's route: the upstream filter on again. */
+    static void onForRoute(Route.Builder route) {
+        route.removeTypedPerFilterConfig(FILTER_NAME);
     }
 
     /**

@@ -218,6 +218,9 @@ final class RouteTranslator {
                                 .setValue(UpstreamHttp.upstreamMetadata(UpstreamHttp.MODEL_KEY)))
                         .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
             }
+            if (service.firstTokenTimeout().isPresent()) {
+                route.putAllTypedPerFilterConfig(FirstTokenWait.offForRoute());
+            }
             Route modelRoute = route.build();
             service.firstTokenTimeout().ifPresent(timeout -> routes.add(streamRoute(modelRoute, timeout)));
             routes.add(modelRoute);
@@ -265,13 +268,14 @@ final class RouteTranslator {
     /**
      * A model's route for its streamed requests, before the model's own route: each try may wait this long
      * for the first token (the cluster's upstream filter holds a stream's headers until then, {@link
-     * FirstTokenWait}). A stream's headers come before its first token, so this limit replaces the response
-     * timeout, which non-streamed requests keep: their headers come only with the whole answer. A retry
-     * goes to another instance at once: the client has already waited the timeout, and Envoy's default
-     * back-off would add up to 25 ms more.
+     * FirstTokenWait}; the model's route switches that filter off). A stream's headers come before its first
+     * token, so this limit replaces the response timeout, which non-streamed requests keep: their headers
+     * come only with the whole answer. A retry goes to another instance at once: the client has already
+     * waited the timeout, and Envoy's default back-off would add up to 25 ms more.
      */
     private static Route streamRoute(Route modelRoute, java.time.Duration firstTokenTimeout) {
         Route.Builder stream = modelRoute.toBuilder().setName(modelRoute.getName() + ":" + Names.STREAM_KEY);
+        FirstTokenWait.onForRoute(stream);
         stream.getMatchBuilder()
                 .addDynamicMetadata(metadataAt(Names.STREAM_KEY)
                         .setValue(ValueMatcher.newBuilder().setBoolMatch(true)));
