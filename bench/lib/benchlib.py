@@ -217,8 +217,11 @@ def _alive(pid):
 
 @contextmanager
 def stub_backends(*names):
-    """The project's stub OpenAI backends (test-fixtures), one per name, in one JVM: {name: base URL}."""
-    argv = ["java", "-jar", FIXTURES_JAR] + [f"{n}=0" for n in names]
+    """The project's stub OpenAI backends (test-fixtures), one per name, in one JVM: {name: base URL}.
+
+    A name may carry the stub's options after a colon: "stalled:first-token-delay=30"."""
+    argv = ["java", "-jar", FIXTURES_JAR] + [f"{n.partition(':')[0]}=0" + (":" + n.partition(':')[2] if ':' in n else "")
+                                            for n in names]
     with process("stubs", argv, ready=r"stub (\S+) listening on (\S+)", expect=len(names)) as running:
         yield {m.group(1): m.group(2) for m in running.matches}
 
@@ -242,13 +245,20 @@ CHAT_REPLY = ('{"id":"chatcmpl-bench","object":"chat.completion","created":17000
               '"choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?",'
               '"refusal":null},"logprobs":null,"finish_reason":"stop"}],'
               '"usage":{"prompt_tokens":9,"completion_tokens":9,"total_tokens":18}}')
+# A whole chat stream in one answer, for instances whose base-url ends in SSE_PREFIX: what a streamed request
+# costs the router, the server's time left out.
+SSE_PREFIX = "/sse"
+CHAT_STREAM = ('data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,'
+               '"model":"bench-chat","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello!"},'
+               '"finish_reason":"stop"}]}\\n\\ndata: [DONE]\\n\\n')
 # What the router's active health check (GET the models path) needs to see the backend as healthy.
 MODELS_REPLY = '{"object":"list","data":[{"id":"bench-chat","object":"model","created":0,"owned_by":"bench"}]}'
 
 
 @contextmanager
 def nginx(speech_bytes):
-    """nginx answering chat with CHAT_REPLY and speech with a speech_bytes file: its base URL."""
+    """nginx answering chat with CHAT_REPLY (under SSE_PREFIX with CHAT_STREAM) and speech with a speech_bytes
+    file: its base URL."""
     root = work_path("nginx")
     (root / "tmp").mkdir(parents=True, exist_ok=True)
     speech = root / "speech.mp3"
@@ -274,6 +284,8 @@ http {{
     listen 127.0.0.1:{port} reuseport backlog=4096;
     location = /v1/chat/completions {{ default_type application/json; return 200 '{CHAT_REPLY}'; }}
     location = /v1/models {{ default_type application/json; return 200 '{MODELS_REPLY}'; }}
+    location = {SSE_PREFIX}/v1/chat/completions {{ default_type text/event-stream; return 200 '{CHAT_STREAM}'; }}
+    location = {SSE_PREFIX}/v1/models {{ default_type application/json; return 200 '{MODELS_REPLY}'; }}
     location = /v1/audio/speech {{
       alias {speech}; default_type audio/mpeg; sendfile on; error_page 405 =200 $uri;
     }}

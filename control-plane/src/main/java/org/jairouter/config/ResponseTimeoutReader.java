@@ -3,7 +3,10 @@ package org.jairouter.config;
 import java.time.Duration;
 import java.util.Optional;
 
-/** A {@code response-timeout}, model-wide or per service: how long an instance may take to start its answer. */
+/**
+ * A try's timeout, model-wide or per service: {@code response-timeout} (how long an instance may take to
+ * start its answer) and {@code first-token-timeout} (to send a stream's first token) take the same range.
+ */
 final class ResponseTimeoutReader {
     /**
      * Below the 300 s after which Envoy ends a request silent either way (the route's idle timeout), which

@@ -3,6 +3,7 @@ package org.jairouter.config;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -50,6 +51,15 @@ public record ServiceConfig(
      */
     public Duration responseTimeout() {
         return settings.get(ServiceSettings.RESPONSE_TIMEOUT).orElse(type.defaultResponseTimeout());
+    }
+
+    /**
+     * How long each try of a streamed request may wait for the instance's first token ({@code
+     * first-token-timeout}); empty when not set or when the service's answers do not stream ({@link
+     * ServiceType#streams}).
+     */
+    public Optional<Duration> firstTokenTimeout() {
+        return type.streams() ? settings.get(ServiceSettings.FIRST_TOKEN_TIMEOUT) : Optional.empty();
     }
 
     ServiceConfig withFallbackModels(Map<String, List<String>> fallbacks) {

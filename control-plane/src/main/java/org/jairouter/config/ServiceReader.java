@@ -37,6 +37,11 @@ final class ServiceReader {
     private static Read read(ServiceType type, Map<String, YamlSection> entries, ServiceSettings inherited) {
         Optional.ofNullable(entries.get("fallback")).ifPresent(FallbackReader::read);
         ServiceSettings settings = inherited.readOver(entries);
+        if (!type.streams()) {
+            Optional.ofNullable(entries.get(ServiceSettings.FIRST_TOKEN_TIMEOUT.key()))
+                    .ifPresent(timeout -> timeout.warn("only chat answers stream token by token; " + type.key()
+                            + " ignores it (its answers keep response-timeout)"));
+        }
         Adapter adapter = settings.get(ServiceSettings.ADAPTER);
         RepeatedInstances instances = new RepeatedInstances();
         for (YamlSection item : Optional.ofNullable(entries.get("instances"))

@@ -34,9 +34,20 @@ public final class ServiceSettings {
     public static final InheritedSetting<Optional<Duration>> RESPONSE_TIMEOUT =
             new InheritedSetting<>("response-timeout", Optional.empty(), ResponseTimeoutReader::read);
 
+    /** How long each try of a streamed request may wait for its first token; empty for no such limit. */
+    public static final InheritedSetting<Optional<Duration>> FIRST_TOKEN_TIMEOUT =
+            new InheritedSetting<>("first-token-timeout", Optional.empty(), ResponseTimeoutReader::read);
+
     /** Every inheritable setting, in the order a section's keys are read (and so its problems reported). */
-    static final List<InheritedSetting<?>> ALL =
-            List.of(LOAD_BALANCE, HEALTH_CHECK, RETRY, RATE_LIMIT, CIRCUIT_BREAKER, ADAPTER, RESPONSE_TIMEOUT);
+    static final List<InheritedSetting<?>> ALL = List.of(
+            LOAD_BALANCE,
+            HEALTH_CHECK,
+            RETRY,
+            RATE_LIMIT,
+            CIRCUIT_BREAKER,
+            ADAPTER,
+            RESPONSE_TIMEOUT,
+            FIRST_TOKEN_TIMEOUT);
 
     /** Every setting at its default. */
     static final ServiceSettings DEFAULTS = defaults();

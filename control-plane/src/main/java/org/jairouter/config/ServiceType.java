@@ -171,6 +171,14 @@ public final class ServiceType implements Comparable<ServiceType> {
     }
 
     /**
+     * Whether its answers stream as server-sent events on request ({@code "stream": true}), token by token:
+     * chat, on its own path and its extra ones (completions, responses, messages).
+     */
+    public boolean streams() {
+        return this == CHAT;
+    }
+
+    /**
      * The OpenAI models path beside an instance's path of this service ({@code /v1-openai/chat/completions}
      * gives {@code /v1-openai/models}); empty when the path does not end as the service's public path does
      * after its {@code /v1}, or the public path is not under {@code /v1} (a custom service's may not be).

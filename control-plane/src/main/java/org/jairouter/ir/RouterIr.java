@@ -60,6 +60,12 @@ public record RouterIr(
         return new RouterIr(served, services, discovering);
     }
 
+    /** Whether any service limits the wait for a stream's first token: its streams' answers are read for it. */
+    public boolean waitsForFirstTokens() {
+        return services.values().stream()
+                .anyMatch(service -> service.config().firstTokenTimeout().isPresent());
+    }
+
     private static ServiceConfig expand(
             ServiceConfig service, DiscoveredModels discovered, List<DiscoveringInstance> discovering) {
         if (service.instances().stream().noneMatch(Instance::discovering)) {

@@ -41,7 +41,7 @@ final class ClusterTranslator {
                         .setEdsConfig(Protos.ads())
                         .setServiceName(name))
                 .setConnectTimeout(Protos.seconds(5))
-                .setCircuitBreakers(limits(service.circuitBreaker(), instances.size()));
+                .setCircuitBreakers(retriedLimits(service, instances.size()));
         LoadBalancingPolicies.apply(service.loadBalancing(), cluster);
         // Never send traffic to an instance known to be down (Envoy's default panics below 50% healthy).
         cluster.getCommonLbConfigBuilder()
@@ -53,7 +53,11 @@ final class ClusterTranslator {
         cluster.setOutlierDetection(HealthChecks.passive(service.circuitBreaker()));
         cluster.putTypedExtensionProtocolOptions(
                 UpstreamHttp.PROTOCOL_OPTIONS,
-                Any.pack(UpstreamHttp.options(pathsPerInstance(service, instances), headerNames(instances))));
+                Any.pack(UpstreamHttp.options(
+                        pathsPerInstance(service, instances),
+                        headerNames(instances),
+                        Optional.empty(),
+                        service.firstTokenTimeout().isPresent())));
         UpstreamTls.apply(
                 cluster,
                 instances.stream()
@@ -97,7 +101,8 @@ final class ClusterTranslator {
                         Any.pack(UpstreamHttp.options(
                                 pathsPerInstance(service, instances),
                                 headerNames(instances),
-                                Optional.of(requestedModel))))
+                                Optional.of(requestedModel),
+                                service.firstTokenTimeout().isPresent())))
                 .build();
     }
 
@@ -131,6 +136,18 @@ final class ClusterTranslator {
         return limits(model, (int) Math.min(model.maxRequests(), (long) breaker.lowPriorityRequests() * instanceCount));
     }
 
+    /**
+     * The limits of a model's own cluster. With a first-token timeout, every stream a stalled instance
+     * holds times out within moments of the others and is retried on another instance: as many retries
+     * may run at once as requests (beyond Envoy's default of 3 per cluster, a stream got 504 instead).
+     */
+    private static CircuitBreakers retriedLimits(ServiceConfig service, int instanceCount) {
+        CircuitBreakers limits = limits(service.circuitBreaker(), instanceCount);
+        return service.firstTokenTimeout().isPresent()
+                ? withRetries(limits, limits.getThresholds(0).getMaxRequests().getValue())
+                : limits;
+    }
+
     /** The model's limits without max-concurrent-requests: for a cluster whose requests meet the cap further on. */
     static CircuitBreakers uncappedLimits(CircuitBreaker breaker) {
         return limits(breaker.modelLimits(), breaker.modelLimits().maxRequests());
@@ -142,7 +159,7 @@ final class ClusterTranslator {
         return builder.build();
     }
 
-    private static CircuitBreakers limits(ModelLimits model, int requests) {
+    static CircuitBreakers limits(ModelLimits model, int requests) {
         return CircuitBreakers.newBuilder()
                 .addThresholds(CircuitBreakers.Thresholds.newBuilder()
                         .setMaxConnections(UInt32Value.of(model.maxConnections()))

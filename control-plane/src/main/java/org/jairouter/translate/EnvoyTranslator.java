@@ -112,6 +112,10 @@ public final class EnvoyTranslator {
                         gate, model, settings, ir.config().listener().trustedProxyHops()));
             }
         }
+        if (ir.waitsForFirstTokens()) {
+            clusters.add(FirstTokenWait.cluster());
+            listeners.add(FirstTokenWait.listener());
+        }
         return new EnvoyResources(listeners, List.of(RouteTranslator.routes(ir, parts)), clusters, endpoints);
     }
 

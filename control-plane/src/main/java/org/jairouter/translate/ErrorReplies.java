@@ -242,13 +242,29 @@ final class ErrorReplies {
                         null));
     }
 
-    /** @param lowPriority some model has a low-priority gate, whose cluster refuses with the route's mark */
+    /**
+     * A streamed request's try that sent no token within the first-token timeout ({@link FirstTokenWait}),
+     * the last try's when retried; before the response timeout's reply, whose flag it shares.
+     */
+    private static final Reply FIRST_TOKEN_TIMEOUT = new Reply(
+            allOf(flag("UT"), streamRequested()),
+            "The instance of model '" + MODEL + "' did not send its first token within the model's"
+                    + " first-token timeout.",
+            SERVER_ERROR,
+            null,
+            "timeout");
+
+    /**
+     * @param lowPriority       some model has a low-priority gate, whose cluster refuses with the route's mark
+     * @param firstTokensWaited some service has a first-token timeout (streams are read for it)
+     */
     static LocalReplyConfig localReplyConfig(
             long maxRequestBytes,
             boolean keysEnforced,
             boolean rateLimited,
             boolean concurrencyCapped,
-            boolean lowPriority) {
+            boolean lowPriority,
+            boolean firstTokensWaited) {
         LocalReplyConfig.Builder replies = LocalReplyConfig.newBuilder();
         if (keysEnforced) {
             KEY_REPLIES.forEach(reply -> replies.addMappers(reply.mapper()));
@@ -270,6 +286,9 @@ final class ErrorReplies {
         }
         if (concurrencyCapped) {
             replies.addMappers(overConcurrencyCap(MODEL));
+        }
+        if (firstTokensWaited) {
+            replies.addMappers(FIRST_TOKEN_TIMEOUT.mapper());
         }
         commonReplies(maxRequestBytes).forEach(reply -> replies.addMappers(reply.mapper()));
         return replies.setBodyFormat(error(BODY, CLIENT_ERROR, null, null)).build();
@@ -393,6 +412,19 @@ final class ErrorReplies {
                                 .setValue(ValueMatcher.newBuilder()
                                         .setNullMatch(ValueMatcher.NullMatch.getDefaultInstance())))
                         .setMatchIfKeyNotFound(BoolValue.of(true)))
+                .build();
+    }
+
+    /** The request asked for a stream ({@code "stream": true}, read where a first-token timeout applies). */
+    private static AccessLogFilter streamRequested() {
+        return AccessLogFilter.newBuilder()
+                .setMetadataFilter(MetadataFilter.newBuilder()
+                        .setMatcher(MetadataMatcher.newBuilder()
+                                .setFilter(Names.METADATA_NAMESPACE)
+                                .addPath(
+                                        MetadataMatcher.PathSegment.newBuilder().setKey(Names.STREAM_KEY))
+                                .setValue(ValueMatcher.newBuilder().setBoolMatch(true)))
+                        .setMatchIfKeyNotFound(BoolValue.of(false)))
                 .build();
     }
 

@@ -77,7 +77,8 @@ final class ListenerTranslator {
                         settings.maxRequestBytes(),
                         config.services().keySet().stream()
                                 .map(ServiceType::modelSource)
-                                .collect(Collectors.toSet())))
+                                .collect(Collectors.toSet()),
+                        ir.waitsForFirstTokens()))
                 // The prompt's prefix key once the body is whole, for the ring's hash (prefix affinity).
                 .addAllHttpFilters(
                         config.services().values().stream().anyMatch(PromptPrefixKey::takenFor)
@@ -102,7 +103,8 @@ final class ListenerTranslator {
                         RateLimits.httpFilter(ir).isPresent(),
                         config.services().values().stream()
                                 .anyMatch(service -> service.circuitBreaker().maxConcurrentRequests() > 0),
-                        lowPriority))
+                        lowPriority,
+                        ir.waitsForFirstTokens()))
                 .setStreamIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))
                 .setRequestHeadersTimeout(Protos.seconds(REQUEST_HEADERS_SECONDS))
                 .setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder()

@@ -37,6 +37,7 @@ public final class LuaScripts {
             Map.entry("API_HEADER", UpstreamHttp.API_HEADER),
             Map.entry("REQUESTED_MODEL_HEADER", UpstreamHttp.REQUESTED_MODEL_HEADER),
             Map.entry("INSTANCE_MODEL_HEADER", UpstreamHttp.INSTANCE_MODEL_HEADER),
+            Map.entry("FIRST_TOKEN_WAIT", FirstTokenWait.NAME),
             Map.entry("PREFIX_BYTES", ModelFilters.PREFIX_BYTES),
             Map.entry("PREFIX_NAMESPACE", PromptPrefixKey.NAMESPACE),
             Map.entry("PREFIX_METADATA_KEY", PromptPrefixKey.METADATA_KEY),

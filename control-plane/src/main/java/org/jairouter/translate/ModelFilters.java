@@ -115,9 +115,10 @@ final class ModelFilters {
      * takes multipart bodies; the router filter comes after them (and after the usage readers). The readers of
      * custom services' sources come only with them.
      *
-     * @param sources where the config's services read their models
+     * @param sources    where the config's services read their models
+     * @param readStream also read the request's {@code stream} flag (a service routes streams apart)
      */
-    static List<HttpFilter> httpFilters(long maxRequestBytes, Set<ModelSource> sources) {
+    static List<HttpFilter> httpFilters(long maxRequestBytes, Set<ModelSource> sources, boolean readStream) {
         List<HttpFilter> filters = new ArrayList<>();
         Map<String, DataSource> requestLineScripts = scripts(
                 sources,
@@ -164,7 +165,7 @@ final class ModelFilters {
                 HttpFilter.newBuilder()
                         .setName(JSON_READER)
                         .setDisabled(true)
-                        .setTypedConfig(Any.pack(jsonReader(ModelSource.JSON_MODEL.name())))
+                        .setTypedConfig(Any.pack(jsonReader(ModelSource.JSON_MODEL.name(), readStream)))
                         .build()));
         sources.stream()
                 .filter(source -> source.kind() == ModelSource.Kind.JSON && !source.isModelField())
@@ -172,7 +173,7 @@ final class ModelFilters {
                 .forEach(source -> filters.add(HttpFilter.newBuilder()
                         .setName(customJsonReader(source))
                         .setDisabled(true)
-                        .setTypedConfig(Any.pack(jsonReader(source.name())))
+                        .setTypedConfig(Any.pack(jsonReader(source.name(), false)))
                         .build()));
         filters.add(HttpFilter.newBuilder()
                 .setName(MULTIPART_READER)
@@ -252,18 +253,22 @@ final class ModelFilters {
         return Any.pack(FilterConfig.newBuilder().setConfig(Any.pack(perRoute)).build());
     }
 
-    /** Reads the body's top-level {@code field} as the model. */
-    private static JsonToMetadata jsonReader(String field) {
-        return JsonToMetadata.newBuilder()
-                .setRequestRules(JsonToMetadata.MatchRules.newBuilder()
-                        .addRules(JsonToMetadata.Rule.newBuilder()
-                                .addSelectors(
-                                        JsonToMetadata.Selector.newBuilder().setKey(field))
-                                .setOnPresent(metadata(Names.MODEL_KEY, null))
-                                .setOnMissing(metadata(Names.ERROR_KEY, Names.MISSING_MODEL))
-                                .setOnError(metadata(Names.ERROR_KEY, Names.INVALID_BODY)))
-                        .setAllowContentTypesRegex(JSON_CONTENT_TYPES))
-                .build();
+    /** Reads the body's top-level {@code field} as the model, and with {@code readStream} its stream flag. */
+    private static JsonToMetadata jsonReader(String field, boolean readStream) {
+        JsonToMetadata.MatchRules.Builder rules = JsonToMetadata.MatchRules.newBuilder()
+                .addRules(JsonToMetadata.Rule.newBuilder()
+                        .addSelectors(JsonToMetadata.Selector.newBuilder().setKey(field))
+                        .setOnPresent(metadata(Names.MODEL_KEY, null))
+                        .setOnMissing(metadata(Names.ERROR_KEY, Names.MISSING_MODEL))
+                        .setOnError(metadata(Names.ERROR_KEY, Names.INVALID_BODY)))
+                .setAllowContentTypesRegex(JSON_CONTENT_TYPES);
+        if (readStream) {
+            // Kept as JSON has it (true/false), for the streams' routes to match.
+            rules.addRules(JsonToMetadata.Rule.newBuilder()
+                    .addSelectors(JsonToMetadata.Selector.newBuilder().setKey(Names.STREAM_KEY))
+                    .setOnPresent(metadata(Names.STREAM_KEY, null)));
+        }
+        return JsonToMetadata.newBuilder().setRequestRules(rules).build();
     }
 
     /** Writes the selected value when {@code value} is null, else the given marker. */

@@ -14,6 +14,9 @@ public final class Names {
     /** Metadata keys: the requested model, and why no model could be read. */
     static final String MODEL_KEY = "model";
 
+    /** Metadata key of the request's {@code stream} flag, read where a service has a first-token timeout. */
+    static final String STREAM_KEY = "stream";
+
     static final String ERROR_KEY = "error";
     static final String INVALID_BODY = "invalid_body";
     static final String MISSING_MODEL = "missing_model";

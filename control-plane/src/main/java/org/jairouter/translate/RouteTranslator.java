@@ -49,6 +49,11 @@ final class RouteTranslator {
     /** On the responses of a model with fallbacks: the model that served the request. */
     static final String SERVED_MODEL_HEADER = Names.INTERNAL_HEADER_PREFIX + "served-model";
 
+    /** Envoy's shortest retry back-off (1 ms), where moving on to another instance at once is safe. */
+    private static final RetryPolicy.RetryBackOff NO_BACK_OFF = RetryPolicy.RetryBackOff.newBuilder()
+            .setBaseInterval(com.google.protobuf.Duration.newBuilder().setNanos(1_000_000))
+            .build();
+
     /** A generation may stream for many minutes; only a silent upstream is cut off. */
     private static final long STREAM_IDLE_SECONDS = 300;
 
@@ -239,7 +244,12 @@ final class RouteTranslator {
                     .addAllRequestHeadersToRemove(keyIdRemoved);
             withResponseHeaders(route, modelIr);
             withApiNamed(route, at, modelIr);
-            routes.add(route.build());
+            if (service.firstTokenTimeout().isPresent()) {
+                route.putAllTypedPerFilterConfig(FirstTokenWait.offForRoute());
+            }
+            Route modelRoute = route.build();
+            service.firstTokenTimeout().ifPresent(timeout -> routes.add(streamRoute(modelRoute, timeout)));
+            routes.add(modelRoute);
             if (permittedKeys.isPresent()) {
                 routes.add(Route.newBuilder()
                         .setName(key + ":" + model + ":model_not_permitted")
@@ -342,6 +352,27 @@ final class RouteTranslator {
         return route.build();
     }
 
+    /**
+     * A model's route for its streamed requests, before the model's own route: each try may wait this long
+     * for the first token (the cluster's upstream filter holds a stream's headers until then, {@link
+     * FirstTokenWait}; the model's route switches that filter off). A stream's headers come before its first
+     * token, so this limit replaces the response timeout, which non-streamed requests keep: their headers
+     * come only with the whole answer. A retry goes to another instance at once: the client has already
+     * waited the timeout, and Envoy's default back-off would add up to 25 ms more.
+     */
+    private static Route streamRoute(Route modelRoute, java.time.Duration firstTokenTimeout) {
+        Route.Builder stream = modelRoute.toBuilder().setName(modelRoute.getName() + ":" + Names.STREAM_KEY);
+        FirstTokenWait.onForRoute(stream);
+        stream.getMatchBuilder()
+                .addDynamicMetadata(metadataAt(Names.STREAM_KEY)
+                        .setValue(ValueMatcher.newBuilder().setBoolMatch(true)));
+        stream.getRouteBuilder()
+                .getRetryPolicyBuilder()
+                .setPerTryTimeout(Protos.duration(firstTokenTimeout))
+                .setRetryBackOff(NO_BACK_OFF);
+        return stream.build();
+    }
+
     /** The route inside a model's saturation gate: to the model's own cluster, as its route would send it. */
     static RouteAction gateRoute(ServiceConfig service, String cluster, List<Instance> instances) {
         RouteAction.Builder action = sendTo(service, cluster, instances);
@@ -405,8 +436,7 @@ final class RouteTranslator {
         if (gates > 0) {
             // A full model's refusal is immediate: moving on needs no back-off (Envoy's default waits up
             // to 25 ms before the first retry, 250 ms later on).
-            policy.setRetryBackOff(RetryPolicy.RetryBackOff.newBuilder()
-                    .setBaseInterval(com.google.protobuf.Duration.newBuilder().setNanos(1_000_000)));
+            policy.setRetryBackOff(NO_BACK_OFF);
             retryOn.add("retriable-headers");
             policy.addRetriableHeaders(HeaderMatcher.newBuilder()
                     .setName(SaturationGates.UNSERVED_HEADER)

@@ -36,6 +36,9 @@ import org.jairouter.config.ExtraEndpoint;
  * on Envoy 1.40. So the aggregate carries the filters of every member, and one more: header_mutation
  * writes the requested model (fixed per aggregate) and the chosen instance's model (its endpoint
  * metadata) into private headers, and a Lua filter rewrites the body's model when they differ.
+ *
+ * <p>A service with a first-token timeout adds the filter that holds a stream's headers until its first
+ * token ({@link FirstTokenWait}).
  */
 final class UpstreamHttp {
     static final String PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
@@ -64,20 +67,24 @@ final class UpstreamHttp {
      *                         (besides the service path) whose paths each instance gets its own of
      */
     static HttpProtocolOptions options(Optional<List<ExtraEndpoint>> perInstancePaths, Set<String> instanceHeaders) {
-        return options(perInstancePaths, instanceHeaders, Optional.empty());
+        return options(perInstancePaths, instanceHeaders, Optional.empty(), false);
     }
 
-    /** @param requestedModel for a fallback aggregate, the model its requests ask for */
+    /**
+     * @param requestedModel   for a fallback aggregate, the model its requests ask for
+     * @param firstTokenWaited whether its service has a first-token timeout ({@link FirstTokenWait})
+     */
     static HttpProtocolOptions options(
             Optional<List<ExtraEndpoint>> perInstancePaths,
             Set<String> instanceHeaders,
-            Optional<String> requestedModel) {
+            Optional<String> requestedModel,
+            boolean firstTokenWaited) {
         HttpProtocolOptions.Builder options = HttpProtocolOptions.newBuilder()
                 .setCommonHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
                         .setIdleTimeout(Protos.seconds(IDLE_TIMEOUT_SECONDS)))
                 .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
                         .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
-        if (perInstancePaths.isEmpty() && instanceHeaders.isEmpty() && requestedModel.isEmpty()) {
+        if (perInstancePaths.isEmpty() && instanceHeaders.isEmpty() && requestedModel.isEmpty() && !firstTokenWaited) {
             return options.build();
         }
         Mutations.Builder mutations = Mutations.newBuilder();
@@ -94,17 +101,22 @@ final class UpstreamHttp {
         requestedModel.ifPresent(model -> mutations
                 .addRequestMutations(set(REQUESTED_MODEL_HEADER, model.replace("%", "%%")))
                 .addRequestMutations(setFromEndpoint(INSTANCE_MODEL_HEADER, MODEL_KEY)));
-        options.addHttpFilters(HttpFilter.newBuilder()
-                .setName("envoy.filters.http.header_mutation")
-                .setTypedConfig(Any.pack(
-                        io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation.newBuilder()
-                                .setMutations(mutations)
-                                .build())));
+        if (mutations.getRequestMutationsCount() > 0) {
+            options.addHttpFilters(HttpFilter.newBuilder()
+                    .setName("envoy.filters.http.header_mutation")
+                    .setTypedConfig(Any.pack(
+                            io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation.newBuilder()
+                                    .setMutations(mutations)
+                                    .build())));
+        }
         if (perInstancePaths.isPresent()) {
             options.addHttpFilters(lua("jairouter.upstream.endpoint_path", PATH_SCRIPT));
         }
         if (requestedModel.isPresent()) {
             options.addHttpFilters(lua("jairouter.upstream.fallback_model", FALLBACK_SCRIPT));
+        }
+        if (firstTokenWaited) {
+            options.addHttpFilters(FirstTokenWait.upstreamFilter());
         }
         options.addHttpFilters(HttpFilter.newBuilder()
                 .setName("envoy.filters.http.upstream_codec")

@@ -24,7 +24,10 @@
  *       upstream HTTP options and per-instance upstream filters ({@code UpstreamHttp}), TLS ({@code
  *       UpstreamTls}); an aggregate cluster per model with fallbacks, a saturation gate (a cluster and
  *       an internal listener) per model the IR marks gated ({@code SaturationGates}), and a low-priority
- *       gate per capped model, where low-priority requests enter it ({@code LowPriorityGates}).
+ *       gate per capped model, where low-priority requests enter it ({@code LowPriorityGates}). A service
+ *       with a first-token timeout adds its streams' routes, the upstream filter that holds a stream's
+ *       headers until its first token, and the internal listener that filter waits on ({@code
+ *       FirstTokenWait}).
  *   <li><b>Endpoints</b> ({@code ClusterTranslator.endpoints}): the model's instances at their resolved
  *       addresses ({@code ResolvedHosts}) with their weights, scaled by what load-aware observed ({@code
  *       LoadWeights}); the fleet's local cluster ({@code FleetEndpoints}) is added by the publisher.
