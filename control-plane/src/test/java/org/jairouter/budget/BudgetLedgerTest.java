@@ -107,6 +107,13 @@ class BudgetLedgerTest {
         assertEquals(false, saved.contains("sk-"), saved);
     }
 
+    /** A ledger of one key, "tokens", with 400 tokens a day; {@code heard} gets the spent sets. */
+    private BudgetLedger ledgerOf400Tokens(Clock clock, List<Set<String>> heard) {
+        BudgetLedger ledger = BudgetLedger.open(dir.resolve("budgets.json"), clock, heard::add);
+        ledger.limits(new ApiKeys(true, ApiKeys.DEFAULT_HEADER, List.of(key("tokens", 0, 400)), Set.of()));
+        return ledger;
+    }
+
     /** A clock the test moves. */
     private static final class Ticking extends Clock {
         private Instant now;
@@ -142,11 +149,9 @@ class BudgetLedgerTest {
      */
     @Test
     void requestsInFlightCountAgainstWhatRemainsAndTheKeyIsAdmittedAgainWhenTheyEndSmaller() {
-        ApiKeys keys = new ApiKeys(true, ApiKeys.DEFAULT_HEADER, List.of(key("tokens", 0, 400)), Set.of());
         List<Set<String>> heard = new ArrayList<>();
         Ticking clock = new Ticking("2026-12-01T10:00:00Z");
-        BudgetLedger ledger = BudgetLedger.open(dir.resolve("budgets.json"), clock, heard::add);
-        ledger.limits(keys);
+        BudgetLedger ledger = ledgerOf400Tokens(clock, heard);
         ledger.started("tokens");
         ledger.record("tokens", 1, 39);
         for (int running = 1; running <= 8; running++) {
@@ -164,10 +169,8 @@ class BudgetLedgerTest {
     /** Starts and ends travel in different batches: an end first cancels the start that follows it. */
     @Test
     void anEndThatArrivesBeforeItsStartCancelsIt() {
-        ApiKeys keys = new ApiKeys(true, ApiKeys.DEFAULT_HEADER, List.of(key("tokens", 0, 400)), Set.of());
         Ticking clock = new Ticking("2026-12-01T10:00:00Z");
-        BudgetLedger ledger = BudgetLedger.open(dir.resolve("budgets.json"), clock, spent -> {});
-        ledger.limits(keys);
+        BudgetLedger ledger = ledgerOf400Tokens(clock, new ArrayList<>());
         ledger.record("tokens", 1, 39);
         clock.advance(Duration.ofSeconds(1));
         ledger.started("tokens");
@@ -183,11 +186,9 @@ class BudgetLedgerTest {
     /** A start whose end never comes (its Envoy died) stops counting after the longest request. */
     @Test
     void aStartWithoutAnEndIsForgotten() {
-        ApiKeys keys = new ApiKeys(true, ApiKeys.DEFAULT_HEADER, List.of(key("tokens", 0, 400)), Set.of());
         List<Set<String>> heard = new ArrayList<>();
         Ticking clock = new Ticking("2026-12-01T10:00:00Z");
-        BudgetLedger ledger = BudgetLedger.open(dir.resolve("budgets.json"), clock, heard::add);
-        ledger.limits(keys);
+        BudgetLedger ledger = ledgerOf400Tokens(clock, heard);
         ledger.started("tokens");
         ledger.record("tokens", 1, 100);
         for (int running = 1; running <= 3; running++) {
