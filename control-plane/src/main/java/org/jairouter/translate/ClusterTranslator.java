@@ -26,12 +26,20 @@ import org.jairouter.config.Instance;
 import org.jairouter.config.ModelLimits;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.ir.EndpointId;
+import org.jairouter.ir.ResponsesLookup;
 
 /** One cluster per (service, model), its endpoints delivered by EDS so that instance changes never touch the cluster. */
 final class ClusterTranslator {
     private ClusterTranslator() {}
 
-    static Cluster cluster(String name, ServiceConfig service, List<Instance> instances, String caFile) {
+    /**
+     * @param searched requests may search its instances for a stored response (the Responses API): a retry per
+     *                 instance, so retries may run at once as requests do (Envoy's default is 3 per cluster, beyond
+     *                 which a request that met an instance without its response gets that 404)
+     */
+    static Cluster cluster(
+            String name, ServiceConfig service, List<Instance> instances, String caFile, boolean searched) {
+        CircuitBreakers limits = limits(service.circuitBreaker(), instances.size());
         Cluster.Builder cluster = Cluster.newBuilder()
                 .setName(name)
                 .setType(Cluster.DiscoveryType.EDS)
@@ -39,7 +47,12 @@ final class ClusterTranslator {
                         .setEdsConfig(Protos.ads())
                         .setServiceName(name))
                 .setConnectTimeout(Protos.seconds(5))
-                .setCircuitBreakers(limits(service.circuitBreaker(), instances.size()));
+                .setCircuitBreakers(
+                        searched
+                                ? withRetries(
+                                        limits,
+                                        service.circuitBreaker().modelLimits().maxRequests())
+                                : limits);
         LoadBalancingPolicies.apply(service.loadBalancing(), cluster);
         // Never send traffic to an instance known to be down (Envoy's default panics below 50% healthy).
         cluster.getCommonLbConfigBuilder()
@@ -52,14 +65,15 @@ final class ClusterTranslator {
         cluster.putTypedExtensionProtocolOptions(
                 UpstreamHttp.PROTOCOL_OPTIONS,
                 Any.pack(UpstreamHttp.options(!sharePath(instances), headerNames(instances))));
-        UpstreamTls.apply(
-                cluster,
-                instances.stream()
-                        .filter(Instance::tls)
-                        .map(Instance::host)
-                        .collect(Collectors.toCollection(TreeSet::new)),
-                caFile);
+        UpstreamTls.apply(cluster, tlsHosts(instances), caFile);
         return cluster.build();
+    }
+
+    private static Set<String> tlsHosts(List<Instance> instances) {
+        return instances.stream()
+                .filter(Instance::tls)
+                .map(Instance::host)
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     /**
@@ -95,6 +109,33 @@ final class ClusterTranslator {
                         Any.pack(UpstreamHttp.options(
                                 !sharePath(instances), headerNames(instances), Optional.of(requestedModel))))
                 .build();
+    }
+
+    /**
+     * The cluster a request naming a stored response by id searches ({@link ResponsesLookup}): every server of
+     * the Responses API once, taken in turn (round robin), so that each retry, which skips the servers already
+     * asked, finds the next one at the first or a later pick and the search ends within one pick per server.
+     * No health checks of its own: the models' clusters check the same servers, and one that is down costs a
+     * retry here. Its upstream filters write each server's own headers (an API key), as a model's do.
+     */
+    static Cluster responsesLookup(ResponsesLookup lookup, ServiceConfig service, String caFile) {
+        List<Instance> instances = lookup.instances();
+        Cluster.Builder cluster = Cluster.newBuilder()
+                .setName(lookup.cluster())
+                .setType(Cluster.DiscoveryType.EDS)
+                .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder()
+                        .setEdsConfig(Protos.ads())
+                        .setServiceName(lookup.cluster()))
+                .setConnectTimeout(Protos.seconds(5))
+                .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+                .setCircuitBreakers(withRetries(
+                        uncappedLimits(service.circuitBreaker()),
+                        service.circuitBreaker().modelLimits().maxRequests()))
+                .putTypedExtensionProtocolOptions(
+                        UpstreamHttp.PROTOCOL_OPTIONS, Any.pack(UpstreamHttp.options(false, headerNames(instances))));
+        cluster.setIgnoreHealthOnHostRemoval(true);
+        UpstreamTls.apply(cluster, tlsHosts(instances), caFile);
+        return cluster.build();
     }
 
     private static Set<String> headerNames(List<Instance> instances) {

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jairouter.config.ExtraEndpoint;
 import org.jairouter.config.Instance;
 import org.jairouter.config.LoadBalancePolicy;
 import org.jairouter.config.ServiceConfig;
@@ -32,9 +33,10 @@ public final class EnvoyTranslator {
     }
 
     /** The inputs of a model's own cluster: everything {@link ClusterTranslator#cluster} reads. */
-    private record ClusterInputs(String name, ServiceConfig settings, List<Instance> instances, String caFile) {
+    private record ClusterInputs(
+            String name, ServiceConfig settings, List<Instance> instances, String caFile, boolean searched) {
         Cluster make() {
-            return ClusterTranslator.cluster(name, settings, instances, caFile);
+            return ClusterTranslator.cluster(name, settings, instances, caFile, searched);
         }
     }
 
@@ -64,7 +66,12 @@ public final class EnvoyTranslator {
                 clusters.add(parts.part(
                         "cluster",
                         model.cluster(),
-                        new ClusterInputs(model.cluster(), settings, model.instances(), caFile),
+                        new ClusterInputs(
+                                model.cluster(),
+                                settings,
+                                model.instances(),
+                                caFile,
+                                model.extraEndpoints().containsKey(ExtraEndpoint.RESPONSES)),
                         ClusterInputs::make));
                 endpoints.add(parts.part(
                         "endpoints",
@@ -87,6 +94,17 @@ public final class EnvoyTranslator {
                 listeners.add(SaturationGates.listener(
                         gate, model, settings, ir.config().listener().trustedProxyHops()));
             }
+            service.responsesLookup().ifPresent(lookup -> {
+                clusters.add(ClusterTranslator.responsesLookup(lookup, settings, caFile));
+                List<Instance> servers = lookup.instances();
+                endpoints.add(ClusterTranslator.endpoints(
+                        lookup.cluster(),
+                        servers,
+                        servers.stream().map(i -> hosts.ipOf(i.host())).toList(),
+                        // Equal turns: the search asks each server once, whatever its share of the traffic.
+                        servers.stream().map(i -> 1).toList(),
+                        false));
+            });
             // After their members, in the same update: Envoy 1.40 takes them together over delta ADS.
             for (ModelIr model : service.models().values()) {
                 if (model.hasFallbacks()) {
