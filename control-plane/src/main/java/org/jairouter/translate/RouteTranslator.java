@@ -342,7 +342,8 @@ final class RouteTranslator {
      * @param gates        how many models of the chain are entered through a saturation gate
      * @param upstreamPath the path every instance serves the route's extra endpoint at; empty on the service path
      * @param searched     the Responses API: a request continuing a stored response ({@code previous_response_id})
-     *                     searches the instances for the one that stored it (when there are several)
+     *                     searches the instances for the one that stored it (when there are several, and no
+     *                     fallbacks)
      */
     private static RouteAction modelRoute(
             ServiceConfig service,
@@ -355,7 +356,9 @@ final class RouteTranslator {
         RouteAction.Builder action = sendTo(service, cluster, instances);
         upstreamPath.ifPresent(action::setPrefixRewrite);
         RetryPolicy.Builder retries = retryPolicy(service, withFallback, gates);
-        if (searched && instances.size() > 1) {
+        // Not over a fallback chain: there each try of a follow-up ran into the response timeout (Envoy 1.40,
+        // by traffic), instead of a 404 being retried; such a model's follow-ups take the first instance's answer.
+        if (searched && instances.size() > 1 && !withFallback) {
             searchRetries(retries, instances.size())
                     .setRetryOn(Stream.of(retries.getRetryOn(), SEARCH_RETRY_ON)
                             .filter(on -> !on.isEmpty())
