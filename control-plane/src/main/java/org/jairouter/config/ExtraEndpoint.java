@@ -12,7 +12,7 @@ import java.util.List;
 public enum ExtraEndpoint {
     /** OpenAI's legacy text completions, the API code-completion tools call. */
     COMPLETIONS(ServiceType.CHAT, "completions", "/v1/completions", "text_completion"),
-    /** OpenAI's Responses API, stateless here (a response id names no instance). */
+    /** OpenAI's Responses API; a stored response is found by searching the instances (ResponsesLookup). */
     RESPONSES(ServiceType.CHAT, "responses", "/v1/responses", "responses"),
     /** Anthropic's Messages API. */
     MESSAGES(ServiceType.CHAT, "messages", "/v1/messages", "messages"),

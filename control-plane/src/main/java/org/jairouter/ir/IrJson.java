@@ -27,6 +27,9 @@ public final class IrJson {
         });
         Map<String, Object> printed = new LinkedHashMap<>();
         printed.put("services", services);
+        ir.services().values().stream()
+                .flatMap(service -> service.responsesLookup().stream())
+                .forEach(lookup -> printed.put("responses_lookup", describe(lookup)));
         if (!ir.discovering().isEmpty()) {
             printed.put(
                     "models_auto",
@@ -63,6 +66,18 @@ public final class IrJson {
                     .forEach((api, paths) -> apis.put(api.publicPath(), paths.size() == 1 ? paths.get(0) : paths));
             described.put("also_served_on", apis);
         }
+        return described;
+    }
+
+    private static Map<String, Object> describe(ResponsesLookup lookup) {
+        Map<String, Object> described = new LinkedHashMap<>();
+        described.put("cluster", lookup.cluster());
+        described.put("path", lookup.path());
+        described.put(
+                "endpoints",
+                lookup.instances().stream()
+                        .map(instance -> EndpointId.hostname(instance) + lookup.path())
+                        .toList());
         return described;
     }
 

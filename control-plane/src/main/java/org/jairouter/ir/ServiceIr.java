@@ -120,6 +120,11 @@ public record ServiceIr(ServiceConfig config, Map<String, ModelIr> models) {
                 .toList();
     }
 
+    /** Where requests naming a stored response by id go; empty unless some model is served on the Responses API. */
+    public Optional<ResponsesLookup> responsesLookup() {
+        return ResponsesLookup.of(this);
+    }
+
     /** The instance's endpoint; empty for an inactive instance, which Envoy is never sent. */
     public Optional<EndpointId> endpoint(Instance instance) {
         return instance.active() ? model(instance.model()).map(model -> model.endpoint(instance)) : Optional.empty();

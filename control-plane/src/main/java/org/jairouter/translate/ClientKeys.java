@@ -234,6 +234,11 @@ final class ClientKeys {
      * not use this model; empty when every key that reaches the route may.
      */
     static Optional<HeaderMatcher> modelRouteMatch(ApiKeys keys, ServiceType service, String model) {
+        return modelsRouteMatch(keys, service, List.of(model));
+    }
+
+    /** As {@link #modelRouteMatch}, for a route only keys that may use every one of the models may take. */
+    static Optional<HeaderMatcher> modelsRouteMatch(ApiKeys keys, ServiceType service, List<String> models) {
         if (!keys.enforced()) {
             return Optional.empty();
         }
@@ -241,7 +246,7 @@ final class ClientKeys {
                 .filter(key -> key.services().contains(service))
                 .toList();
         List<String> allowed = ofService.stream()
-                .filter(key -> key.mayUse(service, model))
+                .filter(key -> models.stream().allMatch(model -> key.mayUse(service, model)))
                 .map(ApiKey::id)
                 .toList();
         if (allowed.size() == ofService.size()) {

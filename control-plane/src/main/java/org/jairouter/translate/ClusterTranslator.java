@@ -28,6 +28,7 @@ import org.jairouter.config.ModelLimits;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.ir.EndpointId;
 import org.jairouter.ir.ExtraEndpoints;
+import org.jairouter.ir.ResponsesLookup;
 
 /** One cluster per (service, model), its endpoints delivered by EDS so that instance changes never touch the cluster. */
 final class ClusterTranslator {
@@ -58,14 +59,15 @@ final class ClusterTranslator {
                         headerNames(instances),
                         Optional.empty(),
                         service.firstTokenTimeout().isPresent())));
-        UpstreamTls.apply(
-                cluster,
-                instances.stream()
-                        .filter(Instance::tls)
-                        .map(Instance::host)
-                        .collect(Collectors.toCollection(TreeSet::new)),
-                caFile);
+        UpstreamTls.apply(cluster, tlsHosts(instances), caFile);
         return cluster.build();
+    }
+
+    private static Set<String> tlsHosts(List<Instance> instances) {
+        return instances.stream()
+                .filter(Instance::tls)
+                .map(Instance::host)
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     /**
@@ -106,6 +108,34 @@ final class ClusterTranslator {
                 .build();
     }
 
+    /**
+     * The cluster a request naming a stored response by id searches ({@link ResponsesLookup}): every server of
+     * the Responses API once, taken in turn (round robin), so that each retry, which skips the servers already
+     * asked, finds the next one at the first or a later pick and the search ends within one pick per server.
+     * No health checks of its own: the models' clusters check the same servers, and one that is down costs a
+     * retry here. Its upstream filters write each server's own headers (an API key), as a model's do.
+     */
+    static Cluster responsesLookup(ResponsesLookup lookup, ServiceConfig service, String caFile) {
+        List<Instance> instances = lookup.instances();
+        Cluster.Builder cluster = Cluster.newBuilder()
+                .setName(lookup.cluster())
+                .setType(Cluster.DiscoveryType.EDS)
+                .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder()
+                        .setEdsConfig(Protos.ads())
+                        .setServiceName(lookup.cluster()))
+                .setConnectTimeout(Protos.seconds(5))
+                .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+                .setCircuitBreakers(withRetries(
+                        uncappedLimits(service.circuitBreaker()),
+                        service.circuitBreaker().modelLimits().maxRequests()))
+                .putTypedExtensionProtocolOptions(
+                        UpstreamHttp.PROTOCOL_OPTIONS,
+                        Any.pack(UpstreamHttp.options(Optional.empty(), headerNames(instances))));
+        cluster.setIgnoreHealthOnHostRemoval(true);
+        UpstreamTls.apply(cluster, tlsHosts(instances), caFile);
+        return cluster.build();
+    }
+
     private static Set<String> headerNames(List<Instance> instances) {
         return instances.stream()
                 .flatMap(i -> i.headers().keySet().stream())
@@ -137,15 +167,15 @@ final class ClusterTranslator {
     }
 
     /**
-     * The limits of a model's own cluster. With a first-token timeout, every stream a stalled instance
-     * holds times out within moments of the others and is retried on another instance: as many retries
-     * may run at once as requests (beyond Envoy's default of 3 per cluster, a stream got 504 instead).
+     * The limits of a model's own cluster. A retry goes to another instance, one per try the retry policy
+     * allows, and it holds its place among the cluster's retries from its decision until the next try: as
+     * many retries may run at once as requests. At Envoy's default of 3 per cluster, when an instance dropped
+     * many requests at once (it died, or stalled streams timed out together, or a Responses follow-up met
+     * instances without its response), all but 3 were answered 503 or 504 instead of being retried.
      */
     private static CircuitBreakers retriedLimits(ServiceConfig service, int instanceCount) {
         CircuitBreakers limits = limits(service.circuitBreaker(), instanceCount);
-        return service.firstTokenTimeout().isPresent()
-                ? withRetries(limits, limits.getThresholds(0).getMaxRequests().getValue())
-                : limits;
+        return withRetries(limits, limits.getThresholds(0).getMaxRequests().getValue());
     }
 
     /** The model's limits without max-concurrent-requests: for a cluster whose requests meet the cap further on. */

@@ -93,6 +93,18 @@ public final class EnvoyTranslator {
                 listeners.add(SaturationGates.listener(
                         gate, model, settings, ir.config().listener().trustedProxyHops()));
             }
+            service.responsesLookup().ifPresent(lookup -> {
+                clusters.add(ClusterTranslator.responsesLookup(lookup, settings, caFile));
+                List<Instance> servers = lookup.instances();
+                endpoints.add(ClusterTranslator.endpoints(
+                        lookup.cluster(),
+                        servers,
+                        servers.stream().map(i -> hosts.ipOf(i.host())).toList(),
+                        // Equal turns: the search asks each server once, whatever its share of the traffic.
+                        servers.stream().map(i -> 1).toList(),
+                        false,
+                        List.of()));
+            });
             // After their members, in the same update: Envoy 1.40 takes them together over delta ADS.
             for (ModelIr model : service.models().values()) {
                 if (model.hasFallbacks()) {

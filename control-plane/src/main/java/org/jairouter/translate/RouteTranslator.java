@@ -27,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jairouter.config.ApiKeys;
 import org.jairouter.config.ExtraEndpoint;
 import org.jairouter.config.Instance;
@@ -36,6 +38,7 @@ import org.jairouter.config.RouterConfig;
 import org.jairouter.config.ServiceConfig;
 import org.jairouter.config.ServiceType;
 import org.jairouter.ir.ModelIr;
+import org.jairouter.ir.ResponsesLookup;
 import org.jairouter.ir.RouterIr;
 import org.jairouter.ir.ServiceIr;
 
@@ -56,6 +59,16 @@ final class RouteTranslator {
 
     /** A generation may stream for many minutes; only a silent upstream is cut off. */
     private static final long STREAM_IDLE_SECONDS = 300;
+
+    /** What a search for a stored response retries on, besides failures: the 404 of a server without it. */
+    private static final String SEARCH_RETRY_ON = "retriable-status-codes";
+
+    /**
+     * Picks allowed per server searched before a retry gives up finding one not yet asked: load balancers that
+     * pick at random (random, least-request's two choices, the hash policies' rehash on retries) miss a given
+     * remaining server with a chance of (1 - 1/n) per pick, under e^-16 over 16n picks.
+     */
+    private static final int SEARCH_PICKS_PER_SERVER = 16;
 
     private RouteTranslator() {}
 
@@ -104,7 +117,92 @@ final class RouteTranslator {
             routes.addAll(pathRoutes(
                     serviceIr, monitoring, keys, new PublicPath(endpoint.key(), endpoint.publicPath(), endpoint)));
         }
+        serviceIr.responsesLookup().ifPresent(lookup -> routes.addAll(lookupRoutes(serviceIr, lookup, keys)));
         return routes;
+    }
+
+    /**
+     * GET /v1/responses/{id} and POST /v1/responses/{id}/cancel, to the search over every server of the Responses
+     * API ({@link ResponsesLookup}). They name no model, so with keys enforced only a key that may use every model
+     * served on the Responses API may look a response up (any of them may have made it); any other key of the
+     * service is refused with 403. Other methods and paths under /v1/responses/ match no route (vLLM has no DELETE).
+     */
+    private static List<Route> lookupRoutes(ServiceIr serviceIr, ResponsesLookup lookup, ApiKeys keys) {
+        ServiceType type = serviceIr.type();
+        String prefix = ExtraEndpoint.RESPONSES.publicPath() + "/";
+        String id = "[^/]+";
+        List<String> models = serviceIr.models().values().stream()
+                .filter(model -> model.extraEndpoints().containsKey(ExtraEndpoint.RESPONSES))
+                .map(ModelIr::name)
+                .toList();
+        Optional<HeaderMatcher> permittedKeys = ClientKeys.modelsRouteMatch(keys, type, models);
+        Map<String, Any> keyCheck = ClientKeys.serviceRouteConfig(keys, type);
+        List<Route> routes = new ArrayList<>();
+        for (var byId :
+                Map.of("GET", "^" + prefix + id + "$", "POST", "^" + prefix + id + "/cancel$").entrySet().stream()
+                        .sorted(Map.Entry.comparingByKey())
+                        .toList()) {
+            String key = ExtraEndpoint.RESPONSES.key() + ":" + byId.getKey().toLowerCase() + "_by_id";
+            RouteMatch.Builder match = RouteMatch.newBuilder()
+                    .setSafeRegex(RegexMatcher.newBuilder().setRegex(byId.getValue()))
+                    .addHeaders(HeaderMatcher.newBuilder()
+                            .setName(":method")
+                            .setStringMatch(StringMatcher.newBuilder().setExact(byId.getKey())));
+            RouteMatch.Builder permitted = match.clone();
+            permittedKeys.ifPresent(permitted::addHeaders);
+            routes.add(Route.newBuilder()
+                    .setName(key)
+                    .setMatch(permitted)
+                    .setRoute(RouteAction.newBuilder()
+                            .setCluster(lookup.cluster())
+                            .setAutoHostRewrite(BoolValue.of(true))
+                            .setRegexRewrite(RegexMatchAndSubstitute.newBuilder()
+                                    .setPattern(RegexMatcher.newBuilder().setRegex("^" + prefix))
+                                    .setSubstitution(lookup.path() + "/"))
+                            // As a model's route: a retrieval with stream=true follows a background response.
+                            .setTimeout(Protos.seconds(0))
+                            .setIdleTimeout(Protos.seconds(STREAM_IDLE_SECONDS))
+                            .setRetryPolicy(searchRetries(
+                                            toAnotherInstance(RetryPolicy.newBuilder()),
+                                            lookup.instances().size())
+                                    .setRetryOn(
+                                            "connect-failure,refused-stream,reset-before-request," + SEARCH_RETRY_ON)
+                                    .setPerTryTimeout(
+                                            Protos.duration(serviceIr.config().responseTimeout()))))
+                    .putAllTypedPerFilterConfig(keyCheck)
+                    .build());
+            if (permittedKeys.isPresent()) {
+                routes.add(Route.newBuilder()
+                        .setName(key + ":not_permitted")
+                        .setMatch(match)
+                        .setDirectResponse(direct(403, ErrorReplies.MODEL_NOT_PERMITTED))
+                        .putAllTypedPerFilterConfig(keyCheck)
+                        .build());
+            }
+        }
+        return routes;
+    }
+
+    /**
+     * Searching {@code servers} for a stored response: a server without it answers 404 (vLLM, for an unknown
+     * {@code previous_response_id} or id), and the request moves on to one not yet asked, at once (a 404 is no
+     * failure to back off from), until one has it or each was asked. Picking a server not yet asked may take
+     * several picks; the last 404 is the client's answer when none has it.
+     */
+    private static RetryPolicy.Builder searchRetries(RetryPolicy.Builder policy, int servers) {
+        return policy.setNumRetries(UInt32Value.of(policy.getNumRetries().getValue() + servers - 1))
+                .addRetriableStatusCodes(404)
+                .setRetryBackOff(NO_BACK_OFF)
+                .setHostSelectionRetryMaxAttempts(
+                        Math.max(policy.getHostSelectionRetryMaxAttempts(), (long) SEARCH_PICKS_PER_SERVER * servers));
+    }
+
+    /** Each retry goes to an instance not tried yet, when a few picks find one. */
+    private static RetryPolicy.Builder toAnotherInstance(RetryPolicy.Builder policy) {
+        return policy.addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
+                        .setName("envoy.retry_host_predicates.previous_hosts")
+                        .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
+                .setHostSelectionRetryMaxAttempts(5);
     }
 
     /**
@@ -238,7 +336,8 @@ final class RouteTranslator {
             Route.Builder route = Route.newBuilder()
                     .setName(key + ":" + model)
                     .setMatch(match)
-                    .setRoute(modelRoute(service, modelIr, at.upstreamPath(modelIr)))
+                    .setRoute(modelRoute(
+                            service, modelIr, at.upstreamPath(modelIr), at.extra() == ExtraEndpoint.RESPONSES))
                     .putAllTypedPerFilterConfig(bodyReader)
                     .putAllTypedPerFilterConfig(modelFilters)
                     .addAllRequestHeadersToRemove(keyIdRemoved);
@@ -272,11 +371,25 @@ final class RouteTranslator {
      * A model's route: to its cluster, or to the aggregate of its chain, with its retries.
      *
      * @param upstreamPath the path every instance serves the route's extra endpoint at; empty on the service path
+     * @param searched     the Responses API: a request continuing a stored response ({@code previous_response_id})
+     *                     searches the instances for the one that stored it (when there are several, and no
+     *                     fallbacks)
      */
-    private static RouteAction modelRoute(ServiceConfig service, ModelIr model, Optional<String> upstreamPath) {
-        RouteAction.Builder action = sendTo(service, model.routedCluster(), model.chainInstances());
+    private static RouteAction modelRoute(
+            ServiceConfig service, ModelIr model, Optional<String> upstreamPath, boolean searched) {
+        List<Instance> instances = model.chainInstances();
+        RouteAction.Builder action = sendTo(service, model.routedCluster(), instances);
         upstreamPath.ifPresent(action::setPrefixRewrite);
-        return action.setRetryPolicy(retryPolicy(service, model.hasFallbacks(), model.gatesInChain())
+        RetryPolicy.Builder retries = retryPolicy(service, model.hasFallbacks(), model.gatesInChain());
+        // Not over a fallback chain: there each try of a follow-up ran into the response timeout (Envoy 1.40,
+        // by traffic), instead of a 404 being retried; such a model's follow-ups take the first instance's answer.
+        if (searched && instances.size() > 1 && !model.hasFallbacks()) {
+            searchRetries(retries, instances.size())
+                    .setRetryOn(Stream.of(retries.getRetryOn(), SEARCH_RETRY_ON)
+                            .filter(on -> !on.isEmpty())
+                            .collect(Collectors.joining(",")));
+        }
+        return action.setRetryPolicy(retries
                         // Each try may wait this long for the instance to start its answer. Envoy ignores a
                         // try's timeout once the response has started, so streams run on; the route's own
                         // timeout would also cut them (it runs to the end of the response) and stays 0.
@@ -339,8 +452,8 @@ final class RouteTranslator {
         Route.Builder route = Route.newBuilder()
                 .setName(gate)
                 .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                .setRoute(
-                        modelRoute(service, model, Optional.empty()).toBuilder().clearPrefixRewrite())
+                .setRoute(modelRoute(service, model, Optional.empty(), false).toBuilder()
+                        .clearPrefixRewrite())
                 // The mark is for the outer listener's refusal only.
                 .addRequestHeadersToRemove(LowPriorityGates.MARK.getHeader().getKey())
                 .addResponseHeadersToAdd(HeaderValueOption.newBuilder()
@@ -427,12 +540,8 @@ final class RouteTranslator {
                 retryOn.add("5xx");
             }
         }
-        RetryPolicy.Builder policy = RetryPolicy.newBuilder()
-                .setNumRetries(UInt32Value.of(retry.attempts() + gates))
-                .addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
-                        .setName("envoy.retry_host_predicates.previous_hosts")
-                        .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
-                .setHostSelectionRetryMaxAttempts(5);
+        RetryPolicy.Builder policy =
+                toAnotherInstance(RetryPolicy.newBuilder().setNumRetries(UInt32Value.of(retry.attempts() + gates)));
         if (gates > 0) {
             // A full model's refusal is immediate: moving on needs no back-off (Envoy's default waits up
             // to 25 ms before the first retry, 250 ms later on).

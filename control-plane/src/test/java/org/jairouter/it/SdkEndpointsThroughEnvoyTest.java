@@ -5,18 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.RecordedRequest;
 import org.jairouter.fixtures.StubBackend;
+import org.jairouter.ir.ResponsesLookup;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,17 +26,15 @@ import org.junit.jupiter.api.Test;
  * bench/.python-packages, ignored by git); skipped with the reason printed where either is missing.
  */
 class SdkEndpointsThroughEnvoyTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "sk-chat-and-speech-client-key";
     private static final String EMBEDDING_KEY = "sk-embedding-only-client-key";
-    private static final Path PACKAGES = Path.of("..", "bench", ".python-packages");
     private static StubBackend chat;
     private static StubBackend speech;
     private static RouterHarness router;
 
     @BeforeAll
     static void start() throws Exception {
-        String missing = pythonSdksMissing();
+        String missing = PythonSdks.missing();
         if (missing != null) {
             System.out.println("SdkEndpointsThroughEnvoyTest skipped: " + missing);
         }
@@ -70,7 +63,7 @@ class SdkEndpointsThroughEnvoyTest {
                         - {name: whisper, base-url: "%s"}
                 """.formatted(chat.baseUrl(), speech.baseUrl()));
         router.awaitEnvoy(clusters -> clusters.keySet().stream()
-                        .filter(c -> !c.startsWith("jairouter"))
+                        .filter(c -> !c.startsWith("jairouter") && !c.equals(ResponsesLookup.CLUSTER))
                         .count()
                 == 2);
     }
@@ -137,47 +130,7 @@ class SdkEndpointsThroughEnvoyTest {
     }
 
     private static JsonNode runSdkCalls() throws Exception {
-        Path script = Files.createTempFile("sdk_calls", ".py");
-        try (var in = Objects.requireNonNull(
-                SdkEndpointsThroughEnvoyTest.class.getResourceAsStream("/python/sdk_calls.py"))) {
-            Files.write(script, in.readAllBytes());
-        }
-        String root = router.baseUrl().replaceAll("/v1$", "");
-        ProcessBuilder builder = new ProcessBuilder("python3", script.toString(), root, KEY, EMBEDDING_KEY);
-        builder.environment().put("PYTHONPATH", PACKAGES.toAbsolutePath().toString());
-        Process python = builder.redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(python.waitFor(2, TimeUnit.MINUTES), "the SDK calls finished");
-        assertEquals(0, python.exitValue(), "the SDK calls ran without an error (stderr above); printed: " + out);
-        return JSON.readTree(out);
-    }
-
-    /** Null when both SDKs import (installing them from PyPI first if needed), else why not. */
-    private static String pythonSdksMissing() throws InterruptedException {
-        try {
-            ProcessBuilder check = new ProcessBuilder("python3", "-c", "import openai, anthropic");
-            check.environment().put("PYTHONPATH", PACKAGES.toAbsolutePath().toString());
-            if (check.start().waitFor() == 0) {
-                return null;
-            }
-            Process pip = new ProcessBuilder(
-                            "python3",
-                            "-m",
-                            "pip",
-                            "install",
-                            "-q",
-                            "--disable-pip-version-check",
-                            "--target",
-                            PACKAGES.toString(),
-                            "openai",
-                            "anthropic")
-                    .redirectErrorStream(true)
-                    .start();
-            String log = new String(pip.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            return pip.waitFor() == 0 ? null : "pip could not install openai and anthropic: " + log;
-        } catch (IOException e) {
-            return "no python3 to run the official Python SDKs (" + e.getMessage() + ")";
-        }
+        return PythonSdks.run("sdk_calls.py", router.baseUrl().replaceAll("/v1$", ""), KEY, EMBEDDING_KEY);
     }
 
     private static String operationLabel(String operation) {

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.jairouter.fixtures.Conditions;
 import org.jairouter.fixtures.StubBackend;
+import org.jairouter.ir.ResponsesLookup;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,7 +89,7 @@ class UsageMetricsPrometheusTest {
                         stubs.get(2).baseUrl(),
                         stubs.get(3).baseUrl()));
         router.awaitEnvoy(clusters -> clusters.keySet().stream()
-                        .filter(c -> !c.startsWith("jairouter"))
+                        .filter(c -> !c.startsWith("jairouter") && !c.equals(ResponsesLookup.CLUSTER))
                         .count()
                 == 3);
         prometheusDir = Files.createTempDirectory("jairouter-prometheus-");
