@@ -26,6 +26,20 @@ public final class EnvoyFleet {
      */
     public record Member(
             String nodeId, Instant connectedAt, Map<String, List<String>> accepted, Rejection lastRejection) {
+        /**
+         * True when the newest version this Envoy acknowledged of each type is the one given: it holds that
+         * config now. (Versions are digests of content, so a config toggled back has a version the Envoy
+         * acknowledged before: having acknowledged it once says nothing of now.)
+         */
+        public boolean holds(Map<String, String> typeVersions) {
+            return !typeVersions.isEmpty()
+                    && typeVersions.entrySet().stream().allMatch(type -> {
+                        List<String> versions = accepted.getOrDefault(type.getKey(), List.of());
+                        return !versions.isEmpty()
+                                && versions.get(versions.size() - 1).equals(type.getValue());
+                    });
+        }
+
         /** True when this Envoy acknowledged every one of these type versions. */
         public boolean acceptedAll(Map<String, String> typeVersions) {
             return !typeVersions.isEmpty()

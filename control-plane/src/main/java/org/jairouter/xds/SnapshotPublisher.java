@@ -38,6 +38,10 @@ import org.jairouter.xds.VersionedSnapshot.Versioned;
  * version; one equal to a resource published last time keeps its digest: a reload serializes only what
  * changed.
  *
+ * <p>A publish that adds clusters keeps the listeners and routes before it: a route to a cluster still
+ * warming (until its assignment is applied) answers 503, so the router publishes the routes once every
+ * Envoy took the new clusters and their assignments ({@link #routingHeld}).
+ *
  * <p>A cluster the config no longer has is published on, with its assignment, until the router {@link
  * #retire retires} it once every Envoy has taken the routes that no longer lead to it: Envoy applies the
  * types as they arrive, and a cluster removed before the route that named it answers that route's
@@ -62,6 +66,11 @@ public final class SnapshotPublisher {
     private Map<String, Lingering> lingering = Map.of();
 
     private long publishes;
+    /** The listeners and routes published last time, and whether they were held back for new clusters. */
+    private List<Listener> lastListeners = List.of();
+
+    private List<RouteConfiguration> lastRouting = List.of();
+    private boolean routingHeld;
 
     /** A dropped cluster kept for the routes that may still name it, and since which publish. */
     private record Lingering(Cluster cluster, ClusterLoadAssignment assignment, long since) {}
@@ -77,6 +86,11 @@ public final class SnapshotPublisher {
      */
     public synchronized String publish(EnvoyResources resources, int envoys) {
         publishes++;
+        // The first publish has no routing to keep; later ones keep theirs while new clusters warm.
+        routingHeld = !lastRouting.isEmpty()
+                && resources.clusters().stream().anyMatch(cluster -> !lastClusters.containsKey(cluster.getName()));
+        List<Listener> sentListeners = routingHeld ? lastListeners : resources.listeners();
+        List<RouteConfiguration> sentRoutes = routingHeld ? lastRouting : resources.routes();
         lingering = lingerOn(resources.clusters());
         List<Cluster> allClusters = new ArrayList<>(resources.clusters());
         List<ClusterLoadAssignment> withFleet = new ArrayList<>(resources.endpoints());
@@ -101,8 +115,10 @@ public final class SnapshotPublisher {
         // unsent, because unchanged, it would wait for the initial fetch timeout (15 s).
         Versioned<ClusterLoadAssignment> endpoints =
                 versioned(withFleet, published, assignment -> clusterDigests.get(assignment.getClusterName()));
-        Versioned<Listener> listeners = versioned(resources.listeners(), published, listener -> null);
-        Versioned<RouteConfiguration> routes = versioned(resources.routes(), published, table -> null);
+        Versioned<Listener> listeners = versioned(sentListeners, published, listener -> null);
+        Versioned<RouteConfiguration> routes = versioned(sentRoutes, published, table -> null);
+        lastListeners = sentListeners;
+        lastRouting = sentRoutes;
         cache.setSnapshot(GROUP, new VersionedSnapshot(clusters, endpoints, listeners, routes));
         typeVersions = Map.of(
                 Resources.V3.CLUSTER_TYPE_URL,
@@ -116,9 +132,11 @@ public final class SnapshotPublisher {
         // The version names the config: the same config gets the same one whatever the fleet's size and
         // whatever clusters linger.
         String configClusters = digest(resources.clusters(), published);
+        String configListeners = digest(resources.listeners(), published);
+        String configRoutes = digest(resources.routes(), published);
         String configEndpoints = digest(resources.endpoints(), published);
         digests = published;
-        return digest(List.of(configClusters, configEndpoints, listeners.version(), routes.version()), new HashMap<>());
+        return digest(List.of(configClusters, configEndpoints, configListeners, configRoutes), new HashMap<>());
     }
 
     /**
@@ -127,6 +145,14 @@ public final class SnapshotPublisher {
      */
     public synchronized long publishes() {
         return publishes;
+    }
+
+    /**
+     * True when the last publish kept the listeners and routes before it, because it added clusters: the
+     * router publishes again once every Envoy took the clusters and their assignments.
+     */
+    public synchronized boolean routingHeld() {
+        return routingHeld;
     }
 
     /** True while a cluster the config dropped is still published. */

@@ -125,7 +125,8 @@ class LoadAwareThroughEnvoyTest {
     private long weightOf(SimulatedModelServer server) throws Exception {
         String hostname = URI.create(server.baseUrl()).getAuthority();
         return router.admin().hostStatuses().stream()
-                .filter(h -> h.hostname().equals(hostname))
+                // The model's own cluster: a lookup cluster of the Responses API holds the server too, at weight 1.
+                .filter(h -> h.cluster().equals("chat~" + MODEL) && h.hostname().equals(hostname))
                 .mapToLong(HostStatus::weight)
                 .findFirst()
                 .orElse(-1);
