@@ -90,12 +90,8 @@ public final class Router implements AutoCloseable {
     private final ScheduledExecutorService budgetBooks = daemonScheduler("budget-books");
 
     private ScheduledFuture<?> nextExpiry;
-    /** A config edit published with its routes held back: the status records it when they are sent. */
-    private record HeldEdit(String version, Instant sentAt, String changes) {}
-
-    private HeldEdit heldEdit;
-    /** How long a held-back publish waits for an Envoy that does not acknowledge (a crashed one, say). */
-    private static final Duration ENVOYS_ANSWER_WITHIN = Duration.ofSeconds(30);
+    /** How long a cluster the config dropped is published on for an Envoy that does not acknowledge. */
+    private static final Duration RETIRE_AT_THE_LATEST = Duration.ofSeconds(30);
 
     private BudgetLedger budgets;
 
@@ -308,8 +304,7 @@ public final class Router implements AutoCloseable {
         // Not config changes: the status keeps the config's version and changes.
         LOAD_WEIGHTS(false, null),
         ENVOYS(false, null),
-        CLUSTERS_RETIRED(false, null),
-        CLUSTERS_TAKEN(false, null);
+        CLUSTERS_RETIRED(false, null);
 
         final boolean changesConfig;
         final String description;
@@ -341,29 +336,17 @@ public final class Router implements AutoCloseable {
         EnvoyResources resources = translator.translate(
                 sent, desired.hosts(), desired.load(), new StatusEndpoint(options.statusHostForEnvoy(), status.port()));
         Instant sentAt = Instant.now();
+        // Before Envoy can have it: what the router answers itself (/v1/models, status) never lags Envoy's routes.
+        inForce = sent;
+        metrics.configure(sent);
         String version = publisher.publish(resources, desired.envoys());
         if (publisher.hasLingering()) {
             retireWhenTaken(publisher.publishes(), publisher.typeVersions(), Instant.now());
         }
-        inForce = sent;
-        metrics.configure(sent);
         scheduleNextExpiry(ir, now);
-        if (publisher.routingHeld()) {
-            // In the status once the routes are sent too: the edit is not in force before.
-            if (cause.changesConfig) {
-                heldEdit = new HeldEdit(version, sentAt, changes);
-            }
-            routeWhenClustersTaken(publisher.typeVersions(), Instant.now());
-        } else if (cause.changesConfig || heldEdit != null) {
-            HeldEdit edit = cause.changesConfig ? new HeldEdit(version, sentAt, changes) : heldEdit;
-            heldEdit = null;
-            configStatus.applied(
-                    edit.version(),
-                    options.config().toString(),
-                    edit.sentAt(),
-                    edit.changes(),
-                    publisher.typeVersions());
-            if (cause.changesConfig && cause != Cause.CONFIG_FILE) {
+        if (cause.changesConfig) {
+            configStatus.applied(version, options.config().toString(), sentAt, changes, publisher.typeVersions());
+            if (cause != Cause.CONFIG_FILE) {
                 LOG.info("Config {} in force: {}", version, changes);
             }
         } else {
@@ -375,7 +358,7 @@ public final class Router implements AutoCloseable {
 
     /**
      * Stops publishing the clusters a config dropped once every Envoy took the routes and listeners of
-     * that publish (none of which names them), or after {@link #ENVOYS_ANSWER_WITHIN} for an Envoy that
+     * that publish (none of which names them), or after {@link #RETIRE_AT_THE_LATEST} for an Envoy that
      * never answers: a dropped cluster is harmless while it lingers, a route to a missing one answers 503.
      */
     private void retireWhenTaken(long publish, Map<String, String> typeVersions, Instant since) {
@@ -383,29 +366,13 @@ public final class Router implements AutoCloseable {
                 Resources.V3.ROUTE_TYPE_URL, typeVersions.get(Resources.V3.ROUTE_TYPE_URL),
                 Resources.V3.LISTENER_TYPE_URL, typeVersions.get(Resources.V3.LISTENER_TYPE_URL));
         boolean taken = fleet.members().stream().allMatch(envoy -> envoy.holds(routing));
-        if (taken || Instant.now().isAfter(since.plus(ENVOYS_ANSWER_WITHIN))) {
+        if (taken || Instant.now().isAfter(since.plus(RETIRE_AT_THE_LATEST))) {
             synchronized (this) {
                 publisher.retire(publish);
                 update(Cause.CLUSTERS_RETIRED, same -> same);
             }
         } else {
             updates.schedule(() -> retireWhenTaken(publish, typeVersions, since), 20, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /**
-     * Publishes the routes and listeners a publish held back for its new clusters once every Envoy took those
-     * clusters and their assignments (or after {@link #ENVOYS_ANSWER_WITHIN} for an Envoy that never answers).
-     */
-    private void routeWhenClustersTaken(Map<String, String> typeVersions, Instant since) {
-        Map<String, String> clusters = Map.of(
-                Resources.V3.CLUSTER_TYPE_URL, typeVersions.get(Resources.V3.CLUSTER_TYPE_URL),
-                Resources.V3.ENDPOINT_TYPE_URL, typeVersions.get(Resources.V3.ENDPOINT_TYPE_URL));
-        boolean taken = fleet.members().stream().allMatch(envoy -> envoy.holds(clusters));
-        if (taken || Instant.now().isAfter(since.plus(ENVOYS_ANSWER_WITHIN))) {
-            update(Cause.CLUSTERS_TAKEN, same -> same);
-        } else {
-            updates.schedule(() -> routeWhenClustersTaken(typeVersions, since), 5, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -37,10 +38,6 @@ import org.jairouter.xds.VersionedSnapshot.Versioned;
  * cluster, though, takes its assignment along). Each resource carries its own digest as its delta xDS
  * version; one equal to a resource published last time keeps its digest: a reload serializes only what
  * changed.
- *
- * <p>A publish that adds clusters keeps the listeners and routes before it: a route to a cluster still
- * warming (until its assignment is applied) answers 503, so the router publishes the routes once every
- * Envoy took the new clusters and their assignments ({@link #routingHeld}).
  *
  * <p>A cluster the config no longer has is published on, with its assignment, until the router {@link
  * #retire retires} it once every Envoy has taken the routes that no longer lead to it: Envoy applies the
@@ -66,11 +63,6 @@ public final class SnapshotPublisher {
     private Map<String, Lingering> lingering = Map.of();
 
     private long publishes;
-    /** The listeners and routes published last time, and whether they were held back for new clusters. */
-    private List<Listener> lastListeners = List.of();
-
-    private List<RouteConfiguration> lastRouting = List.of();
-    private boolean routingHeld;
 
     /** A dropped cluster kept for the routes that may still name it, and since which publish. */
     private record Lingering(Cluster cluster, ClusterLoadAssignment assignment, long since) {}
@@ -86,11 +78,6 @@ public final class SnapshotPublisher {
      */
     public synchronized String publish(EnvoyResources resources, int envoys) {
         publishes++;
-        // The first publish has no routing to keep; later ones keep theirs while new clusters warm.
-        routingHeld = !lastRouting.isEmpty()
-                && resources.clusters().stream().anyMatch(cluster -> !lastClusters.containsKey(cluster.getName()));
-        List<Listener> sentListeners = routingHeld ? lastListeners : resources.listeners();
-        List<RouteConfiguration> sentRoutes = routingHeld ? lastRouting : resources.routes();
         lingering = lingerOn(resources.clusters());
         List<Cluster> allClusters = new ArrayList<>(resources.clusters());
         List<ClusterLoadAssignment> withFleet = new ArrayList<>(resources.endpoints());
@@ -101,6 +88,10 @@ public final class SnapshotPublisher {
             }
         });
         withFleet.add(FleetEndpoints.of(envoys));
+        // By name: a type's version must not change with the order alone (a lingering cluster comes last), or
+        // Envoy, sent nothing new, would never acknowledge it.
+        allClusters.sort(Comparator.comparing(Cluster::getName));
+        withFleet.sort(Comparator.comparing(ClusterLoadAssignment::getClusterName));
         lastClusters = allClusters.stream().collect(Collectors.toUnmodifiableMap(Cluster::getName, cluster -> cluster));
         lastAssignments = withFleet.stream()
                 .collect(Collectors.toUnmodifiableMap(
@@ -115,11 +106,12 @@ public final class SnapshotPublisher {
         // unsent, because unchanged, it would wait for the initial fetch timeout (15 s).
         Versioned<ClusterLoadAssignment> endpoints =
                 versioned(withFleet, published, assignment -> clusterDigests.get(assignment.getClusterName()));
-        Versioned<Listener> listeners = versioned(sentListeners, published, listener -> null);
-        Versioned<RouteConfiguration> routes = versioned(sentRoutes, published, table -> null);
-        lastListeners = sentListeners;
-        lastRouting = sentRoutes;
+        Versioned<Listener> listeners = versioned(resources.listeners(), published, listener -> null);
+        Versioned<RouteConfiguration> routes = versioned(resources.routes(), published, table -> null);
         cache.setSnapshot(GROUP, new VersionedSnapshot(clusters, endpoints, listeners, routes));
+        // The version names the config: the same config gets the same one whatever the fleet's size and
+        // whatever clusters linger.
+        String configClusters = digest(resources.clusters(), published);
         typeVersions = Map.of(
                 Resources.V3.CLUSTER_TYPE_URL,
                 clusters.version(),
@@ -129,14 +121,9 @@ public final class SnapshotPublisher {
                 listeners.version(),
                 Resources.V3.ROUTE_TYPE_URL,
                 routes.version());
-        // The version names the config: the same config gets the same one whatever the fleet's size and
-        // whatever clusters linger.
-        String configClusters = digest(resources.clusters(), published);
-        String configListeners = digest(resources.listeners(), published);
-        String configRoutes = digest(resources.routes(), published);
         String configEndpoints = digest(resources.endpoints(), published);
         digests = published;
-        return digest(List.of(configClusters, configEndpoints, configListeners, configRoutes), new HashMap<>());
+        return digest(List.of(configClusters, configEndpoints, listeners.version(), routes.version()), new HashMap<>());
     }
 
     /**
@@ -145,14 +132,6 @@ public final class SnapshotPublisher {
      */
     public synchronized long publishes() {
         return publishes;
-    }
-
-    /**
-     * True when the last publish kept the listeners and routes before it, because it added clusters: the
-     * router publishes again once every Envoy took the clusters and their assignments.
-     */
-    public synchronized boolean routingHeld() {
-        return routingHeld;
     }
 
     /** True while a cluster the config dropped is still published. */

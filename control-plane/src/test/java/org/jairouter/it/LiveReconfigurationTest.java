@@ -321,6 +321,12 @@ class LiveReconfigurationTest {
                             .at()
                             .isAfter(written));
         }
+        // In force, and no cluster warming: a route to a cluster Envoy still warms answers 503 (no_cluster).
+        Conditions.await(
+                "the edit in force and no cluster warming",
+                Duration.ofSeconds(30),
+                () -> inForce(router.router().configVersion())
+                        && envoyCounter("cluster_manager.warming_clusters") == 0);
         Set<String> wanted = expectedEndpoints(modelYaml);
         router.awaitEnvoy(clusters -> clusters.entrySet().stream()
                 .filter(cluster -> !cluster.getKey().startsWith("jairouter_"))
