@@ -84,18 +84,7 @@ class DroppedConnectionFailoverTest {
     void manyRequestsDroppedAtOnceAreAllRetried() throws Exception {
         try (StubBackend dropping = StubBackend.start("chat-dropping");
                 StubBackend healthy = StubBackend.start("chat-healthy");
-                RouterHarness router = RouterHarness.start("""
-                        model:
-                          services:
-                            chat:
-                              load-balance:
-                                type: round-robin
-                              instances:
-                                - name: "qwen3"
-                                  base-url: "%s"
-                                - name: "qwen3"
-                                  base-url: "%s"
-                        """.formatted(dropping.baseUrl(), healthy.baseUrl()))) {
+                RouterHarness router = RouterHarness.start(roundRobinPair(dropping, healthy))) {
             dropping.dropRequests(true);
             Gate held = healthy.holdRequests();
             // Plain HTTP/1.1, a connection per request: the SDK's HTTP client sends at most 5 at once to a host.
@@ -138,18 +127,7 @@ class DroppedConnectionFailoverTest {
     void anInstanceDroppingEveryRequestIsEjected() throws Exception {
         try (StubBackend dropping = StubBackend.start("chat-dropping");
                 StubBackend healthy = StubBackend.start("chat-healthy");
-                RouterHarness router = RouterHarness.start("""
-                        model:
-                          services:
-                            chat:
-                              load-balance:
-                                type: round-robin
-                              instances:
-                                - name: "qwen3"
-                                  base-url: "%s"
-                                - name: "qwen3"
-                                  base-url: "%s"
-                        """.formatted(dropping.baseUrl(), healthy.baseUrl()))) {
+                RouterHarness router = RouterHarness.start(roundRobinPair(dropping, healthy))) {
             dropping.dropRequests(true);
             Conditions.await("the dropping instance ejected", Duration.ofSeconds(30), () -> {
                 assertEquals("Hello from chat-healthy", router.chat("qwen3"));
@@ -161,6 +139,22 @@ class DroppedConnectionFailoverTest {
             }
             assertEquals(droppedBeforeEjection, dropping.requestCount(), "an ejected instance still got requests");
         }
+    }
+
+    /** Model qwen3 on two instances, taken in turn. */
+    private static String roundRobinPair(StubBackend first, StubBackend second) {
+        return """
+                model:
+                  services:
+                    chat:
+                      load-balance:
+                        type: round-robin
+                      instances:
+                        - name: "qwen3"
+                          base-url: "%s"
+                        - name: "qwen3"
+                          base-url: "%s"
+                """.formatted(first.baseUrl(), second.baseUrl());
     }
 
     private static boolean ejected(RouterHarness router, StubBackend backend) {
